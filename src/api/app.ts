@@ -1,0 +1,94 @@
+/**
+ * Builds berthd's HTTP app. It never listens; src/main.ts does. Docker's
+ * conventions live here once: /vX.Y/ prefixes, exact `application/json`,
+ * `{"message": ...}` errors, bodies with any content type.
+ */
+import Fastify, { LogController } from 'fastify'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Logger } from 'pino'
+import type { ContainerManager } from '../containers/manager.js'
+import { API_VERSION, splitVersion, versionError } from './docker.js'
+import { toHttp } from './errors.js'
+import { containerRoutes } from './routes/containers.js'
+import { systemRoutes, type Versions } from './routes/system.js'
+import { ErrorResponse } from './schemas.js'
+
+export interface AppDeps {
+  manager: ContainerManager
+  versions: Versions
+  logger: Logger | false
+  /** Largest request body accepted, bytes. */
+  bodyLimit?: number
+}
+
+declare module 'http' {
+  interface IncomingMessage { berthApiVersion?: string }
+}
+
+/** The app with every route registered; call `ready()` or `listen()` on it. */
+export async function buildApp (deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger === false ? undefined : deps.logger,
+    logger: deps.logger === false ? false : undefined,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    rewriteUrl (req) {
+      const { version, url } = splitVersion(req.url ?? '/')
+      if (version !== undefined) req.berthApiVersion = version
+      return url
+    }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Clients send bodies as text/plain, application/x-tar or with no type at all: JSON is tried for any.
+  app.removeContentTypeParser('text/plain')
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim()
+    if (text === '') { done(null, undefined); return }
+    try { done(null, JSON.parse(text)) } catch (err) { done(Object.assign(err as Error, { statusCode: 400 }), undefined) }
+  })
+
+  app.addSchema(ErrorResponse)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'berth Engine API',
+        version: API_VERSION,
+        description: 'berthd\'s Docker-Engine-style API over a Unix socket (default /run/berth/berth.sock). Every path is also served under /vX.Y/ for API versions 1.24 to 1.44. Errors are {"message": ...} with Content-Type application/json.'
+      },
+      servers: [{ url: 'http://localhost', description: 'curl --unix-socket /run/berth/berth.sock http://localhost/...' }],
+      tags: [{ name: 'Container', description: 'Container lifecycle' }, { name: 'System', description: 'Daemon information' }]
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
+  })
+
+  app.addHook('onRequest', async (req, reply) => {
+    // Set first, so that routes which take over the raw response (wait) send them too.
+    reply.header('Api-Version', API_VERSION)
+    reply.header('Ostype', 'linux')
+    reply.header('Server', `berth/${deps.versions.berth} (linux)`)
+    const v = req.raw.berthApiVersion
+    const err = v === undefined ? undefined : versionError(v)
+    if (err !== undefined) throw Object.assign(new Error(err), { statusCode: 400 })
+  })
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const ct = reply.getHeader('content-type')
+    if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', 'application/json')
+    return payload
+  })
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const { status, message } = toHttp(err)
+    if (status >= 500) req.log.error({ err, url: req.url }, 'request failed')
+    else req.log.debug({ status, message, url: req.url }, 'request refused')
+    if (status === 304) return reply.code(304).send()
+    return reply.code(status).type('application/json').send({ message })
+  })
+  app.setNotFoundHandler(async (_req, reply) => reply.code(404).type('application/json').send({ message: 'page not found' }))
+
+  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
+  await app.register(containerRoutes, { manager: deps.manager })
+  return app
+}

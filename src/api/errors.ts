@@ -1,0 +1,27 @@
+/**
+ * The one map from errors to HTTP statuses and bodies. Route handlers never
+ * build error bodies; they throw, and this decides.
+ */
+import type { FastifyError } from 'fastify'
+import { BerthError, type ErrorCode } from '../errors.js'
+
+const STATUS: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  NOT_MODIFIED: 304,
+  RUNTIME: 500,
+  INTERNAL: 500
+}
+
+/** Status and message for any error a request can raise. */
+export function toHttp (err: unknown): { status: number, message: string } {
+  if (err instanceof BerthError) return { status: STATUS[err.code], message: err.message }
+  const fe = err as Partial<FastifyError>
+  if (fe.validation !== undefined) return { status: 400, message: `invalid request: ${fe.message ?? ''}` }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Fastify's own 4xx: malformed JSON, empty JSON body, body too large, bad media type.
+    return { status: fe.statusCode, message: fe.message ?? 'bad request' }
+  }
+  return { status: 500, message: (err as Error)?.message ?? String(err) }
+}

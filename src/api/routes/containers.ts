@@ -1,0 +1,172 @@
+/** Container routes: thin handlers over the container manager. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type Static } from 'typebox'
+import type { ContainerManager } from '../../containers/manager.js'
+import { parseFilters, matches } from '../../containers/filters.js'
+import { parseSignal } from '../../containers/signals.js'
+import { inspect, summary } from '../../containers/view.js'
+import { isRunning } from '../../containers/state.js'
+import { invalid } from '../../errors.js'
+import { logStream, parseTimeParam } from '../../logs/logs.js'
+import { bool } from '../docker.js'
+import * as S from '../schemas.js'
+
+const tags = ['Container']
+
+export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager }> = async (app, { manager }) => {
+  app.post('/containers', {
+    schema: {
+      tags, operationId: 'ContainerCreateFromBundle', summary: 'Create a container from an OCI bundle',
+      description: 'Copies the bundle\'s config.json into berth\'s state (root.path made absolute), starts one conmon monitor, and waits for the runtime\'s create. The container is left created, not started.',
+      body: S.CreateBody,
+      response: { 201: S.CreateResponse, ...S.errors(400, 409, 413, 500) }
+    }
+  }, async (req, reply) => {
+    const b = req.body
+    const id = await manager.create({ bundle: b.Bundle, name: b.Name, runtime: b.Runtime, labels: b.Labels, tty: b.Tty, openStdin: b.OpenStdin })
+    return reply.code(201).send({ Id: id, Warnings: [] })
+  })
+
+  const list = {
+    schema: {
+      tags, operationId: 'ContainerList', summary: 'List containers',
+      description: 'Running containers, or all of them with all=1. Newest first.',
+      querystring: S.ListQuery,
+      response: { 200: Type.Array(S.ContainerSummary, { description: 'The containers' }), ...S.errors(400) }
+    }
+  } as const
+  const listContainers = (q: Static<typeof S.ListQuery>): Array<ReturnType<typeof summary>> => {
+    const all = bool(q.all)
+    const filters = parseFilters(q.filters)
+    const now = Date.now()
+    let recs = manager.list().filter(r => (all || isRunning(r.status)) && matches(r, filters))
+    if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
+    return recs.map(r => summary(r, now))
+  }
+  app.get('/containers/json', list, async (req) => listContainers(req.query))
+  app.get('/containers', { schema: { ...list.schema, operationId: 'ContainerListAlias', summary: 'List containers (alias of /containers/json)' } }, async (req) => listContainers(req.query))
+
+  app.get('/containers/:id/json', {
+    schema: {
+      tags, operationId: 'ContainerInspect', summary: 'Inspect a container',
+      params: S.IdParams, querystring: Type.Object({ size: Type.Optional(S.DockerBool) }),
+      response: { 200: S.ContainerInspect, ...S.errors(400, 404) }
+    }
+  }, async (req) => {
+    const rec = manager.resolve(req.params.id)
+    return inspect(rec, manager.logPath(rec.id))
+  })
+
+  app.post('/containers/:id/start', {
+    schema: {
+      tags, operationId: 'ContainerStart', summary: 'Start a container',
+      description: 'Starts a created container; an exited one runs again with a new monitor, as Docker does.',
+      params: S.IdParams, querystring: Type.Object({ detachKeys: Type.Optional(Type.String()) }),
+      response: { 204: S.NoContent, ...S.errors(304, 400, 404, 500) }
+    }
+  }, async (req, reply) => {
+    await manager.start(req.params.id)
+    return reply.code(204).send(null)
+  })
+
+  app.post('/containers/:id/kill', {
+    schema: {
+      tags, operationId: 'ContainerKill', summary: 'Send a signal to a container',
+      params: S.IdParams, querystring: S.KillQuery,
+      response: { 204: S.NoContent, ...S.errors(400, 404, 409, 500) }
+    }
+  }, async (req, reply) => {
+    const rec = manager.resolve(req.params.id)
+    await manager.kill(rec.id, parseSignal(req.query.signal ?? 'SIGKILL'))
+    return reply.code(204).send(null)
+  })
+
+  app.post('/containers/:id/stop', {
+    schema: {
+      tags, operationId: 'ContainerStop', summary: 'Stop a container',
+      description: 'Sends the signal (default SIGTERM), then SIGKILL after t seconds (default 10).',
+      params: S.IdParams, querystring: S.StopQuery,
+      response: { 204: S.NoContent, ...S.errors(304, 400, 404, 500) }
+    }
+  }, async (req, reply) => {
+    const signal = req.query.signal !== undefined ? parseSignal(req.query.signal) : undefined
+    await manager.stop(req.params.id, req.query.t ?? 10, signal)
+    return reply.code(204).send(null)
+  })
+
+  app.post('/containers/:id/restart', {
+    schema: {
+      tags, operationId: 'ContainerRestart', summary: 'Restart a container',
+      description: 'Stops the container if it is running (as stop does), then starts it.',
+      params: S.IdParams, querystring: S.StopQuery,
+      response: { 204: S.NoContent, ...S.errors(400, 404, 500) }
+    }
+  }, async (req, reply) => {
+    const signal = req.query.signal !== undefined ? parseSignal(req.query.signal) : undefined
+    await manager.restart(req.params.id, req.query.t ?? 10, signal)
+    return reply.code(204).send(null)
+  })
+
+  app.post('/containers/:id/wait', {
+    schema: {
+      tags, operationId: 'ContainerWait', summary: 'Wait for a container',
+      description: 'Status 200 and headers are sent at once; the body follows when the condition is met. not-running answers at once for a created or exited container; next-exit waits for the next exit; removed waits until the container is deleted.',
+      params: S.IdParams, querystring: S.WaitQuery,
+      response: { 200: S.WaitResponse, ...S.errors(400, 404) }
+    }
+  }, async (req, reply) => {
+    // Register before sending anything, so an exit right after cannot be missed.
+    const w = manager.wait(req.params.id, req.query.condition ?? 'not-running')
+    const headers = { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<string, string>
+    const res = reply.hijack().raw
+    res.on('close', w.cancel)
+    res.writeHead(200, headers)
+    res.flushHeaders()
+    const code = await w.promise
+    res.end(JSON.stringify({ StatusCode: code, Error: null }))
+  })
+
+  app.delete('/containers/:id', {
+    schema: {
+      tags, operationId: 'ContainerDelete', summary: 'Remove a container',
+      description: 'Removes the container, its monitor, its state and its log. 409 if it is running, unless force=1 (SIGKILL first).',
+      params: S.IdParams, querystring: S.DeleteQuery,
+      response: { 204: S.NoContent, ...S.errors(400, 404, 409, 500) }
+    }
+  }, async (req, reply) => {
+    await manager.remove(req.params.id, bool(req.query.force))
+    return reply.code(204).send(null)
+  })
+
+  app.get('/containers/:id/logs', {
+    schema: {
+      tags, operationId: 'ContainerLogs', summary: 'Get a container\'s logs',
+      params: S.IdParams, querystring: S.LogsQuery,
+      response: {
+        200: { ...S.LogsResponse, content: { 'application/vnd.docker.multiplexed-stream': { schema: S.LogsResponse }, 'application/vnd.docker.raw-stream': { schema: S.LogsResponse } } },
+        ...S.errors(400, 404)
+      }
+    }
+  }, async (req, reply) => {
+    const q = req.query
+    const rec = manager.resolve(req.params.id)
+    const stdout = bool(q.stdout); const stderr = bool(q.stderr)
+    if (!stdout && !stderr) throw invalid('Bad parameters: you must choose at least one stream')
+    let tail: number | undefined
+    if (q.tail !== undefined && q.tail !== 'all' && q.tail !== '') {
+      tail = Number(q.tail)
+      if (!Number.isInteger(tail)) throw invalid(`invalid value for tail: ${q.tail}`)
+      if (tail < 0) tail = undefined
+    }
+    const since = parseTimeParam(q.since); const until = parseTimeParam(q.until)
+    if ((q.since !== undefined && q.since !== '' && q.since !== '0' && since === undefined) || (q.until !== undefined && q.until !== '' && q.until !== '0' && until === undefined)) {
+      throw invalid('invalid value for since or until: use unix seconds or RFC 3339')
+    }
+    const waiter = bool(q.follow) && isRunning(rec.status) ? manager.wait(rec.id, 'next-exit') : undefined
+    const stream = logStream(manager.logPath(rec.id), { stdout, stderr, timestamps: bool(q.timestamps), tail, since, until, tty: rec.tty }, waiter && { done: waiter.promise })
+    if (waiter !== undefined) stream.on('close', waiter.cancel)
+    return reply
+      .header('Content-Type', rec.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream')
+      .send(stream)
+  })
+}

@@ -1,0 +1,215 @@
+/**
+ * TypeBox schemas of the API: the one source for validation, TypeScript
+ * types and the OpenAPI document.
+ */
+import { Type, type TSchema } from 'typebox'
+import { NAME_PATTERN } from '../containers/names.js'
+
+/** Every error body: Docker's `{"message": ...}`. */
+export const ErrorResponse = Type.Object({ message: Type.String() }, { $id: 'ErrorResponse', title: 'ErrorResponse', description: 'An error' })
+
+const DESCRIPTIONS: Record<number, string> = {
+  304: 'Nothing to do (Docker answers 304 with no body)',
+  400: 'Bad parameter',
+  404: 'No such container',
+  409: 'Conflict with the container\'s state or another container',
+  413: 'Request body too large',
+  500: 'Server error: the runtime\'s or the monitor\'s own message'
+}
+
+/** Response entries for error statuses, all with the shared error schema. */
+export function errors (...codes: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {}
+  for (const c of codes) {
+    out[c] = c === 304
+      ? Type.Null({ description: DESCRIPTIONS[304] })
+      : Type.Ref('ErrorResponse', { description: DESCRIPTIONS[c] ?? 'Error' })
+  }
+  return out
+}
+
+export const NoContent = Type.Null({ description: 'Done' })
+
+/** Docker's booleans in queries: 1, true, True → true; "", 0, false, no, none → false. */
+export const DockerBool = Type.String({ description: 'Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false' })
+
+export const IdParams = Type.Object({
+  id: Type.String({ description: 'Full id, name, or unique id prefix', maxLength: 254 })
+})
+
+const Labels = Type.Record(Type.String(), Type.String())
+
+export const CreateBody = Type.Object({
+  Bundle: Type.String({ minLength: 1, description: 'Absolute path of an OCI bundle (a dir holding config.json); berth never writes to it' }),
+  Name: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'Container name, Docker\'s pattern; generated when absent' })),
+  Runtime: Type.Optional(Type.String({ description: 'Name of a configured OCI runtime; the daemon\'s default when absent' })),
+  Labels: Type.Optional(Labels),
+  Tty: Type.Optional(Type.Boolean({ description: 'Allocate a pseudo-TTY (overrides process.terminal)' })),
+  OpenStdin: Type.Optional(Type.Boolean({ description: 'Keep a stdin pipe open for the container' }))
+}, { additionalProperties: false, examples: [{ Bundle: '/srv/bundles/hello', Name: 'hello' }] })
+
+export const CreateResponse = Type.Object({
+  Id: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  Warnings: Type.Array(Type.String())
+}, { description: 'Created', examples: [{ Id: '4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2', Warnings: [] }] })
+
+export const ContainerSummary = Type.Object({
+  Id: Type.String(),
+  Names: Type.Array(Type.String()),
+  Image: Type.String(),
+  ImageID: Type.String(),
+  Command: Type.String(),
+  Created: Type.Integer({ description: 'Unix seconds' }),
+  State: Type.String(),
+  Status: Type.String({ description: 'Human status, e.g. "Up 3 seconds", "Exited (0) 5 seconds ago"' }),
+  Ports: Type.Array(Type.Unknown()),
+  Labels: Labels,
+  HostConfig: Type.Object({ NetworkMode: Type.String() }),
+  NetworkSettings: Type.Object({ Networks: Type.Record(Type.String(), Type.Unknown()) }),
+  Mounts: Type.Array(Type.Unknown())
+})
+
+export const ListQuery = Type.Object({
+  all: Type.Optional(DockerBool),
+  limit: Type.Optional(Type.Integer({ description: 'Only the N most recently created containers; -1 or 0 for all' })),
+  size: Type.Optional(DockerBool),
+  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"]}, map form {"name":{"x":true}} too' }))
+})
+
+const State = Type.Object({
+  Status: Type.String({ enum: ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] }),
+  Running: Type.Boolean(),
+  Paused: Type.Boolean(),
+  Restarting: Type.Boolean(),
+  OOMKilled: Type.Boolean(),
+  Dead: Type.Boolean(),
+  Pid: Type.Integer(),
+  ExitCode: Type.Integer(),
+  Error: Type.String(),
+  StartedAt: Type.String(),
+  FinishedAt: Type.String()
+})
+
+export const ContainerInspect = Type.Object({
+  Id: Type.String(),
+  Created: Type.String(),
+  Path: Type.String(),
+  Args: Type.Array(Type.String()),
+  State,
+  Image: Type.String(),
+  Name: Type.String(),
+  RestartCount: Type.Integer(),
+  Driver: Type.String(),
+  Platform: Type.String(),
+  LogPath: Type.String(),
+  ExecIDs: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  Bundle: Type.String({ description: 'berth: the OCI bundle the container was created from' }),
+  Config: Type.Object({
+    Hostname: Type.String(),
+    Domainname: Type.String(),
+    User: Type.String(),
+    AttachStdin: Type.Boolean(),
+    AttachStdout: Type.Boolean(),
+    AttachStderr: Type.Boolean(),
+    Tty: Type.Boolean(),
+    OpenStdin: Type.Boolean(),
+    StdinOnce: Type.Boolean(),
+    Env: Type.Array(Type.String()),
+    Cmd: Type.Array(Type.String()),
+    Image: Type.String(),
+    WorkingDir: Type.String(),
+    Entrypoint: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    Labels
+  }),
+  HostConfig: Type.Object({
+    LogConfig: Type.Object({ Type: Type.String(), Config: Type.Record(Type.String(), Type.String()) }),
+    NetworkMode: Type.String(),
+    RestartPolicy: Type.Object({ Name: Type.String(), MaximumRetryCount: Type.Integer() }),
+    AutoRemove: Type.Boolean(),
+    Runtime: Type.String()
+  }),
+  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Null() }),
+  Mounts: Type.Array(Type.Unknown()),
+  NetworkSettings: Type.Object({ Networks: Type.Record(Type.String(), Type.Unknown()), Ports: Type.Record(Type.String(), Type.Unknown()) })
+}, { description: 'Docker\'s inspect document' })
+
+export const KillQuery = Type.Object({
+  signal: Type.Optional(Type.String({ description: 'Signal name (HUP, SIGHUP) or number; default SIGKILL' }))
+})
+
+export const StopQuery = Type.Object({
+  t: Type.Optional(Type.Integer({ minimum: -1, description: 'Seconds to wait before SIGKILL; -1 waits for ever; default 10' })),
+  signal: Type.Optional(Type.String({ description: 'Signal to stop with; default SIGTERM' }))
+})
+
+export const WaitQuery = Type.Object({
+  condition: Type.Optional(Type.Union([Type.Literal('not-running'), Type.Literal('next-exit'), Type.Literal('removed')], { description: 'Default not-running' }))
+})
+
+export const WaitResponse = Type.Object({
+  StatusCode: Type.Integer(),
+  Error: Type.Union([Type.Null(), Type.Object({ Message: Type.String() })])
+}, { description: 'The container stopped (or was removed). Status and headers are sent at once; this body follows when the condition is met.', examples: [{ StatusCode: 0, Error: null }] })
+
+export const DeleteQuery = Type.Object({
+  force: Type.Optional(DockerBool),
+  v: Type.Optional(DockerBool),
+  link: Type.Optional(DockerBool)
+})
+
+export const LogsQuery = Type.Object({
+  stdout: Type.Optional(DockerBool),
+  stderr: Type.Optional(DockerBool),
+  timestamps: Type.Optional(DockerBool),
+  follow: Type.Optional(DockerBool),
+  details: Type.Optional(DockerBool),
+  tail: Type.Optional(Type.String({ description: '`all` or a number of lines' })),
+  since: Type.Optional(Type.String({ description: 'Unix seconds (fraction allowed) or RFC 3339' })),
+  until: Type.Optional(Type.String({ description: 'Unix seconds (fraction allowed) or RFC 3339' }))
+})
+
+export const LogsResponse = Type.Unsafe<NodeJS.ReadableStream>({
+  type: 'string',
+  description: 'The log. Non-TTY containers: `application/vnd.docker.multiplexed-stream`, frames of an 8-byte header ' +
+    '[stream (1 stdout, 2 stderr), 0, 0, 0, payload length as uint32 big-endian] followed by the payload. ' +
+    'TTY containers: `application/vnd.docker.raw-stream`, the bytes as written. With follow=1 the stream ends when the container stops.'
+})
+
+export const VersionResponse = Type.Object({
+  Platform: Type.Object({ Name: Type.String() }),
+  Version: Type.String(),
+  ApiVersion: Type.String(),
+  MinAPIVersion: Type.String(),
+  GitCommit: Type.String(),
+  GoVersion: Type.String(),
+  Os: Type.String(),
+  Arch: Type.String(),
+  KernelVersion: Type.String(),
+  BuildTime: Type.String(),
+  Experimental: Type.Boolean(),
+  Components: Type.Array(Type.Object({ Name: Type.String(), Version: Type.String(), Details: Type.Record(Type.String(), Type.String()) }))
+})
+
+export const InfoResponse = Type.Object({
+  ID: Type.String(),
+  Name: Type.String(),
+  Containers: Type.Integer(),
+  ContainersRunning: Type.Integer(),
+  ContainersPaused: Type.Integer(),
+  ContainersStopped: Type.Integer(),
+  Images: Type.Integer(),
+  Driver: Type.String(),
+  DockerRootDir: Type.String(),
+  OperatingSystem: Type.String(),
+  OSType: Type.String(),
+  Architecture: Type.String(),
+  KernelVersion: Type.String(),
+  NCPU: Type.Integer(),
+  MemTotal: Type.Integer(),
+  ServerVersion: Type.String(),
+  CgroupDriver: Type.String(),
+  CgroupVersion: Type.String(),
+  DefaultRuntime: Type.String(),
+  Runtimes: Type.Record(Type.String(), Type.Object({ path: Type.String() })),
+  Swarm: Type.Object({ LocalNodeState: Type.String() })
+})

@@ -1,0 +1,40 @@
+/** Docker's `filters` query for container lists: parsing and matching (pure). */
+import { invalid } from '../errors.js'
+import type { ContainerRecord } from '../store/records.js'
+import { dockerStatus } from './state.js'
+
+export type Filters = Map<string, string[]>
+const KNOWN = new Set(['id', 'name', 'label', 'status'])
+const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])
+
+/** Accepts both forms clients send: `{"name":["x"]}` and `{"name":{"x":true}}`. */
+export function parseFilters (json: string | undefined): Filters {
+  const out: Filters = new Map()
+  if (json === undefined || json === '') return out
+  let raw: unknown
+  try { raw = JSON.parse(json) } catch { throw invalid(`invalid filter: ${json}`) }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(`invalid filter: ${json}`)
+  for (const [key, v] of Object.entries(raw)) {
+    if (!KNOWN.has(key)) throw invalid(`invalid filter '${key}'`)
+    const values = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.keys(v).filter(k => (v as Record<string, unknown>)[k] === true) : undefined
+    if (values === undefined || values.some(x => typeof x !== 'string')) throw invalid(`invalid filter: ${json}`)
+    if (key === 'status') for (const s of values) if (!STATUSES.has(s)) throw invalid(`invalid filter 'status=${s as string}'`)
+    out.set(key, values as string[])
+  }
+  return out
+}
+
+/** True when the record passes every filter (values of one key are alternatives). */
+export function matches (rec: ContainerRecord, f: Filters): boolean {
+  const any = (key: string, test: (v: string) => boolean): boolean => {
+    const vs = f.get(key)
+    return vs === undefined || vs.length === 0 || vs.some(test)
+  }
+  return any('id', v => rec.id.startsWith(v)) &&
+    any('name', v => { try { return new RegExp(v.replace(/^\//, '')).test(rec.name) } catch { return rec.name.includes(v) } }) &&
+    any('status', v => dockerStatus(rec.status) === v) &&
+    any('label', v => {
+      const i = v.indexOf('=')
+      return i < 0 ? v in rec.labels : rec.labels[v.slice(0, i)] === v.slice(i + 1)
+    })
+}

@@ -1,0 +1,579 @@
+/**
+ * The container manager: owns every container's record and lifecycle, one
+ * operation at a time per container. Operations go refresh → check → act →
+ * persist; an exit code reaches the record before any waiter hears of it, and
+ * a container's state dir is removed only after that.
+ */
+import { existsSync, watch, type FSWatcher } from 'node:fs'
+import { readFile, readdir, realpath, rm, writeFile, mkdir } from 'node:fs/promises'
+import { isAbsolute, join, resolve } from 'node:path'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
+import { isAlive } from '../proc.js'
+import { Runtime } from '../runtime/runtime.js'
+import { createContainer, killMonitor, readExitFile, statePaths, wasOomKilled } from '../shims/conmon.js'
+import { ensureDir, readIfExists, removeTree } from '../store/atomic.js'
+import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
+import { generateName, isSafeRef, newId, normalizeName } from './names.js'
+import { decideRecovery, type RecoveryAction } from './recovery.js'
+import { canKill, canRemoveWithoutForce, hasMonitor, isRunning } from './state.js'
+
+/** What a client asks for when creating a container from an OCI bundle. */
+export interface CreateRequest {
+  bundle: string
+  name?: string
+  runtime?: string
+  labels?: Record<string, string>
+  tty?: boolean
+  openStdin?: boolean
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
+
+type Listener = (code: number) => void
+
+/** In-memory state of one container. */
+interface Entry {
+  rec: ContainerRecord
+  /** Tail of this container's operation queue. */
+  queue: Promise<unknown>
+  onExit: Set<Listener>
+  onRemove: Set<Listener>
+}
+
+const LIVENESS_MS = 2000
+const RECOVERY_LIMIT_MS = 15_000
+
+/** Owns all containers of one berthd. */
+export class ContainerManager {
+  private readonly entries = new Map<string, Entry>()
+  private readonly names = new Map<string, string>()
+  private readonly reserved = new Set<string>()
+  private readonly runtimes = new Map<string, Runtime>()
+  private readonly store: RecordStore
+  private watcher: FSWatcher | undefined
+  private ticker: NodeJS.Timeout | undefined
+  readonly paths
+  /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
+  readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
+
+  constructor (readonly config: Readonly<Config>, private readonly log: Logger) {
+    this.paths = {
+      records: join(config.root, 'containers'),
+      states: join(config.state, 'containers'),
+      exits: join(config.state, 'exits'),
+      sockets: join(config.state, 'sock'),
+      runtimeRoot: (name: string) => join(config.state, 'rt', name)
+    }
+    this.store = new RecordStore(this.paths.records)
+    for (const rt of Object.values(config.runtimes)) {
+      this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: this.paths.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
+    }
+  }
+
+  /** Makes the dirs, re-loads every container from disk, and starts watching for exits. */
+  async init (): Promise<void> {
+    for (const d of [this.paths.records, this.paths.states, this.paths.exits, this.paths.sockets]) await ensureDir(d)
+    for (const name of this.runtimes.keys()) await ensureDir(this.paths.runtimeRoot(name))
+    this.watcher = watch(this.paths.exits, (_event, file) => { if (file !== null) this.exitFileSeen(file.toString()) })
+    this.watcher.on('error', err => this.log.error({ err }, 'exit dir watch failed'))
+    await this.recover()
+    this.ticker = setInterval(() => { void this.checkLiveness() }, LIVENESS_MS)
+    this.ticker.unref()
+  }
+
+  /** Stops watching. Containers and their monitors keep running. */
+  close (): void {
+    this.watcher?.close()
+    if (this.ticker !== undefined) clearInterval(this.ticker)
+  }
+
+  /** Runtime names clients may ask for. */
+  runtimeNames (): string[] { return [...this.runtimes.keys()] }
+  runtime (name: string): Runtime | undefined { return this.runtimes.get(name) }
+
+  // ---- lookups ------------------------------------------------------------
+
+  /** Docker's order: exact id, exact name (with or without "/"), unique id prefix. */
+  resolve (ref: string): ContainerRecord { return this.entryOf(ref).rec }
+
+  private entryOf (ref: string): Entry {
+    if (!isSafeRef(ref)) throw noSuchContainer(ref)
+    const byId = this.entries.get(ref)
+    if (byId !== undefined) return byId
+    const byName = this.names.get(ref.replace(/^\//, ''))
+    if (byName !== undefined) return this.entries.get(byName)!
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const hits = [...this.entries.keys()].filter(id => id.startsWith(ref))
+      if (hits.length === 1) return this.entries.get(hits[0]!)!
+      if (hits.length > 1) throw invalid(`multiple IDs found with provided prefix: ${ref}`)
+    }
+    throw noSuchContainer(ref)
+  }
+
+  /** Every container's record, newest first. */
+  list (): ContainerRecord[] {
+    return [...this.entries.values()].map(e => e.rec).sort((a, b) => b.created.localeCompare(a.created))
+  }
+
+  /** Path of the container's log file (written by conmon). */
+  logPath (id: string): string { return join(this.store.containerDir(id), 'ctr.log') }
+
+  // ---- create ---------------------------------------------------------------
+
+  /** Creates a container from an OCI bundle; on any failure, nothing it made is left. */
+  async create (req: CreateRequest): Promise<string> {
+    const runtime = this.runtimes.get(req.runtime ?? this.config.defaultRuntime)
+    if (runtime === undefined) throw invalid(`unknown or invalid runtime name: ${String(req.runtime)}`)
+    const spec = await readBundle(req.bundle)
+    const name = req.name !== undefined && req.name !== '' ? normalizeName(req.name) : generateName(n => this.nameTaken(n))
+    if (this.nameTaken(name)) {
+      const other = this.names.get(name)
+      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
+    }
+    this.reserved.add(name)
+    const id = newId()
+    const proc = spec.process ?? {}
+    const rec: ContainerRecord = {
+      version: RECORD_VERSION,
+      id,
+      name,
+      created: new Date().toISOString(),
+      bundle: req.bundle,
+      runtime: runtime.opts.name,
+      labels: req.labels ?? {},
+      tty: req.tty ?? proc.terminal ?? false,
+      openStdin: req.openStdin ?? false,
+      path: proc.args?.[0] ?? '',
+      args: proc.args?.slice(1) ?? [],
+      env: proc.env ?? [],
+      cwd: proc.cwd ?? '/',
+      hostname: spec.hostname ?? '',
+      user: proc.user !== undefined ? `${proc.user.uid ?? 0}:${proc.user.gid ?? 0}` : '',
+      status: 'creating',
+      pid: 0,
+      pidStart: 0,
+      monitorPid: 0,
+      monitorStart: 0,
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      startedAt: ZERO_TIME,
+      finishedAt: ZERO_TIME,
+      restartCount: 0
+    }
+    const log = this.log.child({ container: id.slice(0, 12), name })
+    try {
+      await ensureDir(this.store.containerDir(id))
+      await this.store.save(rec)
+      await this.launchMonitor(rec, spec)
+      rec.status = 'created'
+      await this.store.save(rec)
+    } catch (err) {
+      log.info({ err }, 'create failed, undoing')
+      await this.undoCreate(rec)
+      this.reserved.delete(name)
+      throw err
+    }
+    this.reserved.delete(name)
+    this.entries.set(id, { rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set() })
+    this.names.set(name, id)
+    log.info('container created')
+    return id
+  }
+
+  private nameTaken (name: string): boolean { return this.names.has(name) || this.reserved.has(name) }
+
+  /**
+   * Writes our private bundle (the user's config.json with root.path made
+   * absolute and process.terminal following Tty) and runs the create
+   * handshake. Fills in the pids on success.
+   */
+  private async launchMonitor (rec: ContainerRecord, spec?: OciSpec): Promise<void> {
+    const runtime = this.runtimeOf(rec)
+    spec ??= await readBundle(rec.bundle)
+    const stateDir = join(this.paths.states, rec.id)
+    const bundleDir = join(stateDir, 'bundle')
+    await mkdir(bundleDir, { recursive: true, mode: 0o700 })
+    // runc refuses a rootfs path that is relative or goes through a symlink.
+    const rootPath = await realpath(resolve(rec.bundle, spec.root?.path ?? 'rootfs')).catch(() => {
+      throw invalid(`bundle ${rec.bundle}: root.path ${spec.root?.path ?? 'rootfs'} does not exist`)
+    })
+    const ours: OciSpec = {
+      ...spec,
+      root: { ...spec.root, path: rootPath },
+      process: { ...spec.process, terminal: rec.tty }
+    }
+    await writeFile(join(bundleDir, 'config.json'), JSON.stringify(ours))
+    const info = await createContainer({
+      id: rec.id,
+      name: rec.name,
+      conmon: this.config.conmon,
+      runtime: runtime.opts,
+      stateDir,
+      bundleDir,
+      exitDir: this.paths.exits,
+      socketDir: this.paths.sockets,
+      logPath: this.logPath(rec.id),
+      logSizeMax: this.config.logSizeMax,
+      tty: rec.tty,
+      openStdin: rec.openStdin,
+      timeoutMs: this.config.createTimeout * 1000
+    })
+    Object.assign(rec, info)
+  }
+
+  /** Removes everything a create (or a start of an exited container) made. */
+  private async undoCreate (rec: ContainerRecord): Promise<void> {
+    await this.cleanupRun(rec)
+    await removeTree(this.store.containerDir(rec.id))
+  }
+
+  /**
+   * Ends one run of a container: its monitor, its runtime state, its state
+   * dir and its exit file. Only called once the exit (if any) is committed.
+   */
+  private async cleanupRun (rec: ContainerRecord): Promise<void> {
+    const stateDir = join(this.paths.states, rec.id)
+    const monitorPid = rec.monitorPid !== 0 ? rec.monitorPid : Number((await readIfExists(statePaths(stateDir).conmonPid))?.trim() ?? 0)
+    const runtime = this.runtimes.get(rec.runtime)
+    if (runtime !== undefined) {
+      await runtime.delete(rec.id, true).catch((err: unknown) => this.log.warn({ err, container: rec.id }, 'runtime delete failed'))
+    }
+    // The monitor normally exits by itself once its container is gone; give it a moment.
+    for (let i = 0; i < 40 && isAlive(monitorPid, rec.monitorStart); i++) await sleep(25)
+    killMonitor(monitorPid, rec.monitorStart)
+    await rm(stateDir, { recursive: true, force: true })
+    await rm(join(this.paths.sockets, rec.id), { force: true }) // conmon's attach symlink, left when create fails
+    await rm(join(this.paths.exits, rec.id), { force: true })
+  }
+
+  private runtimeOf (rec: ContainerRecord): Runtime {
+    const rt = this.runtimes.get(rec.runtime)
+    if (rt === undefined) throw runtimeFailed(`runtime ${rec.runtime} is not configured in this berthd`)
+    return rt
+  }
+
+  // ---- start / kill / stop ---------------------------------------------------
+
+  /** Starts a created container, or runs an exited one again. 304 if it is running. */
+  async start (ref: string): Promise<void> {
+    const e = this.entryOf(ref)
+    await this.serial(e, async () => {
+      const rec = e.rec
+      if (isRunning(rec.status)) throw notModified('container already started')
+      if (rec.status === 'exited') {
+        rec.status = 'creating'
+        await this.store.save(rec)
+        try {
+          await this.launchMonitor(rec)
+        } catch (err) {
+          await this.cleanupRun(rec)
+          await this.markExited(rec, 128, (err as Error).message)
+          throw err
+        }
+        rec.status = 'created'
+      }
+      const startedAt = new Date().toISOString()
+      try {
+        await this.runtimeOf(rec).start(rec.id)
+      } catch (err) {
+        // Docker records a start failure on the container, which is left stopped.
+        await this.cleanupRun(rec)
+        await this.markExited(rec, 128, (err as Error).message)
+        throw err
+      }
+      Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false })
+      await this.store.save(rec)
+    })
+  }
+
+  private async markExited (rec: ContainerRecord, code: number, error: string): Promise<void> {
+    Object.assign(rec, { status: 'exited', exitCode: code, error, pid: 0, finishedAt: new Date().toISOString() })
+    await this.store.save(rec)
+  }
+
+  /** Sends a signal. 409 unless running. */
+  async kill (ref: string, signal: string): Promise<void> {
+    const e = this.entryOf(ref)
+    await this.serial(e, async () => {
+      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
+      await this.runtimeOf(e.rec).kill(e.rec.id, signal)
+    })
+  }
+
+  /** Docker's stop: `signal`, then SIGKILL after `timeoutS` seconds (-1: wait for ever). 304 unless running. */
+  async stop (ref: string, timeoutS: number, signal = 'SIGTERM'): Promise<void> {
+    const e = this.entryOf(ref)
+    const exited = this.nextExit(e)
+    try {
+      await this.serial(e, async () => {
+        if (!isRunning(e.rec.status)) throw notModified('container already stopped')
+        if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id)
+        await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch(() => {})
+      })
+      if (timeoutS < 0) { await exited.promise; return }
+      if (await withTimeout(exited.promise, timeoutS * 1000)) return
+      await this.serial(e, async () => {
+        if (isRunning(e.rec.status)) await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
+      })
+      if (!await withTimeout(exited.promise, 30_000)) throw runtimeFailed(`container ${e.rec.id} did not exit after SIGKILL`)
+    } finally {
+      exited.cancel()
+    }
+  }
+
+  /** Stop (if running), then start. */
+  async restart (ref: string, timeoutS: number, signal?: string): Promise<void> {
+    try {
+      await this.stop(ref, timeoutS, signal)
+    } catch (err) {
+      if (!(err instanceof BerthError && err.code === 'NOT_MODIFIED')) throw err
+    }
+    await this.start(ref)
+  }
+
+  // ---- wait / remove ---------------------------------------------------------
+
+  /**
+   * Registers a waiter and returns at once; `promise` settles with the exit
+   * code when `condition` is met. Registering before any response is sent
+   * means an exit right after can never be missed.
+   */
+  wait (ref: string, condition: WaitCondition): { promise: Promise<number>, cancel: () => void } {
+    const e = this.entryOf(ref)
+    if (condition === 'removed') return this.listen(e.onRemove)
+    if (condition === 'not-running' && !isRunning(e.rec.status) && e.rec.status !== 'creating') {
+      return { promise: Promise.resolve(e.rec.exitCode), cancel: () => {} }
+    }
+    return this.nextExit(e)
+  }
+
+  /** A promise for the end of the current run: settles on the next exit or on removal. */
+  private nextExit (e: Entry): { promise: Promise<number>, cancel: () => void } {
+    const a = this.listen(e.onExit)
+    const b = this.listen(e.onRemove)
+    return { promise: Promise.race([a.promise, b.promise]), cancel: () => { a.cancel(); b.cancel() } }
+  }
+
+  private listen (set: Set<Listener>): { promise: Promise<number>, cancel: () => void } {
+    let fn: Listener = () => {}
+    const promise = new Promise<number>(resolve => { fn = resolve; set.add(fn) })
+    return { promise, cancel: () => set.delete(fn) }
+  }
+
+  /** Docker's remove: 409 if running without `force`; with it, SIGKILL first. */
+  async remove (ref: string, force: boolean): Promise<void> {
+    const e = this.entryOf(ref)
+    const exited = this.nextExit(e)
+    try {
+      let waitForExit = false
+      await this.serial(e, async () => {
+        if (!canRemoveWithoutForce(e.rec.status) && e.rec.status !== 'creating') {
+          if (!force) throw conflict(`cannot remove container "/${e.rec.name}": container is running: stop the container before removing or force remove`)
+          if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id).catch(() => {})
+          await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
+          waitForExit = true
+        }
+      })
+      if (waitForExit) await withTimeout(exited.promise, 10_000)
+    } finally {
+      exited.cancel()
+    }
+    await this.serial(e, async () => {
+      if (!this.entries.has(e.rec.id)) throw noSuchContainer(ref)
+      const rec = e.rec
+      rec.status = 'removing'
+      await this.store.save(rec)
+      await this.cleanupRun(rec)
+      await removeTree(this.store.containerDir(rec.id))
+      this.entries.delete(rec.id)
+      this.names.delete(rec.name)
+      for (const fn of e.onRemove) fn(rec.exitCode)
+      e.onRemove.clear()
+      this.log.info({ container: rec.id.slice(0, 12) }, 'container removed')
+    })
+  }
+
+  // ---- exits -----------------------------------------------------------------
+
+  /** Called for every change in the exits dir. */
+  private exitFileSeen (id: string): void {
+    const e = this.entries.get(id)
+    if (e === undefined || !hasMonitor(e.rec.status)) return
+    void this.serial(e, () => this.commitExit(e)).catch(err => this.log.error({ err, container: id }, 'commit exit failed'))
+  }
+
+  /**
+   * Commits conmon's exit file into the record, then tells the waiters, then
+   * removes the run's state. Idempotent.
+   */
+  private async commitExit (e: Entry): Promise<void> {
+    const rec = e.rec
+    if (!hasMonitor(rec.status)) return
+    const exit = await readExitFile(this.paths.exits, rec.id)
+    if (exit === undefined) return
+    await this.finishRun(e, exit.code, exit.at.toISOString(), '', wasOomKilled(join(this.paths.states, rec.id, 'bundle')))
+  }
+
+  private async finishRun (e: Entry, code: number, finishedAt: string, error: string, oomKilled: boolean): Promise<void> {
+    const rec = e.rec
+    Object.assign(rec, { status: 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0 })
+    await this.store.save(rec)
+    this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error }, 'container exited')
+    for (const fn of e.onExit) fn(code)
+    e.onExit.clear()
+    await this.cleanupRun(rec)
+  }
+
+  /** Periodic safety net: exit files whose event was missed, and monitors that died without one. */
+  private async checkLiveness (): Promise<void> {
+    let files: string[] = []
+    try { files = await readdir(this.paths.exits) } catch {}
+    for (const id of files) this.exitFileSeen(id)
+    for (const e of this.entries.values()) {
+      if (!hasMonitor(e.rec.status) || isAlive(e.rec.monitorPid, e.rec.monitorStart)) continue
+      void this.serial(e, async () => {
+        if (!hasMonitor(e.rec.status) || isAlive(e.rec.monitorPid, e.rec.monitorStart)) return
+        const exit = await readExitFile(this.paths.exits, e.rec.id)
+        if (exit !== undefined) return await this.commitExit(e)
+        const alive = isAlive(e.rec.pid, e.rec.pidStart)
+        const action = decideRecovery({ status: e.rec.status, exitCode: undefined, monitorAlive: false, containerAlive: alive })
+        this.log.warn({ container: e.rec.id.slice(0, 12), action }, 'container monitor died')
+        await this.applyExitAction(e, action)
+      }).catch(err => this.log.error({ err }, 'liveness check failed'))
+    }
+  }
+
+  private async applyExitAction (e: Entry, action: RecoveryAction): Promise<void> {
+    if (action.kind !== 'exited') return
+    if (action.killContainer && isAlive(e.rec.pid, e.rec.pidStart)) {
+      try { process.kill(e.rec.pid, 'SIGKILL') } catch {}
+    }
+    await this.finishRun(e, action.code, new Date().toISOString(), action.error, false)
+  }
+
+  // ---- recovery ----------------------------------------------------------------
+
+  /** Re-loads every record after a restart; one bad container never blocks the rest. */
+  private async recover (): Promise<void> {
+    const records = await this.store.loadAll((id, reason) => this.log.error({ container: id, reason }, 'container record set aside'))
+    await Promise.all(records.map(async rec => {
+      const e: Entry = { rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set() }
+      const work = this.recoverOne(e)
+      if (!await withTimeout(work, RECOVERY_LIMIT_MS)) {
+        this.log.error({ container: rec.id }, 'container recovery timed out; loaded as recorded')
+        this.adoptEntry(e)
+      }
+    }))
+    await this.removeLeaks(new Set(records.map(r => r.id)))
+  }
+
+  private async recoverOne (e: Entry): Promise<void> {
+    const rec = e.rec
+    const exit = hasMonitor(rec.status) ? await readExitFile(this.paths.exits, rec.id) : undefined
+    const action = decideRecovery({
+      status: rec.status,
+      exitCode: exit?.code,
+      monitorAlive: isAlive(rec.monitorPid, rec.monitorStart),
+      containerAlive: isAlive(rec.pid, rec.pidStart)
+    })
+    this.log.info({ container: rec.id.slice(0, 12), status: rec.status, action: action.kind }, 'container recovered')
+    switch (action.kind) {
+      case 'undo-create':
+      case 'finish-remove':
+        await this.undoCreate(rec)
+        return
+      case 'keep':
+        this.adoptEntry(e)
+        return
+      case 'adopt': {
+        const st = await this.runtimes.get(rec.runtime)?.state(rec.id).catch(() => undefined)
+        if (st !== undefined && (st.status === 'running' || st.status === 'paused' || st.status === 'created') && st.status !== rec.status) {
+          rec.status = st.status
+          await this.store.save(rec)
+        }
+        this.adoptEntry(e)
+        return
+      }
+      case 'exited':
+        this.adoptEntry(e)
+        if (exit !== undefined) {
+          await this.finishRun(e, exit.code, exit.at.toISOString(), '', wasOomKilled(join(this.paths.states, rec.id, 'bundle')))
+        } else {
+          await this.applyExitAction(e, action)
+        }
+    }
+  }
+
+  private adoptEntry (e: Entry): void {
+    this.entries.set(e.rec.id, e)
+    this.names.set(e.rec.name, e.rec.id)
+  }
+
+  /** State dirs and runtime state with no record: kill and clean. */
+  private async removeLeaks (known: Set<string>): Promise<void> {
+    const dirs = await readdir(this.paths.states).catch(() => [] as string[])
+    for (const id of dirs.filter(d => !known.has(d))) {
+      const stateDir = join(this.paths.states, id)
+      const pid = Number((await readIfExists(statePaths(stateDir).conmonPid))?.trim() ?? 0)
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+      if (cmdline.includes(id)) killMonitor(pid)
+      this.log.warn({ container: id }, 'leaked container state removed')
+      await rm(stateDir, { recursive: true, force: true })
+    }
+    for (const [name, rt] of this.runtimes) {
+      const ids = await readdir(this.paths.runtimeRoot(name)).catch(() => [] as string[])
+      for (const id of ids.filter(d => !known.has(d))) {
+        this.log.warn({ container: id, runtime: name }, 'leaked runtime state removed')
+        await rt.delete(id, true).catch(() => {})
+      }
+    }
+  }
+
+  /** Runs `fn` after every earlier operation on the same container. */
+  private serial<T> (e: Entry, fn: () => Promise<T>): Promise<T> {
+    const run = e.queue.then(fn, fn)
+    e.queue = run.catch(() => {})
+    return run
+  }
+}
+
+/** The parts of an OCI runtime-spec config.json berth reads. */
+interface OciSpec {
+  process?: { terminal?: boolean, args?: string[], env?: string[], cwd?: string, user?: { uid?: number, gid?: number } }
+  root?: { path?: string, readonly?: boolean }
+  hostname?: string
+  [k: string]: unknown
+}
+
+/** Reads and checks `<bundle>/config.json`; every problem is a 400 that names it. */
+async function readBundle (bundle: string): Promise<OciSpec> {
+  if (!isAbsolute(bundle)) throw invalid(`bundle path must be absolute: ${bundle}`)
+  const text = await readFile(join(bundle, 'config.json'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw invalid(`bundle ${bundle} has no readable config.json (${err.code ?? err.message})`)
+  })
+  let spec: OciSpec
+  try {
+    spec = JSON.parse(text) as OciSpec
+  } catch (err) {
+    throw invalid(`bundle ${bundle}: config.json does not parse: ${(err as Error).message}`)
+  }
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw invalid(`bundle ${bundle}: config.json is not an object`)
+  if (!Array.isArray(spec.process?.args) || spec.process.args.length === 0) throw invalid(`bundle ${bundle}: config.json has no process.args`)
+  return spec
+}
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** Resolves true if `p` settles within `ms`, false otherwise. */
+async function withTimeout (p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const t = new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([p.then(() => true, () => true), t])
+  } finally {
+    clearTimeout(timer)
+  }
+}

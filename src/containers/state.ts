@@ -1,0 +1,26 @@
+/**
+ * The container lifecycle as a small pure state machine.
+ *
+ *   creating ──► created ──start──► running ──exit──► exited
+ *      │            │                 │  ▲               │
+ *      │            └──kill/delete──┐ pause resume       └──start──► creating …
+ *      ▼                            ▼  ▼  │
+ *   (undone)                    exited paused
+ *
+ *   any state except creating ──delete──► removing ──► (gone)
+ *
+ * Operations read refresh → check → act → persist, and persist before
+ * memory is updated.
+ */
+import type { Status } from '../store/records.js'
+
+/** A running (or paused) container has a live init process. */
+export const isRunning = (s: Status): boolean => s === 'running' || s === 'paused'
+/** A monitor is expected for these states. */
+export const hasMonitor = (s: Status): boolean => s === 'created' || s === 'running' || s === 'paused'
+export const canStart = (s: Status): boolean => s === 'created' || s === 'exited'
+export const canKill = (s: Status): boolean => s === 'running' || s === 'paused'
+export const canRemoveWithoutForce = (s: Status): boolean => s === 'created' || s === 'exited'
+
+/** Docker's `State.Status` word for a stored status. */
+export const dockerStatus = (s: Status): string => s === 'creating' ? 'created' : s

@@ -1,0 +1,46 @@
+/**
+ * The one registry of berth's errors. Every error has a stable `code`; callers
+ * match on the code, and the API maps codes to HTTP statuses in one place
+ * (src/api/errors.ts). Messages follow Docker's wording where Docker has one.
+ */
+
+/** Stable error codes, one per category a client can act on. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT' // 400
+  | 'NOT_FOUND' //        404
+  | 'CONFLICT' //         409
+  | 'NOT_MODIFIED' //     304
+  | 'RUNTIME' //          500: the OCI runtime or the monitor failed
+  | 'INTERNAL' //         500
+
+/** Base class of every error berth raises on purpose. */
+export class BerthError extends Error {
+  readonly code: ErrorCode
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'BerthError'
+  }
+}
+
+/** Bad input: a malformed request, a bad name, a bundle that cannot be used. */
+export const invalid = (message: string, cause?: unknown): BerthError =>
+  new BerthError('INVALID_ARGUMENT', message, { cause })
+
+/** Docker's wording: "No such container: x". */
+export const noSuchContainer = (ref: string): BerthError =>
+  new BerthError('NOT_FOUND', `No such container: ${ref}`)
+
+/** The request conflicts with the container's state or another container. */
+export const conflict = (message: string): BerthError => new BerthError('CONFLICT', message)
+
+/** Nothing to do: Docker answers 304 (start of a running container, stop of a stopped one). */
+export const notModified = (message: string): BerthError => new BerthError('NOT_MODIFIED', message)
+
+/** The runtime or the monitor failed; the message is the runtime's own words. */
+export const runtimeFailed = (message: string, cause?: unknown): BerthError =>
+  new BerthError('RUNTIME', message, { cause })
+
+/** True when `err` is a BerthError with the given code. */
+export const hasCode = (err: unknown, code: ErrorCode): boolean =>
+  err instanceof BerthError && err.code === code

@@ -1,0 +1,101 @@
+/**
+ * The OCI runtime CLI (runc, crun): one method per subcommand, argv built by
+ * pure functions, every call with a timeout, and the runtime's own
+ * `--log-format json` error line as the error users see.
+ */
+import { execa } from 'execa'
+import { runtimeFailed, BerthError } from '../errors.js'
+
+/** How to run one runtime binary. */
+export interface RuntimeOptions {
+  /** Name clients use ("runc", "crun", or an --add-runtime name). */
+  name: string
+  path: string
+  /** The runtime's state dir (`--root`), private to berthd. */
+  root: string
+  /** Extra global arguments from --runtime-arg. */
+  extraArgs: readonly string[]
+  timeoutMs?: number
+}
+
+/** Global arguments placed before every subcommand (also handed to conmon). */
+export const globalArgs = (o: Pick<RuntimeOptions, 'root' | 'extraArgs'>): string[] =>
+  ['--root', o.root, '--log-format', 'json', ...o.extraArgs]
+
+/** Argv of the subcommands berthd itself runs (conmon runs `create`). */
+export const argv = {
+  start: (id: string) => ['start', id],
+  kill: (id: string, signal: string, all = false) => ['kill', ...(all ? ['--all'] : []), id, signal],
+  delete: (id: string, force: boolean) => ['delete', ...(force ? ['--force'] : []), id],
+  state: (id: string) => ['state', id],
+  pause: (id: string) => ['pause', id],
+  resume: (id: string) => ['resume', id]
+}
+
+/**
+ * The runtime's last error message from its output: JSON log lines
+ * (`{"level":"error","msg":...}`) when it wrote them, else the last text line.
+ */
+export function runtimeMessage (output: string): string {
+  const lines = output.split('\n').map(l => l.trim()).filter(Boolean)
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const entry = JSON.parse(lines[i]!) as { level?: string, msg?: string }
+      if (entry.level === 'error' && typeof entry.msg === 'string') return entry.msg
+    } catch {}
+  }
+  const last = lines.at(-1) ?? ''
+  return last.replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, '$1')
+}
+
+/** True when the runtime's message says the container is not (or no longer) there. */
+export const isNotExist = (msg: string): boolean => /does not exist|not found|no such file/i.test(msg)
+
+/** OCI runtime state (`runtime state <id>`). */
+export interface RuntimeState { id: string, pid: number, status: 'creating' | 'created' | 'running' | 'paused' | 'stopped' }
+
+/** A typed wrapper over one runtime binary. */
+export class Runtime {
+  constructor (readonly opts: RuntimeOptions) {}
+
+  /** Runs `runtime <global args> <args>`; rejects with the runtime's own message. */
+  async run (args: string[]): Promise<string> {
+    const r = await execa(this.opts.path, [...globalArgs(this.opts), ...args], {
+      reject: false, timeout: this.opts.timeoutMs ?? 30_000, stdin: 'ignore', cleanup: true, extendEnv: false,
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
+    })
+    if (r.exitCode === 0) return r.stdout
+    const msg = runtimeMessage(r.stderr) || (r.timedOut ? 'timed out' : `exit status ${String(r.exitCode ?? r.signal)}`)
+    throw runtimeFailed(`${this.opts.name} ${args[0] ?? ''}: ${msg}`)
+  }
+
+  async start (id: string): Promise<void> { await this.run(argv.start(id)) }
+  async kill (id: string, signal: string, all = false): Promise<void> { await this.run(argv.kill(id, signal, all)) }
+  async pause (id: string): Promise<void> { await this.run(argv.pause(id)) }
+  async resume (id: string): Promise<void> { await this.run(argv.resume(id)) }
+
+  /** Deletes the runtime's state of `id`; a container that is already gone is not an error. */
+  async delete (id: string, force = true): Promise<void> {
+    try {
+      await this.run(argv.delete(id, force))
+    } catch (err) {
+      if (!(err instanceof BerthError && isNotExist(err.message))) throw err
+    }
+  }
+
+  /** The runtime's view of `id`, or undefined when it has no such container. */
+  async state (id: string): Promise<RuntimeState | undefined> {
+    try {
+      return JSON.parse(await this.run(argv.state(id))) as RuntimeState
+    } catch (err) {
+      if (err instanceof BerthError && isNotExist(err.message)) return undefined
+      throw err
+    }
+  }
+
+  /** First line of `runtime --version`. */
+  async version (): Promise<string> {
+    const r = await execa(this.opts.path, ['--version'], { reject: false, timeout: 10_000 })
+    return r.stdout.split('\n')[0] ?? ''
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The shim manager's monitor: one conmon per container. berthd is to conmon
+ * what podman is to it: it makes a control FIFO, hands its write end to conmon
+ * as the sync fd (_OCI_SYNCPIPE), and waits for one JSON line that reports
+ * the container's pid or the runtime's failure, racing the monitor's death
+ * (EOF on the FIFO) and a timeout. conmon then owns the container: it reaps
+ * it, writes its log and, atomically, its exit file.
+ */
+import { openSync, closeSync, constants as fsc, readFileSync, statSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { Socket } from 'node:net'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { runtimeFailed } from '../errors.js'
+import { globalArgs, runtimeMessage, type RuntimeOptions } from '../runtime/runtime.js'
+import { startTime, isAlive } from '../proc.js'
+import { mkfifo } from './mkfifo.js'
+
+/** Everything needed to launch one monitor. */
+export interface MonitorSpec {
+  id: string
+  name: string
+  conmon: string
+  runtime: RuntimeOptions
+  /** Per-container state dir: control FIFO, pid files, conmon's stderr. */
+  stateDir: string
+  /** Our private copy of the bundle (conmon makes ctl/attach in it). */
+  bundleDir: string
+  exitDir: string
+  socketDir: string
+  logPath: string
+  logSizeMax: number
+  tty: boolean
+  openStdin: boolean
+  timeoutMs: number
+}
+
+/** The processes a successful create leaves behind. */
+export interface MonitorInfo { pid: number, pidStart: number, monitorPid: number, monitorStart: number }
+
+/** Paths inside a container's state dir. */
+export const statePaths = (stateDir: string) => ({
+  control: join(stateDir, 'control'),
+  ctrPid: join(stateDir, 'ctr.pid'),
+  conmonPid: join(stateDir, 'conmon.pid'),
+  conmonLog: join(stateDir, 'conmon.log')
+})
+
+/** conmon's argv for creating a container (pure). */
+export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs'>): string[] {
+  const p = statePaths(s.stateDir)
+  const args = [
+    '--api-version', '1', '-c', s.id, '-u', s.id, '-n', s.name,
+    '-r', s.runtime.path, '-b', s.bundleDir, '-p', p.ctrPid, '-P', p.conmonPid,
+    '-l', `k8s-file:${s.logPath}`, '--log-size-max', String(s.logSizeMax),
+    '--exit-dir', s.exitDir, '--socket-dir-path', s.socketDir, '--log-level', 'warning'
+  ]
+  if (s.tty) args.push('-t')
+  if (s.openStdin) args.push('-i')
+  for (const a of globalArgs(s.runtime)) args.push('--runtime-arg', a)
+  return args
+}
+
+/** Parses conmon's sync message `{"data": n, "message"?: s}`. */
+export function parseSyncLine (line: string): { data: number, message?: string } {
+  const m = JSON.parse(line) as { data?: unknown, message?: unknown }
+  if (typeof m.data !== 'number') throw new Error(`unexpected message from conmon: ${line}`)
+  return typeof m.message === 'string' ? { data: m.data, message: m.message } : { data: m.data }
+}
+
+/** Reads the first line written to the FIFO, or rejects on EOF (monitor died) or timeout. */
+function readSyncLine (fd: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = new Socket({ fd, readable: true, writable: false })
+    let buf = ''
+    const done = (err: Error | undefined, line?: string): void => {
+      clearTimeout(timer)
+      sock.removeAllListeners()
+      sock.on('error', () => {})
+      sock.destroy()
+      if (err !== undefined) reject(err); else resolve(line!)
+    }
+    const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs / 1000}s waiting for the monitor`)), timeoutMs)
+    sock.setEncoding('utf8')
+    sock.on('data', (chunk: string) => {
+      buf += chunk
+      const nl = buf.indexOf('\n')
+      if (nl >= 0) done(undefined, buf.slice(0, nl))
+    })
+    sock.on('end', () => done(buf.trim() !== '' ? undefined : new Error('the monitor exited without reporting'), buf.trim()))
+    sock.on('error', err => done(err))
+  })
+}
+
+const readPid = (path: string): number => {
+  try { return Number.parseInt(readFileSync(path, 'utf8').trim(), 10) || 0 } catch { return 0 }
+}
+
+/**
+ * Launches conmon for `spec` and waits for the create handshake. The state,
+ * exit and socket dirs must exist. On failure, rejects with the runtime's
+ * own words; the caller undoes what create made (see killMonitor).
+ */
+export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> {
+  const p = statePaths(spec.stateDir)
+  await mkfifo(p.control)
+  const rfd = openSync(p.control, fsc.O_RDONLY | fsc.O_NONBLOCK)
+  let wfd = -1; let efd = -1
+  try {
+    // A reader exists, so opening the write end does not block.
+    wfd = openSync(p.control, fsc.O_WRONLY)
+    efd = openSync(p.conmonLog, 'a')
+    const child = execa(spec.conmon, conmonArgs(spec), {
+      detached: true, cleanup: false, reject: false, extendEnv: false, buffer: false,
+      // execa's types only take literal fd numbers; any open fd works at run time.
+      stdio: ['ignore', 'ignore', efd as 2, wfd as 3],
+      env: { _OCI_SYNCPIPE: '3', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
+    })
+    // conmon double-forks: this first process exits at once, and its exit is not the container's.
+    void child.then(() => {}, () => {})
+  } finally {
+    if (wfd >= 0) closeSync(wfd)
+    if (efd >= 0) closeSync(efd)
+  }
+  let text: string
+  try {
+    text = await readSyncLine(rfd, spec.timeoutMs)
+  } catch (err) {
+    killMonitor(readPid(p.conmonPid))
+    throw runtimeFailed(`${spec.runtime.name} create failed: ${(err as Error).message}${await explain(spec)}`, err)
+  }
+  const msg = parseSyncLine(text)
+  if (msg.data <= 0) {
+    killMonitor(readPid(p.conmonPid))
+    throw runtimeFailed(runtimeMessage(msg.message ?? '') || `${spec.runtime.name} create failed`)
+  }
+  const monitorPid = readPid(p.conmonPid)
+  return { pid: msg.data, pidStart: startTime(msg.data), monitorPid, monitorStart: startTime(monitorPid) }
+}
+
+/** conmon's own complaint, if it left one, and which dirs it needed. */
+async function explain (spec: MonitorSpec): Promise<string> {
+  const log = (await readFile(statePaths(spec.stateDir).conmonLog, 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? ''
+  const missing = [spec.exitDir, spec.socketDir, spec.bundleDir].filter(d => { try { return !statSync(d).isDirectory() } catch { return true } })
+  return (log !== '' ? `: ${log}` : '') + (missing.length > 0 ? ` (missing: ${missing.join(', ')})` : '')
+}
+
+/** SIGKILLs a monitor we started, by pid, if it is still the same process. */
+export function killMonitor (pid: number, start = 0): void {
+  if (isAlive(pid, start)) {
+    try { process.kill(pid, 'SIGKILL') } catch {}
+  }
+}
+
+/** What conmon wrote for a finished container: its code, and when. */
+export interface ExitFile { code: number, at: Date }
+
+/** Reads `<exitDir>/<id>`, or undefined if the container has not exited. */
+export async function readExitFile (exitDir: string, id: string): Promise<ExitFile | undefined> {
+  const path = join(exitDir, id)
+  try {
+    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)])
+    const code = Number.parseInt(text.trim(), 10)
+    return { code: Number.isNaN(code) ? 255 : code, at: st.mtime }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/** True when conmon recorded an OOM kill for the container (it drops an `oom` file in the bundle). */
+export const wasOomKilled = (bundleDir: string): boolean => {
+  try { statSync(join(bundleDir, 'oom')); return true } catch { return false }
+}

@@ -1,0 +1,84 @@
+/**
+ * Container records: `<root>/containers/<id>/container.json`, versioned and
+ * written atomically. The daemon is the only writer.
+ */
+import { readdir, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { writeFileAtomic, readIfExists } from './atomic.js'
+
+/** Version of the record format this build writes. */
+export const RECORD_VERSION = 1
+
+/** Lifecycle status as stored; see src/containers/state.ts for the machine. */
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'exited' | 'removing'
+
+/** What berth keeps about one container. */
+export interface ContainerRecord {
+  version: number
+  id: string
+  name: string
+  created: string
+  /** The user's bundle dir; never written to. */
+  bundle: string
+  runtime: string
+  labels: Record<string, string>
+  tty: boolean
+  openStdin: boolean
+  /** From the bundle's process, for inspect and list. */
+  path: string
+  args: string[]
+  env: string[]
+  cwd: string
+  hostname: string
+  user: string
+  status: Status
+  pid: number
+  /** /proc/<pid>/stat start time of the container init and of its monitor, to detect pid reuse. */
+  pidStart: number
+  monitorPid: number
+  monitorStart: number
+  exitCode: number
+  error: string
+  oomKilled: boolean
+  startedAt: string
+  finishedAt: string
+  restartCount: number
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z'
+
+/** The record store under one root dir. */
+export class RecordStore {
+  constructor (readonly dir: string) {}
+
+  /** The container's persistent dir (record and log). */
+  containerDir (id: string): string { return join(this.dir, id) }
+
+  async save (rec: ContainerRecord): Promise<void> {
+    await writeFileAtomic(join(this.dir, rec.id, 'container.json'), JSON.stringify(rec))
+  }
+
+  /**
+   * Loads every record. A record that does not parse, or carries a version
+   * this build does not know, is set aside (renamed) and reported, never fatal.
+   */
+  async loadAll (onBad: (id: string, reason: string) => void): Promise<ContainerRecord[]> {
+    let names: string[]
+    try { names = await readdir(this.dir) } catch { return [] }
+    const out: ContainerRecord[] = []
+    await Promise.all(names.filter(n => !n.startsWith('.')).map(async id => {
+      const file = join(this.dir, id, 'container.json')
+      try {
+        const text = await readIfExists(file)
+        if (text === undefined) { onBad(id, 'no container.json'); return }
+        const rec = JSON.parse(text) as ContainerRecord
+        if (rec.version !== RECORD_VERSION || rec.id !== id) throw new Error(`unsupported record version ${String(rec.version)}`)
+        out.push(rec)
+      } catch (err) {
+        onBad(id, (err as Error).message)
+        await rename(join(this.dir, id), join(this.dir, `.bad-${id}-${Date.now()}`)).catch(() => {})
+      }
+    }))
+    return out
+  }
+}
