@@ -3,7 +3,7 @@
  * from BERTH_* environment variables, validated once and frozen. Nothing else
  * in berth reads process.env.
  */
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, isAbsolute, join, basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Type, type Static } from 'typebox'
@@ -33,6 +33,7 @@ export interface Config extends Omit<ConfigInput, 'addRuntime' | 'runtime' | 'co
   readonly conmon: string
 }
 
+// Runtime arguments that start with a dash need the = form: --runtime-arg=--debug.
 const FLAGS = {
   socket: { type: 'string' }, root: { type: 'string' }, state: { type: 'string' },
   runtime: { type: 'string' }, 'add-runtime': { type: 'string', multiple: true },
@@ -47,7 +48,7 @@ export const USAGE = `usage: berthd [options]
   --state DIR            runtime state                      (BERTH_STATE, default /run/berth)
   --runtime NAME|PATH    default OCI runtime                (BERTH_RUNTIME, default runc)
   --add-runtime N=PATH   another runtime, repeatable        (BERTH_ADD_RUNTIME, comma-separated)
-  --runtime-arg ARG      global runtime argument, repeatable(BERTH_RUNTIME_ARGS, comma-separated)
+  --runtime-arg=ARG      global runtime argument, repeatable(BERTH_RUNTIME_ARGS, comma-separated)
   --conmon PATH          the monitor binary                 (BERTH_CONMON, default conmon from PATH)
   --log-level LEVEL      trace|debug|info|warn|error|fatal  (BERTH_LOG_LEVEL, default info)
   --create-timeout S     create handshake limit, seconds    (BERTH_CREATE_TIMEOUT, default 60)
@@ -66,7 +67,7 @@ const INSTALL_HINT: Record<string, string> = {
 export function findExecutable (nameOrPath: string, pathVar: string): string | undefined {
   const candidates = isAbsolute(nameOrPath) ? [nameOrPath] : pathVar.split(delimiter).filter(Boolean).map(d => join(d, nameOrPath))
   for (const c of candidates) {
-    try { accessSync(c, constants.X_OK); return c } catch {}
+    try { if (statSync(c).isFile()) { accessSync(c, constants.X_OK); return c } } catch {}
   }
   return undefined
 }
@@ -109,7 +110,7 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     if (!isAbsolute(v)) throw new ConfigError(`--${k} must be an absolute path, got ${JSON.stringify(v)}`)
   }
   const pathVar = env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-  const runtimes: Record<string, RuntimeEntry> = {}
+  const runtimes: Record<string, RuntimeEntry> = Object.create(null) as Record<string, RuntimeEntry>
   for (const name of ['runc', 'crun']) {
     const path = findExecutable(name, pathVar)
     if (path !== undefined) runtimes[name] = { name, path }
@@ -126,7 +127,7 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     const name = basename(defaultRuntime)
     runtimes[name] = { name, path: defaultRuntime }
     defaultRuntime = name
-  } else if (runtimes[defaultRuntime] === undefined) {
+  } else if (!Object.hasOwn(runtimes, defaultRuntime)) {
     throw new ConfigError(`OCI runtime "${defaultRuntime}" not found on PATH; ${INSTALL_HINT[defaultRuntime] ?? 'pass --runtime with an absolute path or --add-runtime NAME=PATH'}`)
   }
   const conmon = findExecutable(input.conmon, pathVar)

@@ -31,10 +31,11 @@ export function matches (rec: ContainerRecord, f: Filters): boolean {
     return vs === undefined || vs.length === 0 || vs.some(test)
   }
   return any('id', v => rec.id.startsWith(v)) &&
-    any('name', v => { try { return new RegExp(v.replace(/^\//, '')).test(rec.name) } catch { return rec.name.includes(v) } }) &&
+    // Docker matches the name with and without its leading "/".
+    any('name', v => { try { const re = new RegExp(v); return re.test(rec.name) || re.test(`/${rec.name}`) } catch { return rec.name.includes(v) } }) &&
     any('status', v => dockerStatus(rec.status) === v) &&
     any('label', v => {
       const i = v.indexOf('=')
-      return i < 0 ? v in rec.labels : rec.labels[v.slice(0, i)] === v.slice(i + 1)
+      return i < 0 ? Object.hasOwn(rec.labels, v) : Object.hasOwn(rec.labels, v.slice(0, i)) && rec.labels[v.slice(0, i)] === v.slice(i + 1)
     })
 }

@@ -9,8 +9,11 @@ for (const [name, num] of Object.entries(constants.signals)) if (!BY_NUMBER.has(
 export function parseSignal (input: string): string {
   const s = input.trim().toUpperCase()
   if (/^\d+$/.test(s)) {
-    const name = BY_NUMBER.get(Number(s))
+    const n = Number(s)
+    const name = BY_NUMBER.get(n)
     if (name !== undefined) return name
+    // Real-time signals have no name in Node; the runtimes take their numbers.
+    if (n >= 32 && n <= 64) return String(n)
   } else {
     const name = s.startsWith('SIG') ? s : `SIG${s}`
     if (name in constants.signals) return name

@@ -27,11 +27,16 @@ export function parseRfc3339Nano (s: string): bigint | undefined {
   if (m === null) return undefined
   const ms = Date.parse(`${m[1]!}${m[3]!}`)
   if (Number.isNaN(ms)) return undefined
+  // Date.parse rolls impossible dates over (Feb 31 → Mar 2); refuse them.
+  const [y, mo, d, h, mi, sec] = m[1]!.split(/[-T:]/).map(Number) as [number, number, number, number, number, number]
+  const check = new Date(Date.UTC(y, mo - 1, d, h, mi, sec))
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23) return undefined
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))
 }
 
 /** Formats ns since the epoch as Docker's RFC3339Nano in UTC (trailing zeros kept, as Docker's log timestamps do). */
 export function formatNano (ns: bigint): string {
+  if (ns < 0n) ns = 0n
   const ms = Number(ns / 1_000_000n)
   const frac = (ns % 1_000_000_000n).toString().padStart(9, '0')
   return `${new Date(ms).toISOString().slice(0, 19)}.${frac}Z`
@@ -42,7 +47,8 @@ export function parseLogLine (line: Buffer): LogEntry | undefined {
   const s1 = line.indexOf(0x20)
   const s2 = s1 < 0 ? -1 : line.indexOf(0x20, s1 + 1)
   const s3 = s2 < 0 ? -1 : line.indexOf(0x20, s2 + 1)
-  if (s3 < 0 && !(s2 > 0 && line.length === s2 + 2)) return undefined
+  // The tag is one letter, followed by a space or the end of the line.
+  if (s2 < 0 || (s3 < 0 ? line.length !== s2 + 2 : s3 !== s2 + 2)) return undefined
   const ns = parseRfc3339Nano(line.subarray(0, s1).toString('latin1'))
   const stream = line.subarray(s1 + 1, s2).toString('latin1')
   const tag = line.subarray(s2 + 1, s2 + 2).toString('latin1')

@@ -45,7 +45,8 @@ export function runtimeMessage (output: string): string {
     } catch {}
   }
   const last = lines.at(-1) ?? ''
-  return last.replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, '$1')
+  const m = /^time="[^"]*" level=\w+ msg="(.*)"$/.exec(last)
+  return m !== null ? m[1]!.replace(/\\"/g, '"') : last
 }
 
 /** True when the runtime's message says the container is not (or no longer) there. */

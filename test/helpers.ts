@@ -1,0 +1,224 @@
+/**
+ * Test helpers: a real berthd on a temporary socket, real conmon and runtimes,
+ * bundles over the busybox rootfs that scripts/make-rootfs.sh builds. Every
+ * daemon a test starts is torn down with its containers, and the teardown
+ * fails the test if a monitor, runtime state or mount it made is left.
+ */
+import { execa, type ResultPromise } from 'execa'
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Pool, type Dispatcher } from 'undici'
+
+type Tap = { teardown: (fn: () => unknown) => void, fail: (msg: string) => void }
+
+/** The repository's root (tests run from dist/test). */
+export const REPO = fileURLToPath(new URL('../../', import.meta.url))
+export const ROOTFS = join(REPO, 'test', '.rootfs')
+export const BERTHD = join(REPO, 'dist', 'src', 'main.js')
+
+export interface Response { status: number, headers: Record<string, string | string[] | undefined>, body: any, raw: Buffer }
+
+/** A berthd started for one test. */
+export interface Daemon {
+  dir: string
+  socket: string
+  state: string
+  root: string
+  pid: number
+  proc: ResultPromise
+  client: Pool
+  /** Sends a request; JSON bodies are parsed, others left in `raw`. */
+  req: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Response>
+  /** Sends a request and resolves once its status and headers arrive; `body` settles when the response ends. */
+  open: (method: string, path: string) => Promise<{ status: number, headers: Record<string, string | string[] | undefined>, body: Promise<Response> }>
+  /** SIGTERM and wait for exit; containers keep running. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>
+  /** Starts berthd again on the same dirs and socket. */
+  restart: () => Promise<Daemon>
+  stderr: () => string
+}
+
+/** Starts berthd with its own socket, root and state dirs; torn down with `t`. */
+export async function startDaemon (t: Tap, extraArgs: string[] = []): Promise<Daemon> {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-'))
+  const d = await launch(dir, extraArgs)
+  let current = d
+  const origRestart = d.restart
+  d.restart = async () => { current = await origRestart(); return current }
+  t.teardown(async () => {
+    await cleanupDaemon(current, t)
+  })
+  return d
+}
+
+async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
+  const socket = join(dir, 's.sock')
+  const state = join(dir, 'st')
+  const root = join(dir, 'root')
+  let err = ''
+  const proc = execa('node', [BERTHD, '--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
+    reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false
+  })
+  proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })
+  // A pool: long requests (wait, follow) must not hold up the others.
+  const client = new Pool('http://localhost', { socketPath: socket, bodyTimeout: 0, headersTimeout: 0 })
+  const d: Daemon = {
+    dir, socket, state, root, pid: proc.pid!, proc, client,
+    req: async (method, path, body, headers = {}) => {
+      const hasBody = body !== undefined
+      const r = await client.request({
+        method: method as 'GET', path,
+        headers: hasBody && typeof body !== 'string' ? { 'content-type': 'application/json', ...headers } : headers,
+        body: hasBody ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined
+      })
+      return await readResponse(r)
+    },
+    open: async (method, path) => {
+      const r = await client.request({ method: method as 'GET', path })
+      return { status: r.statusCode, headers: r.headers, body: readResponse(r) }
+    },
+    stop: async (signal = 'SIGTERM') => {
+      process.kill(proc.pid!, signal)
+      await proc
+      await client.close().catch(() => {})
+    },
+    restart: async () => launch(dir, extraArgs),
+    stderr: () => err
+  }
+  for (let i = 0; ; i++) {
+    const exited = proc.exitCode !== null
+    if (exited) throw new Error(`berthd exited at start:\n${err}`)
+    try {
+      const r = await d.req('GET', '/_ping')
+      if (r.status === 200) break
+    } catch {}
+    if (i > 200) throw new Error(`berthd did not answer within 20 s:\n${err}`)
+    await sleep(100)
+  }
+  return d
+}
+
+async function readResponse (r: Dispatcher.ResponseData): Promise<Response> {
+  const raw = Buffer.from(await r.body.arrayBuffer())
+  const ct = String(r.headers['content-type'] ?? '')
+  let parsed: unknown = raw
+  if (ct.startsWith('application/json') && raw.length > 0) parsed = JSON.parse(raw.toString())
+  return { status: r.statusCode, headers: r.headers, body: parsed, raw }
+}
+
+/** Pids of processes whose command line mentions `needle` (our temp dir): our monitors and runtimes. */
+export function processesMentioning (needle: string): number[] {
+  const out: number[] = []
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8')
+      if (cmd.includes(needle)) out.push(Number(p))
+    } catch {}
+  }
+  return out
+}
+
+async function cleanupDaemon (d: Daemon, t: Tap): Promise<void> {
+  const problems: string[] = []
+  if (d.proc.exitCode === null) {
+    try {
+      const list = await d.req('GET', '/containers/json?all=1')
+      await Promise.all((list.body as Array<{ Id: string }>).map(c => d.req('DELETE', `/containers/${c.Id}?force=1`)))
+    } catch (err) {
+      problems.push(`could not remove containers: ${(err as Error).message}`)
+    }
+    await d.stop().catch(() => {})
+  }
+  // Give exiting monitors a moment, then check that nothing we made is left.
+  let left: number[] = []
+  for (let i = 0; i < 40; i++) {
+    left = processesMentioning(d.dir).filter(pid => isLive(pid))
+    if (left.length === 0) break
+    await sleep(100)
+  }
+  if (left.length > 0) {
+    problems.push(`processes left behind: ${left.map(p => `${p} ${cmdOf(p)}`).join('; ')}`)
+    for (const pid of left) { try { process.kill(pid, 'SIGKILL') } catch {} }
+  }
+  for (const rt of ['runc', 'crun']) {
+    const ids = await readdir(join(d.state, 'rt', rt)).catch(() => [])
+    if (ids.length > 0) {
+      problems.push(`${rt} state left: ${ids.join(', ')}`)
+      for (const id of ids) await execa(rt, ['--root', join(d.state, 'rt', rt), 'delete', '--force', id], { reject: false })
+    }
+  }
+  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').filter(l => l.includes(d.dir))
+  if (mounts.length > 0) problems.push(`mounts left: ${mounts.join('; ')}`)
+  await rm(d.dir, { recursive: true, force: true })
+  for (const p of problems) t.fail(p)
+}
+
+const isLive = (pid: number): boolean => {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^\d+ \(.*\) [ZX]/.test(st)
+  } catch { return false }
+}
+const cmdOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ') } catch { return '' } }
+
+let template: Record<string, any> | undefined
+
+/** `runc spec`'s default config, made once per test process. */
+async function specTemplate (): Promise<Record<string, any>> {
+  if (template === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'bt-spec-'))
+    await execa('runc', ['spec', '--bundle', dir])
+    template = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, any>
+    await rm(dir, { recursive: true, force: true })
+  }
+  return structuredClone(template)
+}
+
+/** Writes an OCI bundle running `args` over the shared busybox rootfs; returns its dir. */
+export async function makeBundle (d: Pick<Daemon, 'dir'>, args: string[], edit?: (spec: Record<string, any>) => void): Promise<string> {
+  const spec = await specTemplate()
+  spec.process.terminal = false
+  spec.process.args = args
+  spec.root = { path: ROOTFS, readonly: true }
+  edit?.(spec)
+  const dir = join(d.dir, 'bundles', Math.random().toString(36).slice(2, 10))
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'config.json'), JSON.stringify(spec))
+  return dir
+}
+
+/** Creates a container from a fresh bundle; returns its id. */
+export async function createContainer (d: Daemon, args: string[], extra: Record<string, unknown> = {}): Promise<string> {
+  const bundle = await makeBundle(d, args)
+  const r = await d.req('POST', '/containers', { Bundle: bundle, ...extra })
+  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`)
+  return (r.body as { Id: string }).Id
+}
+
+/** Creates, starts, and waits; returns the exit code. */
+export async function run (d: Daemon, args: string[], extra: Record<string, unknown> = {}): Promise<{ id: string, code: number }> {
+  const id = await createContainer(d, args, extra)
+  // As `docker run` does: the wait's headers arrive before start is sent.
+  const w = await d.open('POST', `/containers/${id}/wait?condition=next-exit`)
+  const s = await d.req('POST', `/containers/${id}/start`)
+  if (s.status !== 204) throw new Error(`start failed: ${s.status} ${JSON.stringify(s.body)}`)
+  return { id, code: ((await w.body).body as { StatusCode: number }).StatusCode }
+}
+
+/** Polls until `fn` is true (or throws after `ms`). */
+export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** The runtimes every lifecycle test runs against. */
+export const RUNTIMES = ['runc', 'crun'] as const

@@ -1,0 +1,72 @@
+import t from 'tap'
+import { runtimeMessage, argv, globalArgs, isNotExist } from '../../src/runtime/runtime.js'
+
+t.test('runtimeMessage', async t => {
+  const rows: Array<[string, string, string]> = [
+    ['runc JSON error line',
+      '{"level":"error","msg":"container_linux.go:380: starting container process caused: exec: \\"nope\\": executable file not found in $PATH","time":"2024-01-02T03:04:05Z"}\n',
+      'container_linux.go:380: starting container process caused: exec: "nope": executable file not found in $PATH'],
+    ['runc: last error wins over earlier ones',
+      '{"level":"error","msg":"first","time":"t"}\n{"level":"error","msg":"second","time":"t"}\n',
+      'second'],
+    ['runc: warnings after the error are skipped',
+      '{"level":"error","msg":"the error","time":"t"}\n{"level":"warning","msg":"a warning","time":"t"}\n',
+      'the error'],
+    ['runc: error line followed by plain text',
+      '{"level":"error","msg":"the error"}\nsome trailing noise\n',
+      'the error'],
+    ['crun JSON (msg first, spaces)',
+      '{"msg": "open `/x/config.json`: No such file or directory", "level": "error", "time": "2024-01-02T03:04:05.000000Z"}\n',
+      'open `/x/config.json`: No such file or directory'],
+    ['plain text: last line',
+      'first line\nsecond line\n\n',
+      'second line'],
+    ['plain text single line trimmed',
+      '  container "x" does not exist  \n',
+      'container "x" does not exist'],
+    ['logrus text',
+      'time="2024-01-02T03:04:05Z" level=error msg="container does not exist"\n',
+      'container does not exist'],
+    ['logrus text, last line only',
+      'time="2024-01-02T03:04:05Z" level=warning msg="early"\ntime="2024-01-02T03:04:06Z" level=error msg="late"',
+      'late'],
+    ['empty', '', ''],
+    ['only blank lines', '\n  \n\n', ''],
+    ['JSON without error level falls back to the raw last line',
+      '{"level":"info","msg":"hello"}',
+      '{"level":"info","msg":"hello"}'],
+    ['JSON null line does not throw', 'null', 'null']
+  ]
+  for (const [name, input, want] of rows) t.equal(runtimeMessage(input), want, name)
+})
+
+t.test('globalArgs', async t => {
+  t.same(globalArgs({ root: '/r', extraArgs: [] }), ['--root', '/r', '--log-format', 'json'])
+  t.same(globalArgs({ root: '/r', extraArgs: ['--debug', '--systemd-cgroup'] }), ['--root', '/r', '--log-format', 'json', '--debug', '--systemd-cgroup'])
+})
+
+t.test('argv', async t => {
+  t.same(argv.start('c1'), ['start', 'c1'])
+  t.same(argv.kill('c1', 'SIGTERM'), ['kill', 'c1', 'SIGTERM'])
+  t.same(argv.kill('c1', 'SIGKILL', false), ['kill', 'c1', 'SIGKILL'])
+  t.same(argv.kill('c1', 'SIGKILL', true), ['kill', '--all', 'c1', 'SIGKILL'])
+  t.same(argv.delete('c1', false), ['delete', 'c1'])
+  t.same(argv.delete('c1', true), ['delete', '--force', 'c1'])
+  t.same(argv.state('c1'), ['state', 'c1'])
+  t.same(argv.pause('c1'), ['pause', 'c1'])
+  t.same(argv.resume('c1'), ['resume', 'c1'])
+})
+
+t.test('isNotExist', async t => {
+  const yes = [
+    'container does not exist',
+    'container "abc" does not exist',
+    'runc delete: container not found',
+    'stat /run/x: no such file or directory',
+    'open /run/crun/abc/status: No such file or directory',
+    'Container Does Not Exist'
+  ]
+  const no = ['', 'permission denied', 'container is running', 'exit status 1', 'timed out']
+  for (const m of yes) t.equal(isNotExist(m), true, m)
+  for (const m of no) t.equal(isNotExist(m), false, m)
+})

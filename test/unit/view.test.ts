@@ -1,0 +1,147 @@
+import t from 'tap'
+import { humanDuration, statusText, summary, inspect } from '../../src/containers/view.js'
+import type { ContainerRecord, Status } from '../../src/store/records.js'
+
+const rec = (over: Partial<ContainerRecord> = {}): ContainerRecord => ({
+  version: 1,
+  id: 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789',
+  name: 'web',
+  created: '2024-01-02T03:04:05.5Z',
+  bundle: '/bundles/web',
+  runtime: 'crun',
+  labels: { app: 'shop' },
+  tty: true,
+  openStdin: true,
+  path: '/bin/sh',
+  args: ['-c', 'echo hi'],
+  env: ['PATH=/bin', 'A=1'],
+  cwd: '/work',
+  hostname: 'webhost',
+  user: '1000:1000',
+  status: 'running',
+  pid: 4242,
+  pidStart: 1,
+  monitorPid: 4241,
+  monitorStart: 1,
+  exitCode: 0,
+  error: '',
+  oomKilled: false,
+  startedAt: '2024-01-02T03:04:05Z',
+  finishedAt: '0001-01-01T00:00:00Z',
+  restartCount: 0,
+  ...over
+})
+
+const S = 1000; const M = 60 * S; const H = 60 * M; const D = 24 * H
+
+t.test('humanDuration', async t => {
+  const rows: Array<[number, string]> = [
+    [-5000, 'Less than a second'],
+    [0, 'Less than a second'],
+    [999, 'Less than a second'],
+    [1000, '1 second'],
+    [1999, '1 second'],
+    [2000, '2 seconds'],
+    [59 * S + 999, '59 seconds'],
+    [60 * S, 'About a minute'],
+    [119 * S, 'About a minute'],
+    [2 * M, '2 minutes'],
+    [59 * M + 59 * S, '59 minutes'],
+    [60 * M, 'About an hour'],
+    [89 * M, 'About an hour'],
+    [90 * M, '2 hours'],
+    [47 * H + 29 * M, '47 hours'],
+    [47 * H + 30 * M, '2 days'],
+    [48 * H, '2 days'],
+    [13 * D, '13 days'],
+    [14 * D, '2 weeks'],
+    [59 * D, '8 weeks'],
+    [60 * D, '2 months'],
+    [364 * D, '12 months'],
+    [729 * D, '24 months'],
+    [730 * D, '2 years'],
+    [365 * 5 * D, '5 years']
+  ]
+  for (const [ms, want] of rows) t.equal(humanDuration(ms), want, `${ms} ms`)
+})
+
+t.test('statusText', async t => {
+  const started = Date.parse('2024-01-02T03:04:05Z')
+  const rows: Array<[string, Partial<ContainerRecord>, number, string]> = [
+    ['running', { status: 'running' }, started + 5 * M, 'Up 5 minutes'],
+    ['running, just started', { status: 'running' }, started + 300, 'Up Less than a second'],
+    ['paused', { status: 'paused' }, started + 3 * H, 'Up 3 hours (Paused)'],
+    ['exited', { status: 'exited', exitCode: 137, finishedAt: '2024-01-02T04:00:00Z' }, Date.parse('2024-01-02T04:00:10Z'), 'Exited (137) 10 seconds ago'],
+    ['exited 0', { status: 'exited', exitCode: 0, finishedAt: '2024-01-02T04:00:00Z' }, Date.parse('2024-01-02T06:00:00Z'), 'Exited (0) 2 hours ago'],
+    ['exited, never started', { status: 'exited', startedAt: '0001-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z' }, started, 'Created'],
+    ['exited, never started, with an error', { status: 'exited', exitCode: 255, error: 'boom', startedAt: '0001-01-01T00:00:00Z', finishedAt: '2024-01-02T03:04:05Z' }, started + 2 * S, 'Exited (255) 2 seconds ago'],
+    ['created', { status: 'created', startedAt: '0001-01-01T00:00:00Z' }, started, 'Created'],
+    ['creating', { status: 'creating', startedAt: '0001-01-01T00:00:00Z' }, started, 'Created'],
+    ['removing', { status: 'removing' }, started, 'Removal In Progress']
+  ]
+  for (const [name, over, now, want] of rows) t.equal(statusText(rec(over), now), want, name)
+})
+
+t.test('summary', async t => {
+  const now = Date.parse('2024-01-02T03:05:05Z')
+  const s = summary(rec(), now)
+  t.equal(s.Id, rec().id)
+  t.same(s.Names, ['/web'])
+  t.ok(s.Names.every(n => n.startsWith('/')), 'names start with /')
+  t.equal(s.Command, '/bin/sh -c "echo hi"', 'args with spaces quoted')
+  t.equal(s.Created, 1704164645, 'unix seconds, floored')
+  t.equal(s.State, 'running')
+  t.equal(s.Status, 'Up About a minute')
+  t.same(s.Labels, { app: 'shop' })
+  t.same(s.Ports, [])
+  t.same(s.Mounts, [])
+  t.equal(s.HostConfig.NetworkMode, 'none')
+  t.equal(summary(rec({ args: [] }), now).Command, '/bin/sh', 'no args')
+  t.equal(summary(rec({ status: 'creating' }), now).State, 'created', 'creating shows as created')
+  t.equal(summary(rec({ status: 'exited', finishedAt: '2024-01-02T03:05:00Z', exitCode: 3 }), now).Status, 'Exited (3) 5 seconds ago')
+})
+
+t.test('inspect', async t => {
+  const r = rec()
+  const i = inspect(r, '/var/lib/berth/containers/x/ctr.log')
+  t.equal(i.Id, r.id)
+  t.equal(i.Name, '/web')
+  t.equal(i.Created, r.created)
+  t.equal(i.Path, '/bin/sh')
+  t.same(i.Args, ['-c', 'echo hi'])
+  t.equal(i.LogPath, '/var/lib/berth/containers/x/ctr.log')
+  t.equal(i.Bundle, '/bundles/web')
+  t.ok(i.Config, 'has Config')
+  t.ok(i.HostConfig, 'has HostConfig')
+  t.same(i.Config.Cmd, ['/bin/sh', '-c', 'echo hi'])
+  t.same(i.Config.Env, ['PATH=/bin', 'A=1'])
+  t.equal(i.Config.Tty, true)
+  t.equal(i.Config.OpenStdin, true)
+  t.equal(i.Config.WorkingDir, '/work')
+  t.equal(i.Config.Hostname, 'webhost')
+  t.equal(i.Config.User, '1000:1000')
+  t.same(i.Config.Labels, { app: 'shop' })
+  t.equal(i.HostConfig.Runtime, 'crun')
+  t.equal(i.HostConfig.NetworkMode, 'none')
+  t.same(i.HostConfig.RestartPolicy, { Name: 'no', MaximumRetryCount: 0 })
+  t.equal(i.State.StartedAt, r.startedAt)
+  t.equal(i.State.FinishedAt, r.finishedAt)
+
+  const rows: Array<[Status, { Status: string, Running: boolean, Paused: boolean, Pid: number }]> = [
+    ['creating', { Status: 'created', Running: false, Paused: false, Pid: 0 }],
+    ['created', { Status: 'created', Running: false, Paused: false, Pid: 0 }],
+    ['running', { Status: 'running', Running: true, Paused: false, Pid: 4242 }],
+    ['paused', { Status: 'paused', Running: true, Paused: true, Pid: 4242 }],
+    ['exited', { Status: 'exited', Running: false, Paused: false, Pid: 0 }],
+    ['removing', { Status: 'removing', Running: false, Paused: false, Pid: 0 }]
+  ]
+  for (const [status, want] of rows) {
+    const st = inspect(rec({ status }), '/l').State
+    t.same({ Status: st.Status, Running: st.Running, Paused: st.Paused, Pid: st.Pid }, want, status)
+  }
+  const ex = inspect(rec({ status: 'exited', exitCode: 137, oomKilled: true, error: 'oom' }), '/l').State
+  t.equal(ex.ExitCode, 137)
+  t.equal(ex.OOMKilled, true)
+  t.equal(ex.Error, 'oom')
+  t.equal(ex.Pid, 0, 'stale pid hidden')
+})
