@@ -17,10 +17,13 @@ const DESCRIPTIONS: Record<number, string> = {
   500: 'Server error: the runtime\'s or the monitor\'s own message'
 }
 
-/** Response entries for error statuses, all with the shared error schema. */
+/**
+ * Response entries for error statuses, all with the shared error schema.
+ * Every route can answer 400 (an unsupported /vX.Y/ prefix) and 500.
+ */
 export function errors (...codes: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {}
-  for (const c of codes) {
+  for (const c of [...new Set([...codes, 400, 500])].sort()) {
     out[c] = c === 304
       ? Type.Null({ description: DESCRIPTIONS[304] })
       : Type.Ref('ErrorResponse', { description: DESCRIPTIONS[c] ?? 'Error' })
@@ -46,7 +49,7 @@ export const CreateBody = Type.Object({
   Labels: Type.Optional(Labels),
   Tty: Type.Optional(Type.Boolean({ description: 'Allocate a pseudo-TTY (overrides process.terminal)' })),
   OpenStdin: Type.Optional(Type.Boolean({ description: 'Keep a stdin pipe open for the container' }))
-}, { additionalProperties: false, examples: [{ Bundle: '/srv/bundles/hello', Name: 'hello' }] })
+}, { description: 'Unknown fields are ignored, as Docker ignores them', examples: [{ Bundle: '/srv/bundles/hello', Name: 'hello' }] })
 
 export const CreateResponse = Type.Object({
   Id: Type.String({ pattern: '^[0-9a-f]{64}$' }),

@@ -17,7 +17,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
     schema: {
       tags, operationId: 'SystemPing', summary: 'Ping the daemon',
       description: 'Answers OK with the headers clients negotiate with: Api-Version, OSType, Docker-Experimental. HEAD answers the same headers with no body.',
-      response: { 200: Type.String({ description: 'OK', examples: ['OK'] }) }
+      response: { 200: Type.String({ description: 'OK', examples: ['OK'] }), ...S.errors() }
     }
   }, async (_req, reply) => reply
     .header('Content-Type', 'text/plain; charset=utf-8')
@@ -30,7 +30,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
 
   const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch(), KernelVersion: release() }
   app.get('/version', {
-    schema: { tags, operationId: 'SystemVersion', summary: 'Versions of berthd and of the programs it drives', response: { 200: S.VersionResponse } }
+    schema: { tags, operationId: 'SystemVersion', summary: 'Versions of berthd and of the programs it drives', response: { 200: S.VersionResponse, ...S.errors() } }
   }, async () => ({
     Platform: { Name: 'berth' },
     Version: versions.berth,
@@ -51,7 +51,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
   }))
 
   app.get('/info', {
-    schema: { tags, operationId: 'SystemInfo', summary: 'System-wide information', response: { 200: S.InfoResponse } }
+    schema: { tags, operationId: 'SystemInfo', summary: 'System-wide information', response: { 200: S.InfoResponse, ...S.errors() } }
   }, async () => {
     const recs = manager.list()
     const count = (s: string): number => recs.filter(r => r.status === s).length
@@ -81,6 +81,6 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
   })
 
   app.get('/openapi.json', {
-    schema: { tags, operationId: 'OpenApiDocument', summary: 'This API\'s OpenAPI document', response: { 200: Type.Object({}, { additionalProperties: true, description: 'OpenAPI 3 document' }) } }
+    schema: { tags, operationId: 'OpenApiDocument', summary: 'This API\'s OpenAPI document', response: { 200: Type.Object({}, { additionalProperties: true, description: 'OpenAPI 3 document' }), ...S.errors() } }
   }, async () => app.swagger())
 }

@@ -1,0 +1,22 @@
+# berthd in a container. Run it privileged with the state and root dirs from the host:
+#   docker run -d --privileged --cgroupns=host -v /run/berth:/run/berth -v /var/lib/berth:/var/lib/berth berth
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --no-audit --no-fund
+COPY src ./src
+COPY scripts ./scripts
+COPY test ./test
+RUN npx tsc -p tsconfig.json
+
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends conmon runc crun ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY --from=build /app/dist/src ./dist/src
+COPY openapi ./openapi
+VOLUME ["/run/berth", "/var/lib/berth"]
+ENTRYPOINT ["node", "/app/dist/src/main.js"]
