@@ -4,7 +4,7 @@
  */
 import { readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic, readIfExists } from './atomic.js'
+import { writeFileAtomic, readIfExists, removeTree } from './atomic.js'
 
 /** Version of the record format this build writes. */
 export const RECORD_VERSION = 1
@@ -70,7 +70,12 @@ export class RecordStore {
       const file = join(this.dir, id, 'container.json')
       try {
         const text = await readIfExists(file)
-        if (text === undefined) { onBad(id, 'no container.json'); return }
+        if (text === undefined) {
+          // berthd died between making the dir and writing the first record: nothing was created yet.
+          onBad(id, 'no container.json: half-made dir removed')
+          await removeTree(join(this.dir, id))
+          return
+        }
         const rec = JSON.parse(text) as ContainerRecord
         if (rec.version !== RECORD_VERSION || rec.id !== id) throw new Error(`unsupported record version ${String(rec.version)}`)
         out.push(rec)

@@ -2,34 +2,12 @@ import t, { type Test } from 'tap'
 import { parseFilters, matches } from '../../src/containers/filters.js'
 import { BerthError } from '../../src/errors.js'
 import type { ContainerRecord } from '../../src/store/records.js'
+import { record } from './fixtures.js'
 
-const rec = (over: Partial<ContainerRecord> = {}): ContainerRecord => ({
-  version: 1,
-  id: 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789',
+const rec = (over: Partial<ContainerRecord> = {}): ContainerRecord => record({
   name: 'web-1',
   created: '2024-01-02T03:04:05Z',
-  bundle: '/b',
-  runtime: 'runc',
   labels: { app: 'shop', tier: 'front', empty: '' },
-  tty: false,
-  openStdin: false,
-  path: '/bin/sh',
-  args: [],
-  env: [],
-  cwd: '/',
-  hostname: 'h',
-  user: '0:0',
-  status: 'running',
-  pid: 10,
-  pidStart: 1,
-  monitorPid: 9,
-  monitorStart: 1,
-  exitCode: 0,
-  error: '',
-  oomKilled: false,
-  startedAt: '2024-01-02T03:04:05Z',
-  finishedAt: '0001-01-01T00:00:00Z',
-  restartCount: 0,
   ...over
 })
 
