@@ -8,7 +8,7 @@
  * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,8 +29,15 @@ type RuntimeName = 'runc' | 'crun'
 /** Raised for anything that makes the figures meaningless; main exits 1 with its message. */
 class BenchError extends Error {}
 
-// Ctrl-C aborts whatever is in flight; the finally block then cleans up.
-const abort = new AbortController()
+// Ctrl-C sets this; rounds stop at the next step boundary and cleanup runs.
+// Steps in flight are let finish (each has a timeout): killing a runtime's
+// create half way leaves cgroups and state that nothing would remove.
+let interrupted = false
+
+/** Throws once Ctrl-C was pressed; called between steps. */
+function checkpoint (): void {
+  if (interrupted) throw new BenchError('interrupted')
+}
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 const now = (): number => performance.now()
@@ -38,22 +45,27 @@ const now = (): number => performance.now()
 // ---- child processes -----------------------------------------------------------
 
 /** Runs a command to completion; resolves with its stdout, rejects on a non-zero exit. */
-function run (cmd: string, args: string[], opts: { capture?: boolean, signal?: AbortSignal } = {}): Promise<string> {
+function run (cmd: string, args: string[], opts: { capture?: boolean, stderrFile?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    // stdin/stdout 'ignore': `runc create` hands its stdio to the container, and a
-    // pipe there would keep our read open until the container exits.
+    // `runc create` hands its stdio to the container, and a pipe there stays
+    // open until the container exits: so stdin and stdout are /dev/null, and
+    // stderr goes to a file when the caller says the command passes it on.
+    const errFd = opts.stderrFile !== undefined ? openSync(opts.stderrFile, 'w') : 'pipe'
     // detached: a terminal's Ctrl-C must not kill a runtime half way through.
     const child = spawn(cmd, args, {
-      stdio: ['ignore', opts.capture === true ? 'pipe' : 'ignore', 'pipe'],
-      detached: true, signal: opts.signal, timeout: STEP_TIMEOUT_MS
+      stdio: ['ignore', opts.capture === true ? 'pipe' : 'ignore', errFd],
+      detached: true, timeout: STEP_TIMEOUT_MS
     })
+    if (typeof errFd === 'number') closeSync(errFd)
     let out = ''; let err = ''
     child.stdout?.on('data', (c: Buffer) => { out += c.toString() })
     child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
-    child.once('error', e => reject(new BenchError(`${cmd} ${args.join(' ')}: ${e.message}`)))
+    const what = `${cmd} ${args.join(' ')}`
+    child.once('error', e => reject(new BenchError(`${what}: ${e.message}`)))
     child.once('close', (code, signal) => {
-      if (code === 0) resolve(out)
-      else reject(new BenchError(`${cmd} ${args.join(' ')} failed (${code ?? signal ?? '?'}): ${err.trim()}`))
+      if (code === 0) { resolve(out); return }
+      if (opts.stderrFile !== undefined) err = readFileSync(opts.stderrFile, 'utf8')
+      reject(new BenchError(`${what} failed (${code ?? signal ?? '?'}): ${err.trim()}`))
     })
   })
 }
@@ -104,8 +116,8 @@ async function startDaemon (dir: string): Promise<Daemon> {
   // A pool: the wait request holds one connection while start and delete use others.
   const pool = new Pool('http://localhost', { socketPath: socket, headersTimeout: STEP_TIMEOUT_MS, bodyTimeout: STEP_TIMEOUT_MS })
   const d: Daemon = { proc, exited, pool, stderr: () => err }
-  for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new BenchError(`berthd exited at start:\n${err}`)
+  for (let i = 0; i < 200 && !interrupted; i++) {
+    if (proc.exitCode !== null || proc.signalCode !== null) break
     try {
       const r = await pool.request({ method: 'GET', path: '/_ping' })
       await r.body.dump()
@@ -113,13 +125,16 @@ async function startDaemon (dir: string): Promise<Daemon> {
     } catch {}
     await sleep(100)
   }
-  throw new BenchError(`berthd did not answer /_ping within 20 s:\n${err}`)
+  // Not serving: our caller never gets a handle on it, so end it here.
+  await stopDaemon(d)
+  checkpoint()
+  throw new BenchError(`berthd did not start (it exited, or /_ping did not answer within 20 s):\n${err}`)
 }
 
 /** Sends a JSON request and checks the status; resolves with the parsed body (if any). */
-async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, expect: number, body?: unknown, signal: AbortSignal | undefined = abort.signal): Promise<unknown> {
+async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, expect: number, body?: unknown): Promise<unknown> {
   const r = await d.pool.request({
-    method, path, signal,
+    method, path,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body)
   })
@@ -153,14 +168,17 @@ async function apiLifecycle (d: Daemon, bundle: string, runtime: RuntimeName): P
   const t0 = now()
   const { Id: id } = await call(d, 'POST', '/containers', 201, { Bundle: bundle, Runtime: runtime }) as { Id: string }
   liveApi.add(id)
+  checkpoint()
   const t1 = now()
-  const wait = await d.pool.request({ method: 'POST', path: `/containers/${id}/wait?condition=next-exit`, signal: abort.signal })
+  const wait = await d.pool.request({ method: 'POST', path: `/containers/${id}/wait?condition=next-exit` })
   if (wait.statusCode !== 200) throw new BenchError(`wait ${id}: HTTP ${wait.statusCode}: ${await wait.body.text()}`)
+  checkpoint()
   const t2 = now()
   await call(d, 'POST', `/containers/${id}/start`, 204)
   const t3 = now()
   const result = JSON.parse(await wait.body.text()) as { StatusCode: number }
   if (result.StatusCode !== 0) throw new BenchError(`container ${id} (${runtime}) exited with status ${result.StatusCode}`)
+  checkpoint()
   const t4 = now()
   await call(d, 'DELETE', `/containers/${id}`, 204)
   liveApi.delete(id)
@@ -171,26 +189,32 @@ async function apiLifecycle (d: Daemon, bundle: string, runtime: RuntimeName): P
 let rawSeq = 0
 
 /** The same lifecycle with the runtime's CLI: create, start, poll for the exit, delete. */
-async function rawLifecycle (bin: string, root: string, runtime: RuntimeName, bundle: string, pidFile: string): Promise<Steps> {
+async function rawLifecycle (bin: string, root: string, runtime: RuntimeName, bundle: string, scratch: string): Promise<Steps> {
+  const pidFile = join(scratch, `${runtime}.pid`)
   const id = `bb-${runtime}-${++rawSeq}`
+  // Recorded before create: a create that fails half way can leave state to force-delete.
+  liveRaw.set(id, { runtime, root })
+  // A stale pid file would make a failed create look like a running container.
+  await rm(pidFile, { force: true })
   const t0 = now()
   // --pid-file (as conmon uses) rather than `runtime state`: one process fewer in the timed path.
-  await run(bin, ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id], { signal: abort.signal })
-  liveRaw.set(id, { runtime, root })
+  await run(bin, ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id], { stderrFile: join(scratch, `${runtime}.stderr`) })
   const pid = Number((await readFile(pidFile, 'utf8')).trim())
   if (!(pid > 0)) throw new BenchError(`${runtime} create ${id}: no pid in ${pidFile}`)
+  checkpoint()
   const t1 = now()
-  await run(bin, ['--root', root, 'start', id], { signal: abort.signal })
+  await run(bin, ['--root', root, 'start', id])
   const t2 = now()
   // Not our child, so no exit event: poll /proc every ms (a zombie counts as exited).
   const deadline = t2 + STEP_TIMEOUT_MS
   while (isLive(pid)) {
-    if (abort.signal.aborted) throw new BenchError('interrupted')
+    checkpoint()
     if (now() > deadline) throw new BenchError(`${runtime} container ${id} (pid ${pid}) did not exit`)
     await sleep(1)
   }
+  checkpoint()
   const t3 = now()
-  await run(bin, ['--root', root, 'delete', id], { signal: abort.signal })
+  await run(bin, ['--root', root, 'delete', id])
   liveRaw.delete(id)
   const t4 = now()
   return { total: t4 - t0, create: t1 - t0, start: t2 - t1, exit: t3 - t2, delete: t4 - t3 }
@@ -275,11 +299,10 @@ async function cleanup (dir: string, d: Daemon | undefined, bins: Partial<Record
   const notes: string[] = []
   if (d !== undefined && d.proc.exitCode === null && d.proc.signalCode === null) {
     try {
-      // No abort signal here: cleanup must run after a Ctrl-C too.
-      const list = await call(d, 'GET', '/containers/json?all=1', 200, undefined, undefined) as Array<{ Id: string }>
+      const list = await call(d, 'GET', '/containers/json?all=1', 200) as Array<{ Id: string }>
       for (const c of list) {
         notes.push(`removed leftover container ${c.Id.slice(0, 12)}`)
-        await call(d, 'DELETE', `/containers/${c.Id}?force=1`, 204, undefined, undefined).catch((e: unknown) => notes.push(`could not remove ${c.Id}: ${(e as Error).message}`))
+        await call(d, 'DELETE', `/containers/${c.Id}?force=1`, 204).catch((e: unknown) => notes.push(`could not remove ${c.Id}: ${(e as Error).message}`))
       }
     } catch (e) {
       if (liveApi.size > 0) notes.push(`could not list containers: ${(e as Error).message}`)
@@ -287,8 +310,12 @@ async function cleanup (dir: string, d: Daemon | undefined, bins: Partial<Record
   }
   if (d !== undefined) await stopDaemon(d)
   for (const [id, { runtime, root }] of liveRaw) {
-    notes.push(`deleted leftover raw ${runtime} container ${id}`)
-    await run(bins[runtime] ?? runtime, ['--root', root, 'delete', '--force', id]).catch((e: unknown) => notes.push((e as Error).message))
+    try {
+      await run(bins[runtime] ?? runtime, ['--root', root, 'delete', '--force', id])
+      notes.push(`deleted leftover raw ${runtime} container ${id}`)
+    } catch (e) {
+      if (!/does not exist|not found|no such file/i.test((e as Error).message)) notes.push((e as Error).message)
+    }
   }
   // Monitors exit on their own shortly after their container is removed.
   let left: number[] = []
@@ -319,7 +346,7 @@ async function main (): Promise<number> {
     // The first Ctrl-C stops the rounds and lets cleanup run; a second one gives up on it.
     if (++interrupts > 1) process.exit(130)
     process.stderr.write('\ninterrupted: cleaning up (Ctrl-C again to quit at once)\n')
-    abort.abort()
+    interrupted = true
   })
 
   const dir = await mkdtemp('/tmp/bb-')
@@ -333,10 +360,10 @@ async function main (): Promise<number> {
     const total = WARMUP + rounds
     for (let i = 0; i < total; i++) {
       for (const rt of runtimes) {
-        if (abort.signal.aborted) throw new BenchError('interrupted')
+        checkpoint()
         // Alternate API and raw within each round so both see the same machine state.
         const a = await apiLifecycle(d, bundle, rt)
-        const b = await rawLifecycle(bins[rt]!, rawRoots[rt], rt, bundle, join(dir, `${rt}.pid`))
+        const b = await rawLifecycle(bins[rt]!, rawRoots[rt], rt, bundle, dir)
         if (i < WARMUP) continue
         for (const [name, s] of [[`api lifecycle (${rt})`, a], [`raw ${rt}`, b]] as const) {
           samples.set(name, [...(samples.get(name) ?? []), s])
@@ -378,6 +405,11 @@ async function main (): Promise<number> {
 }
 
 main().then(code => { process.exitCode = code }, (err: unknown) => {
+  if (interrupted) {
+    process.stderr.write('bench interrupted; cleaned up, no figures written\n')
+    process.exitCode = 130
+    return
+  }
   process.stderr.write(`\nbench failed: ${err instanceof BenchError ? err.message : (err as Error).stack ?? String(err)}\n`)
   process.exitCode = 1
 })

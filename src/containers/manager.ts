@@ -165,8 +165,9 @@ export class ContainerManager {
     }
     const log = this.log.child({ container: id.slice(0, 12), name })
     try {
+      // The first record is written once the monitor has reported: if berthd dies before that,
+      // start-up finds a state dir and a container dir without a record, and removes both.
       await ensureDir(this.store.containerDir(id))
-      await this.store.save(rec)
       await this.launchMonitor(rec, spec)
       rec.status = 'created'
       await this.store.save(rec)
@@ -196,6 +197,8 @@ export class ContainerManager {
     const stateDir = join(this.paths.states, rec.id)
     const bundleDir = join(stateDir, 'bundle')
     await mkdir(bundleDir, { recursive: true, mode: 0o700 })
+    // An exit file from an earlier run must never be taken for this run's.
+    await rm(join(this.paths.exits, rec.id), { force: true })
     // runc refuses a rootfs path that is relative or goes through a symlink.
     const rootPath = await realpath(resolve(rec.bundle, spec.root?.path ?? 'rootfs')).catch(() => {
       throw invalid(`bundle ${rec.bundle}: root.path ${spec.root?.path ?? 'rootfs'} does not exist`)
@@ -244,9 +247,10 @@ export class ContainerManager {
     // The monitor normally exits by itself once its container is gone; give it a moment.
     for (let i = 0; i < 40 && isAlive(monitorPid, rec.monitorStart); i++) await sleep(25)
     killMonitor(monitorPid, rec.monitorStart)
-    await rm(stateDir, { recursive: true, force: true })
     await rm(join(this.paths.sockets, rec.id), { force: true }) // conmon's attach symlink, left when create fails
     await rm(join(this.paths.exits, rec.id), { force: true })
+    // Last: a missing state dir means this run is fully cleaned up.
+    await rm(stateDir, { recursive: true, force: true })
   }
 
   private runtimeOf (rec: ContainerRecord): Runtime {
@@ -384,9 +388,11 @@ export class ContainerManager {
     await this.serial(e, async () => {
       if (!this.entries.has(e.rec.id)) throw noSuchContainer(ref)
       const rec = e.rec
+      // An exited container's run was cleaned up when its exit was committed (the state dir goes last).
+      const runLeft = rec.status !== 'exited' || existsSync(join(this.paths.states, rec.id))
       rec.status = 'removing'
       await this.store.save(rec)
-      await this.cleanupRun(rec)
+      if (runLeft) await this.cleanupRun(rec)
       await removeTree(this.store.containerDir(rec.id))
       this.entries.delete(rec.id)
       this.names.delete(rec.name)
