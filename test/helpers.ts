@@ -44,10 +44,15 @@ export interface Daemon {
 /** Starts berthd with its own socket, root and state dirs; torn down with `t`. */
 export async function startDaemon (t: Tap, extraArgs: string[] = []): Promise<Daemon> {
   const dir = await mkdtemp(join(tmpdir(), 'bt-'))
-  const d = await launch(dir, extraArgs)
-  let current = d
-  const origRestart = d.restart
-  d.restart = async () => { current = await origRestart(); return current }
+  // Teardown cleans up after whichever daemon on these dirs ran last.
+  let current: Daemon
+  const track = (d: Daemon): Daemon => {
+    const launchAgain = d.restart
+    d.restart = async () => track(await launchAgain())
+    current = d
+    return d
+  }
+  const d = track(await launch(dir, extraArgs))
   t.teardown(async () => {
     await cleanupDaemon(current, t)
   })

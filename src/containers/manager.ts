@@ -12,8 +12,8 @@ import type { Config } from '../config.js'
 import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import { isAlive } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
-import { createContainer, killMonitor, readExitFile, statePaths, wasOomKilled } from '../shims/conmon.js'
-import { ensureDir, readIfExists, removeTree } from '../store/atomic.js'
+import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
+import { ensureDir, removeTree } from '../store/atomic.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
@@ -239,7 +239,7 @@ export class ContainerManager {
    */
   private async cleanupRun (rec: ContainerRecord): Promise<void> {
     const stateDir = join(this.paths.states, rec.id)
-    const monitorPid = rec.monitorPid !== 0 ? rec.monitorPid : Number((await readIfExists(statePaths(stateDir).conmonPid))?.trim() ?? 0)
+    const monitorPid = rec.monitorPid !== 0 ? rec.monitorPid : await monitorFromPidFile(stateDir, rec.id)
     const runtime = this.runtimes.get(rec.runtime)
     if (runtime !== undefined) {
       await runtime.delete(rec.id, true).catch((err: unknown) => this.log.warn({ err, container: rec.id }, 'runtime delete failed'))
@@ -302,8 +302,32 @@ export class ContainerManager {
   async kill (ref: string, signal: string): Promise<void> {
     const e = this.entryOf(ref)
     await this.serial(e, async () => {
+      if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
       if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
       await this.runtimeOf(e.rec).kill(e.rec.id, signal)
+    })
+  }
+
+  /** Freezes a running container (the runtime's cgroup freezer). */
+  async pause (ref: string): Promise<void> {
+    const e = this.entryOf(ref)
+    await this.serial(e, async () => {
+      if (e.rec.status === 'paused') throw conflict(`container ${e.rec.id} is already paused`)
+      if (e.rec.status !== 'running') throw conflict(`container ${e.rec.id} is not running`)
+      await this.runtimeOf(e.rec).pause(e.rec.id)
+      e.rec.status = 'paused'
+      await this.store.save(e.rec)
+    })
+  }
+
+  /** Thaws a paused container. */
+  async unpause (ref: string): Promise<void> {
+    const e = this.entryOf(ref)
+    await this.serial(e, async () => {
+      if (e.rec.status !== 'paused') throw conflict(`container ${e.rec.id} is not paused`)
+      await this.runtimeOf(e.rec).resume(e.rec.id)
+      e.rec.status = 'running'
+      await this.store.save(e.rec)
     })
   }
 
@@ -492,12 +516,16 @@ export class ContainerManager {
         await this.undoCreate(rec)
         return
       case 'keep':
+        // The exit was committed but berthd died before cleaning up after the run.
+        if (existsSync(join(this.paths.states, rec.id)) || existsSync(join(this.paths.exits, rec.id))) await this.cleanupRun(rec)
         this.adoptEntry(e)
         return
       case 'adopt': {
         const st = await this.runtimes.get(rec.runtime)?.state(rec.id).catch(() => undefined)
+        // berthd may have died between the runtime's answer and the record write: the runtime knows best.
         if (st !== undefined && (st.status === 'running' || st.status === 'paused' || st.status === 'created') && st.status !== rec.status) {
           rec.status = st.status
+          if (st.status === 'running' && rec.startedAt === ZERO_TIME) rec.startedAt = new Date().toISOString()
           await this.store.save(rec)
         }
         this.adoptEntry(e)
@@ -523,10 +551,10 @@ export class ContainerManager {
     const dirs = await readdir(this.paths.states).catch(() => [] as string[])
     for (const id of dirs.filter(d => !known.has(d))) {
       const stateDir = join(this.paths.states, id)
-      const pid = Number((await readIfExists(statePaths(stateDir).conmonPid))?.trim() ?? 0)
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
-      if (cmdline.includes(id)) killMonitor(pid)
+      killMonitor(await monitorFromPidFile(stateDir, id))
       this.log.warn({ container: id }, 'leaked container state removed')
+      await rm(join(this.paths.sockets, id), { force: true })
+      await rm(join(this.paths.exits, id), { force: true })
       await rm(stateDir, { recursive: true, force: true })
     }
     for (const [name, rt] of this.runtimes) {

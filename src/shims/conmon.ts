@@ -145,6 +145,18 @@ async function explain (spec: MonitorSpec): Promise<string> {
   return (log !== '' ? `: ${log}` : '') + (missing.length > 0 ? ` (missing: ${missing.join(', ')})` : '')
 }
 
+/**
+ * The monitor's pid from its pid file, when that pid is still a conmon for
+ * container `id` (its command line names the id), else 0: a pid file can
+ * outlive its process, and the pid be reused.
+ */
+export async function monitorFromPidFile (stateDir: string, id: string): Promise<number> {
+  const pid = readPid(statePaths(stateDir).conmonPid)
+  if (pid <= 0) return 0
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+  return cmdline.split('\0').includes(id) ? pid : 0
+}
+
 /** SIGKILLs a monitor we started, by pid, if it is still the same process. */
 export function killMonitor (pid: number, start = 0): void {
   if (isAlive(pid, start)) {

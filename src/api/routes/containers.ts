@@ -107,6 +107,29 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     return reply.code(204).send(null)
   })
 
+  app.post('/containers/:id/pause', {
+    schema: {
+      tags, operationId: 'ContainerPause', summary: 'Pause a container',
+      description: 'Freezes every process of the container with the runtime\'s cgroup freezer.',
+      params: S.IdParams,
+      response: { 204: S.NoContent, ...S.errors(404, 409) }
+    }
+  }, async (req, reply) => {
+    await manager.pause(req.params.id)
+    return reply.code(204).send(null)
+  })
+
+  app.post('/containers/:id/unpause', {
+    schema: {
+      tags, operationId: 'ContainerUnpause', summary: 'Unpause a container',
+      params: S.IdParams,
+      response: { 204: S.NoContent, ...S.errors(404, 409) }
+    }
+  }, async (req, reply) => {
+    await manager.unpause(req.params.id)
+    return reply.code(204).send(null)
+  })
+
   app.post('/containers/:id/wait', {
     schema: {
       tags, operationId: 'ContainerWait', summary: 'Wait for a container',

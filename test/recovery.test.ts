@@ -1,0 +1,138 @@
+/** Crash safety: berthd SIGKILLed at any moment, monitors killed, records damaged, a full disk. */
+import t from 'tap'
+import { execa } from 'execa'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { checkInvariants } from '../scripts/chaos.js'
+import { createContainer, makeBundle, run, sleep, startDaemon, until } from './helpers.js'
+
+const isGone = (pid: number): boolean => { try { process.kill(pid, 0); return false } catch { return true } }
+
+t.test('SIGKILL with containers in every state; restart re-loads them all', async t => {
+  const d = await startDaemon(t)
+  const created = await createContainer(d, ['true'])
+  const running = await createContainer(d, ['sleep', '60'])
+  await d.req('POST', `/containers/${running}/start`)
+  const paused = await createContainer(d, ['sleep', '60'])
+  await d.req('POST', `/containers/${paused}/start`)
+  t.equal((await d.req('POST', `/containers/${paused}/pause`)).status, 204)
+  t.equal((await d.req('POST', `/containers/${paused}/pause`)).status, 409, 'pause of a paused container')
+  t.equal((await d.req('POST', `/containers/${paused}/kill`)).status, 409, 'kill of a paused container')
+  const { id: exited } = await run(d, ['sh', '-c', 'exit 3'])
+  const later = await createContainer(d, ['sh', '-c', 'sleep 1; exit 7'])
+  await d.req('POST', `/containers/${later}/start`)
+  const laterPid = (await d.req('GET', `/containers/${later}/json`)).body.State.Pid as number
+
+  await d.stop('SIGKILL')
+  await until(() => isGone(laterPid), 10_000, 'the container to exit while berthd is down')
+  const d2 = await d.restart()
+  const status = async (id: string): Promise<any> => (await d2.req('GET', `/containers/${id}/json`)).body.State
+  t.match(await status(created), { Status: 'created' })
+  t.match(await status(running), { Status: 'running', Running: true })
+  t.match(await status(paused), { Status: 'paused', Paused: true })
+  t.match(await status(exited), { Status: 'exited', ExitCode: 3 })
+  t.match(await status(later), { Status: 'exited', ExitCode: 7 }, 'the real code of an exit while berthd was down')
+  t.equal((await d2.req('GET', '/containers/json?all=1')).body.length, 5)
+  const t0 = Date.now()
+  t.same((await d2.req('POST', `/containers/${later}/wait`)).body, { StatusCode: 7, Error: null })
+  t.ok(Date.now() - t0 < 1000, 'wait answered at once')
+
+  const w = await d2.open('POST', `/containers/${running}/wait`)
+  t.equal((await d2.req('POST', `/containers/${running}/kill`)).status, 204)
+  t.same((await w.body).body, { StatusCode: 137, Error: null })
+  t.equal((await d2.req('DELETE', `/containers/${running}`)).status, 204)
+  t.equal((await d2.req('POST', `/containers/${paused}/unpause`)).status, 204)
+  t.match(await status(paused), { Status: 'running' })
+  t.equal((await d2.req('POST', `/containers/${paused}/unpause`)).status, 409, 'unpause of a running container')
+  t.equal((await d2.req('POST', `/containers/${paused}/stop?t=1`)).status, 204)
+  t.same(await checkInvariants(d2), [])
+})
+
+t.test('berthd SIGKILLed in the middle of create, start, stop and delete', async t => {
+  const d = await startDaemon(t)
+  let current = d
+  const bundle = await makeBundle(d, ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.05; done'])
+  const ops: Array<[string, (id: string | undefined) => Promise<unknown>, 'none' | 'created' | 'running']> = [
+    ['create', () => current.req('POST', '/containers', { Bundle: bundle }), 'none'],
+    ['start', id => current.req('POST', `/containers/${id!}/start`), 'created'],
+    ['stop', id => current.req('POST', `/containers/${id!}/stop?t=2`), 'running'],
+    ['delete', id => current.req('DELETE', `/containers/${id!}?force=1`), 'running']
+  ]
+  const rounds = 6
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, op, needs] of ops) {
+      let id: string | undefined
+      if (needs !== 'none') {
+        const c = await current.req('POST', '/containers', { Bundle: bundle })
+        id = c.body.Id as string
+        if (needs === 'running') await current.req('POST', `/containers/${id}/start`)
+      }
+      const pending = op(id).catch(() => undefined)
+      // Kill somewhere inside the operation: early, in the middle, or near its end.
+      await sleep(Math.floor(Math.random() * 60))
+      await current.stop('SIGKILL')
+      await pending
+      current = await current.restart()
+      const problems = await checkInvariants(current)
+      t.same(problems, [], `${name}, round ${round}: consistent after restart`)
+    }
+  }
+  // Everything can still be driven and removed.
+  for (const c of (await current.req('GET', '/containers/json?all=1')).body as Array<{ Id: string }>) {
+    t.equal((await current.req('DELETE', `/containers/${c.Id}?force=1`)).status, 204)
+  }
+  t.same(await checkInvariants(current), [])
+})
+
+t.test('a killed monitor, a damaged record, a state dir removed behind berthd', async t => {
+  const d = await startDaemon(t)
+  const keep = await createContainer(d, ['sleep', '60'])
+  await d.req('POST', `/containers/${keep}/start`)
+  const victim = await createContainer(d, ['sleep', '60'])
+  await d.req('POST', `/containers/${victim}/start`)
+  const garbage = await createContainer(d, ['sleep', '60'])
+  await d.req('POST', `/containers/${garbage}/start`)
+  const truncated = await createContainer(d, ['true'])
+
+  // The state dir vanishes while the container runs: it can still be stopped and removed.
+  await rm(join(d.state, 'containers', victim), { recursive: true, force: true })
+  t.equal((await d.req('POST', `/containers/${victim}/stop?t=1`)).status, 204)
+  t.match((await d.req('GET', `/containers/${victim}/json`)).body.State, { Status: 'exited', ExitCode: 137 })
+  t.equal((await d.req('DELETE', `/containers/${victim}`)).status, 204)
+
+  await d.stop('SIGKILL')
+  await writeFile(join(d.root, 'containers', garbage, 'container.json'), 'not json at all {')
+  await writeFile(join(d.root, 'containers', truncated, 'container.json'), '{"version":1,"id":')
+  const d2 = await d.restart()
+  t.match(d2.stderr(), /container record set aside/)
+  t.equal((await d2.req('GET', `/containers/${garbage}/json`)).status, 404, 'a damaged record is set aside')
+  t.equal((await d2.req('GET', `/containers/${truncated}/json`)).status, 404)
+  t.match((await d2.req('GET', `/containers/${keep}/json`)).body.State, { Status: 'running' }, 'the others load')
+  const aside = (await readdir(join(d2.root, 'containers'))).filter(n => n.startsWith('.bad-'))
+  t.equal(aside.length, 2, 'both damaged records kept aside for a human')
+  t.same(await checkInvariants(d2), [], 'the damaged container\'s monitor and runtime state were cleaned as leaks')
+})
+
+t.test('a full disk gives a clear error and leaves nothing half-made', async t => {
+  const mnt = await mkdtemp(join(tmpdir(), 'bt-full-'))
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt])
+  t.teardown(async () => {
+    await execa('umount', ['-l', mnt], { reject: false })
+    await rm(mnt, { recursive: true, force: true })
+  })
+  const d = await startDaemon(t, ['--root', join(mnt, 'root')])
+  const ok = await createContainer(d, ['sleep', '60'])
+  await d.req('POST', `/containers/${ok}/start`)
+  const bundle = await makeBundle(d, ['true'])
+  await execa('sh', ['-c', `dd if=/dev/zero of=${join(mnt, 'filler')} bs=4k 2>/dev/null; true`])
+  const r = await d.req('POST', '/containers', { Bundle: bundle })
+  t.equal(r.status, 500)
+  t.match(r.body.message, /no space left on device/i)
+  t.equal((await d.req('GET', '/_ping')).status, 200, 'still serving')
+  t.match((await d.req('GET', `/containers/${ok}/json`)).body.State, { Status: 'running' }, 'others untouched')
+  t.same(await checkInvariants(d), [])
+  await rm(join(mnt, 'filler'))
+  t.equal((await d.req('POST', '/containers', { Bundle: bundle })).status, 201, 'works again once there is room')
+  t.equal((await d.req('DELETE', `/containers/${ok}?force=1`)).status, 204)
+})
