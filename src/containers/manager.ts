@@ -167,7 +167,7 @@ export class ContainerManager {
     try {
       // The first record is written once the monitor has reported: if berthd dies before that,
       // start-up finds a state dir and a container dir without a record, and removes both.
-      await ensureDir(this.store.containerDir(id))
+      await this.store.createDir(id)
       await this.launchMonitor(rec, spec)
       rec.status = 'created'
       await this.store.save(rec)

@@ -7,7 +7,8 @@ import { open, rename, rm, readFile, mkdir } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 
-async function fsyncPath (path: string): Promise<void> {
+/** fsyncs a file or dir by path (a dir's fsync makes its entries durable). */
+export async function fsyncDir (path: string): Promise<void> {
   const fh = await open(path, 'r')
   try { await fh.sync() } finally { await fh.close() }
 }
@@ -25,7 +26,7 @@ export async function writeFileAtomic (path: string, data: string | Uint8Array):
   }
   await fh.close()
   await rename(tmp, path)
-  await fsyncPath(dirname(path))
+  await fsyncDir(dirname(path))
 }
 
 /** Removes a directory tree so that a crash part-way leaves only a dot-name that loaders skip. */
@@ -37,7 +38,7 @@ export async function removeTree (path: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
     throw err
   }
-  await fsyncPath(dirname(path)).catch(() => {})
+  await fsyncDir(dirname(path)).catch(() => {})
   await rm(hidden, { recursive: true, force: true })
 }
 

@@ -2,9 +2,9 @@
  * Container records: `<root>/containers/<id>/container.json`, versioned and
  * written atomically. The daemon is the only writer.
  */
-import { readdir, rename } from 'node:fs/promises'
+import { mkdir, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic, readIfExists, removeTree } from './atomic.js'
+import { fsyncDir, writeFileAtomic, readIfExists, removeTree } from './atomic.js'
 
 /** Version of the record format this build writes. */
 export const RECORD_VERSION = 1
@@ -47,12 +47,37 @@ export interface ContainerRecord {
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z'
 
+/**
+ * Upgrades from each older record version, one step at a time. Version 1 is
+ * the first; a new version adds `N: rec => ...` here and a table test.
+ */
+const MIGRATIONS: Record<number, (rec: Record<string, unknown>) => Record<string, unknown>> = {}
+
+/** Reads a record of any version this build knows; a future version is refused with a clear reason. */
+export function migrate (raw: { version?: unknown, id?: unknown }): ContainerRecord {
+  let rec = raw as Record<string, unknown>
+  if (typeof rec.version !== 'number' || !Number.isInteger(rec.version) || rec.version < 1) throw new Error('record has no valid version')
+  if (rec.version > RECORD_VERSION) throw new Error(`record version ${rec.version} was written by a newer berthd (this one reads up to ${RECORD_VERSION})`)
+  while ((rec.version as number) < RECORD_VERSION) {
+    const step = MIGRATIONS[rec.version as number]
+    if (step === undefined) throw new Error(`no migration from record version ${String(rec.version)}`)
+    rec = { ...step(rec), version: (rec.version as number) + 1 }
+  }
+  return rec as unknown as ContainerRecord
+}
+
 /** The record store under one root dir. */
 export class RecordStore {
   constructor (readonly dir: string) {}
 
   /** The container's persistent dir (record and log). */
   containerDir (id: string): string { return join(this.dir, id) }
+
+  /** Makes a container's dir, durably (its entry in the parent dir is synced too). */
+  async createDir (id: string): Promise<void> {
+    await mkdir(this.containerDir(id), { mode: 0o700 })
+    await fsyncDir(this.dir)
+  }
 
   async save (rec: ContainerRecord): Promise<void> {
     await writeFileAtomic(join(this.dir, rec.id, 'container.json'), JSON.stringify(rec))
@@ -76,8 +101,8 @@ export class RecordStore {
           await removeTree(join(this.dir, id))
           return
         }
-        const rec = JSON.parse(text) as ContainerRecord
-        if (rec.version !== RECORD_VERSION || rec.id !== id) throw new Error(`unsupported record version ${String(rec.version)}`)
+        const rec = migrate(JSON.parse(text) as { version?: unknown, id?: unknown })
+        if (rec.id !== id) throw new Error(`record names container ${String(rec.id)}, not its dir`)
         out.push(rec)
       } catch (err) {
         onBad(id, (err as Error).message)
