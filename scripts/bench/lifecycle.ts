@@ -5,6 +5,9 @@
  * in one run so that drift in the machine's load hits both alike. Figures
  * are printed and saved, never asserted.
  *
+ * After its table, main runs the restart-to-serving bench (restart.ts) and
+ * saves both in one JSON file.
+ *
  * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -14,6 +17,7 @@ import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool, type Dispatcher } from 'undici'
+import { printRestart, restartBench, RestartBenchError, type RestartResult } from './restart.js'
 
 /** The repository's root (this file runs from dist/scripts/bench). */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
@@ -272,13 +276,14 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-function parseRounds (): number {
+function parseRounds (): { rounds: number, quick: boolean } {
   const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' } }, strict: true })
-  if (values.quick === true) return 5
-  if (values.rounds === undefined) return 30
+  const quick = values.quick === true
+  if (quick) return { rounds: 5, quick }
+  if (values.rounds === undefined) return { rounds: 30, quick }
   const n = Number(values.rounds)
   if (!Number.isInteger(n) || n < 1) throw new BenchError(`--rounds must be a positive integer, got ${values.rounds}`)
-  return n
+  return { rounds: n, quick }
 }
 
 /** Writes `<dir>/bundle/config.json`: `runc spec`'s default running /bin/true over the shared rootfs. */
@@ -334,7 +339,7 @@ async function cleanup (dir: string, d: Daemon | undefined, bins: Partial<Record
 }
 
 async function main (): Promise<number> {
-  const rounds = parseRounds()
+  const { rounds, quick } = parseRounds()
   if (!existsSync(join(ROOTFS, 'bin', 'true'))) throw new BenchError(`no rootfs at ${ROOTFS}; run: bash scripts/setup.sh`)
   const bins: Partial<Record<RuntimeName, string>> = { runc: which('runc'), crun: which('crun') }
   if (bins.runc === undefined) throw new BenchError('runc not found on PATH; run: bash scripts/setup.sh')
@@ -394,13 +399,29 @@ async function main (): Promise<number> {
     process.stderr.write(`  ${r.name} step medians (ms): ${Object.entries(r.stepMediansMs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`)
   }
 
+  // The restart bench: its own dirs and daemons; it cleans up after itself, also on Ctrl-C.
+  console.log('')
+  let restart: RestartResult | undefined
+  let restartFailure: unknown
+  try {
+    restart = await restartBench({ quick, interrupted: () => interrupted })
+    printRestart(restart)
+  } catch (err) {
+    restartFailure = err
+  }
+  checkpoint()
+
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
   const outDir = join(REPO, 'bench-results')
   await mkdir(outDir, { recursive: true })
   const file = join(outDir, `lifecycle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), rounds, warmup: WARMUP, goal: GOAL, versions, rows }, null, 2) + '\n')
+  await writeFile(file, JSON.stringify({
+    date: new Date().toISOString(), rounds, warmup: WARMUP, goal: GOAL, versions, rows,
+    restart: restart ?? { error: (restartFailure as Error).message }
+  }, null, 2) + '\n')
   console.log(`\nresults: ${file}`)
+  if (restartFailure !== undefined) throw restartFailure
   return 0
 }
 
@@ -410,6 +431,6 @@ main().then(code => { process.exitCode = code }, (err: unknown) => {
     process.exitCode = 130
     return
   }
-  process.stderr.write(`\nbench failed: ${err instanceof BenchError ? err.message : (err as Error).stack ?? String(err)}\n`)
+  process.stderr.write(`\nbench failed: ${err instanceof BenchError || err instanceof RestartBenchError ? err.message : (err as Error).stack ?? String(err)}\n`)
   process.exitCode = 1
 })
