@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Pool, type Dispatcher } from 'undici'
+import { contractProblem } from './contract.js'
 
 type Tap = { teardown: (fn: () => unknown) => void, fail: (msg: string) => void }
 
@@ -79,11 +80,11 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
         headers: hasBody && typeof body !== 'string' ? { 'content-type': 'application/json', ...headers } : headers,
         body: hasBody ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined
       })
-      return await readResponse(r)
+      return await readResponse(method, path, r)
     },
     open: async (method, path) => {
       const r = await client.request({ method: method as 'GET', path })
-      return { status: r.statusCode, headers: r.headers, body: readResponse(r) }
+      return { status: r.statusCode, headers: r.headers, body: readResponse(method, path, r) }
     },
     stop: async (signal = 'SIGTERM') => {
       process.kill(proc.pid!, signal)
@@ -106,8 +107,11 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
   return d
 }
 
-async function readResponse (r: Dispatcher.ResponseData): Promise<Response> {
+/** Reads a response and holds it to the OpenAPI document: a response it does not describe throws. */
+async function readResponse (method: string, path: string, r: Dispatcher.ResponseData): Promise<Response> {
   const raw = Buffer.from(await r.body.arrayBuffer())
+  const problem = contractProblem(method, path, r.statusCode, r.headers['content-type'] as string | undefined, raw)
+  if (problem !== undefined) throw new Error(`response differs from openapi/berth.json: ${problem}`)
   const ct = String(r.headers['content-type'] ?? '')
   let parsed: unknown = raw
   if (ct.startsWith('application/json') && raw.length > 0) parsed = JSON.parse(raw.toString())

@@ -1,12 +1,14 @@
 /** The OpenAPI document: committed, current, complete, and what the daemon serves. */
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
-import { DOC_PATH, generate } from '../scripts/openapi.js'
+import { DOC_PATH, TS_PATH, generate, generateTypes } from '../scripts/openapi.js'
 import { startDaemon } from './helpers.js'
 
 t.test('openapi/berth.json matches the route schemas', async t => {
   const committed = await readFile(DOC_PATH, 'utf8')
-  t.equal(committed, await generate(), 'run `npm run openapi` to regenerate openapi/berth.json')
+  const doc = await generate()
+  t.equal(committed, doc, 'run `npm run openapi` to regenerate openapi/berth.json')
+  t.equal(await readFile(TS_PATH, 'utf8'), await generateTypes(doc), 'run `npm run openapi` to regenerate openapi/ts/')
 })
 
 t.test('every operation has an id, a summary, tags and error responses', async t => {

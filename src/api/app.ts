@@ -56,8 +56,11 @@ export async function buildApp (deps: AppDeps) {
       info: {
         title: 'berth Engine API',
         version: API_VERSION,
-        description: 'berthd\'s Docker-Engine-style API over a Unix socket (default /run/berth/berth.sock). Every path is also served under /vX.Y/ for API versions 1.24 to 1.44. Errors are {"message": ...} with Content-Type application/json.'
+        description: 'berthd\'s Docker-Engine-style API over a Unix socket (default /run/berth/berth.sock). Every path is also served under /vX.Y/ for API versions 1.24 to 1.44. Errors are {"message": ...} with Content-Type application/json. There is no authentication: who may connect is decided by the socket\'s file mode (0660) and owner, as with Docker.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' }
       },
+      // Access control is the socket's file mode, not an HTTP scheme.
+      security: [],
       servers: [{ url: 'http://localhost', description: 'curl --unix-socket /run/berth/berth.sock http://localhost/...' }],
       tags: [{ name: 'Container', description: 'Container lifecycle' }, { name: 'System', description: 'Daemon information' }]
     },

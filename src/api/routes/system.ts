@@ -17,7 +17,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
     schema: {
       tags, operationId: 'SystemPing', summary: 'Ping the daemon',
       description: 'Answers OK with the headers clients negotiate with: Api-Version, OSType, Docker-Experimental. HEAD answers the same headers with no body.',
-      response: { 200: Type.String({ description: 'OK', examples: ['OK'] }), ...S.errors() }
+      response: { 200: { description: 'OK', content: { 'text/plain': { schema: Type.String({ examples: ['OK'] }) } } }, ...S.errors() }
     }
   }, async (_req, reply) => reply
     .header('Content-Type', 'text/plain; charset=utf-8')
