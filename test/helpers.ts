@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Pool, type Dispatcher } from 'undici'
 import { contractProblem } from './contract.js'
+import { isAlive } from '../src/proc.js'
 
 type Tap = { teardown: (fn: () => unknown) => void, fail: (msg: string) => void }
 
@@ -118,18 +119,18 @@ async function readResponse (method: string, path: string, r: Dispatcher.Respons
   return { status: r.statusCode, headers: r.headers, body: parsed, raw }
 }
 
-/** Pids of processes whose command line mentions `needle` (our temp dir): our monitors and runtimes. */
+/** Live pids (not zombies, not us) whose command line mentions `needle` (a temp dir): our monitors and runtimes. */
 export function processesMentioning (needle: string): number[] {
   const out: number[] = []
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8')
-      if (cmd.includes(needle)) out.push(Number(p))
-    } catch {}
+    if (cmdOf(Number(p)).includes(needle) && isAlive(Number(p))) out.push(Number(p))
   }
   return out
 }
+
+/** A process's command line with spaces for NULs ('' if it is gone). */
+export const cmdOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() } catch { return '' } }
 
 async function cleanupDaemon (d: Daemon, t: Tap): Promise<void> {
   const problems: string[] = []
@@ -145,7 +146,7 @@ async function cleanupDaemon (d: Daemon, t: Tap): Promise<void> {
   // Give exiting monitors a moment, then check that nothing we made is left.
   let left: number[] = []
   for (let i = 0; i < 40; i++) {
-    left = processesMentioning(d.dir).filter(pid => isLive(pid))
+    left = processesMentioning(d.dir)
     if (left.length === 0) break
     await sleep(100)
   }
@@ -165,14 +166,6 @@ async function cleanupDaemon (d: Daemon, t: Tap): Promise<void> {
   await rm(d.dir, { recursive: true, force: true })
   for (const p of problems) t.fail(p)
 }
-
-const isLive = (pid: number): boolean => {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return !/^\d+ \(.*\) [ZX]/.test(st)
-  } catch { return false }
-}
-const cmdOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ') } catch { return '' } }
 
 let template: Record<string, any> | undefined
 

@@ -11,11 +11,13 @@
  * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { processesMentioning } from '../../test/helpers.js'
+import { isAlive } from '../../src/proc.js'
 import { Pool, type Dispatcher } from 'undici'
 import { printRestart, restartBench, RestartBenchError, type RestartResult } from './restart.js'
 
@@ -80,25 +82,6 @@ function which (name: string): string | undefined {
     try { accessSync(join(dir, name), constants.X_OK); return join(dir, name) } catch {}
   }
   return undefined
-}
-
-/** True while `pid` is a live (not zombie) process. */
-function isLive (pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch { return false }
-}
-
-/** Pids of processes (other than us) whose command line mentions `needle`. */
-function processesMentioning (needle: string): number[] {
-  const out: number[] = []
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue
-    try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle) && isLive(Number(p))) out.push(Number(p))
-    } catch {}
-  }
-  return out
 }
 
 // ---- berthd ------------------------------------------------------------------
@@ -211,7 +194,7 @@ async function rawLifecycle (bin: string, root: string, runtime: RuntimeName, bu
   const t2 = now()
   // Not our child, so no exit event: poll /proc every ms (a zombie counts as exited).
   const deadline = t2 + STEP_TIMEOUT_MS
-  while (isLive(pid)) {
+  while (isAlive(pid)) {
     checkpoint()
     if (now() > deadline) throw new BenchError(`${runtime} container ${id} (pid ${pid}) did not exit`)
     await sleep(1)

@@ -27,6 +27,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { cmdOf, processesMentioning } from '../../test/helpers.js'
 import { Pool, type Dispatcher } from 'undici'
 
 /** The repository's root (this file runs from dist/scripts/bench). */
@@ -90,27 +91,6 @@ const now = (): number => performance.now()
 const round2 = (x: number): number => Math.round(x * 100) / 100
 
 // ---- processes ------------------------------------------------------------------
-
-/** True while `pid` is a live (not zombie) process. */
-function isLive (pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch { return false }
-}
-
-const cmdOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() } catch { return '' } }
-
-/** Live pids (other than us) whose command line mentions `needle`. */
-function processesMentioning (needle: string): number[] {
-  const out: number[] = []
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue
-    try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle) && isLive(Number(p))) out.push(Number(p))
-    } catch {}
-  }
-  return out
-}
 
 /** VmRSS of `pid` in kB (0 if unreadable). */
 function rssKb (pid: number): number {
