@@ -58,11 +58,15 @@ async function main (): Promise<void> {
     process.stderr.write(`berthd: ${(err as Error).message}\n`)
     process.exit(1)
   }
+  // The version probes run while containers are re-loaded.
+  const runtimes: Record<string, string> = {}
+  const probes = Promise.all([
+    ...Object.values(config.runtimes).map(async r => { runtimes[r.name] = await versionOf(r.path) }),
+    versionOf(config.conmon)
+  ])
   const manager = new ContainerManager(config, log.child({ component: 'containers' }))
   await manager.init()
-  const runtimes: Record<string, string> = {}
-  await Promise.all(Object.values(config.runtimes).map(async r => { runtimes[r.name] = await versionOf(r.path) }))
-  const versions = { berth: pkg.version, conmon: await versionOf(config.conmon), runtimes }
+  const versions = { berth: pkg.version, conmon: (await probes).at(-1) as string, runtimes }
   const app = await buildApp({ manager, versions, logger: log })
   await app.listen({ path: config.socket })
   await chmod(config.socket, 0o660)

@@ -521,11 +521,12 @@ export class ContainerManager {
         this.adoptEntry(e)
         return
       case 'adopt': {
-        const st = await this.runtimes.get(rec.runtime)?.state(rec.id).catch(() => undefined)
+        const rt = this.runtimes.get(rec.runtime)
+        const status = rt?.quickState(rec.id, rec.pid) ?? (await rt?.state(rec.id).catch(() => undefined))?.status
         // berthd may have died between the runtime's answer and the record write: the runtime knows best.
-        if (st !== undefined && (st.status === 'running' || st.status === 'paused' || st.status === 'created') && st.status !== rec.status) {
-          rec.status = st.status
-          if (st.status === 'running' && rec.startedAt === ZERO_TIME) rec.startedAt = new Date().toISOString()
+        if ((status === 'running' || status === 'paused' || status === 'created') && status !== rec.status) {
+          rec.status = status
+          if (status === 'running' && rec.startedAt === ZERO_TIME) rec.startedAt = new Date().toISOString()
           await this.store.save(rec)
         }
         this.adoptEntry(e)

@@ -3,6 +3,8 @@
  * pure functions, every call with a timeout, and the runtime's own
  * `--log-format json` error line as the error users see.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { execa } from 'execa'
 import { runtimeFailed, BerthError } from '../errors.js'
 
@@ -92,6 +94,28 @@ export class Runtime {
       if (err instanceof BerthError && isNotExist(err.message)) return undefined
       throw err
     }
+  }
+
+  /**
+   * The container's status read from files instead of a `runtime state`
+   * process (a fork and exec per container would make re-loading hundreds of
+   * containers slow). runc and crun both keep `exec.fifo` in their state dir
+   * until the container is started; a frozen cgroup means paused. Undefined
+   * when the files do not tell: ask `state()` then.
+   */
+  quickState (id: string, pid: number): 'created' | 'running' | 'paused' | undefined {
+    const dir = join(this.opts.root, id)
+    if (!existsSync(dir) || !(pid > 0)) return undefined
+    if (existsSync(join(dir, 'exec.fifo'))) return 'created'
+    let cgroups: string
+    try { cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8') } catch { return undefined }
+    const v1 = /^\d+:freezer:(.*)$/m.exec(cgroups)
+    const v2 = /^0::(.*)$/m.exec(cgroups)
+    try {
+      if (v1 !== null) return readFileSync(`/sys/fs/cgroup/freezer${v1[1]!}/freezer.state`, 'utf8').trim() === 'FROZEN' ? 'paused' : 'running'
+      if (v2 !== null) return readFileSync(`/sys/fs/cgroup${v2[1]!}/cgroup.freeze`, 'utf8').trim() === '1' ? 'paused' : 'running'
+    } catch {}
+    return undefined
   }
 
   /** First line of `runtime --version`. */
