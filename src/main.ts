@@ -70,6 +70,7 @@ async function main (): Promise<void> {
   const app = await buildApp({ manager, versions, logger: log })
   await app.listen({ path: config.socket })
   await chmod(config.socket, 0o660)
+  manager.serving()
   log.info({ socket: config.socket, runtime: config.defaultRuntime, root: config.root, state: config.state }, 'berthd serving')
 
   let stopping = false

@@ -12,6 +12,7 @@ import type { Config } from '../config.js'
 import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import { isAlive } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
+import { FifoPool } from '../shims/mkfifo.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
 import { ensureDir, removeTree } from '../store/atomic.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
@@ -52,7 +53,12 @@ export class ContainerManager {
   private readonly reserved = new Set<string>()
   private readonly runtimes = new Map<string, Runtime>()
   private readonly store: RecordStore
+  private readonly fifos: FifoPool
   private watcher: FSWatcher | undefined
+  /** Clean-ups found at start-up wait for this, so that serving comes first (see serving()). */
+  private startupDone: () => void = () => {}
+  private readonly afterStartup = new Promise<void>(resolve => { this.startupDone = resolve })
+  private recovering = false
   private ticker: NodeJS.Timeout | undefined
   readonly paths
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
@@ -67,6 +73,7 @@ export class ContainerManager {
       runtimeRoot: (name: string) => join(config.state, 'rt', name)
     }
     this.store = new RecordStore(this.paths.records)
+    this.fifos = new FifoPool(join(config.state, 'fifos'))
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: this.paths.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
@@ -76,12 +83,18 @@ export class ContainerManager {
   async init (): Promise<void> {
     for (const d of [this.paths.records, this.paths.states, this.paths.exits, this.paths.sockets]) await ensureDir(d)
     for (const name of this.runtimes.keys()) await ensureDir(this.paths.runtimeRoot(name))
+    await this.fifos.init()
     this.watcher = watch(this.paths.exits, (_event, file) => { if (file !== null) this.exitFileSeen(file.toString()) })
     this.watcher.on('error', err => this.log.error({ err }, 'exit dir watch failed'))
+    this.recovering = true
     await this.recover()
+    this.recovering = false
     this.ticker = setInterval(() => { void this.checkLiveness() }, LIVENESS_MS)
     this.ticker.unref()
   }
+
+  /** Called once berthd serves: the clean-ups re-loading found (runtime state of runs that ended while it was down) begin. */
+  serving (): void { this.startupDone() }
 
   /** Stops watching. Containers and their monitors keep running. */
   close (): void {
@@ -222,7 +235,8 @@ export class ContainerManager {
       logSizeMax: this.config.logSizeMax,
       tty: rec.tty,
       openStdin: rec.openStdin,
-      timeoutMs: this.config.createTimeout * 1000
+      timeoutMs: this.config.createTimeout * 1000,
+      fifos: this.fifos
     })
     Object.assign(rec, info)
   }
@@ -454,7 +468,19 @@ export class ContainerManager {
     this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error }, 'container exited')
     for (const fn of e.onExit) fn(code)
     e.onExit.clear()
-    await this.cleanupRun(rec)
+    if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
+  }
+
+  /**
+   * Queues a run's clean-up on the container, to start once berthd serves:
+   * the exit is already committed, and any operation on the container waits
+   * behind the clean-up. A few at a time, so they do not crowd start-up.
+   */
+  private cleanupLater (e: Entry): void {
+    void this.serial(e, async () => {
+      await this.afterStartup
+      await cleanupSlots.run(() => this.cleanupRun(e.rec))
+    }).catch(err => this.log.error({ err, container: e.rec.id }, 'clean-up after re-load failed'))
   }
 
   /** Periodic safety net: exit files whose event was missed, and monitors that died without one. */
@@ -517,8 +543,8 @@ export class ContainerManager {
         return
       case 'keep':
         // The exit was committed but berthd died before cleaning up after the run.
-        if (existsSync(join(this.paths.states, rec.id)) || existsSync(join(this.paths.exits, rec.id))) await this.cleanupRun(rec)
         this.adoptEntry(e)
+        if (existsSync(join(this.paths.states, rec.id)) || existsSync(join(this.paths.exits, rec.id))) this.cleanupLater(e)
         return
       case 'adopt': {
         const rt = this.runtimes.get(rec.runtime)
@@ -599,6 +625,24 @@ async function readBundle (bundle: string): Promise<OciSpec> {
   if (!Array.isArray(spec.process?.args) || spec.process.args.length === 0) throw invalid(`bundle ${bundle}: config.json has no process.args`)
   return spec
 }
+
+/** At most `n` tasks at once. */
+class Slots {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+  constructor (private readonly n: number) {}
+  async run<T> (task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiter.
+    if (this.active >= this.n) await new Promise<void>(resolve => this.waiting.push(resolve)); else this.active++
+    try {
+      return await task()
+    } finally {
+      const next = this.waiting.shift()
+      if (next !== undefined) next(); else this.active--
+    }
+  }
+}
+const cleanupSlots = new Slots(4)
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 

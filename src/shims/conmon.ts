@@ -14,7 +14,7 @@ import { execa } from 'execa'
 import { runtimeFailed } from '../errors.js'
 import { globalArgs, runtimeMessage, type RuntimeOptions } from '../runtime/runtime.js'
 import { startTime, isAlive } from '../proc.js'
-import { mkfifo } from './mkfifo.js'
+import type { FifoPool } from './mkfifo.js'
 
 /** Everything needed to launch one monitor. */
 export interface MonitorSpec {
@@ -33,6 +33,8 @@ export interface MonitorSpec {
   tty: boolean
   openStdin: boolean
   timeoutMs: number
+  /** Where the control FIFO comes from. */
+  fifos: FifoPool
 }
 
 /** The processes a successful create leaves behind. */
@@ -47,7 +49,7 @@ export const statePaths = (stateDir: string) => ({
 })
 
 /** conmon's argv for creating a container (pure). */
-export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs'>): string[] {
+export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs' | 'fifos'>): string[] {
   const p = statePaths(s.stateDir)
   const args = [
     '--api-version', '1', '-c', s.id, '-u', s.id, '-n', s.name,
@@ -103,7 +105,7 @@ const readPid = (path: string): number => {
  */
 export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> {
   const p = statePaths(spec.stateDir)
-  await mkfifo(p.control)
+  await spec.fifos.take(p.control)
   const rfd = openSync(p.control, fsc.O_RDONLY | fsc.O_NONBLOCK)
   let wfd = -1; let efd = -1
   try {
