@@ -7,6 +7,7 @@ RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY scripts ./scripts
 COPY test ./test
+COPY openapi ./openapi
 RUN npx tsc -p tsconfig.json
 
 FROM node:20-bookworm-slim
