@@ -53,9 +53,10 @@ t.test('berthd SIGKILLed in the middle of create, start, stop and delete', async
   const d = await startDaemon(t)
   let current = d
   const bundle = await makeBundle(d, ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.05; done'])
-  const ops: Array<[string, (id: string | undefined) => Promise<unknown>, 'none' | 'created' | 'running']> = [
+  const ops: Array<[string, (id: string | undefined) => Promise<unknown>, 'none' | 'created' | 'running' | 'exited']> = [
     ['create', () => current.req('POST', '/containers', { Bundle: bundle }), 'none'],
     ['start', id => current.req('POST', `/containers/${id!}/start`), 'created'],
+    ['start again', id => current.req('POST', `/containers/${id!}/start`), 'exited'],
     ['stop', id => current.req('POST', `/containers/${id!}/stop?t=2`), 'running'],
     ['delete', id => current.req('DELETE', `/containers/${id!}?force=1`), 'running']
   ]
@@ -66,7 +67,8 @@ t.test('berthd SIGKILLed in the middle of create, start, stop and delete', async
       if (needs !== 'none') {
         const c = await current.req('POST', '/containers', { Bundle: bundle })
         id = c.body.Id as string
-        if (needs === 'running') await current.req('POST', `/containers/${id}/start`)
+        if (needs === 'running' || needs === 'exited') await current.req('POST', `/containers/${id}/start`)
+        if (needs === 'exited') await current.req('POST', `/containers/${id}/stop?t=2`)
       }
       const pending = op(id).catch(() => undefined)
       // Kill somewhere inside the operation: early, in the middle, or near its end.

@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
-import { isAlive } from '../proc.js'
+import { isAlive, startTime } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
 import { FifoPool } from '../shims/mkfifo.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
@@ -253,14 +253,16 @@ export class ContainerManager {
    */
   private async cleanupRun (rec: ContainerRecord): Promise<void> {
     const stateDir = join(this.paths.states, rec.id)
-    const monitorPid = rec.monitorPid !== 0 ? rec.monitorPid : await monitorFromPidFile(stateDir, rec.id)
+    // The pid file names this run's monitor even when the record does not yet (or still names the last run's).
+    const fromFile = await monitorFromPidFile(stateDir, rec.id)
+    const monitor = fromFile !== 0 ? { pid: fromFile, start: startTime(fromFile) } : { pid: rec.monitorPid, start: rec.monitorStart }
     const runtime = this.runtimes.get(rec.runtime)
     if (runtime !== undefined) {
       await runtime.delete(rec.id, true).catch((err: unknown) => this.log.warn({ err, container: rec.id }, 'runtime delete failed'))
     }
     // The monitor normally exits by itself once its container is gone; give it a moment.
-    for (let i = 0; i < 40 && isAlive(monitorPid, rec.monitorStart); i++) await sleep(25)
-    killMonitor(monitorPid, rec.monitorStart)
+    for (let i = 0; i < 40 && isAlive(monitor.pid, monitor.start); i++) await sleep(25)
+    killMonitor(monitor.pid, monitor.start)
     await rm(join(this.paths.sockets, rec.id), { force: true }) // conmon's attach symlink, left when create fails
     await rm(join(this.paths.exits, rec.id), { force: true })
     // Last: a missing state dir means this run is fully cleaned up.
@@ -282,8 +284,9 @@ export class ContainerManager {
       const rec = e.rec
       if (isRunning(rec.status)) throw notModified('container already started')
       if (rec.status === 'exited') {
+        // Only in memory: on disk the container stays exited until it runs, so a crash
+        // here leaves an exited container whose new monitor start-up cleans away.
         rec.status = 'creating'
-        await this.store.save(rec)
         try {
           await this.launchMonitor(rec)
         } catch (err) {
@@ -292,6 +295,7 @@ export class ContainerManager {
           throw err
         }
         rec.status = 'created'
+        await this.store.save(rec)
       }
       const startedAt = new Date().toISOString()
       try {
