@@ -80,6 +80,22 @@ export async function checkInvariants (d: Daemon, settleMs = 4000): Promise<stri
   }
 }
 
+/**
+ * Every exited container reports a code it could have exited with: the one
+ * it was told (`code`), `code + 100` from its SIGTERM trap, or 137 (SIGKILL).
+ */
+async function checkExitCodes (d: Daemon, ids: string[], expected: Map<string, number>, counts: Record<string, number>): Promise<string[]> {
+  const problems: string[] = []
+  for (const id of ids) {
+    const st = (await d.req('GET', `/containers/${id}/json`)).body.State as { Status: string, ExitCode: number, StartedAt: string, Error: string }
+    const code = expected.get(id)
+    if (st.Status !== 'exited' || code === undefined || st.StartedAt.startsWith('0001')) continue
+    if (![code, code + 100, 137].includes(st.ExitCode)) problems.push(`${id.slice(0, 12)} exited ${st.ExitCode} (${st.Error}), told ${code}`)
+    counts.checked = (counts.checked ?? 0) + 1
+  }
+  return problems
+}
+
 const pick = <T>(a: readonly T[]): T => a[Math.floor(Math.random() * a.length)]!
 
 async function main (): Promise<void> {
@@ -127,6 +143,7 @@ async function main (): Promise<void> {
         for (let i = 0; i < slots; i++) if (ids[i] !== undefined && !known.has(ids[i]!)) ids[i] = undefined
         const problems = await checkInvariants(d)
         for (const p of problems) failures.push(`after kill ${counts.kills}: ${p}`)
+        for (const p of await checkExitCodes(d, [...known], expected, counts)) failures.push(`after kill ${counts.kills}: ${p}`)
       } else {
         await pending
       }
@@ -134,14 +151,7 @@ async function main (): Promise<void> {
     // Let every container finish, then check each exit code against what it was told.
     const list = (await d.req('GET', '/containers/json?all=1')).body as Array<{ Id: string }>
     await Promise.all(list.map(c => d.req('POST', `/containers/${c.Id}/wait`)))
-    for (const c of list) {
-      const st = (await d.req('GET', `/containers/${c.Id}/json`)).body.State as { Status: string, ExitCode: number, StartedAt: string }
-      const code = expected.get(c.Id)
-      const allowed = code === undefined ? [] : [code, code + 100, 137]
-      if (st.StartedAt.startsWith('0001')) continue // never started
-      if (code !== undefined && !allowed.includes(st.ExitCode)) failures.push(`${c.Id.slice(0, 12)} exited ${st.ExitCode}, told ${code}`)
-      counts.checked = (counts.checked ?? 0) + 1
-    }
+    for (const p of await checkExitCodes(d, list.map(c => c.Id), expected, counts)) failures.push(`at the end: ${p}`)
     for (const p of await checkInvariants(d)) failures.push(`at the end: ${p}`)
   } finally {
     for (const fn of teardowns) await fn()

@@ -120,6 +120,9 @@ export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> 
     })
     // conmon double-forks: this first process exits at once, and its exit is not the container's.
     void child.then(() => {}, () => {})
+  } catch (err) {
+    closeSync(rfd)
+    throw err
   } finally {
     if (wfd >= 0) closeSync(wfd)
     if (efd >= 0) closeSync(efd)
@@ -128,12 +131,12 @@ export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> 
   try {
     text = await readSyncLine(rfd, spec.timeoutMs)
   } catch (err) {
-    killMonitor(readPid(p.conmonPid))
+    killMonitor(await monitorFromPidFile(spec.stateDir, spec.id))
     throw runtimeFailed(`${spec.runtime.name} create failed: ${(err as Error).message}${await explain(spec)}`, err)
   }
   const msg = parseSyncLine(text)
   if (msg.data <= 0) {
-    killMonitor(readPid(p.conmonPid))
+    killMonitor(await monitorFromPidFile(spec.stateDir, spec.id))
     throw runtimeFailed(runtimeMessage(msg.message ?? '') || `${spec.runtime.name} create failed`)
   }
   const monitorPid = readPid(p.conmonPid)
