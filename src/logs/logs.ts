@@ -42,18 +42,22 @@ export function formatNano (ns: bigint): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.${frac}Z`
 }
 
-/** Parses one line of a k8s-file log (without its newline); undefined if malformed. */
-export function parseLogLine (line: Buffer): LogEntry | undefined {
+/**
+ * Parses one line of a k8s-file log (without its newline); undefined if
+ * malformed. With `times: false` the timestamp is not parsed (ns 0, time ''):
+ * most reads need neither, and parsing it is most of the cost of a line.
+ */
+export function parseLogLine (line: Buffer, times = true): LogEntry | undefined {
   const s1 = line.indexOf(0x20)
   const s2 = s1 < 0 ? -1 : line.indexOf(0x20, s1 + 1)
   const s3 = s2 < 0 ? -1 : line.indexOf(0x20, s2 + 1)
   // The tag is one letter, followed by a space or the end of the line.
   if (s2 < 0 || (s3 < 0 ? line.length !== s2 + 2 : s3 !== s2 + 2)) return undefined
-  const ns = parseRfc3339Nano(line.subarray(0, s1).toString('latin1'))
+  const ns = times ? parseRfc3339Nano(line.subarray(0, s1).toString('latin1')) : 0n
   const stream = line.subarray(s1 + 1, s2).toString('latin1')
   const tag = line.subarray(s2 + 1, s2 + 2).toString('latin1')
   if (ns === undefined || (stream !== 'stdout' && stream !== 'stderr') || (tag !== 'F' && tag !== 'P')) return undefined
-  return { ns, time: formatNano(ns), stream, full: tag === 'F', content: s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1) }
+  return { ns, time: times ? formatNano(ns) : '', stream, full: tag === 'F', content: s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1) }
 }
 
 /** Docker's multiplexed frame: [stream, 0, 0, 0, length uint32 BE] + payload; stream 1 stdout, 2 stderr. */
@@ -88,17 +92,39 @@ export interface LogOptions {
   tty: boolean
 }
 
+/** True when the options keep the entry. */
+const wanted = (e: LogEntry, o: LogOptions): boolean =>
+  (e.stream === 'stdout' ? o.stdout : o.stderr) &&
+  (o.since === undefined || e.ns >= o.since) &&
+  (o.until === undefined || e.ns <= o.until)
+
+/**
+ * Encodes entries for the client into one buffer, allocated once: a frame
+ * (or, for TTY containers, the raw bytes) per entry, with the timestamp when
+ * asked for and the newline of a complete line.
+ */
+export function encodeEntries (entries: LogEntry[], o: LogOptions): Buffer {
+  const payloadLen = (e: LogEntry): number => (o.timestamps ? e.time.length + 1 : 0) + e.content.length + (e.full ? 1 : 0)
+  let size = 0
+  for (const e of entries) size += payloadLen(e) + (o.tty ? 0 : 8)
+  const out = Buffer.allocUnsafe(size)
+  let p = 0
+  for (const e of entries) {
+    if (!o.tty) {
+      out.writeUInt32BE(e.stream === 'stdout' ? 0x01000000 : 0x02000000, p)
+      out.writeUInt32BE(payloadLen(e), p + 4)
+      p += 8
+    }
+    if (o.timestamps) { p += out.write(e.time, p, 'latin1'); out[p++] = 0x20 }
+    p += e.content.copy(out, p)
+    if (e.full) out[p++] = 0x0a
+  }
+  return out
+}
+
 /** Encodes one entry for the client, or undefined if the options filter it out. */
 export function encodeEntry (e: LogEntry, o: LogOptions): Buffer | undefined {
-  if (e.stream === 'stdout' ? !o.stdout : !o.stderr) return undefined
-  if (o.since !== undefined && e.ns < o.since) return undefined
-  if (o.until !== undefined && e.ns > o.until) return undefined
-  const parts: Buffer[] = []
-  if (o.timestamps) parts.push(Buffer.from(`${e.time} `))
-  parts.push(e.content)
-  if (e.full) parts.push(Buffer.from('\n'))
-  const payload = Buffer.concat(parts)
-  return o.tty ? payload : frame(e.stream === 'stdout' ? 1 : 2, payload)
+  return wanted(e, o) ? encodeEntries([e], o) : undefined
 }
 
 /** Docker's `since`/`until`: unix seconds with an optional fraction, or RFC 3339. */
@@ -109,78 +135,101 @@ export function parseTimeParam (v: string | undefined): bigint | undefined {
   return parseRfc3339Nano(v)
 }
 
+const CHUNK = 1024 * 1024
+
 /**
- * A stream of the container's log as the client asked for it. With `follow`,
+ * Reads what conmon appends to a log file, a chunk at a time, as whole lines.
+ * Follows conmon's size-limit truncation (the file is replaced or shrinks).
+ */
+class LogReader {
+  private pos = 0
+  private ino = -1
+  private carry = Buffer.alloc(0)
+  constructor (private readonly path: string) {}
+
+  /** The next complete lines (up to about CHUNK bytes of them), or [] when there is nothing new. */
+  async next (): Promise<Buffer[]> {
+    const st = await stat(this.path).catch(() => undefined)
+    if (st === undefined) return []
+    if (st.ino !== this.ino || st.size < this.pos) { this.ino = st.ino; this.pos = 0; this.carry = Buffer.alloc(0) }
+    if (st.size === this.pos) return []
+    const fh = await open(this.path, 'r')
+    let data: Buffer
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, st.size - this.pos))
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.pos)
+      this.pos += bytesRead
+      data = this.carry.length > 0 ? Buffer.concat([this.carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
+    } finally {
+      await fh.close()
+    }
+    const lines: Buffer[] = []
+    let start = 0
+    for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+      lines.push(data.subarray(start, nl)); start = nl + 1
+    }
+    this.carry = Buffer.from(data.subarray(start))
+    // A chunk that ended mid-line with nothing complete: read on.
+    return lines.length === 0 && this.pos < st.size ? await this.next() : lines
+  }
+}
+
+/** The entries of `lines` the client asked for. */
+function entriesOf (lines: Buffer[], o: LogOptions, times: boolean): LogEntry[] {
+  const out: LogEntry[] = []
+  for (const l of lines) {
+    const e = parseLogLine(l, times)
+    if (e !== undefined && wanted(e, o)) out.push(e)
+  }
+  return out
+}
+
+async function * generate (path: string, o: LogOptions, follow?: { done: Promise<unknown> }): AsyncGenerator<Buffer> {
+  const reader = new LogReader(path)
+  const times = o.timestamps || o.since !== undefined || o.until !== undefined
+  if (o.tail !== undefined) {
+    // Only the last `tail` entries are kept while the file is read.
+    let last: LogEntry[] = []
+    for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
+      // Entries point into the chunk they came from; copy the few kept so chunks can be freed.
+      last = last.concat(entriesOf(lines, o, times))
+      if (last.length > o.tail) last = last.slice(last.length - o.tail).map(e => ({ ...e, content: Buffer.from(e.content) }))
+    }
+    if (o.tail > 0 && last.length > 0) yield encodeEntries(last, o)
+  } else {
+    for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
+      const entries = entriesOf(lines, o, times)
+      if (entries.length > 0) yield encodeEntries(entries, o)
+    }
+  }
+  if (follow === undefined) return
+  let finished = false
+  let wake: () => void = () => {}
+  void follow.done.then(() => { finished = true; wake() })
+  let watcher: ReturnType<typeof watch> | undefined
+  try { watcher = watch(path, () => wake()); watcher.on('error', () => {}) } catch {} // the 250 ms poll covers a missing file
+  try {
+    for (;;) {
+      await new Promise<void>(resolve => { wake = resolve; setTimeout(resolve, 250).unref() })
+      const wasFinished = finished
+      for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
+        const entries = entriesOf(lines, o, times)
+        if (entries.length > 0) yield encodeEntries(entries, o)
+      }
+      if (wasFinished) return
+    }
+  } finally {
+    watcher?.close()
+  }
+}
+
+/**
+ * A stream of the container's log as the client asked for it, read a chunk
+ * at a time as the client takes it (backpressure: a slow client holds the
+ * reading, never the container, since conmon writes the file). With `follow`
  * it keeps reading appended lines until `done` settles (the container
- * stopped) and the file has been read to its end, or the reader is destroyed.
+ * stopped) and the file has been read to its end, or the client leaves.
  */
 export function logStream (path: string, o: LogOptions, follow?: { done: Promise<unknown> }): Readable {
-  let cancelled = false
-  const out = new Readable({ read () {}, destroy (err, cb) { cancelled = true; cb(err) } })
-  void (async () => {
-    let pos = 0
-    let ino = -1
-    let carry = Buffer.alloc(0)
-    const entries: Buffer[] = []
-    /** Reads what was appended since the last call; returns complete lines. */
-    const readMore = async (): Promise<Buffer[]> => {
-      const st = await stat(path).catch(() => undefined)
-      if (st === undefined) return []
-      if (st.ino !== ino || st.size < pos) { ino = st.ino; pos = 0; carry = Buffer.alloc(0) } // rotated or truncated by conmon
-      if (st.size === pos) return []
-      const fh = await open(path, 'r')
-      try {
-        const buf = Buffer.alloc(st.size - pos)
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
-        pos += bytesRead
-        const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
-        const lines: Buffer[] = []
-        let start = 0
-        for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
-          lines.push(data.subarray(start, nl)); start = nl + 1
-        }
-        carry = Buffer.from(data.subarray(start))
-        return lines
-      } finally {
-        await fh.close()
-      }
-    }
-    const emit = (lines: Buffer[]): void => {
-      for (const l of lines) {
-        const e = parseLogLine(l)
-        const b = e === undefined ? undefined : encodeEntry(e, o)
-        if (b !== undefined) entries.push(b)
-      }
-    }
-    try {
-      emit(await readMore())
-      const first = o.tail !== undefined ? entries.slice(Math.max(0, entries.length - o.tail)) : entries
-      if (o.tail === 0) first.length = 0
-      for (const b of first) out.push(b)
-      entries.length = 0
-      if (follow !== undefined && !cancelled) {
-        let finished = false
-        void follow.done.then(() => { finished = true; wake() })
-        let wake: () => void = () => {}
-        let watcher: ReturnType<typeof watch> | undefined
-        try { watcher = watch(path, () => wake()); watcher.on('error', () => {}) } catch {} // the 250 ms poll covers a missing file
-        try {
-          while (!cancelled) {
-            await new Promise<void>(resolve => { wake = resolve; setTimeout(resolve, 250).unref() })
-            const wasFinished = finished
-            emit(await readMore())
-            for (const b of entries) out.push(b)
-            entries.length = 0
-            if (wasFinished) break
-          }
-        } finally {
-          watcher?.close()
-        }
-      }
-      out.push(null)
-    } catch (err) {
-      out.destroy(err as Error)
-    }
-  })()
-  return out
+  return Readable.from(generate(path, o, follow), { objectMode: false })
 }
