@@ -5,10 +5,11 @@
  * in one run so that drift in the machine's load hits both alike. Figures
  * are printed and saved, never asserted.
  *
- * After its table, main runs the restart-to-serving bench (restart.ts) and
- * saves both in one JSON file.
+ * After its table, main runs the restart-to-serving bench (restart.ts), then
+ * the scale bench (scale.ts: many containers, long runs, log throughput), and
+ * saves all three in one JSON file.
  *
- * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick]
+ * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
@@ -20,6 +21,7 @@ import { processesMentioning } from '../../test/helpers.js'
 import { isAlive } from '../../src/proc.js'
 import { Pool, type Dispatcher } from 'undici'
 import { printRestart, restartBench, RestartBenchError, type RestartResult } from './restart.js'
+import { parseScaleN, printScale, scaleBench, type ScaleResult } from './scale.js'
 
 /** The repository's root (this file runs from dist/scripts/bench). */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
@@ -259,14 +261,15 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-function parseRounds (): { rounds: number, quick: boolean } {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' } }, strict: true })
+function parseRounds (): { rounds: number, quick: boolean, scaleN: number | undefined } {
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' }, 'scale-n': { type: 'string' } }, strict: true })
   const quick = values.quick === true
-  if (quick) return { rounds: 5, quick }
-  if (values.rounds === undefined) return { rounds: 30, quick }
+  const scaleN = parseScaleN(values['scale-n'])
+  if (quick) return { rounds: 5, quick, scaleN }
+  if (values.rounds === undefined) return { rounds: 30, quick, scaleN }
   const n = Number(values.rounds)
   if (!Number.isInteger(n) || n < 1) throw new BenchError(`--rounds must be a positive integer, got ${values.rounds}`)
-  return { rounds: n, quick }
+  return { rounds: n, quick, scaleN }
 }
 
 /** Writes `<dir>/bundle/config.json`: `runc spec`'s default running /bin/true over the shared rootfs. */
@@ -322,7 +325,7 @@ async function cleanup (dir: string, d: Daemon | undefined, bins: Partial<Record
 }
 
 async function main (): Promise<number> {
-  const { rounds, quick } = parseRounds()
+  const { rounds, quick, scaleN } = parseRounds()
   if (!existsSync(join(ROOTFS, 'bin', 'true'))) throw new BenchError(`no rootfs at ${ROOTFS}; run: bash scripts/setup.sh`)
   const bins: Partial<Record<RuntimeName, string>> = { runc: which('runc'), crun: which('crun') }
   if (bins.runc === undefined) throw new BenchError('runc not found on PATH; run: bash scripts/setup.sh')
@@ -394,6 +397,18 @@ async function main (): Promise<number> {
   }
   checkpoint()
 
+  // The scale bench: likewise its own dirs and daemon, cleaned up also on Ctrl-C.
+  console.log('')
+  let scale: ScaleResult | undefined
+  let scaleFailure: unknown
+  try {
+    scale = await scaleBench({ quick, n: scaleN, interrupted: () => interrupted })
+    printScale(scale)
+  } catch (err) {
+    scaleFailure = err
+  }
+  checkpoint()
+
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
   const outDir = join(REPO, 'bench-results')
@@ -401,10 +416,13 @@ async function main (): Promise<number> {
   const file = join(outDir, `lifecycle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   await writeFile(file, JSON.stringify({
     date: new Date().toISOString(), rounds, warmup: WARMUP, goal: GOAL, versions, rows,
-    restart: restart ?? { error: (restartFailure as Error).message }
+    restart: restart ?? { error: (restartFailure as Error).message },
+    scale: scale ?? { error: (scaleFailure as Error).message }
   }, null, 2) + '\n')
   console.log(`\nresults: ${file}`)
+  if (restartFailure !== undefined && scaleFailure !== undefined) process.stderr.write(`\nscale bench failed: ${(scaleFailure as Error).message}\n`)
   if (restartFailure !== undefined) throw restartFailure
+  if (scaleFailure !== undefined) throw scaleFailure
   return 0
 }
 

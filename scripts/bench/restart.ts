@@ -81,19 +81,19 @@ export interface RestartResult {
 }
 
 /** Progress on one rewritten line when stderr is a terminal; only the last state otherwise. */
-function progress (text: string, last: boolean): void {
+export function progress (text: string, last: boolean): void {
   if (process.stderr.isTTY) process.stderr.write(`\r${text}   ${last ? '\n' : ''}`)
   else if (last) process.stderr.write(`${text}\n`)
 }
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-const now = (): number => performance.now()
-const round2 = (x: number): number => Math.round(x * 100) / 100
+export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+export const now = (): number => performance.now()
+export const round2 = (x: number): number => Math.round(x * 100) / 100
 
 // ---- processes ------------------------------------------------------------------
 
 /** VmRSS of `pid` in kB (0 if unreadable). */
-function rssKb (pid: number): number {
+export function rssKb (pid: number): number {
   try {
     return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
   } catch { return 0 }
@@ -113,7 +113,7 @@ function run (cmd: string, args: string[]): Promise<void> {
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time; rejects with the first error once all workers stop. */
-async function forEachLimit<T> (items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function forEachLimit<T> (items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0
   let failed: { err: unknown } | undefined
   const worker = async (): Promise<void> => {
@@ -129,7 +129,7 @@ async function forEachLimit<T> (items: T[], limit: number, fn: (item: T, i: numb
 // ---- berthd ------------------------------------------------------------------------
 
 /** One berthd process on the bench's dirs. */
-interface Daemon {
+export interface Daemon {
   proc: ChildProcess
   pid: number
   exited: Promise<void>
@@ -142,13 +142,13 @@ interface Daemon {
 
 const LOG_LEVEL = 'info' // berthd's default: what a restarted production daemon pays for its logging
 
-/** Spawns berthd on `dir`'s socket, root and state; does not wait for it. */
-function spawnDaemon (dir: string): Daemon {
+/** Spawns berthd on `dir`'s socket, root and state (with `opts.args` appended); does not wait for it. */
+export function spawnDaemon (dir: string, opts: { logLevel?: string, args?: string[] } = {}): Daemon {
   const socket = join(dir, 's.sock')
   const spawnedEpoch = Date.now()
   const spawnedAt = now()
   // detached: a terminal's Ctrl-C must not kill it; cleanup still needs it to remove containers.
-  const proc = spawn(process.execPath, [BERTHD, '--socket', socket, '--root', join(dir, 'root'), '--state', join(dir, 'st'), '--log-level', LOG_LEVEL], {
+  const proc = spawn(process.execPath, [BERTHD, '--socket', socket, '--root', join(dir, 'root'), '--state', join(dir, 'st'), '--log-level', opts.logLevel ?? LOG_LEVEL, ...(opts.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'], detached: true
   })
   let err = ''
@@ -159,17 +159,17 @@ function spawnDaemon (dir: string): Daemon {
   return { proc, pid: proc.pid, exited, pool, spawnedAt, spawnedEpoch, stderr: () => err }
 }
 
-const isRunning = (d: Daemon): boolean => d.proc.exitCode === null && d.proc.signalCode === null
+export const isRunning = (d: Daemon): boolean => d.proc.exitCode === null && d.proc.signalCode === null
 
 /** SIGKILLs berthd by pid and waits until it is gone (its containers and monitors live on). */
-async function killDaemon (d: Daemon): Promise<void> {
+export async function killDaemon (d: Daemon): Promise<void> {
   if (isRunning(d)) process.kill(d.pid, 'SIGKILL')
   await d.exited
   await d.pool.destroy().catch(() => {})
 }
 
 /** SIGTERMs berthd by pid and waits for it to exit (SIGKILL after 10 s). */
-async function stopDaemon (d: Daemon): Promise<void> {
+export async function stopDaemon (d: Daemon): Promise<void> {
   if (isRunning(d)) {
     process.kill(d.pid, 'SIGTERM')
     const timer = setTimeout(() => { if (isRunning(d)) process.kill(d.pid, 'SIGKILL') }, 10_000)
@@ -179,10 +179,10 @@ async function stopDaemon (d: Daemon): Promise<void> {
   await d.pool.destroy().catch(() => {})
 }
 
-const tail = (text: string): string => text.trim().split('\n').slice(-20).join('\n')
+export const tail = (text: string): string => text.trim().split('\n').slice(-20).join('\n')
 
 /** Sends a JSON request and checks the status; resolves with the parsed body (if any). */
-async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, expect: number, body?: unknown): Promise<unknown> {
+export async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, expect: number, body?: unknown): Promise<unknown> {
   const r = await d.pool.request({
     method, path,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -193,25 +193,25 @@ async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, exp
   return text === '' ? undefined : JSON.parse(text) as unknown
 }
 
-interface Summary { Id: string, State: string, Status: string }
+export interface Summary { Id: string, State: string, Status: string }
 /** Checks a list answer; returns what is wrong with it, or undefined. */
-type Check = (list: Summary[]) => string | undefined
+export type Check = (list: Summary[]) => string | undefined
 
-const allIn = (state: string, n: number): Check => list => {
+export const allIn = (state: string, n: number): Check => list => {
   if (!Array.isArray(list)) return 'not an array'
   if (list.length !== n) return `${list.length} entries, not ${n}`
   const off = list.filter(c => c.State !== state)
   return off.length === 0 ? undefined : `${off.length} of ${n} not ${state} (${[...new Set(off.map(c => c.State))].join(', ')})`
 }
 
-interface Answer { ms: number, epoch: number, list: Summary[], wrong: string[] }
+export interface Answer { ms: number, epoch: number, list: Summary[], wrong: string[] }
 
 /**
  * Polls `path` every POLL_MS from the daemon's spawn until a 200 whose body
  * passes `check`; connection errors (not listening yet) are retried, and so
  * are wrong answers, which are reported.
  */
-async function firstCorrect (d: Daemon, path: string, check: Check, interrupted: () => boolean): Promise<Answer> {
+export async function firstCorrect (d: Daemon, path: string, check: Check, interrupted: () => boolean): Promise<Answer> {
   const wrong: string[] = []
   let lastErr = ''
   while (true) {
@@ -240,9 +240,9 @@ async function firstCorrect (d: Daemon, path: string, check: Check, interrupted:
   }
 }
 
-/** Waits (up to ANSWER_TIMEOUT_MS from its spawn) until berthd answers /_ping. */
-async function untilServing (d: Daemon): Promise<void> {
-  while (isRunning(d) && now() - d.spawnedAt < ANSWER_TIMEOUT_MS) {
+/** Waits (up to ANSWER_TIMEOUT_MS from its spawn; one try at least, for a long-running one) until berthd answers /_ping. */
+export async function untilServing (d: Daemon): Promise<void> {
+  for (let first = true; isRunning(d) && (first || now() - d.spawnedAt < ANSWER_TIMEOUT_MS); first = false) {
     try {
       const r = await d.pool.request({ method: 'GET', path: '/_ping' })
       await r.body.dump()
@@ -289,7 +289,7 @@ function phasesOf (d: Daemon, answerEpoch: number): Record<string, number> {
 // ---- container sets ---------------------------------------------------------------
 
 /** Writes an OCI bundle (`runc spec`'s default) running `args` over the shared rootfs. */
-async function makeBundle (dir: string, args: string[], gate?: string): Promise<string> {
+export async function makeBundle (dir: string, args: string[], gate?: string): Promise<string> {
   await mkdir(dir, { recursive: true })
   await run('runc', ['spec', '--bundle', dir])
   const spec = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { process: Record<string, unknown>, root: unknown, mounts: unknown[] }
@@ -302,20 +302,20 @@ async function makeBundle (dir: string, args: string[], gate?: string): Promise<
   return dir
 }
 
-/** Creates and starts N containers from `bundle`, CONCURRENCY at a time. */
-async function createSet (d: Daemon, bundle: string, label: string, interrupted: () => boolean): Promise<void> {
+/** Creates and starts `n` (default N) containers from `bundle`, CONCURRENCY at a time; `label` prefixes the progress line. */
+export async function createSet (d: Daemon, bundle: string, label: string, interrupted: () => boolean, n = N): Promise<void> {
   let done = 0
-  await forEachLimit(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async () => {
+  await forEachLimit(Array.from({ length: n }, (_, i) => i), CONCURRENCY, async () => {
     if (interrupted()) throw new RestartBenchError('interrupted')
     const { Id: id } = await call(d, 'POST', '/containers', 201, { Bundle: bundle }) as { Id: string }
     await call(d, 'POST', `/containers/${id}/start`, 204)
-    progress(`restart bench: ${label}: started ${++done}/${N}`, false)
+    progress(`${label}: started ${++done}/${n}`, false)
   })
-  progress(`restart bench: ${label}: started ${done}/${N}`, true)
+  progress(`${label}: started ${done}/${n}`, true)
 }
 
 /** DELETE ?force=1 of every container, CONCURRENCY at a time; returns what failed. */
-async function removeAll (d: Daemon): Promise<string[]> {
+export async function removeAll (d: Daemon): Promise<string[]> {
   const problems: string[] = []
   const list = await call(d, 'GET', '/containers/json?all=1', 200) as Summary[]
   await forEachLimit(list, CONCURRENCY, async c => {
@@ -341,7 +341,7 @@ async function untilFiles (dir: string, n: number, ms: number, interrupted: () =
 // ---- the bench -------------------------------------------------------------------------
 
 /** What cleanup needs: the dir and whichever berthd ran last. */
-interface Ctx { dir: string, d: Daemon | undefined }
+export interface Ctx { dir: string, d: Daemon | undefined }
 
 /** Kills the current berthd and starts a new one; resolves with its first correct answer. */
 async function restart (ctx: Ctx, path: string, check: Check, opts: RestartOptions): Promise<Answer> {
@@ -377,7 +377,7 @@ async function measure (ctx: Ctx, opts: RestartOptions): Promise<RestartResult> 
 
   // 100 running, kept across every restart.
   const sleeper = await makeBundle(join(dir, 'b-sleep'), ['sleep', '600'])
-  await createSet(ctx.d!, sleeper, `${N} running`, opts.interrupted)
+  await createSet(ctx.d!, sleeper, `restart bench: ${N} running`, opts.interrupted)
   const before = allIn('running', N)(await call(ctx.d!, 'GET', '/containers/json', 200) as Summary[])
   if (before !== undefined) throw new RestartBenchError(`before any restart: ${before}`)
   for (let i = 0; i < restarts; i++) {
@@ -396,7 +396,7 @@ async function measure (ctx: Ctx, opts: RestartOptions): Promise<RestartResult> 
     const gate = join(dir, `g${s}`)
     await mkdir(gate)
     const bundle = await makeBundle(join(dir, `b-exit${s}`), ['sh', '-c', `until [ -e /tmp/go ]; do sleep 1; done; exit ${EXIT_CODE}`], gate)
-    await createSet(ctx.d!, bundle, `exited set ${s}/${exitedSets}`, opts.interrupted)
+    await createSet(ctx.d!, bundle, `restart bench: exited set ${s}/${exitedSets}`, opts.interrupted)
     const ready = allIn('running', N)(await call(ctx.d!, 'GET', '/containers/json?all=1', 200) as Summary[])
     if (ready !== undefined) throw new RestartBenchError(`exited set ${s} before the kill: ${ready}`)
     await killDaemon(ctx.d!)
@@ -446,7 +446,7 @@ async function measure (ctx: Ctx, opts: RestartOptions): Promise<RestartResult> 
  * for it if none runs), then berthd (SIGTERM), then checks that no process
  * mentioning the dir and no runtime state is left. Returns the failures.
  */
-async function cleanup (ctx: Ctx): Promise<string[]> {
+export async function cleanup (ctx: Ctx): Promise<string[]> {
   const problems: string[] = []
   const { dir } = ctx
   const hasRecords = (): boolean => { try { return readdirSync(join(dir, 'root', 'containers')).some(f => !f.startsWith('.')) } catch { return false } }
@@ -515,7 +515,7 @@ export async function restartBench (opts: RestartOptions): Promise<RestartResult
 
 // ---- output ----------------------------------------------------------------------------
 
-function median (xs: number[]): number {
+export function median (xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
