@@ -11,22 +11,18 @@
  *
  * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N]
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { accessSync, constants, existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { processesMentioning } from '../../test/helpers.js'
 import { isAlive } from '../../src/proc.js'
-import { Pool, type Dispatcher } from 'undici'
-import { printRestart, restartBench, RestartBenchError, type RestartResult } from './restart.js'
+import {
+  BenchError, call, interrupted, isRunning, killLeftovers, makeBundle, median, now, percentile, ROOTFS, round2, run,
+  runStandalone, sleep, spawnDaemon, stopDaemon, writeResults, type Daemon
+} from './common.js'
+import { printRestart, restartBench, type RestartResult } from './restart.js'
 import { parseScaleN, printScale, scaleBench, type ScaleResult } from './scale.js'
 
-/** The repository's root (this file runs from dist/scripts/bench). */
-const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-const ROOTFS = join(REPO, 'test', '.rootfs')
-const BERTHD = join(REPO, 'dist', 'src', 'main.js')
 const WARMUP = 3
 const GOAL = 1.25
 /** Any single step taking longer than this is a failure, not a slow sample. */
@@ -34,48 +30,13 @@ const STEP_TIMEOUT_MS = 30_000
 
 type RuntimeName = 'runc' | 'crun'
 
-/** Raised for anything that makes the figures meaningless; main exits 1 with its message. */
-class BenchError extends Error {}
-
-// Ctrl-C sets this; rounds stop at the next step boundary and cleanup runs.
+// Ctrl-C sets interrupted(); rounds stop at the next step boundary and cleanup runs.
 // Steps in flight are let finish (each has a timeout): killing a runtime's
 // create half way leaves cgroups and state that nothing would remove.
-let interrupted = false
 
 /** Throws once Ctrl-C was pressed; called between steps. */
 function checkpoint (): void {
-  if (interrupted) throw new BenchError('interrupted')
-}
-
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-const now = (): number => performance.now()
-
-// ---- child processes -----------------------------------------------------------
-
-/** Runs a command to completion; resolves with its stdout, rejects on a non-zero exit. */
-function run (cmd: string, args: string[], opts: { capture?: boolean, stderrFile?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // `runc create` hands its stdio to the container, and a pipe there stays
-    // open until the container exits: so stdin and stdout are /dev/null, and
-    // stderr goes to a file when the caller says the command passes it on.
-    const errFd = opts.stderrFile !== undefined ? openSync(opts.stderrFile, 'w') : 'pipe'
-    // detached: a terminal's Ctrl-C must not kill a runtime half way through.
-    const child = spawn(cmd, args, {
-      stdio: ['ignore', opts.capture === true ? 'pipe' : 'ignore', errFd],
-      detached: true, timeout: STEP_TIMEOUT_MS
-    })
-    if (typeof errFd === 'number') closeSync(errFd)
-    let out = ''; let err = ''
-    child.stdout?.on('data', (c: Buffer) => { out += c.toString() })
-    child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
-    const what = `${cmd} ${args.join(' ')}`
-    child.once('error', e => reject(new BenchError(`${what}: ${e.message}`)))
-    child.once('close', (code, signal) => {
-      if (code === 0) { resolve(out); return }
-      if (opts.stderrFile !== undefined) err = readFileSync(opts.stderrFile, 'utf8')
-      reject(new BenchError(`${what} failed (${code ?? signal ?? '?'}): ${err.trim()}`))
-    })
-  })
+  if (interrupted()) throw new BenchError('interrupted')
 }
 
 /** Finds an executable on PATH; undefined when missing. */
@@ -86,29 +47,14 @@ function which (name: string): string | undefined {
   return undefined
 }
 
-// ---- berthd ------------------------------------------------------------------
-
-/** A berthd of our own and an HTTP pool on its socket. */
-interface Daemon { proc: ChildProcess, exited: Promise<void>, pool: Pool, stderr: () => string }
-
 /** Starts berthd on dirs under `dir` and waits until /_ping answers 200. */
 async function startDaemon (dir: string): Promise<Daemon> {
-  const socket = join(dir, 's.sock')
-  // detached: Ctrl-C at a terminal goes to our process group only, so berthd
-  // is still there to remove leftover containers during cleanup.
-  const proc = spawn(process.execPath, [BERTHD, '--socket', socket, '--root', join(dir, 'root'), '--state', join(dir, 'st'), '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'], detached: true
-  })
-  let err = ''
-  proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })
-  const exited = new Promise<void>(resolve => proc.once('exit', () => resolve()))
   // A pool: the wait request holds one connection while start and delete use others.
-  const pool = new Pool('http://localhost', { socketPath: socket, headersTimeout: STEP_TIMEOUT_MS, bodyTimeout: STEP_TIMEOUT_MS })
-  const d: Daemon = { proc, exited, pool, stderr: () => err }
-  for (let i = 0; i < 200 && !interrupted; i++) {
-    if (proc.exitCode !== null || proc.signalCode !== null) break
+  const d = spawnDaemon(dir, { logLevel: 'warn', timeoutMs: STEP_TIMEOUT_MS })
+  for (let i = 0; i < 200 && !interrupted(); i++) {
+    if (!isRunning(d)) break
     try {
-      const r = await pool.request({ method: 'GET', path: '/_ping' })
+      const r = await d.pool.request({ method: 'GET', path: '/_ping' })
       await r.body.dump()
       if (r.statusCode === 200) return d
     } catch {}
@@ -117,30 +63,7 @@ async function startDaemon (dir: string): Promise<Daemon> {
   // Not serving: our caller never gets a handle on it, so end it here.
   await stopDaemon(d)
   checkpoint()
-  throw new BenchError(`berthd did not start (it exited, or /_ping did not answer within 20 s):\n${err}`)
-}
-
-/** Sends a JSON request and checks the status; resolves with the parsed body (if any). */
-async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, expect: number, body?: unknown): Promise<unknown> {
-  const r = await d.pool.request({
-    method, path,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  const text = await r.body.text()
-  if (r.statusCode !== expect) throw new BenchError(`${method} ${path}: HTTP ${r.statusCode} (expected ${expect}): ${text}`)
-  return text === '' ? undefined : JSON.parse(text) as unknown
-}
-
-/** SIGTERMs berthd by pid and waits for it to exit (SIGKILL after 10 s). */
-async function stopDaemon (d: Daemon): Promise<void> {
-  if (d.proc.exitCode === null && d.proc.signalCode === null) {
-    d.proc.kill('SIGTERM')
-    const timer = setTimeout(() => d.proc.kill('SIGKILL'), 10_000)
-    await d.exited
-    clearTimeout(timer)
-  }
-  await d.pool.close().catch(() => {})
+  throw new BenchError(`berthd did not start (it exited, or /_ping did not answer within 20 s):\n${d.stderr()}`)
 }
 
 // ---- the two lifecycles ------------------------------------------------------
@@ -211,19 +134,6 @@ async function rawLifecycle (bin: string, root: string, runtime: RuntimeName, bu
 
 // ---- statistics and output -----------------------------------------------------
 
-/** Median of a non-empty sample. */
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-
-/** 90th percentile, nearest-rank. */
-function p90 (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.max(0, Math.ceil(0.9 * s.length) - 1)]!
-}
-
 interface Row {
   name: string
   medianMs: number
@@ -240,12 +150,10 @@ function rowOf (name: string, samples: Steps[], raw?: Row): Row {
   const totals = samples.map(s => s.total)
   const stepMediansMs: Record<string, number> = {}
   for (const k of Object.keys(samples[0] ?? {})) if (k !== 'total') stepMediansMs[k] = round2(median(samples.map(s => s[k]!)))
-  const row: Row = { name, medianMs: round2(median(totals)), p90Ms: round2(p90(totals)), rounds: samples.length, stepMediansMs, samplesMs: totals.map(round2) }
+  const row: Row = { name, medianMs: round2(median(totals)), p90Ms: round2(percentile(totals, 90)), rounds: samples.length, stepMediansMs, samplesMs: totals.map(round2) }
   if (raw !== undefined) Object.assign(row, { rawMedianMs: raw.medianMs, ratio: round2(row.medianMs / raw.medianMs), goal: GOAL })
   return row
 }
-
-const round2 = (x: number): number => Math.round(x * 100) / 100
 
 function table (rows: Row[]): string {
   const lines = [
@@ -272,23 +180,10 @@ function parseRounds (): { rounds: number, quick: boolean, scaleN: number | unde
   return { rounds: n, quick, scaleN }
 }
 
-/** Writes `<dir>/bundle/config.json`: `runc spec`'s default running /bin/true over the shared rootfs. */
-async function makeBundle (dir: string): Promise<string> {
-  const bundle = join(dir, 'bundle')
-  await mkdir(bundle)
-  await run('runc', ['spec', '--bundle', bundle])
-  const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: Record<string, unknown>, root: unknown }
-  spec.process.terminal = false
-  spec.process.args = ['/bin/true']
-  spec.root = { path: ROOTFS, readonly: true }
-  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 2))
-  return bundle
-}
-
 /** Removes everything the run made; returns what it had to clean up by force. */
 async function cleanup (dir: string, d: Daemon | undefined, bins: Partial<Record<RuntimeName, string>>): Promise<string[]> {
   const notes: string[] = []
-  if (d !== undefined && d.proc.exitCode === null && d.proc.signalCode === null) {
+  if (d !== undefined && isRunning(d)) {
     try {
       const list = await call(d, 'GET', '/containers/json?all=1', 200) as Array<{ Id: string }>
       for (const c of list) {
@@ -308,23 +203,12 @@ async function cleanup (dir: string, d: Daemon | undefined, bins: Partial<Record
       if (!/does not exist|not found|no such file/i.test((e as Error).message)) notes.push((e as Error).message)
     }
   }
-  // Monitors exit on their own shortly after their container is removed.
-  let left: number[] = []
-  for (let i = 0; i < 20; i++) {
-    left = processesMentioning(dir)
-    if (left.length === 0) break
-    await sleep(100)
-  }
-  for (const pid of left) {
-    const cmd = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() } catch { return '' } })()
-    notes.push(`killed leftover process ${pid}: ${cmd}`)
-    try { process.kill(pid, 'SIGKILL') } catch {}
-  }
+  notes.push(...await killLeftovers(dir, 20))
   await rm(dir, { recursive: true, force: true })
   return notes
 }
 
-async function main (): Promise<number> {
+async function main (): Promise<void> {
   const { rounds, quick, scaleN } = parseRounds()
   if (!existsSync(join(ROOTFS, 'bin', 'true'))) throw new BenchError(`no rootfs at ${ROOTFS}; run: bash scripts/setup.sh`)
   const bins: Partial<Record<RuntimeName, string>> = { runc: which('runc'), crun: which('crun') }
@@ -332,21 +216,13 @@ async function main (): Promise<number> {
   const runtimes: RuntimeName[] = bins.crun !== undefined ? ['runc', 'crun'] : ['runc']
   if (bins.crun === undefined) console.log('crun is not installed: skipping the crun rows.\n')
 
-  let interrupts = 0
-  process.on('SIGINT', () => {
-    // The first Ctrl-C stops the rounds and lets cleanup run; a second one gives up on it.
-    if (++interrupts > 1) process.exit(130)
-    process.stderr.write('\ninterrupted: cleaning up (Ctrl-C again to quit at once)\n')
-    interrupted = true
-  })
-
   const dir = await mkdtemp('/tmp/bb-')
   let d: Daemon | undefined
   let failure: unknown
   const samples = new Map<string, Steps[]>()
   try {
     d = await startDaemon(dir)
-    const bundle = await makeBundle(dir)
+    const bundle = await makeBundle(join(dir, 'bundle'), ['/bin/true'])
     const rawRoots = { runc: join(dir, 'rawroot'), crun: join(dir, 'rawcrun') }
     const total = WARMUP + rounds
     for (let i = 0; i < total; i++) {
@@ -390,7 +266,7 @@ async function main (): Promise<number> {
   let restart: RestartResult | undefined
   let restartFailure: unknown
   try {
-    restart = await restartBench({ quick, interrupted: () => interrupted })
+    restart = await restartBench({ quick, interrupted })
     printRestart(restart)
   } catch (err) {
     restartFailure = err
@@ -402,7 +278,7 @@ async function main (): Promise<number> {
   let scale: ScaleResult | undefined
   let scaleFailure: unknown
   try {
-    scale = await scaleBench({ quick, n: scaleN, interrupted: () => interrupted })
+    scale = await scaleBench({ quick, n: scaleN, interrupted })
     printScale(scale)
   } catch (err) {
     scaleFailure = err
@@ -411,27 +287,14 @@ async function main (): Promise<number> {
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
-  const outDir = join(REPO, 'bench-results')
-  await mkdir(outDir, { recursive: true })
-  const file = join(outDir, `lifecycle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, JSON.stringify({
-    date: new Date().toISOString(), rounds, warmup: WARMUP, goal: GOAL, versions, rows,
+  await writeResults('lifecycle', {
+    rounds, warmup: WARMUP, goal: GOAL, versions, rows,
     restart: restart ?? { error: (restartFailure as Error).message },
     scale: scale ?? { error: (scaleFailure as Error).message }
-  }, null, 2) + '\n')
-  console.log(`\nresults: ${file}`)
+  })
   if (restartFailure !== undefined && scaleFailure !== undefined) process.stderr.write(`\nscale bench failed: ${(scaleFailure as Error).message}\n`)
   if (restartFailure !== undefined) throw restartFailure
   if (scaleFailure !== undefined) throw scaleFailure
-  return 0
 }
 
-main().then(code => { process.exitCode = code }, (err: unknown) => {
-  if (interrupted) {
-    process.stderr.write('bench interrupted; cleaned up, no figures written\n')
-    process.exitCode = 130
-    return
-  }
-  process.stderr.write(`\nbench failed: ${err instanceof BenchError || err instanceof RestartBenchError ? err.message : (err as Error).stack ?? String(err)}\n`)
-  process.exitCode = 1
-})
+runStandalone(import.meta.url, 'bench', main)

@@ -21,19 +21,15 @@
  *
  * usage: node dist/scripts/bench/restart.js [--quick]
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync, readdirSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { cmdOf, processesMentioning } from '../../test/helpers.js'
-import { Pool, type Dispatcher } from 'undici'
+import {
+  BenchError, call, interrupted, isRunning, killDaemon, killLeftovers, makeBundle, median, mib, now, progress, ROOTFS,
+  round2, rssKb, run, runStandalone, sleep, spawnDaemon, stopDaemon, tail, writeResults, type Daemon
+} from './common.js'
 
-/** The repository's root (this file runs from dist/scripts/bench). */
-const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-const ROOTFS = join(REPO, 'test', '.rootfs')
-const BERTHD = join(REPO, 'dist', 'src', 'main.js')
 /** Containers per set. */
 const N = 100
 /** Requests in flight while creating and removing a set. */
@@ -47,9 +43,10 @@ const POLL_MS = 2
 const SAMPLE = 10
 const EXIT_CODE = 3
 const RUNTIMES = ['runc', 'crun'] as const
+const LOG_LEVEL = 'info' // berthd's default: what a restarted production daemon pays for its logging
 
-/** Raised for anything that makes the figures meaningless or wrong. */
-export class RestartBenchError extends Error {}
+/** Raised for anything that makes the restart figures meaningless or wrong. */
+export class RestartBenchError extends BenchError {}
 
 export interface RestartOptions {
   /** Fewer runs: 3 restarts with 100 running, 1 exited set. */
@@ -80,37 +77,7 @@ export interface RestartResult {
   rssKb: { empty: number[], running100: number[] }
 }
 
-/** Progress on one rewritten line when stderr is a terminal; only the last state otherwise. */
-export function progress (text: string, last: boolean): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r${text}   ${last ? '\n' : ''}`)
-  else if (last) process.stderr.write(`${text}\n`)
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-export const now = (): number => performance.now()
-export const round2 = (x: number): number => Math.round(x * 100) / 100
-
-// ---- processes ------------------------------------------------------------------
-
-/** VmRSS of `pid` in kB (0 if unreadable). */
-export function rssKb (pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-  } catch { return 0 }
-}
-
-/** Runs a command to completion; rejects on a non-zero exit. */
-function run (cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, timeout: 30_000 })
-    let err = ''
-    child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
-    child.once('error', e => reject(new RestartBenchError(`${cmd} ${args.join(' ')}: ${e.message}`)))
-    child.once('close', (code, signal) => {
-      if (code === 0) resolve(); else reject(new RestartBenchError(`${cmd} ${args.join(' ')} failed (${code ?? signal ?? '?'}): ${err.trim()}`))
-    })
-  })
-}
+// ---- concurrency ----------------------------------------------------------------
 
 /** Runs `fn` over `items`, at most `limit` at a time; rejects with the first error once all workers stop. */
 export async function forEachLimit<T> (items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -127,71 +94,6 @@ export async function forEachLimit<T> (items: T[], limit: number, fn: (item: T, 
 }
 
 // ---- berthd ------------------------------------------------------------------------
-
-/** One berthd process on the bench's dirs. */
-export interface Daemon {
-  proc: ChildProcess
-  pid: number
-  exited: Promise<void>
-  pool: Pool
-  /** performance.now() and Date.now() just before spawn(). */
-  spawnedAt: number
-  spawnedEpoch: number
-  stderr: () => string
-}
-
-const LOG_LEVEL = 'info' // berthd's default: what a restarted production daemon pays for its logging
-
-/** Spawns berthd on `dir`'s socket, root and state (with `opts.args` appended); does not wait for it. */
-export function spawnDaemon (dir: string, opts: { logLevel?: string, args?: string[] } = {}): Daemon {
-  const socket = join(dir, 's.sock')
-  const spawnedEpoch = Date.now()
-  const spawnedAt = now()
-  // detached: a terminal's Ctrl-C must not kill it; cleanup still needs it to remove containers.
-  const proc = spawn(process.execPath, [BERTHD, '--socket', socket, '--root', join(dir, 'root'), '--state', join(dir, 'st'), '--log-level', opts.logLevel ?? LOG_LEVEL, ...(opts.args ?? [])], {
-    stdio: ['ignore', 'ignore', 'pipe'], detached: true
-  })
-  let err = ''
-  proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })
-  const exited = new Promise<void>(resolve => proc.once('exit', () => resolve()))
-  if (proc.pid === undefined) throw new RestartBenchError('could not spawn berthd')
-  const pool = new Pool('http://localhost', { socketPath: socket, headersTimeout: 60_000, bodyTimeout: 60_000 })
-  return { proc, pid: proc.pid, exited, pool, spawnedAt, spawnedEpoch, stderr: () => err }
-}
-
-export const isRunning = (d: Daemon): boolean => d.proc.exitCode === null && d.proc.signalCode === null
-
-/** SIGKILLs berthd by pid and waits until it is gone (its containers and monitors live on). */
-export async function killDaemon (d: Daemon): Promise<void> {
-  if (isRunning(d)) process.kill(d.pid, 'SIGKILL')
-  await d.exited
-  await d.pool.destroy().catch(() => {})
-}
-
-/** SIGTERMs berthd by pid and waits for it to exit (SIGKILL after 10 s). */
-export async function stopDaemon (d: Daemon): Promise<void> {
-  if (isRunning(d)) {
-    process.kill(d.pid, 'SIGTERM')
-    const timer = setTimeout(() => { if (isRunning(d)) process.kill(d.pid, 'SIGKILL') }, 10_000)
-    await d.exited
-    clearTimeout(timer)
-  }
-  await d.pool.destroy().catch(() => {})
-}
-
-export const tail = (text: string): string => text.trim().split('\n').slice(-20).join('\n')
-
-/** Sends a JSON request and checks the status; resolves with the parsed body (if any). */
-export async function call (d: Daemon, method: Dispatcher.HttpMethod, path: string, expect: number, body?: unknown): Promise<unknown> {
-  const r = await d.pool.request({
-    method, path,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  const text = await r.body.text()
-  if (r.statusCode !== expect) throw new RestartBenchError(`${method} ${path}: HTTP ${r.statusCode} (expected ${expect}): ${text}`)
-  return text === '' ? undefined : JSON.parse(text) as unknown
-}
 
 export interface Summary { Id: string, State: string, Status: string }
 /** Checks a list answer; returns what is wrong with it, or undefined. */
@@ -288,20 +190,6 @@ function phasesOf (d: Daemon, answerEpoch: number): Record<string, number> {
 
 // ---- container sets ---------------------------------------------------------------
 
-/** Writes an OCI bundle (`runc spec`'s default) running `args` over the shared rootfs. */
-export async function makeBundle (dir: string, args: string[], gate?: string): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  await run('runc', ['spec', '--bundle', dir])
-  const spec = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { process: Record<string, unknown>, root: unknown, mounts: unknown[] }
-  spec.process.terminal = false
-  spec.process.args = args
-  spec.root = { path: ROOTFS, readonly: true }
-  // /tmp exists in the rootfs, so the runtime has no mount point to make in the shared (read-only) tree.
-  if (gate !== undefined) spec.mounts.push({ destination: '/tmp', type: 'bind', source: gate, options: ['rbind', 'ro'] })
-  await writeFile(join(dir, 'config.json'), JSON.stringify(spec, null, 2))
-  return dir
-}
-
 /** Creates and starts `n` (default N) containers from `bundle`, CONCURRENCY at a time; `label` prefixes the progress line. */
 export async function createSet (d: Daemon, bundle: string, label: string, interrupted: () => boolean, n = N): Promise<void> {
   let done = 0
@@ -347,7 +235,7 @@ export interface Ctx { dir: string, d: Daemon | undefined }
 async function restart (ctx: Ctx, path: string, check: Check, opts: RestartOptions): Promise<Answer> {
   if (ctx.d !== undefined) await killDaemon(ctx.d)
   if (opts.interrupted()) throw new RestartBenchError('interrupted')
-  ctx.d = spawnDaemon(ctx.dir)
+  ctx.d = spawnDaemon(ctx.dir, { logLevel: LOG_LEVEL })
   return await firstCorrect(ctx.d, path, check, opts.interrupted)
 }
 
@@ -403,7 +291,7 @@ async function measure (ctx: Ctx, opts: RestartOptions): Promise<RestartResult> 
     await writeFile(join(gate, 'go'), '')
     await untilFiles(join(dir, 'st', 'exits'), N, 30_000, opts.interrupted)
     checkpoint()
-    ctx.d = spawnDaemon(dir)
+    ctx.d = spawnDaemon(dir, { logLevel: LOG_LEVEL })
     const a = await firstCorrect(ctx.d, '/containers/json?all=1', allIn('exited', N), opts.interrupted)
     record(exited, ctx.d, a)
     process.stderr.write(`restart bench: exited set ${s}/${exitedSets}: ${a.ms.toFixed(0)} ms\n`)
@@ -454,7 +342,7 @@ export async function cleanup (ctx: Ctx): Promise<string[]> {
     if ((ctx.d === undefined || !isRunning(ctx.d)) && hasRecords()) {
       // Interrupted while berthd was down: a new one recovers the containers so the API can remove them.
       if (ctx.d !== undefined) await killDaemon(ctx.d)
-      ctx.d = spawnDaemon(dir)
+      ctx.d = spawnDaemon(dir, { logLevel: LOG_LEVEL })
     }
     if (ctx.d !== undefined && isRunning(ctx.d)) {
       await untilServing(ctx.d)
@@ -464,17 +352,7 @@ export async function cleanup (ctx: Ctx): Promise<string[]> {
     problems.push(`could not remove containers: ${(err as Error).message}`)
   }
   if (ctx.d !== undefined) await stopDaemon(ctx.d)
-  // Monitors exit on their own shortly after their container is removed.
-  let left: number[] = []
-  for (let i = 0; i < 40; i++) {
-    left = processesMentioning(dir)
-    if (left.length === 0) break
-    await sleep(100)
-  }
-  for (const pid of left) {
-    problems.push(`killed leftover process ${pid}: ${cmdOf(pid)}`)
-    try { process.kill(pid, 'SIGKILL') } catch {}
-  }
+  problems.push(...await killLeftovers(dir, 40))
   for (const rt of RUNTIMES) {
     const root = join(dir, 'st', 'rt', rt)
     const ids = await readdir(root).catch(() => [] as string[])
@@ -487,41 +365,44 @@ export async function cleanup (ctx: Ctx): Promise<string[]> {
   return problems
 }
 
-/** Runs the restart bench in its own temp dir; always cleans up. Rejects on any failure. */
-export async function restartBench (opts: RestartOptions): Promise<RestartResult> {
-  if (!existsSync(join(ROOTFS, 'bin', 'sh'))) throw new RestartBenchError(`no rootfs at ${ROOTFS}; run: bash scripts/setup.sh`)
+/**
+ * Runs `measure` in a fresh temp dir `<prefix>XXXXXX` under /tmp and always
+ * cleans up (see cleanup), reporting problems as "<label> cleanup: …";
+ * rejects with the first failure, raised as `Err` when the bench's own.
+ */
+export async function inBenchDir<R> (prefix: string, label: string, Err: new (message: string) => Error, measure: (ctx: Ctx) => Promise<R>): Promise<R> {
+  if (!existsSync(join(ROOTFS, 'bin', 'sh'))) throw new Err(`no rootfs at ${ROOTFS}; run: bash scripts/setup.sh`)
   // Short: conmon's attach socket path must fit in sun_path.
-  const ctx: Ctx = { dir: await mkdtemp('/tmp/br-'), d: undefined }
-  let result: RestartResult | undefined
+  const ctx: Ctx = { dir: await mkdtemp(`/tmp/${prefix}`), d: undefined }
+  let result: R | undefined
   let failure: unknown
   try {
-    result = await measure(ctx, opts)
+    result = await measure(ctx)
   } catch (err) {
     failure = err
     if (ctx.d !== undefined && !(err instanceof RestartBenchError && err.message === 'interrupted')) {
       process.stderr.write(`\nberthd stderr (last lines):\n${tail(ctx.d.stderr())}\n`)
     }
   } finally {
+    // Removes every container (concurrency 8), SIGTERMs berthd, kills and reports leftovers, removes the dir.
     const problems = await cleanup(ctx)
-    for (const p of problems) process.stderr.write(`restart bench cleanup: ${p}\n`)
-    if (problems.length > 0) failure ??= new RestartBenchError(`cleanup found ${problems.length} problem(s): ${problems[0]!}`)
+    for (const p of problems) process.stderr.write(`${label} cleanup: ${p}\n`)
+    if (problems.length > 0) failure ??= new Err(`cleanup found ${problems.length} problem(s): ${problems[0]!}`)
   }
   if (failure !== undefined) throw failure
-  for (const r of result!.rows) {
-    for (const w of r.wrongAnswers) process.stderr.write(`  ${r.name}: wrong answer before the right one: ${w}\n`)
-  }
   return result!
 }
 
-// ---- output ----------------------------------------------------------------------------
-
-export function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+/** Runs the restart bench in its own temp dir; always cleans up. Rejects on any failure. */
+export async function restartBench (opts: RestartOptions): Promise<RestartResult> {
+  const result = await inBenchDir('br-', 'restart bench', RestartBenchError, async ctx => await measure(ctx, opts))
+  for (const r of result.rows) {
+    for (const w of r.wrongAnswers) process.stderr.write(`  ${r.name}: wrong answer before the right one: ${w}\n`)
+  }
+  return result
 }
 
-const mib = (kb: number): string => (kb / 1024).toFixed(1)
+// ---- output ----------------------------------------------------------------------------
 
 /** The Markdown table, the RSS line, and (to stderr) where start-up time went. */
 export function printRestart (r: RestartResult): void {
@@ -545,30 +426,9 @@ export function printRestart (r: RestartResult): void {
 
 async function main (): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' } }, strict: true })
-  let interrupted = false
-  let interrupts = 0
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130)
-    process.stderr.write('\ninterrupted: cleaning up (Ctrl-C again to quit at once)\n')
-    interrupted = true
-  })
-  try {
-    const result = await restartBench({ quick: values.quick === true, interrupted: () => interrupted })
-    printRestart(result)
-    const outDir = join(REPO, 'bench-results')
-    await mkdir(outDir, { recursive: true })
-    const file = join(outDir, `restart-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    await writeFile(file, JSON.stringify({ date: new Date().toISOString(), quick: values.quick === true, versions: { node: process.version }, restart: result }, null, 2) + '\n')
-    console.log(`\nresults: ${file}`)
-  } catch (err) {
-    if (interrupted) {
-      process.stderr.write('bench interrupted; cleaned up, no figures written\n')
-      process.exitCode = 130
-      return
-    }
-    process.stderr.write(`\nrestart bench failed: ${err instanceof RestartBenchError ? err.message : (err as Error).stack ?? String(err)}\n`)
-    process.exitCode = 1
-  }
+  const result = await restartBench({ quick: values.quick === true, interrupted })
+  printRestart(result)
+  await writeResults('restart', { quick: values.quick === true, versions: { node: process.version }, restart: result })
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main()
+runStandalone(import.meta.url, 'restart bench', main)

@@ -25,22 +25,18 @@
  *
  * usage: node dist/scripts/bench/scale.js [--quick] [--scale-n N]
  */
-import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { processesMentioning } from '../../test/helpers.js'
 import { isAlive } from '../../src/proc.js'
-import { Pool } from 'undici'
 import {
-  allIn, call, cleanup, createSet, firstCorrect, killDaemon, makeBundle, median, now, progress, removeAll,
-  RestartBenchError, round2, rssKb, sleep, spawnDaemon, tail, untilServing, type Ctx, type Daemon, type Summary
+  call, interrupted, killDaemon, makeBundle, median, mib, now, openPool, percentile, progress, round2, rssKb,
+  runStandalone, sleep, spawnDaemon, writeResults, type Daemon
+} from './common.js'
+import {
+  allIn, createSet, firstCorrect, inBenchDir, removeAll, RestartBenchError, untilServing, type Ctx, type Summary
 } from './restart.js'
-
-/** The repository's root (this file runs from dist/scripts/bench). */
-const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-const ROOTFS = join(REPO, 'test', '.rootfs')
 
 const GOAL_PSS_KB = 512 // 0.5 MiB per monitor
 const GOAL_RSS_KB = 120 * 1024
@@ -157,14 +153,8 @@ const monitorsOf = (dir: string): number[] => processesMentioning(dir).filter(p 
 
 // ---- statistics ----------------------------------------------------------------------
 
-/** Nearest-rank percentile of a non-empty sample. */
-function pct (xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.max(0, Math.ceil(p / 100 * s.length) - 1)]!
-}
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 const change = (from: number, to: number): number => from === 0 ? 0 : round2((to - from) / from * 100)
-const mib = (kb: number): string => (kb / 1024).toFixed(1)
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
 
 // ---- parts -----------------------------------------------------------------------------
@@ -257,7 +247,7 @@ async function measure (ctx: Ctx, opts: ScaleOptions, n: number): Promise<ScaleR
   // The removal's idle keep-alive connections would count in the first fd sample and then time out:
   // a fresh pool, so that the lifecycles' fds are theirs alone.
   await ctx.d.pool.close()
-  ctx.d.pool = new Pool('http://localhost', { socketPath: join(dir, 's.sock'), headersTimeout: 60_000, bodyTimeout: 60_000 })
+  ctx.d.pool = openPool(dir)
   await sleep(200)
 
   // ---- 2. sequential lifecycles --------------------------------------------------------
@@ -351,18 +341,18 @@ async function measure (ctx: Ctx, opts: ScaleOptions, n: number): Promise<ScaleR
     firstByteMs: round2(firstByte), exitedMs: round2(exitedMs), endMs: round2(endMs),
     payloadMBps: round2(payload / 1e6 / (endMs / 1000)), bodyMBps: round2(body / 1e6 / (endMs / 1000)),
     writtenMs: round2(writtenMs), writeMBps: round2(expected / 1e6 / (writtenMs / 1000)), berthdPeakRssKb: peakRss, complete,
-    pingMaxMs: round2(pings.length > 0 ? Math.max(...pings) : 0), pingP50Ms: round2(pings.length > 0 ? pct(pings, 50) : 0), pings: pings.length
+    pingMaxMs: round2(pings.length > 0 ? Math.max(...pings) : 0), pingP50Ms: round2(pings.length > 0 ? percentile(pings, 50) : 0), pings: pings.length
   }
 
   // ---- the table -------------------------------------------------------------------------
   const pssMedian = median(pss)
-  const listP99 = pct(list.ms, 99)
+  const listP99 = percentile(list.ms, 99)
   const rssFlat = Math.abs(change(warm.rssKb, end.rssKb)) <= GOAL_FLAT_PCT
   const fdsFlat = Math.abs(change(warm.fds, end.fds)) <= GOAL_FLAT_PCT
   const rows: ScaleRow[] = [
     { measurement: `monitor PSS (${pss.length} conmon), median / mean`, value: `${pssMedian.toFixed(0)} / ${mean(pss).toFixed(0)} kB`, goal: `≤ ${GOAL_PSS_KB} kB each`, met: pssMedian <= GOAL_PSS_KB },
     { measurement: `berthd RSS, ${n} running`, value: `${mib(berthd.rssKb)} MiB`, goal: `≤ ${GOAL_RSS_KB / 1024} MiB`, met: berthd.rssKb <= GOAL_RSS_KB },
-    { measurement: `GET /containers/json, ${n} running, p50 / p99`, value: `${pct(list.ms, 50).toFixed(1)} / ${listP99.toFixed(1)} ms`, goal: `p99 ≤ ${GOAL_LIST_P99_MS} ms`, met: listP99 <= GOAL_LIST_P99_MS },
+    { measurement: `GET /containers/json, ${n} running, p50 / p99`, value: `${percentile(list.ms, 50).toFixed(1)} / ${listP99.toFixed(1)} ms`, goal: `p99 ≤ ${GOAL_LIST_P99_MS} ms`, met: listP99 <= GOAL_LIST_P99_MS },
     { measurement: `berthd idle CPU, ${n} running (${idleSeconds} s)`, value: `${berthdCpuPct.toFixed(2)} % of a core`, goal: `≤ ${GOAL_IDLE_CPU_PCT} %`, met: berthdCpuPct <= GOAL_IDLE_CPU_PCT },
     { measurement: `restart to serving, ${n} running`, value: `${restart.ms.toFixed(0)} ms`, goal: `≤ ${GOAL_RESTART_MS} ms`, met: restart.ms <= GOAL_RESTART_MS },
     { measurement: `berthd RSS after that restart`, value: `${mib(restart.rssKb)} MiB`, goal: `≤ ${GOAL_RSS_KB / 1024} MiB`, met: restart.rssKb <= GOAL_RSS_KB },
@@ -380,15 +370,15 @@ async function measure (ctx: Ctx, opts: ScaleOptions, n: number): Promise<ScaleR
       monitors: { count: monitors.length, pssKbMedian: pssMedian, pssKbMean: round2(mean(pss)), pssKbMax: Math.max(...pss), pssKbTotal: pss.reduce((a, b) => a + b, 0) },
       berthd,
       list: {
-        requests: LIST_REQUESTS, p50Ms: round2(pct(list.ms, 50)), p99Ms: round2(listP99), maxMs: round2(Math.max(...list.ms)), bodyBytes: list.bytes,
-        emptyP50Ms: round2(pct(empty.ms, 50)), emptyP99Ms: round2(pct(empty.ms, 99))
+        requests: LIST_REQUESTS, p50Ms: round2(percentile(list.ms, 50)), p99Ms: round2(listP99), maxMs: round2(Math.max(...list.ms)), bodyBytes: list.bytes,
+        emptyP50Ms: round2(percentile(empty.ms, 50)), emptyP99Ms: round2(percentile(empty.ms, 99))
       },
       idle: { seconds: round2(idleS), berthdCpuPct, monitorsCpuPct },
       restart,
       removeSeconds: round2(removeSeconds)
     },
     lifecycles: {
-      rounds, seconds: round2(lifecycleSeconds), medianMs: round2(median(times)), p99Ms: round2(pct(times, 99)),
+      rounds, seconds: round2(lifecycleSeconds), medianMs: round2(median(times)), p99Ms: round2(percentile(times, 99)),
       samples, rssChangePct: change(warm.rssKb, end.rssKb), fdsChangePct: change(warm.fds, end.fds)
     },
     logs: logResult,
@@ -398,29 +388,11 @@ async function measure (ctx: Ctx, opts: ScaleOptions, n: number): Promise<ScaleR
 
 /** Runs the scale bench in its own temp dir; always cleans up. Rejects on any failure. */
 export async function scaleBench (opts: ScaleOptions): Promise<ScaleResult> {
-  if (!existsSync(join(ROOTFS, 'bin', 'sh'))) throw new ScaleBenchError(`no rootfs at ${ROOTFS}; run: bash scripts/setup.sh`)
   const n = opts.n ?? (opts.quick ? 100 : 500)
   if (!Number.isInteger(n) || n < 1) throw new ScaleBenchError(`the number of containers must be a positive integer, got ${n}`)
-  // Short: conmon's attach socket path must fit in sun_path.
-  const ctx: Ctx = { dir: await mkdtemp('/tmp/bs-'), d: undefined }
-  let result: ScaleResult | undefined
-  let failure: unknown
-  try {
-    result = await measure(ctx, opts, n)
-  } catch (err) {
-    failure = err
-    if (ctx.d !== undefined && !(err instanceof RestartBenchError && err.message === 'interrupted')) {
-      process.stderr.write(`\nberthd stderr (last lines):\n${tail(ctx.d.stderr())}\n`)
-    }
-  } finally {
-    // Removes every container (concurrency 8), SIGTERMs berthd, kills and reports leftovers, removes the dir.
-    const problems = await cleanup(ctx)
-    for (const p of problems) process.stderr.write(`scale bench cleanup: ${p}\n`)
-    if (problems.length > 0) failure ??= new ScaleBenchError(`cleanup found ${problems.length} problem(s): ${problems[0]!}`)
-  }
-  if (failure !== undefined) throw failure
-  for (const w of result!.running.restart.wrongAnswers) process.stderr.write(`  restart with ${n} running: wrong answer before the right one: ${w}\n`)
-  return result!
+  const result = await inBenchDir('bs-', 'scale bench', ScaleBenchError, async ctx => await measure(ctx, opts, n))
+  for (const w of result.running.restart.wrongAnswers) process.stderr.write(`  restart with ${n} running: wrong answer before the right one: ${w}\n`)
+  return result
 }
 
 // ---- output ------------------------------------------------------------------------------
@@ -453,32 +425,11 @@ export function parseScaleN (v: string | undefined): number | undefined {
 }
 
 async function main (): Promise<void> {
-  let interrupted = false
-  let interrupts = 0
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130)
-    process.stderr.write('\ninterrupted: cleaning up (Ctrl-C again to quit at once)\n')
-    interrupted = true
-  })
-  try {
-    const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'scale-n': { type: 'string' } }, strict: true })
-    const quick = values.quick === true
-    const result = await scaleBench({ quick, n: parseScaleN(values['scale-n']), interrupted: () => interrupted })
-    printScale(result)
-    const outDir = join(REPO, 'bench-results')
-    await mkdir(outDir, { recursive: true })
-    const file = join(outDir, `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    await writeFile(file, JSON.stringify({ date: new Date().toISOString(), quick, versions: { node: process.version }, scale: result }, null, 2) + '\n')
-    console.log(`\nresults: ${file}`)
-  } catch (err) {
-    if (interrupted) {
-      process.stderr.write('bench interrupted; cleaned up, no figures written\n')
-      process.exitCode = 130
-      return
-    }
-    process.stderr.write(`\nscale bench failed: ${err instanceof RestartBenchError ? err.message : (err as Error).stack ?? String(err)}\n`)
-    process.exitCode = 1
-  }
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'scale-n': { type: 'string' } }, strict: true })
+  const quick = values.quick === true
+  const result = await scaleBench({ quick, n: parseScaleN(values['scale-n']), interrupted })
+  printScale(result)
+  await writeResults('scale', { quick, versions: { node: process.version }, scale: result })
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main()
+runStandalone(import.meta.url, 'scale bench', main)
