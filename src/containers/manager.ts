@@ -261,7 +261,7 @@ export class ContainerManager {
       await runtime.delete(rec.id, true).catch((err: unknown) => this.log.warn({ err, container: rec.id }, 'runtime delete failed'))
     }
     // The monitor normally exits by itself once its container is gone; give it a moment.
-    for (let i = 0; i < 40 && isAlive(monitor.pid, monitor.start); i++) await sleep(25)
+    for (let i = 0; i < 200 && isAlive(monitor.pid, monitor.start); i++) await sleep(5)
     killMonitor(monitor.pid, monitor.start)
     await rm(join(this.paths.sockets, rec.id), { force: true }) // conmon's attach symlink, left when create fails
     await rm(join(this.paths.exits, rec.id), { force: true })
