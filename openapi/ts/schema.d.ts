@@ -303,6 +303,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/containers/{id}/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach to a container
+         * @description Streams the container's output (and, upgraded, takes its stdin). A created container's stream starts with its run; a stopped container's with its next start (Docker's `start -a`). logs=1 replays the log first. 409 if it is paused.
+         */
+        post: operations["ContainerAttach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/resize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resize a container's terminal */
+        post: operations["ContainerResize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/exec": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an exec instance
+         * @description Records a command to run in the running container; POST /exec/{id}/start runs it. 409 unless the container is running.
+         */
+        post: operations["ContainerExec"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exec/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an exec instance
+         * @description Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream (see ContainerAttach), which ends after the exit code is recorded. A command the runtime cannot run gives its message on the stream and exit code 126 or 127, as Docker does.
+         */
+        post: operations["ExecStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exec/{id}/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inspect an exec instance */
+        get: operations["ExecInspect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exec/{id}/resize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resize an exec's terminal */
+        post: operations["ExecResize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -627,6 +738,10 @@ export interface operations {
                     Tty?: boolean;
                     /** @description Keep a stdin pipe open for the container */
                     OpenStdin?: boolean;
+                    /** @description Close the container's stdin when the first attached client's stdin ends (Docker's `run -i`); otherwise it stays open across attaches */
+                    StdinOnce?: boolean;
+                    /** @description Initial terminal size [height, width], with Tty */
+                    ConsoleSize?: number[];
                 };
             };
         };
@@ -1408,6 +1523,449 @@ export interface operations {
             };
             /** @description No such container */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerAttach: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stream?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stdin?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stdout?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stderr?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                logs?: string;
+                /** @description Keys that detach a TTY client, e.g. `ctrl-p,ctrl-q` (the default) */
+                detachKeys?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upgraded: a raw stream both ways */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description The connection becomes a raw stream. With `Connection: Upgrade` and `Upgrade: tcp` the answer is `101 UPGRADED`, and the client's bytes after the request are stdin (its half-close ends stdin); without, `200 OK` is read until the server closes. Output is framed as the logs are (8-byte header: stream 1 stdout, 2 stderr, then uint32 big-endian length) unless the process has a TTY, then raw. The server closes the stream when the process ends. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.docker.multiplexed-stream": string;
+                    "application/vnd.docker.raw-stream": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state or another container */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerResize: {
+        parameters: {
+            query: {
+                /** @description Rows, 1 to 65535 */
+                h: number;
+                /** @description Columns, 1 to 65535 */
+                w: number;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resized */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state or another container */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerExec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Docker's exec create body; other fields (Detach, Container) are ignored */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Cmd": [
+                 *         "ls",
+                 *         "/"
+                 *       ],
+                 *       "AttachStdout": true,
+                 *       "AttachStderr": true
+                 *     }
+                 */
+                "application/json": {
+                    Cmd?: string[] | null;
+                    Env?: string[] | null;
+                    WorkingDir?: string | null;
+                    /** @description uid, uid:gid, name or name:group, resolved in the container */
+                    User?: string | null;
+                    Tty?: boolean | null;
+                    AttachStdin?: boolean | null;
+                    AttachStdout?: boolean | null;
+                    AttachStderr?: boolean | null;
+                    Privileged?: boolean | null;
+                    DetachKeys?: string | null;
+                    /** @description [height, width] of the terminal */
+                    ConsoleSize?: number[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Id: string;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state or another container */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ExecStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    Detach?: boolean | null;
+                    Tty?: boolean | null;
+                    /** @description [height, width] of the terminal */
+                    ConsoleSize?: number[] | null;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Upgraded: a raw stream both ways */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description The connection becomes a raw stream. With `Connection: Upgrade` and `Upgrade: tcp` the answer is `101 UPGRADED`, and the client's bytes after the request are stdin (its half-close ends stdin); without, `200 OK` is read until the server closes. Output is framed as the logs are (8-byte header: stream 1 stdout, 2 stderr, then uint32 big-endian length) unless the process has a TTY, then raw. The server closes the stream when the process ends. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.docker.multiplexed-stream": string;
+                    "application/vnd.docker.raw-stream": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state or another container */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ExecInspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ID: string;
+                        Running: boolean;
+                        /** @description null until the process has ended; set before an attached stream closes */
+                        ExitCode: number | null;
+                        ProcessConfig: {
+                            entrypoint: string;
+                            arguments: string[];
+                            tty: boolean;
+                            privileged: boolean;
+                            user: string;
+                        };
+                        OpenStdin: boolean;
+                        OpenStdout: boolean;
+                        OpenStderr: boolean;
+                        CanRemove: boolean;
+                        ContainerID: string;
+                        DetachKeys: string;
+                        Pid: number;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ExecResize: {
+        parameters: {
+            query: {
+                /** @description Rows, 1 to 65535 */
+                h: number;
+                /** @description Columns, 1 to 65535 */
+                w: number;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resized */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state or another container */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

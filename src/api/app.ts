@@ -12,6 +12,7 @@ import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
 import { containerRoutes } from './routes/containers.js'
 import { systemRoutes, type Versions } from './routes/system.js'
+import { handleUpgrade, interactiveRoutes } from './routes/interactive.js'
 import { ErrorResponse } from './schemas.js'
 
 export interface AppDeps {
@@ -66,7 +67,11 @@ export async function buildApp (deps: AppDeps) {
       // Access control is the socket's file mode, not an HTTP scheme.
       security: [],
       servers: [{ url: 'http://localhost', description: 'curl --unix-socket /run/berth/berth.sock http://localhost/...' }],
-      tags: [{ name: 'Container', description: 'Container lifecycle' }, { name: 'System', description: 'Daemon information' }]
+      tags: [
+        { name: 'Container', description: 'Container lifecycle' },
+        { name: 'Interactive', description: 'Attach, terminals and exec' },
+        { name: 'System', description: 'Daemon information' }
+      ]
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })
@@ -97,5 +102,8 @@ export async function buildApp (deps: AppDeps) {
 
   await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
   await app.register(containerRoutes, { manager: deps.manager })
+  await app.register(interactiveRoutes, { manager: deps.manager })
+  // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.
+  app.server.on('upgrade', handleUpgrade(deps.manager, app.log))
   return app
 }

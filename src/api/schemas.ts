@@ -48,7 +48,9 @@ export const CreateBody = Type.Object({
   Runtime: Type.Optional(Type.String({ description: 'Name of a configured OCI runtime; the daemon\'s default when absent' })),
   Labels: Type.Optional(Labels),
   Tty: Type.Optional(Type.Boolean({ description: 'Allocate a pseudo-TTY (overrides process.terminal)' })),
-  OpenStdin: Type.Optional(Type.Boolean({ description: 'Keep a stdin pipe open for the container' }))
+  OpenStdin: Type.Optional(Type.Boolean({ description: 'Keep a stdin pipe open for the container' })),
+  StdinOnce: Type.Optional(Type.Boolean({ description: 'Close the container\'s stdin when the first attached client\'s stdin ends (Docker\'s `run -i`); otherwise it stays open across attaches' })),
+  ConsoleSize: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 2, maxItems: 2, description: 'Initial terminal size [height, width], with Tty' }))
 }, { description: 'Unknown fields are ignored, as Docker ignores them', examples: [{ Bundle: '/srv/bundles/hello', Name: 'hello' }] })
 
 export const CreateResponse = Type.Object({
@@ -215,4 +217,71 @@ export const InfoResponse = Type.Object({
   DefaultRuntime: Type.String(),
   Runtimes: Type.Record(Type.String(), Type.Object({ path: Type.String() })),
   Swarm: Type.Object({ LocalNodeState: Type.String() })
+})
+
+const Bool = Type.Union([Type.Boolean(), Type.Null()])
+const ConsoleSize = Type.Union([Type.Array(Type.Integer({ minimum: 0 }), { minItems: 2, maxItems: 2 }), Type.Null()], { description: '[height, width] of the terminal' })
+
+export const AttachQuery = Type.Object({
+  stream: Type.Optional(DockerBool),
+  stdin: Type.Optional(DockerBool),
+  stdout: Type.Optional(DockerBool),
+  stderr: Type.Optional(DockerBool),
+  logs: Type.Optional(DockerBool),
+  detachKeys: Type.Optional(Type.String({ description: 'Keys that detach a TTY client, e.g. `ctrl-p,ctrl-q` (the default)' }))
+})
+
+export const StreamResponse = Type.Unsafe<NodeJS.ReadableStream>({
+  type: 'string',
+  description: 'The connection becomes a raw stream. With `Connection: Upgrade` and `Upgrade: tcp` the answer is `101 UPGRADED`, ' +
+    'and the client\'s bytes after the request are stdin (its half-close ends stdin); without, `200 OK` is read until the server closes. ' +
+    'Output is framed as the logs are (8-byte header: stream 1 stdout, 2 stderr, then uint32 big-endian length) unless the process has a TTY, ' +
+    'then raw. The server closes the stream when the process ends.'
+})
+
+export const ResizeQuery = Type.Object({
+  h: Type.Integer({ description: 'Rows, 1 to 65535' }),
+  w: Type.Integer({ description: 'Columns, 1 to 65535' })
+})
+
+export const ExecCreateBody = Type.Object({
+  Cmd: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  Env: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  WorkingDir: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  User: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'uid, uid:gid, name or name:group, resolved in the container' })),
+  Tty: Type.Optional(Bool),
+  AttachStdin: Type.Optional(Bool),
+  AttachStdout: Type.Optional(Bool),
+  AttachStderr: Type.Optional(Bool),
+  Privileged: Type.Optional(Bool),
+  DetachKeys: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  ConsoleSize: Type.Optional(ConsoleSize)
+}, { description: 'Docker\'s exec create body; other fields (Detach, Container) are ignored', examples: [{ Cmd: ['ls', '/'], AttachStdout: true, AttachStderr: true }] })
+
+export const ExecCreateResponse = Type.Object({ Id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { description: 'Created' })
+
+export const ExecStartBody = Type.Union([Type.Object({
+  Detach: Type.Optional(Bool),
+  Tty: Type.Optional(Bool),
+  ConsoleSize: Type.Optional(ConsoleSize)
+}, { description: 'Docker\'s exec start body; other fields are ignored' }), Type.Null()])
+
+export const ExecInspect = Type.Object({
+  ID: Type.String(),
+  Running: Type.Boolean(),
+  ExitCode: Type.Union([Type.Integer(), Type.Null()], { description: 'null until the process has ended; set before an attached stream closes' }),
+  ProcessConfig: Type.Object({
+    entrypoint: Type.String(),
+    arguments: Type.Array(Type.String()),
+    tty: Type.Boolean(),
+    privileged: Type.Boolean(),
+    user: Type.String()
+  }),
+  OpenStdin: Type.Boolean(),
+  OpenStdout: Type.Boolean(),
+  OpenStderr: Type.Boolean(),
+  CanRemove: Type.Boolean(),
+  ContainerID: Type.String(),
+  DetachKeys: Type.String(),
+  Pid: Type.Integer()
 })

@@ -14,10 +14,12 @@ import { isAlive, startTime } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
 import { FifoPool } from '../shims/mkfifo.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
+import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { ensureDir, removeTree } from '../store/atomic.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
+import { Execs, type ExecConfig, type ExecRecord, type ExecSession } from './exec.js'
 import { canKill, canRemoveWithoutForce, hasMonitor, isRunning } from './state.js'
 
 /** What a client asks for when creating a container from an OCI bundle. */
@@ -28,6 +30,9 @@ export interface CreateRequest {
   labels?: Record<string, string>
   tty?: boolean
   openStdin?: boolean
+  stdinOnce?: boolean
+  /** Initial terminal size, [height, width]. */
+  consoleSize?: [number, number]
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
@@ -41,7 +46,14 @@ interface Entry {
   queue: Promise<unknown>
   onExit: Set<Listener>
   onRemove: Set<Listener>
+  /** Attach clients that came while the container was stopped: they get the next run's monitor. */
+  pendingAttach: Set<(conn: AttachConnection | undefined) => void>
 }
+
+const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set() })
+
+/** The largest terminal side a resize may ask for (struct winsize holds 16 bits). */
+export const MAX_TERMINAL = 65535
 
 const LIVENESS_MS = 2000
 const RECOVERY_LIMIT_MS = 15_000
@@ -54,6 +66,7 @@ export class ContainerManager {
   private readonly runtimes = new Map<string, Runtime>()
   private readonly store: RecordStore
   private readonly fifos: FifoPool
+  private readonly execs: Execs
   private watcher: FSWatcher | undefined
   /** Clean-ups found at start-up wait for this, so that serving comes first (see serving()). */
   private startupDone: () => void = () => {}
@@ -74,6 +87,7 @@ export class ContainerManager {
     }
     this.store = new RecordStore(this.paths.records)
     this.fifos = new FifoPool(join(config.state, 'fifos'))
+    this.execs = new Execs(config.conmon, this.paths.sockets)
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: this.paths.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
@@ -158,6 +172,8 @@ export class ContainerManager {
       labels: req.labels ?? {},
       tty: req.tty ?? proc.terminal ?? false,
       openStdin: req.openStdin ?? false,
+      stdinOnce: req.stdinOnce ?? false,
+      ...(req.consoleSize !== undefined ? { consoleSize: req.consoleSize } : {}),
       path: proc.args?.[0] ?? '',
       args: proc.args?.slice(1) ?? [],
       env: proc.env ?? [],
@@ -191,7 +207,7 @@ export class ContainerManager {
       throw err
     }
     this.reserved.delete(name)
-    this.entries.set(id, { rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set() })
+    this.entries.set(id, newEntry(rec))
     this.names.set(name, id)
     log.info('container created')
     return id
@@ -221,6 +237,7 @@ export class ContainerManager {
       root: { ...spec.root, path: rootPath },
       process: { ...spec.process, terminal: rec.tty }
     }
+    if (rec.tty && rec.consoleSize !== undefined) ours.process!.consoleSize = { height: rec.consoleSize[0], width: rec.consoleSize[1] }
     await writeFile(join(bundleDir, 'config.json'), JSON.stringify(ours))
     const info = await createContainer({
       id: rec.id,
@@ -235,6 +252,7 @@ export class ContainerManager {
       logSizeMax: this.config.logSizeMax,
       tty: rec.tty,
       openStdin: rec.openStdin,
+      stdinOnce: rec.stdinOnce ?? false,
       timeoutMs: this.config.createTimeout * 1000,
       fifos: this.fifos
     })
@@ -297,6 +315,7 @@ export class ContainerManager {
         rec.status = 'created'
         await this.store.save(rec)
       }
+      this.connectPending(e)
       const startedAt = new Date().toISOString()
       try {
         await this.runtimeOf(rec).start(rec.id)
@@ -438,10 +457,97 @@ export class ContainerManager {
       await removeTree(this.store.containerDir(rec.id))
       this.entries.delete(rec.id)
       this.names.delete(rec.name)
+      this.execs.dropContainer(rec.id)
+      for (const fn of e.pendingAttach) fn(undefined)
+      e.pendingAttach.clear()
       for (const fn of e.onRemove) fn(rec.exitCode)
       e.onRemove.clear()
       this.log.info({ container: rec.id.slice(0, 12) }, 'container removed')
     })
+  }
+
+  // ---- attach / resize / exec --------------------------------------------------
+
+  /**
+   * Connects to the container's monitor for attach. A created or running
+   * container's connection is made at once; a stopped container's is made
+   * when it next starts, before its process runs (Docker's `start -a`), and
+   * resolves undefined if the container is removed first.
+   */
+  attach (ref: string): { rec: ContainerRecord, conn: Promise<AttachConnection | undefined> } {
+    const e = this.entryOf(ref)
+    const rec = e.rec
+    if (rec.status === 'paused') throw conflict(`container ${rec.id} is paused, unpause the container before attach`)
+    if (hasMonitor(rec.status)) return { rec, conn: Promise.resolve(attach(this.paths.sockets, rec.id)) }
+    let settle: (conn: AttachConnection | undefined) => void = () => {}
+    const conn = new Promise<AttachConnection | undefined>(resolve => { settle = resolve })
+    const fn = (c: AttachConnection | undefined): void => { e.pendingAttach.delete(fn); settle(c) }
+    e.pendingAttach.add(fn)
+    return { rec, conn }
+  }
+
+  /** Stops waiting for the next run (the client left before it started). */
+  cancelAttach (ref: string, conn: Promise<AttachConnection | undefined>): void {
+    const e = this.entries.get(this.resolve(ref).id)
+    void conn.then(c => c?.destroy())
+    for (const fn of e?.pendingAttach ?? []) fn(undefined)
+  }
+
+  private connectPending (e: Entry): void {
+    for (const fn of [...e.pendingAttach]) {
+      let conn: AttachConnection | undefined
+      try { conn = attach(this.paths.sockets, e.rec.id) } catch (err) { this.log.warn({ err }, 'attach to the new monitor failed') }
+      fn(conn)
+    }
+  }
+
+  /** Resizes the terminal of a running TTY container. */
+  async resize (ref: string, height: number, width: number): Promise<void> {
+    const rec = this.resolve(ref)
+    checkSize(height, width)
+    if (!isRunning(rec.status)) throw conflict(`Container ${rec.id} is not running`)
+    if (!rec.tty) throw conflict(`container ${rec.id} has no terminal (it was created without Tty)`)
+    await resizeTerminal(join(this.paths.states, rec.id, 'bundle'), height, width).catch(() => {
+      throw conflict(`Container ${rec.id} is not running`)
+    })
+  }
+
+  /** Docker's exec create: 409 unless the container runs. */
+  async createExec (ref: string, config: ExecConfig): Promise<string> {
+    const rec = this.resolve(ref)
+    this.checkExecTarget(rec)
+    return (await this.execs.create(rec.id, join(this.paths.states, rec.id), config)).id
+  }
+
+  private checkExecTarget (rec: ContainerRecord): void {
+    if (rec.status === 'paused') throw conflict(`Container ${rec.id} is paused, unpause the container before exec`)
+    if (rec.status !== 'running') throw conflict(`container ${rec.id} is not running`)
+  }
+
+  /** Starts an exec; attached, its session (see Execs.start). */
+  async startExec (execId: string, detach: boolean): Promise<{ exec: ExecRecord, session?: ExecSession }> {
+    const exec = this.execs.get(execId)
+    const e = this.entries.get(exec.containerId)
+    if (e === undefined) throw noSuchContainer(exec.containerId)
+    this.checkExecTarget(e.rec)
+    const session = await this.execs.start(exec, this.execTarget(e.rec), detach)
+    return { exec, session }
+  }
+
+  inspectExec (execId: string): ExecRecord { return this.execs.get(execId) }
+
+  execIds (containerId: string): string[] { return this.execs.ofContainer(containerId) }
+
+  async resizeExec (execId: string, height: number, width: number): Promise<void> {
+    checkSize(height, width)
+    const exec = this.execs.get(execId)
+    const e = this.entries.get(exec.containerId)
+    if (e === undefined) throw noSuchContainer(exec.containerId)
+    await this.execs.resize(exec, this.execTarget(e.rec), height, width)
+  }
+
+  private execTarget (rec: ContainerRecord) {
+    return { id: rec.id, stateDir: join(this.paths.states, rec.id), runtime: this.runtimeOf(rec).opts }
   }
 
   // ---- exits -----------------------------------------------------------------
@@ -520,7 +626,7 @@ export class ContainerManager {
   private async recover (): Promise<void> {
     const records = await this.store.loadAll((id, reason) => this.log.error({ container: id, reason }, 'container record set aside'))
     await Promise.all(records.map(async rec => {
-      const e: Entry = { rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set() }
+      const e = newEntry(rec)
       const work = this.recoverOne(e)
       if (!await withTimeout(work, RECOVERY_LIMIT_MS)) {
         this.log.error({ container: rec.id }, 'container recovery timed out; loaded as recorded')
@@ -607,7 +713,7 @@ export class ContainerManager {
 
 /** The parts of an OCI runtime-spec config.json berth reads. */
 interface OciSpec {
-  process?: { terminal?: boolean, args?: string[], env?: string[], cwd?: string, user?: { uid?: number, gid?: number } }
+  process?: { terminal?: boolean, args?: string[], env?: string[], cwd?: string, user?: { uid?: number, gid?: number }, consoleSize?: { height: number, width: number } }
   root?: { path?: string, readonly?: boolean }
   hostname?: string
   [k: string]: unknown
@@ -628,6 +734,13 @@ async function readBundle (bundle: string): Promise<OciSpec> {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw invalid(`bundle ${bundle}: config.json is not an object`)
   if (!Array.isArray(spec.process?.args) || spec.process.args.length === 0) throw invalid(`bundle ${bundle}: config.json has no process.args`)
   return spec
+}
+
+/** A terminal size a client may ask for: whole numbers, 1 to MAX_TERMINAL. */
+function checkSize (height: number, width: number): void {
+  for (const [what, v] of [['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > MAX_TERMINAL) throw invalid(`invalid terminal ${what} ${String(v)}: must be a whole number from 1 to ${MAX_TERMINAL}`)
+  }
 }
 
 /** At most `n` tasks at once. */

@@ -56,7 +56,7 @@ export function summary (rec: ContainerRecord, now: number) {
 }
 
 /** `GET /containers/{id}/json`: Docker's inspect document. Clients crash without Config and HostConfig. */
-export function inspect (rec: ContainerRecord, logPath: string) {
+export function inspect (rec: ContainerRecord, logPath: string, execIds: string[] = []) {
   return {
     Id: rec.id,
     Created: rec.created,
@@ -81,7 +81,7 @@ export function inspect (rec: ContainerRecord, logPath: string) {
     Driver: '',
     Platform: 'linux',
     LogPath: logPath,
-    ExecIDs: null,
+    ExecIDs: execIds.length > 0 ? execIds : null,
     Bundle: rec.bundle,
     Config: {
       Hostname: rec.hostname,
@@ -92,7 +92,7 @@ export function inspect (rec: ContainerRecord, logPath: string) {
       AttachStderr: false,
       Tty: rec.tty,
       OpenStdin: rec.openStdin,
-      StdinOnce: false,
+      StdinOnce: rec.stdinOnce ?? false,
       Env: rec.env,
       Cmd: [rec.path, ...rec.args],
       Image: '',

@@ -32,6 +32,8 @@ export interface MonitorSpec {
   logSizeMax: number
   tty: boolean
   openStdin: boolean
+  /** Docker's StdinOnce: stdin closes when the first attached client's stdin ends. */
+  stdinOnce: boolean
   timeoutMs: number
   /** Where the control FIFO comes from. */
   fifos: FifoPool
@@ -59,6 +61,7 @@ export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs' | 'fifos
   ]
   if (s.tty) args.push('-t')
   if (s.openStdin) args.push('-i')
+  if (s.openStdin && !s.stdinOnce) args.push('--leave-stdin-open')
   for (const a of globalArgs(s.runtime)) args.push('--runtime-arg', a)
   return args
 }
@@ -188,4 +191,135 @@ export async function readExitFile (exitDir: string, id: string): Promise<ExitFi
 /** True when conmon recorded an OOM kill for the container (it drops an `oom` file in the bundle). */
 export const wasOomKilled = (bundleDir: string): boolean => {
   try { statSync(join(bundleDir, 'oom')); return true } catch { return false }
+}
+
+/** Everything needed to run one exec under its own monitor (conmon's exec mode). */
+export interface ExecSpec {
+  containerId: string
+  execId: string
+  conmon: string
+  runtime: RuntimeOptions
+  /** The exec's own dir: process.json, pid files, and the monitor's ctl FIFO and attach socket. */
+  dir: string
+  socketDir: string
+  tty: boolean
+  stdin: boolean
+  /** Hold the process until release(), so that an attach client misses no output. */
+  attach: boolean
+}
+
+/** Paths inside an exec's dir. */
+export const execPaths = (dir: string) => ({
+  process: join(dir, 'process.json'),
+  pid: join(dir, 'pid'),
+  conmonPid: join(dir, 'conmon.pid'),
+  conmonLog: join(dir, 'conmon.log'),
+  /** The exec's output as conmon logs it (k8s-file); conmon sends attach clients only what it logged. */
+  log: join(dir, 'exec.log'),
+  exit: join(dir, 'exit')
+})
+
+/** conmon's argv for an exec (pure). */
+export function execArgs (s: Omit<ExecSpec, 'conmon'>): string[] {
+  const p = execPaths(s.dir)
+  const args = [
+    '--api-version', '1', '-c', s.containerId, '-u', s.execId, '-n', s.execId,
+    '-r', s.runtime.path, '-b', s.dir, '-p', p.pid, '-P', p.conmonPid,
+    '-l', s.attach ? `k8s-file:${p.log}` : 'none', '--persist-dir', s.dir, '--socket-dir-path', s.socketDir, '--log-level', 'warning',
+    '-e', '--exec-process-spec', p.process
+  ]
+  if (s.attach) args.push('--exec-attach')
+  if (s.tty) args.push('-t')
+  if (s.stdin) args.push('-i')
+  for (const a of globalArgs(s.runtime)) args.push('--runtime-arg', a)
+  return args
+}
+
+/** A running exec's monitor, as the daemon sees it. */
+export interface ExecMonitor {
+  /** The monitor's attach socket is listening (attached execs only). */
+  attachReady: Promise<void>
+  /** Lets an attached exec's process start. */
+  release: () => void
+  /** The process's pid once the runtime started it; rejects with the runtime's words if it could not. */
+  pid: Promise<number>
+  /** The exit code (128+n for signal n); -1 when the monitor vanished without one. */
+  exit: Promise<number>
+}
+
+/**
+ * Launches conmon in exec mode. Its sync pipe carries two messages, the pid
+ * and later the exit code; for an attached exec a third pipe says when the
+ * attach socket listens, and a start pipe holds the process until release().
+ */
+export function launchExec (spec: ExecSpec): ExecMonitor {
+  const p = execPaths(spec.dir)
+  const efd = openSync(p.conmonLog, 'a')
+  const env: Record<string, string> = { _OCI_SYNCPIPE: '3', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
+  if (spec.attach) Object.assign(env, { _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' })
+  let child
+  try {
+    child = execa(spec.conmon, execArgs(spec), {
+      detached: true, cleanup: false, reject: false, extendEnv: false, buffer: false,
+      stdio: spec.attach ? ['ignore', 'ignore', efd as 2, 'pipe', 'pipe', 'pipe'] : ['ignore', 'ignore', efd as 2, 'pipe'],
+      env
+    })
+  } finally {
+    closeSync(efd)
+  }
+  void child.then(() => {}, () => {})
+  const [sync, start, attachPipe] = [3, 4, 5].map(fd => child.stdio[fd] as Socket | undefined)
+  // conmon reads the start pipe twice: once before it forks, and (attached) once more before the runtime runs.
+  start?.write('1')
+  const messages = lineReader(sync!)
+  const pid = messages.next().then(async line => {
+    if (line === undefined) throw runtimeFailed(`exec failed: the monitor exited without reporting${await lastLine(p.conmonLog)}`)
+    const msg = parseSyncLine(line)
+    if (msg.data <= 0) throw runtimeFailed(runtimeMessage(msg.message ?? '') || 'exec failed')
+    return msg.data
+  })
+  const exit = pid.then(async () => {
+    const line = await messages.next()
+    if (line !== undefined) return parseSyncLine(line).data
+    // The monitor writes the code to its persist dir before the sync pipe; the pipe may be gone.
+    const text = await readFile(p.exit, 'utf8').catch(() => '')
+    const code = Number.parseInt(text.trim(), 10)
+    return Number.isNaN(code) ? -1 : code
+  }, () => -1)
+  const attachReady = attachPipe === undefined
+    ? Promise.resolve()
+    : lineReader(attachPipe).next().then(line => { if (line === undefined) throw runtimeFailed('exec failed: the monitor exited before its attach socket was ready') })
+  attachReady.catch(() => {})
+  pid.catch(() => {})
+  return {
+    attachReady,
+    release: () => { start?.end('1') },
+    pid,
+    exit
+  }
+}
+
+/** Reads newline-terminated lines from a stream; next() gives undefined at EOF. */
+function lineReader (s: Socket): { next: () => Promise<string | undefined> } {
+  let buf = ''
+  let ended = false
+  const waiting: Array<() => void> = []
+  s.setEncoding('utf8')
+  s.on('data', (chunk: string) => { buf += chunk; waiting.splice(0).forEach(w => w()) })
+  s.on('end', () => { ended = true; waiting.splice(0).forEach(w => w()) })
+  s.on('error', () => { ended = true; waiting.splice(0).forEach(w => w()) })
+  const next = async (): Promise<string | undefined> => {
+    for (;;) {
+      const nl = buf.indexOf('\n')
+      if (nl >= 0) { const line = buf.slice(0, nl); buf = buf.slice(nl + 1); return line }
+      if (ended) return undefined
+      await new Promise<void>(resolve => waiting.push(resolve))
+    }
+  }
+  return { next }
+}
+
+const lastLine = async (path: string): Promise<string> => {
+  const line = (await readFile(path, 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? ''
+  return line !== '' ? `: ${line}` : ''
 }

@@ -24,6 +24,10 @@ export interface ContainerRecord {
   labels: Record<string, string>
   tty: boolean
   openStdin: boolean
+  /** Docker's StdinOnce (absent in records written before it existed: false). */
+  stdinOnce?: boolean
+  /** Initial terminal size [height, width], when asked for. */
+  consoleSize?: [number, number]
   /** From the bundle's process, for inspect and list. */
   path: string
   args: string[]

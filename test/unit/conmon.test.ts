@@ -12,7 +12,8 @@ const base = {
   logPath: '/var/lib/berth/containers/abc123/ctr.log',
   logSizeMax: 1048576,
   tty: false,
-  openStdin: false
+  openStdin: false,
+  stdinOnce: false
 }
 
 const common = [
@@ -32,8 +33,10 @@ t.test('conmonArgs', async t => {
   const rows: Array<[string, Partial<typeof base>, string[]]> = [
     ['plain', {}, [...common, ...rtArgs]],
     ['tty', { tty: true }, [...common, '-t', ...rtArgs]],
-    ['openStdin', { openStdin: true }, [...common, '-i', ...rtArgs]],
-    ['tty + openStdin', { tty: true, openStdin: true }, [...common, '-t', '-i', ...rtArgs]]
+    ['openStdin: stdin stays open across attaches', { openStdin: true }, [...common, '-i', '--leave-stdin-open', ...rtArgs]],
+    ['openStdin + stdinOnce: the first client\'s EOF closes it', { openStdin: true, stdinOnce: true }, [...common, '-i', ...rtArgs]],
+    ['stdinOnce without openStdin means nothing', { stdinOnce: true }, [...common, ...rtArgs]],
+    ['tty + openStdin + stdinOnce', { tty: true, openStdin: true, stdinOnce: true }, [...common, '-t', '-i', ...rtArgs]]
   ]
   for (const [name, over, want] of rows) t.same(conmonArgs({ ...base, ...over }), want, name)
 })

@@ -23,7 +23,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req, reply) => {
     const b = req.body
-    const id = await manager.create({ bundle: b.Bundle, name: b.Name, runtime: b.Runtime, labels: b.Labels, tty: b.Tty, openStdin: b.OpenStdin })
+    const id = await manager.create({ bundle: b.Bundle, name: b.Name, runtime: b.Runtime, labels: b.Labels, tty: b.Tty, openStdin: b.OpenStdin, stdinOnce: b.StdinOnce, consoleSize: b.ConsoleSize as [number, number] | undefined })
     return reply.code(201).send({ Id: id, Warnings: [] })
   })
 
@@ -54,7 +54,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req) => {
     const rec = manager.resolve(req.params.id)
-    return inspect(rec, manager.logPath(rec.id))
+    return inspect(rec, manager.logPath(rec.id), manager.execIds(rec.id))
   })
 
   app.post('/containers/:id/start', {

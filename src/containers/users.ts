@@ -1,0 +1,80 @@
+/**
+ * Docker's `User` field: `uid`, `uid:gid`, `name`, `name:group`, resolved the
+ * way Docker resolves it, through the container's own /etc/passwd and
+ * /etc/group (never the host's).
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { invalid } from '../errors.js'
+
+export interface ProcessUser { uid: number, gid: number, additionalGids?: number[] }
+
+interface PasswdEntry { name: string, uid: number, gid: number }
+interface GroupEntry { name: string, gid: number, members: string[] }
+
+/** Parses /etc/passwd text (pure). Malformed lines are skipped. */
+export function parsePasswd (text: string): PasswdEntry[] {
+  const out: PasswdEntry[] = []
+  for (const line of text.split('\n')) {
+    const f = line.split(':')
+    if (f.length < 4 || line.startsWith('#')) continue
+    const uid = Number(f[2]); const gid = Number(f[3])
+    if (Number.isInteger(uid) && Number.isInteger(gid) && f[0] !== '') out.push({ name: f[0]!, uid, gid })
+  }
+  return out
+}
+
+/** Parses /etc/group text (pure). */
+export function parseGroup (text: string): GroupEntry[] {
+  const out: GroupEntry[] = []
+  for (const line of text.split('\n')) {
+    const f = line.split(':')
+    if (f.length < 3 || line.startsWith('#')) continue
+    const gid = Number(f[2])
+    if (Number.isInteger(gid) && f[0] !== '') out.push({ name: f[0]!, gid, members: (f[3] ?? '').split(',').map(s => s.trim()).filter(Boolean) })
+  }
+  return out
+}
+
+const ID = /^\d+$/
+const MAX_ID = 2 ** 32 - 2
+
+/**
+ * Resolves `spec` against the passwd and group entries (pure). Numeric ids
+ * need no entry; names must exist. The user's supplementary groups come along
+ * when a user was named or found, as Docker does.
+ */
+export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupEntry[]): ProcessUser {
+  const [userPart = '', groupPart, ...rest] = spec.split(':')
+  if (rest.length > 0 || userPart === '') throw invalid(`invalid user: ${JSON.stringify(spec)}: use uid, uid:gid, name or name:group`)
+  let uid: number; let gid: number; let name: string | undefined
+  if (ID.test(userPart)) {
+    uid = Number(userPart)
+    if (uid > MAX_ID) throw invalid(`invalid user: uid ${userPart} is out of range`)
+    const entry = passwd.find(p => p.uid === uid)
+    gid = entry?.gid ?? 0
+    name = entry?.name
+  } else {
+    const entry = passwd.find(p => p.name === userPart)
+    if (entry === undefined) throw invalid(`unable to find user ${userPart}: no matching entries in passwd file`)
+    uid = entry.uid; gid = entry.gid; name = entry.name
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (ID.test(groupPart)) {
+      gid = Number(groupPart)
+      if (gid > MAX_ID) throw invalid(`invalid group: gid ${groupPart} is out of range`)
+    } else {
+      const g = groups.find(x => x.name === groupPart)
+      if (g === undefined) throw invalid(`unable to find group ${groupPart}: no matching entries in group file`)
+      gid = g.gid
+    }
+  }
+  const extra = name === undefined ? [] : groups.filter(g => g.members.includes(name) && g.gid !== gid).map(g => g.gid)
+  return extra.length > 0 ? { uid, gid, additionalGids: extra } : { uid, gid }
+}
+
+/** Reads the rootfs's passwd and group files (missing files count as empty) and resolves `spec`. */
+export async function resolveUserIn (rootfs: string, spec: string): Promise<ProcessUser> {
+  const [passwd, group] = await Promise.all(['passwd', 'group'].map(f => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '')))
+  return resolveUser(spec, parsePasswd(passwd!), parseGroup(group!))
+}

@@ -1,0 +1,98 @@
+/**
+ * Client side of a Unix SOCK_SEQPACKET socket, which conmon's attach socket
+ * is and Node's `net` cannot open. Two libc calls (socket, connect) go
+ * through koffi, a maintained FFI with prebuilt binaries, so berth needs no
+ * compiler and no helper process per attach. The connected fd is then handed
+ * to libuv as a pipe handle: libuv reads with a 64 KiB buffer, so each read,
+ * and so each 'data' event, is exactly one of conmon's packets (at most
+ * 8193 bytes), and a write is one packet.
+ */
+import { closeSync, openSync, constants as fsc } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Socket } from 'node:net'
+
+const require = createRequire(import.meta.url)
+
+interface Libc {
+  socket: (domain: number, type: number, protocol: number) => number
+  connect: (fd: number, addr: Buffer, len: number) => number
+  close: (fd: number) => number
+  errno: () => number
+}
+
+const AF_UNIX = 1
+const SOCK_SEQPACKET = 5
+const SOCK_CLOEXEC = 0o2000000
+const SUN_PATH_MAX = 108
+
+let libc: Libc | undefined
+function loadLibc (): Libc {
+  if (libc !== undefined) return libc
+  const koffi = require('koffi') as typeof import('koffi')
+  const lib = koffi.load('libc.so.6')
+  libc = {
+    socket: lib.func('int socket(int, int, int)') as Libc['socket'],
+    connect: lib.func('int connect(int, const void *, uint32_t)') as Libc['connect'],
+    close: lib.func('int close(int)') as Libc['close'],
+    errno: () => koffi.errno()
+  }
+  return libc
+}
+
+/** libuv's pipe handle: the one Node handle type that reads and writes any stream-like fd. */
+interface PipeHandle { open: (fd: number) => number }
+interface PipeWrap { Pipe: new (type: number) => PipeHandle, constants: { SOCKET: number } }
+function pipeWrap (): PipeWrap {
+  // process.binding is documented as deprecated, but pipe_wrap stays on its allow-list in Node 20
+  // and is what child_process uses for the same job; there is no public way to adopt such an fd.
+  return (process as unknown as { binding: (name: string) => PipeWrap }).binding('pipe_wrap')
+}
+
+/** Checks at start-up that both halves work here, so that attach fails at once rather than per request. */
+export function seqpacketSupport (): string | undefined {
+  try {
+    const c = loadLibc()
+    const fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
+    if (fd < 0) return `socket(AF_UNIX, SOCK_SEQPACKET) failed: errno ${c.errno()}`
+    c.close(fd)
+    if (typeof pipeWrap().Pipe !== 'function') return 'this Node has no pipe_wrap binding'
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
+/**
+ * Connects to the SEQPACKET socket `name` inside `dir`. The path goes through
+ * /proc/self/fd, so a long state dir never hits the 108-byte sun_path limit.
+ */
+export function connectSeqpacket (dir: string, name: string): Socket {
+  const c = loadLibc()
+  const dirFd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY)
+  let fd = -1
+  try {
+    const path = `/proc/self/fd/${dirFd}/${name}`
+    const addr = Buffer.alloc(2 + SUN_PATH_MAX)
+    addr.writeUInt16LE(AF_UNIX, 0)
+    if (addr.write(path, 2) >= SUN_PATH_MAX) throw new Error(`socket path too long: ${path}`)
+    fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
+    if (fd < 0) throw errnoError('socket', c.errno(), dir)
+    if (c.connect(fd, addr, addr.length) !== 0) throw errnoError('connect', c.errno(), `${dir}/${name}`)
+    const { Pipe, constants } = pipeWrap()
+    const handle = new Pipe(constants.SOCKET)
+    const rc = handle.open(fd)
+    if (rc !== 0) throw new Error(`cannot adopt the attach socket: libuv error ${rc}`)
+    fd = -1 // the handle owns it now
+    return new Socket({ handle, readable: true, writable: true } as unknown as ConstructorParameters<typeof Socket>[0])
+  } finally {
+    if (fd >= 0) c.close(fd)
+    closeSync(dirFd)
+  }
+}
+
+const ERRNO: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 111: 'ECONNREFUSED', 20: 'ENOTDIR', 91: 'EPROTOTYPE' }
+
+function errnoError (call: string, errno: number, path: string): NodeJS.ErrnoException {
+  const code = ERRNO[errno] ?? `errno ${errno}`
+  return Object.assign(new Error(`${call} ${path}: ${code}`), { code, errno })
+}
