@@ -7,6 +7,7 @@
 import { execa, type ResultPromise } from 'execa'
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -221,6 +222,54 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** A request whose connection the daemon took over (attach, exec start). */
+export interface Hijacked {
+  /** The status line's code: 101 when upgraded, 200 when not, else the error's. */
+  status: number
+  head: string
+  socket: Socket
+  /** Every byte after the head, until the daemon closes the stream. */
+  output: Promise<Buffer>
+}
+
+/**
+ * Sends `method path` on a fresh connection, by default as Docker's CLI
+ * does (`Connection: Upgrade`, `Upgrade: tcp`), and resolves once the
+ * response head is in; the socket is then the raw stream.
+ */
+export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: unknown, upgrade = true): Promise<Hijacked> {
+  const socket = connect(d.socket)
+  socket.on('error', () => {})
+  const payload = body === undefined ? '' : JSON.stringify(body)
+  socket.write([
+    `POST ${path} HTTP/1.1`, 'Host: localhost', `Content-Length: ${Buffer.byteLength(payload)}`,
+    `Content-Type: ${body === undefined ? 'text/plain' : 'application/json'}`,
+    ...(upgrade ? ['Connection: Upgrade', 'Upgrade: tcp'] : []), '', payload
+  ].join('\r\n'))
+  const chunks: Buffer[] = []
+  let head: string | undefined
+  let headSeen: (h: string) => void = () => {}
+  const headP = new Promise<string>((resolve, reject) => { headSeen = resolve; socket.once('close', () => reject(new Error(`connection closed before a response head: ${Buffer.concat(chunks).toString()}`))) })
+  headP.catch(() => {})
+  const output = new Promise<Buffer>(resolve => {
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c)
+      if (head === undefined) {
+        const all = Buffer.concat(chunks)
+        const end = all.indexOf('\r\n\r\n')
+        if (end < 0) return
+        head = all.subarray(0, end).toString()
+        chunks.length = 0
+        if (end + 4 < all.length) chunks.push(all.subarray(end + 4))
+        headSeen(head)
+      }
+    })
+    socket.on('close', () => resolve(Buffer.concat(chunks)))
+  })
+  const h = await headP
+  return { status: Number(h.split(' ')[1]), head: h, socket, output }
+}
 
 /** The runtimes every lifecycle test runs against. */
 export const RUNTIMES = ['runc', 'crun'] as const

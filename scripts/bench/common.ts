@@ -4,9 +4,9 @@
  * standalone entry point with its Ctrl-C handling.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { delimiter, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cmdOf, processesMentioning } from '../../test/helpers.js'
 import { Pool, type Dispatcher } from 'undici'
@@ -81,6 +81,14 @@ export function run (cmd: string, args: string[], opts: { capture?: boolean, std
       reject(new BenchError(`${what} failed (${code ?? signal ?? '?'}): ${err.trim()}`))
     })
   })
+}
+
+/** Finds an executable on PATH; undefined when missing. */
+export function which (name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try { accessSync(join(dir, name), constants.X_OK); return join(dir, name) } catch {}
+  }
+  return undefined
 }
 
 /** VmRSS of `pid` in kB (0 if unreadable). */

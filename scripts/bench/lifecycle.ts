@@ -5,21 +5,24 @@
  * in one run so that drift in the machine's load hits both alike. Figures
  * are printed and saved, never asserted.
  *
- * After its table, main runs the restart-to-serving bench (restart.ts), then
- * the scale bench (scale.ts: many containers, long runs, log throughput), and
- * saves all three in one JSON file.
+ * After its table, main runs the restart-to-serving bench (restart.ts), the
+ * scale bench (scale.ts: many containers, long runs, log throughput), then
+ * the interactive bench (interactive.ts: exec round trip, attach and exec
+ * stdin → stdout throughput), and saves all four in one JSON file. --rounds
+ * sets the rounds of this table and of the exec round trips.
  *
  * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N]
  */
-import { accessSync, constants, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isAlive } from '../../src/proc.js'
 import {
   BenchError, call, interrupted, isRunning, killLeftovers, makeBundle, median, now, percentile, ROOTFS, round2, run,
-  runStandalone, sleep, spawnDaemon, stopDaemon, writeResults, type Daemon
+  runStandalone, sleep, spawnDaemon, stopDaemon, which, writeResults, type Daemon
 } from './common.js'
+import { interactiveBench, printInteractive, type InteractiveResult } from './interactive.js'
 import { printRestart, restartBench, type RestartResult } from './restart.js'
 import { parseScaleN, printScale, scaleBench, type ScaleResult } from './scale.js'
 
@@ -37,14 +40,6 @@ type RuntimeName = 'runc' | 'crun'
 /** Throws once Ctrl-C was pressed; called between steps. */
 function checkpoint (): void {
   if (interrupted()) throw new BenchError('interrupted')
-}
-
-/** Finds an executable on PATH; undefined when missing. */
-function which (name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    try { accessSync(join(dir, name), constants.X_OK); return join(dir, name) } catch {}
-  }
-  return undefined
 }
 
 /** Starts berthd on dirs under `dir` and waits until /_ping answers 200. */
@@ -285,16 +280,30 @@ async function main (): Promise<void> {
   }
   checkpoint()
 
+  // The interactive bench (exec, attach): likewise its own dirs and daemon, cleaned up also on Ctrl-C.
+  console.log('')
+  let interactive: InteractiveResult | undefined
+  let interactiveFailure: unknown
+  try {
+    interactive = await interactiveBench({ quick, rounds, interrupted })
+    printInteractive(interactive)
+  } catch (err) {
+    interactiveFailure = err
+  }
+  checkpoint()
+
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
   await writeResults('lifecycle', {
     rounds, warmup: WARMUP, goal: GOAL, versions, rows,
     restart: restart ?? { error: (restartFailure as Error).message },
-    scale: scale ?? { error: (scaleFailure as Error).message }
+    scale: scale ?? { error: (scaleFailure as Error).message },
+    interactive: interactive ?? { error: (interactiveFailure as Error).message }
   })
-  if (restartFailure !== undefined && scaleFailure !== undefined) process.stderr.write(`\nscale bench failed: ${(scaleFailure as Error).message}\n`)
-  if (restartFailure !== undefined) throw restartFailure
-  if (scaleFailure !== undefined) throw scaleFailure
+  // The first failure is thrown (and reported by runStandalone); the others are written here.
+  const failures = [['restart', restartFailure], ['scale', scaleFailure], ['interactive', interactiveFailure]].filter(([, f]) => f !== undefined) as Array<[string, Error]>
+  for (const [name, f] of failures.slice(1)) process.stderr.write(`\n${name} bench failed: ${f.message}\n`)
+  if (failures.length > 0) throw failures[0]![1]
 }
 
 runStandalone(import.meta.url, 'bench', main)

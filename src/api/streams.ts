@@ -9,11 +9,8 @@
 import type { Duplex, Readable } from 'node:stream'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { AttachConnection } from '../shims/attach.js'
-import { frame, logStream, type LogOptions } from '../logs/logs.js'
+import { logStream, type LogPosition } from '../logs/logs.js'
 import { invalid } from '../errors.js'
-
-/** Output a client may fall behind by before it is dropped: the container is never held for it. */
-export const MAX_CLIENT_BACKLOG = 16 * 1024 * 1024
 
 /** Writes the response head that turns an HTTP request into a raw stream. */
 export function startStream (socket: Duplex, upgrade: boolean, tty: boolean, extra: Record<string, string> = {}): void {
@@ -40,9 +37,13 @@ export function parseDetachKeys (spec: string): Buffer {
   if (spec === '') spec = 'ctrl-p,ctrl-q'
   const out: number[] = []
   for (const part of spec.split(',')) {
-    const k = part.trim().toLowerCase()
-    if (k.length === 1) { out.push(k.charCodeAt(0)); continue }
-    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k)
+    const k = part.trim()
+    if (k.length === 1) {
+      if (k.charCodeAt(0) > 127) throw invalid(`Invalid detach keys (${spec}) provided: unknown character ${JSON.stringify(k)}`)
+      out.push(k.charCodeAt(0))
+      continue
+    }
+    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k.toLowerCase())
     if (m === null) throw invalid(`Invalid detach keys (${spec}) provided`)
     const c = m[1]!
     out.push(c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : ({ '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 } as Record<string, number>)[c]!)
@@ -57,20 +58,26 @@ export function parseDetachKeys (spec: string): Buffer {
  */
 export class DetachMatcher {
   private held = 0
+  private detached = false
   constructor (private readonly keys: Buffer) {}
+  /** True once the sequence has been seen; nothing passes after it. */
+  get done (): boolean { return this.detached }
   feed (chunk: Buffer): { pass: Buffer, detach: boolean } {
+    if (this.detached) return { pass: Buffer.alloc(0), detach: true }
     const out: number[] = []
     for (const b of chunk) {
       if (b === this.keys[this.held]) {
         this.held++
-        if (this.held === this.keys.length) return { pass: Buffer.from(out), detach: true }
+        if (this.held === this.keys.length) { this.detached = true; return { pass: Buffer.from(out), detach: true } }
         continue
       }
-      // A broken sequence is passed on as typed.
-      for (let i = 0; i < this.held; i++) out.push(this.keys[i]!)
-      this.held = 0
-      if (b === this.keys[0]) { this.held = 1; continue }
-      out.push(b)
+      // A broken sequence: the longest tail of what was held (plus this byte) that still starts
+      // the sequence stays held; the rest is passed on as typed.
+      const typed = [...this.keys.subarray(0, this.held), b]
+      let keep = typed.length
+      while (keep > 0 && !this.keys.subarray(0, keep).equals(Buffer.from(typed.slice(typed.length - keep)))) keep--
+      out.push(...typed.slice(0, typed.length - keep))
+      this.held = keep
     }
     return { pass: Buffer.from(out), detach: false }
   }
@@ -94,71 +101,45 @@ export interface AttachTarget {
   openStdin: boolean
   stdinOnce: boolean
   logPath: string
+  /** Where the log ended when the client attached: live output starts there. */
+  logFrom: LogPosition
+}
+
+/** What the manager gave for this attach (see ContainerManager.attach). */
+export interface AttachSession {
+  done: Promise<unknown>
+  cancel: () => void
+  conn?: Promise<AttachConnection | undefined>
 }
 
 /**
- * Serves an attach on a hijacked socket whose head has been written: the
- * log first when asked, then live output until the monitor's connection
- * closes (the container ended). Stdin is fed to the container when asked for
- * and the container has it open.
+ * Serves an attach on a hijacked socket whose head has been written.
+ * Output is read from the container's log, as it is appended, until the run
+ * ends: conmon logs everything before it writes the exit file, while its
+ * attach socket can drop the last output of a quickly ending container (about
+ * one run in four here), and a log reader can fall behind without ever
+ * holding the container. Stdin goes to the monitor's attach socket.
  */
-export async function serveAttach (socket: Duplex, target: AttachTarget, o: AttachOptions, connP: Promise<AttachConnection | undefined>, log: Logger, cancel: () => void): Promise<void> {
-  const logOpts: LogOptions = { stdout: o.stdout, stderr: o.stderr, timestamps: false, tty: target.tty }
-  const encode = (stream: 1 | 2, data: Buffer): Buffer | undefined =>
-    (stream === 1 ? o.stdout : o.stderr) ? (target.tty ? data : frame(stream, data)) : undefined
+export async function serveAttach (socket: Duplex, target: AttachTarget, o: AttachOptions, session: AttachSession, log: Logger): Promise<void> {
+  const output = logStream(target.logPath, { stdout: o.stdout, stderr: o.stderr, timestamps: false, tty: target.tty, ...(o.logs ? {} : { from: target.logFrom }) },
+    o.stream ? { done: session.done } : undefined)
   let clientGone = false
-  socket.on('error', () => { clientGone = true })
-  socket.on('close', () => { clientGone = true })
-  if (!o.stream) {
-    if (o.logs) await pipeAll(logStream(target.logPath, logOpts), socket)
-    cancel()
-    socket.end()
-    return
-  }
-  // Stdin is read only once there is somewhere to put it: until then the client's bytes wait in the socket.
-  socket.pause()
-  const held: Buffer[] = []
-  let replaying = o.logs
-  const send = (buf: Buffer): void => {
-    if (clientGone) return
-    if (socket.writableLength > MAX_CLIENT_BACKLOG) {
-      log.warn({ container: target.id.slice(0, 12) }, 'attach client fell too far behind; dropped')
-      clientGone = true
-      socket.destroy()
-      return
-    }
-    socket.write(buf)
-  }
-  const onClose = new Promise<void>(resolve => { socket.once('close', () => resolve()) })
-  const conn = await Promise.race([connP, onClose.then(() => undefined)])
-  if (conn === undefined) {
-    if (clientGone) cancel()
-    socket.end()
-    return
-  }
-  conn.onOutput((stream, data) => {
-    const buf = encode(stream, data)
-    if (buf === undefined) return
-    if (replaying) held.push(buf); else send(buf)
-  })
-  if (o.logs) {
-    await pipeAll(logStream(target.logPath, logOpts), socket)
-    replaying = false
-    for (const b of held.splice(0)) send(b)
-  }
-  const wantsStdin = o.stdin && target.openStdin
-  let stdinEnded = false
   let detached = false
-  if (wantsStdin) {
+  const leave = (): void => { clientGone = true; output.destroy() }
+  socket.on('error', leave)
+  socket.on('close', leave)
+  const conn = session.conn === undefined ? undefined : await Promise.race([session.conn, new Promise<undefined>(resolve => socket.once('close', () => resolve(undefined)))])
+  if (conn !== undefined) {
     const matcher = target.tty ? new DetachMatcher(o.detachKeys) : undefined
+    let stdinEnded = false
     socket.on('data', (chunk: Buffer) => {
       let data = chunk
       if (matcher !== undefined) {
         const r = matcher.feed(chunk)
         data = r.pass
-        if (r.detach) { detached = true; clientGone = true; socket.end() }
+        if (r.detach && !detached) { detached = true; leave(); socket.end() }
       }
-      if (data.length === 0 || stdinEnded) return
+      if (data.length === 0 || stdinEnded || detached) return
       socket.pause()
       conn.write(data).then(() => { if (!clientGone) socket.resume() }, () => {})
     })
@@ -167,22 +148,20 @@ export async function serveAttach (socket: Duplex, target: AttachTarget, o: Atta
       stdinEnded = true
       conn.closeStdin()
     })
+    void session.done.then(() => conn.destroy())
   } else {
-    // The client's bytes are dropped, as Docker drops stdin a container did not open.
+    // Stdin the container does not take is dropped, as Docker drops it.
     socket.on('data', () => {})
   }
-  socket.resume()
-  await Promise.race([conn.closed, onClose])
-  if (!clientGone) {
-    socket.end()
-    return
+  await pipeAll(output, socket)
+  session.cancel()
+  if (!clientGone) socket.end()
+  if (conn !== undefined && !detached) {
+    // A client that owned stdin and left ends it (StdinOnce: the container's stdin closes). One that
+    // detached leaves it open: its connection stays, and is dropped when the run ends.
+    if (clientGone) conn.destroy()
   }
-  // The client left while the container runs. conmon closes a container's stdin when any of its
-  // connections ends (unless it keeps stdin open across attaches), but only a client that owned
-  // stdin and did not detach may close it: any other connection is kept, and drained, until the
-  // container ends.
-  if (target.openStdin && target.stdinOnce && (!wantsStdin || detached)) return
-  conn.destroy()
+  log.debug({ container: target.id.slice(0, 12), detached }, 'attach ended')
 }
 
 /** Serves an attached exec on a hijacked socket whose head has been written. */
@@ -198,9 +177,9 @@ export async function serveExec (socket: Duplex, session: { output: Readable, st
       if (matcher !== undefined) {
         const r = matcher.feed(chunk)
         data = r.pass
-        if (r.detach) { ended = true; output.destroy(); socket.end() }
+        if (r.detach && !ended) { ended = true; output.destroy(); socket.end() }
       }
-      if (data.length === 0) return
+      if (data.length === 0 || ended) return
       socket.pause()
       stdin.write(data).then(() => socket.resume(), () => socket.resume())
     })

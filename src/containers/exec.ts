@@ -75,11 +75,19 @@ export const ALL_CAPS = [
   'CHECKPOINT_RESTORE'
 ].map(c => `CAP_${c}`)
 
-/** `KEY=VALUE` entries of `over` replace those of `base` with the same key (pure). */
+/**
+ * Docker's env merge (pure): a `KEY=VALUE` of `over` replaces the base entry
+ * with that key where it stands, or is appended; a bare `KEY` unsets it.
+ */
 export function mergeEnv (base: string[], over: string[]): string[] {
   const key = (e: string): string => e.split('=', 1)[0]!
-  const replaced = new Set(over.map(key))
-  return [...base.filter(e => !replaced.has(key(e))), ...over]
+  const out = [...base]
+  for (const e of over) {
+    const i = out.findIndex(b => key(b) === key(e))
+    if (!e.includes('=')) { if (i >= 0) out.splice(i, 1); continue }
+    if (i >= 0) out[i] = e; else out.push(e)
+  }
+  return out
 }
 
 /** The exec's OCI process: the container's process with the exec's command and overrides (pure). */

@@ -15,6 +15,7 @@ import { Runtime } from '../runtime/runtime.js'
 import { FifoPool } from '../shims/mkfifo.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
+import { seqpacketSupport } from '../shims/seqpacket.js'
 import { ensureDir, removeTree } from '../store/atomic.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { generateName, isSafeRef, newId, normalizeName } from './names.js'
@@ -95,6 +96,8 @@ export class ContainerManager {
 
   /** Makes the dirs, re-loads every container from disk, and starts watching for exits. */
   async init (): Promise<void> {
+    const seqpacket = seqpacketSupport()
+    if (seqpacket !== undefined) throw new Error(`attach and exec need SOCK_SEQPACKET sockets through koffi, which fail here: ${seqpacket}`)
     for (const d of [this.paths.records, this.paths.states, this.paths.exits, this.paths.sockets]) await ensureDir(d)
     for (const name of this.runtimes.keys()) await ensureDir(this.paths.runtimeRoot(name))
     await this.fifos.init()
@@ -310,6 +313,7 @@ export class ContainerManager {
         } catch (err) {
           await this.cleanupRun(rec)
           await this.markExited(rec, 128, (err as Error).message)
+          this.notifyExit(e, 128)
           throw err
         }
         rec.status = 'created'
@@ -323,6 +327,7 @@ export class ContainerManager {
         // Docker records a start failure on the container, which is left stopped.
         await this.cleanupRun(rec)
         await this.markExited(rec, 128, (err as Error).message)
+        this.notifyExit(e, 128)
         throw err
       }
       Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false })
@@ -330,9 +335,16 @@ export class ContainerManager {
     })
   }
 
+  /** Tells the waiters for the end of this run, once it is committed. */
+  private notifyExit (e: Entry, code: number): void {
+    for (const fn of e.onExit) fn(code)
+    e.onExit.clear()
+  }
+
   private async markExited (rec: ContainerRecord, code: number, error: string): Promise<void> {
-    Object.assign(rec, { status: 'exited', exitCode: code, error, pid: 0, finishedAt: new Date().toISOString() })
-    await this.store.save(rec)
+    const next: ContainerRecord = { ...rec, status: 'exited', exitCode: code, error, pid: 0, finishedAt: new Date().toISOString() }
+    await this.store.save(next)
+    Object.assign(rec, next)
   }
 
   /** Sends a signal. 409 unless running. */
@@ -469,28 +481,30 @@ export class ContainerManager {
   // ---- attach / resize / exec --------------------------------------------------
 
   /**
-   * Connects to the container's monitor for attach. A created or running
-   * container's connection is made at once; a stopped container's is made
-   * when it next starts, before its process runs (Docker's `start -a`), and
-   * resolves undefined if the container is removed first.
+   * An attach to the container: `done` settles when its current or next run
+   * ends (or it is removed), which is when the attach's output ends. With
+   * `stdin`, and a container that keeps stdin open, `conn` is a connection to
+   * the monitor: at once for a created or running container, or, for a
+   * stopped one, when it next starts and before its process runs (Docker's
+   * `start -a`); undefined if the container is removed first.
    */
-  attach (ref: string): { rec: ContainerRecord, conn: Promise<AttachConnection | undefined> } {
+  attach (ref: string, stdin: boolean): { rec: ContainerRecord, done: Promise<unknown>, cancel: () => void, conn?: Promise<AttachConnection | undefined> } {
     const e = this.entryOf(ref)
     const rec = e.rec
     if (rec.status === 'paused') throw conflict(`container ${rec.id} is paused, unpause the container before attach`)
-    if (hasMonitor(rec.status)) return { rec, conn: Promise.resolve(attach(this.paths.sockets, rec.id)) }
+    const ended = this.nextExit(e)
+    if (!stdin || !rec.openStdin) return { rec, done: ended.promise, cancel: ended.cancel }
+    if (hasMonitor(rec.status)) {
+      const conn = Promise.resolve(attach(this.paths.sockets, rec.id))
+      return { rec, done: ended.promise, cancel: ended.cancel, conn }
+    }
     let settle: (conn: AttachConnection | undefined) => void = () => {}
     const conn = new Promise<AttachConnection | undefined>(resolve => { settle = resolve })
     const fn = (c: AttachConnection | undefined): void => { e.pendingAttach.delete(fn); settle(c) }
     e.pendingAttach.add(fn)
-    return { rec, conn }
-  }
-
-  /** Stops waiting for the next run (the client left before it started). */
-  cancelAttach (ref: string, conn: Promise<AttachConnection | undefined>): void {
-    const e = this.entries.get(this.resolve(ref).id)
-    void conn.then(c => c?.destroy())
-    for (const fn of e?.pendingAttach ?? []) fn(undefined)
+    // A client that leaves before the next run stops waiting for it.
+    const cancel = (): void => { ended.cancel(); if (e.pendingAttach.has(fn)) fn(undefined) }
+    return { rec, done: ended.promise, cancel, conn }
   }
 
   private connectPending (e: Entry): void {
@@ -573,11 +587,12 @@ export class ContainerManager {
 
   private async finishRun (e: Entry, code: number, finishedAt: string, error: string, oomKilled: boolean): Promise<void> {
     const rec = e.rec
-    Object.assign(rec, { status: 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0 })
-    await this.store.save(rec)
+    // Persist, then show: a client that sees "exited" must not be able to wait for this exit again.
+    const next: ContainerRecord = { ...rec, status: 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0 }
+    await this.store.save(next)
+    Object.assign(rec, next)
     this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error }, 'container exited')
-    for (const fn of e.onExit) fn(code)
-    e.onExit.clear()
+    this.notifyExit(e, code)
     if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
   }
 

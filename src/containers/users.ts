@@ -9,6 +9,9 @@ import { invalid } from '../errors.js'
 
 export interface ProcessUser { uid: number, gid: number, additionalGids?: number[] }
 
+const ID = /^\d+$/
+const MAX_ID = 2 ** 32 - 2
+
 interface PasswdEntry { name: string, uid: number, gid: number }
 interface GroupEntry { name: string, gid: number, members: string[] }
 
@@ -16,10 +19,10 @@ interface GroupEntry { name: string, gid: number, members: string[] }
 export function parsePasswd (text: string): PasswdEntry[] {
   const out: PasswdEntry[] = []
   for (const line of text.split('\n')) {
-    const f = line.split(':')
+    const f = line.trimEnd().split(':')
     if (f.length < 4 || line.startsWith('#')) continue
-    const uid = Number(f[2]); const gid = Number(f[3])
-    if (Number.isInteger(uid) && Number.isInteger(gid) && f[0] !== '') out.push({ name: f[0]!, uid, gid })
+    if (!ID.test(f[2]!) || !ID.test(f[3]!) || f[0] === '') continue
+    out.push({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) })
   }
   return out
 }
@@ -28,21 +31,19 @@ export function parsePasswd (text: string): PasswdEntry[] {
 export function parseGroup (text: string): GroupEntry[] {
   const out: GroupEntry[] = []
   for (const line of text.split('\n')) {
-    const f = line.split(':')
+    const f = line.trimEnd().split(':')
     if (f.length < 3 || line.startsWith('#')) continue
-    const gid = Number(f[2])
-    if (Number.isInteger(gid) && f[0] !== '') out.push({ name: f[0]!, gid, members: (f[3] ?? '').split(',').map(s => s.trim()).filter(Boolean) })
+    if (!ID.test(f[2]!) || f[0] === '') continue
+    out.push({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').map(s => s.trim()).filter(Boolean) })
   }
   return out
 }
 
-const ID = /^\d+$/
-const MAX_ID = 2 ** 32 - 2
 
 /**
  * Resolves `spec` against the passwd and group entries (pure). Numeric ids
- * need no entry; names must exist. The user's supplementary groups come along
- * when a user was named or found, as Docker does.
+ * need no entry; names must exist. As Docker does, the user's supplementary
+ * groups come along only when no group is given.
  */
 export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupEntry[]): ProcessUser {
   const [userPart = '', groupPart, ...rest] = spec.split(':')
@@ -59,7 +60,8 @@ export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupE
     if (entry === undefined) throw invalid(`unable to find user ${userPart}: no matching entries in passwd file`)
     uid = entry.uid; gid = entry.gid; name = entry.name
   }
-  if (groupPart !== undefined && groupPart !== '') {
+  const explicitGroup = groupPart !== undefined && groupPart !== ''
+  if (explicitGroup) {
     if (ID.test(groupPart)) {
       gid = Number(groupPart)
       if (gid > MAX_ID) throw invalid(`invalid group: gid ${groupPart} is out of range`)
@@ -69,7 +71,7 @@ export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupE
       gid = g.gid
     }
   }
-  const extra = name === undefined ? [] : groups.filter(g => g.members.includes(name) && g.gid !== gid).map(g => g.gid)
+  const extra = name === undefined || explicitGroup ? [] : groups.filter(g => g.members.includes(name) && g.gid !== gid).map(g => g.gid)
   return extra.length > 0 ? { uid, gid, additionalGids: extra } : { uid, gid }
 }
 

@@ -6,7 +6,7 @@
  * TTY ones. `follow` keeps reading as conmon appends, until told to stop.
  */
 import { open, stat } from 'node:fs/promises'
-import { watch } from 'node:fs'
+import { statSync, watch } from 'node:fs'
 import { Readable } from 'node:stream'
 
 /** One record of the log file. */
@@ -90,6 +90,21 @@ export interface LogOptions {
   /** ns since the epoch; entries after it are skipped (and following stops). */
   until?: bigint
   tty: boolean
+  /** Start here, not at the beginning (attach without logs=1: what is written from then on). */
+  from?: LogPosition
+}
+
+/** A point in a log file: its inode and a byte offset. */
+export interface LogPosition { ino: number, pos: number }
+
+/** The log's end now, taken synchronously so that nothing written after this call can be skipped. */
+export function logEnd (path: string): LogPosition {
+  try {
+    const st = statSync(path)
+    return { ino: st.ino, pos: st.size }
+  } catch {
+    return { ino: -1, pos: 0 }
+  }
 }
 
 /** True when the options keep the entry. */
@@ -99,26 +114,37 @@ const wanted = (e: LogEntry, o: LogOptions): boolean =>
   (o.until === undefined || e.ns <= o.until)
 
 /**
- * Encodes entries for the client into one buffer, allocated once: a frame
- * (or, for TTY containers, the raw bytes) per entry, with the timestamp when
- * asked for and the newline of a complete line.
+ * Encodes entries for the client into one buffer, allocated once: raw bytes
+ * for TTY containers, else frames. Without timestamps, a run of entries of
+ * the same stream is one frame (a frame per log line costs 8 bytes a line and
+ * the client a read each); with them, each line is its own frame, timestamp
+ * first. A complete line gets its newline back.
  */
 export function encodeEntries (entries: LogEntry[], o: LogOptions): Buffer {
   const payloadLen = (e: LogEntry): number => (o.timestamps ? e.time.length + 1 : 0) + e.content.length + (e.full ? 1 : 0)
+  const merge = !o.timestamps
   let size = 0
-  for (const e of entries) size += payloadLen(e) + (o.tty ? 0 : 8)
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!
+    const opens = !o.tty && (!merge || i === 0 || entries[i - 1]!.stream !== e.stream)
+    size += payloadLen(e) + (opens ? 8 : 0)
+  }
   const out = Buffer.allocUnsafe(size)
   let p = 0
-  for (const e of entries) {
-    if (!o.tty) {
+  let header = -1
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!
+    if (!o.tty && (!merge || i === 0 || entries[i - 1]!.stream !== e.stream)) {
+      if (header >= 0) out.writeUInt32BE(p - header - 8, header + 4)
+      header = p
       out.writeUInt32BE(e.stream === 'stdout' ? 0x01000000 : 0x02000000, p)
-      out.writeUInt32BE(payloadLen(e), p + 4)
       p += 8
     }
     if (o.timestamps) { p += out.write(e.time, p, 'latin1'); out[p++] = 0x20 }
     p += e.content.copy(out, p)
     if (e.full) out[p++] = 0x0a
   }
+  if (header >= 0) out.writeUInt32BE(p - header - 8, header + 4)
   return out
 }
 
@@ -146,6 +172,9 @@ class LogReader {
   private ino = -1
   private carry = Buffer.alloc(0)
   constructor (private readonly path: string) {}
+
+  /** Reads on from `p` (a log that was replaced since starts over). */
+  seek (p: LogPosition): void { this.ino = p.ino; this.pos = p.pos }
 
   /** The next complete lines (up to about CHUNK bytes of them), or [] when there is nothing new. */
   async next (): Promise<Buffer[]> {
@@ -186,6 +215,7 @@ function entriesOf (lines: Buffer[], o: LogOptions, times: boolean): LogEntry[] 
 
 async function * generate (path: string, o: LogOptions, follow?: { done: Promise<unknown> }): AsyncGenerator<Buffer> {
   const reader = new LogReader(path)
+  if (o.from !== undefined) reader.seek(o.from)
   const times = o.timestamps || o.since !== undefined || o.until !== undefined
   if (o.tail !== undefined) {
     // Only the last `tail` entries are kept while the file is read.

@@ -3,7 +3,8 @@
  *
  * Attach socket (`<socket-dir>/<uuid>/attach`, SOCK_SEQPACKET): every packet
  * conmon sends is one byte of pipe id (2 stdout, 3 stderr) and the bytes the
- * container wrote; every packet we send is container stdin, and conmon reads
+ * container wrote, but not reliably all of them (see src/api/streams.ts);
+ * every packet we send is container stdin, and conmon reads
  * at most 32 KiB of each (the rest of a bigger packet would be dropped). When
  * a connection's read side ends, conmon closes the container's stdin unless it
  * runs with --leave-stdin-open. conmon writes output to each connection with a
@@ -22,30 +23,24 @@ import { connectSeqpacket } from './seqpacket.js'
 /** Largest stdin packet conmon reads whole (its CONN_SOCK_BUF_SIZE). */
 export const STDIN_PACKET = 32 * 1024
 
-/** Docker's stream numbers: 1 stdout, 2 stderr. */
-export type OutputStream = 1 | 2
-
-/** One connection to a monitor's attach socket. */
+/**
+ * One connection to a monitor's attach socket, for stdin. Output comes from
+ * the log instead (see src/api/streams.ts); the copies conmon sends here are
+ * read and dropped, so that its blocking writes never wait on berthd.
+ */
 export class AttachConnection {
   /** Settles when the monitor closes the connection (its process ended) or it fails. */
   readonly closed: Promise<void>
   private writes: Promise<void> = Promise.resolve()
-  private output: (stream: OutputStream, data: Buffer) => void = () => {}
 
   constructor (private readonly sock: Socket) {
-    sock.on('data', (packet: Buffer) => {
-      if (packet.length < 2) return
-      this.output(packet[0] === 3 ? 2 : 1, packet.subarray(1))
-    })
+    sock.on('data', () => {})
     this.closed = new Promise(resolve => {
       sock.on('end', () => resolve())
       sock.on('close', () => resolve())
       sock.on('error', () => resolve())
     })
   }
-
-  /** Where output packets go; set once, before any can be lost (the socket reads at once). */
-  onOutput (fn: (stream: OutputStream, data: Buffer) => void): void { this.output = fn }
 
   /**
    * Queues stdin bytes; the promise settles when the monitor has taken them,

@@ -16,6 +16,7 @@ import { invalid } from '../../errors.js'
 import { bool, splitVersion, versionError } from '../docker.js'
 import { toHttp } from '../errors.js'
 import { parseDetachKeys, rawError, serveAttach, serveExec, startStream } from '../streams.js'
+import { logEnd } from '../../logs/logs.js'
 import * as S from '../schemas.js'
 
 const tags = ['Interactive']
@@ -30,10 +31,11 @@ function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socke
     stdout: bool(q.stdout), stderr: bool(q.stderr), detachKeys: parseDetachKeys(q.detachKeys ?? '')
   }
   if (!o.stream && !o.logs) throw invalid('Bad parameters: you must choose at least one stream')
-  const { rec, conn } = manager.attach(ref)
+  const { rec, ...session } = manager.attach(ref, o.stdin)
+  const logPath = manager.logPath(rec.id)
+  const target = { id: rec.id, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, logPath, logFrom: logEnd(logPath) }
   startStream(socket, upgrade, rec.tty)
-  const target = { id: rec.id, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, logPath: manager.logPath(rec.id) }
-  serveAttach(socket, target, o, conn, log, () => manager.cancelAttach(rec.id, conn))
+  serveAttach(socket, target, o, session, log)
     .catch(err => { log.error({ err }, 'attach failed'); socket.destroy() })
 }
 
@@ -95,7 +97,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
     }
   }, async (req, reply) => {
     await manager.resize(req.params.id, req.query.h, req.query.w)
-    return reply.code(200).send(null)
+    return reply.code(200).send(undefined as unknown as null)
   })
 
   app.post('/containers/:id/exec', {
@@ -107,6 +109,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
     }
   }, async (req, reply) => {
     const b = req.body ?? {}
+    parseDetachKeys(b.DetachKeys ?? '') // refused here, as Docker refuses them, not at start
     const id = await manager.createExec(req.params.id, {
       cmd: b.Cmd ?? [],
       env: (b.Env ?? []).filter(e => e !== ''),
@@ -139,7 +142,8 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
   }, async (req, reply) => {
     const detach = req.body?.Detach === true
     if (await startExec(manager, req.params.id, req.body, detach ? undefined : req.raw.socket, false, req.log)) reply.hijack()
-    else return reply.code(200).send('' as unknown as NodeJS.ReadableStream)
+    // Docker answers a detached start 200 with no body: here, an empty raw stream.
+    else return reply.code(200).header('Content-Type', 'application/vnd.docker.raw-stream').send(undefined as unknown as NodeJS.ReadableStream)
   })
 
   app.get('/exec/:id/json', {
@@ -157,7 +161,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
     }
   }, async (req, reply) => {
     await manager.resizeExec(req.params.id, req.query.h, req.query.w)
-    return reply.code(200).send(null)
+    return reply.code(200).send(undefined as unknown as null)
   })
 }
 
@@ -212,7 +216,7 @@ export function handleUpgrade (manager: ContainerManager, log: Logger) {
       if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) throw invalid('exec start body must be an object')
       if (!await startExec(manager, decodeURIComponent(execM![1]!), parsed, parsed?.Detach === true ? undefined : socket, true, log)) {
         // Detached through an upgrade request: Docker answers a plain 200.
-        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
       }
     })().catch(err => {
       const { status, message } = toHttp(err)

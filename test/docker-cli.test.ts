@@ -1,0 +1,102 @@
+/**
+ * The real docker client against berthd: attach, start -ai, exec and its
+ * flags, and exec -it from a terminal (util-linux `script` gives it a pty).
+ */
+import t from 'tap'
+import { existsSync } from 'node:fs'
+import { execa } from 'execa'
+import { createContainer, sleep, startDaemon, until, type Daemon } from './helpers.js'
+
+const DOCKER = '/usr/local/bin/docker'
+
+/** Runs the docker client against `d`; never hangs a test for more than 30 s. */
+function docker (d: Daemon, args: string[], input?: string) {
+  return execa(DOCKER, args, {
+    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    input: input ?? '', reject: false, timeout: 30_000, killSignal: 'SIGKILL'
+  })
+}
+
+/** Runs `command` under a 30x100 pseudo-terminal, typing `keys` into it, each after a pause. */
+function inTerminal (d: Daemon, command: string, keys: string[] = []) {
+  async function * typing (): AsyncGenerator<string> {
+    for (const k of keys) { await sleep(700); yield k }
+  }
+  return execa('script', ['-qec', `stty rows 30 cols 100; ${command}`, '/dev/null'], {
+    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config`, TERM: 'xterm' },
+    stdin: typing(), reject: false, timeout: 30_000, killSignal: 'SIGKILL'
+  })
+}
+
+t.test('docker CLI: attach, start -ai, exec', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+  const d = await startDaemon(t)
+  const box = await createContainer(d, ['sleep', '1000'], { Name: 'box' })
+  t.equal((await d.req('POST', `/containers/${box}/start`)).status, 204)
+
+  t.test('exec: output, streams and exit codes', async t => {
+    const out = await docker(d, ['exec', 'box', 'sh', '-c', 'echo to-out; echo to-err >&2; exit 5'])
+    t.equal(out.exitCode, 5)
+    t.equal(out.stdout, 'to-out')
+    t.equal(out.stderr, 'to-err')
+    const ok = await docker(d, ['exec', 'box', 'ls', '/'])
+    t.equal(ok.exitCode, 0)
+    t.match(ok.stdout, /^bin$/m)
+    const missing = await docker(d, ['exec', 'box', 'no-such-command'])
+    t.equal(missing.exitCode, 127)
+    t.match(missing.stdout + missing.stderr, /OCI runtime exec failed: .*no-such-command/)
+  })
+
+  t.test('exec -i, -e, -w, -u, -d', async t => {
+    const cat = await docker(d, ['exec', '-i', 'box', 'cat'], 'line one\nline two\n')
+    t.equal(cat.exitCode, 0)
+    t.equal(cat.stdout, 'line one\nline two')
+    const env = await docker(d, ['exec', '-e', 'GREETING=hi there', '-w', '/tmp', '-u', 'nobody', 'box', 'sh', '-c', 'echo "$GREETING"; pwd; id -un'])
+    t.equal(env.exitCode, 0)
+    t.equal(env.stdout, 'hi there\n/tmp\nnobody')
+    const detached = await docker(d, ['exec', '-d', 'box', 'sh', '-c', 'sleep 0.3'])
+    t.equal(detached.exitCode, 0)
+    t.equal(detached.stdout, '')
+    const ins = await d.req('GET', `/containers/${box}/json`)
+    const last = (ins.body.ExecIDs as string[]).at(-1)!
+    await until(async () => (await d.req('GET', `/exec/${last}/json`)).body.ExitCode === 0, 10_000, 'detached exec finishes with 0')
+    const unknown = await docker(d, ['exec', 'nosuch', 'true'])
+    t.not(unknown.exitCode, 0)
+    t.match(unknown.stderr, /No such container: nosuch/)
+  })
+
+  t.test('exec -it from a terminal: a tty of the terminal\'s size', async t => {
+    const r = await inTerminal(d, `${DOCKER} exec -it box sh -c 'stty size; tty; exit 3'`)
+    t.equal(r.exitCode, 3)
+    t.match(r.stdout, /30 100/)
+    t.match(r.stdout, /\/dev\/pts\/\d+/)
+  })
+
+  t.test('start -ai feeds stdin to a created container and returns its exit code', async t => {
+    await createContainer(d, ['sh', '-c', 'cat; exit 7'], { Name: 'echoer', OpenStdin: true, StdinOnce: true })
+    const first = await docker(d, ['start', '-ai', 'echoer'], 'hello from stdin\n')
+    t.equal(first.stdout, 'hello from stdin')
+    t.equal(first.exitCode, 7)
+    const again = await docker(d, ['start', '-ai', 'echoer'], 'second run\n')
+    t.equal(again.stdout, 'second run', 'a stopped container: attached to its next run')
+    t.equal(again.exitCode, 7)
+  })
+
+  t.test('attach to a running container follows it to its end; a stopped one is refused by the client', async t => {
+    const id = await createContainer(d, ['sh', '-c', 'read x; echo got $x; exit 4'], { Name: 'talker', OpenStdin: true })
+    await d.req('POST', `/containers/${id}/start`)
+    const r = await docker(d, ['attach', 'talker'], 'ping\n')
+    t.equal(r.stdout, 'got ping')
+    t.equal(r.exitCode, 4)
+    const stopped = await docker(d, ['attach', 'talker'])
+    t.not(stopped.exitCode, 0)
+    t.match(stopped.stderr, /You cannot attach to a stopped container, start it first/)
+  })
+
+  t.test('attach -it from a terminal: resize follows the terminal; ctrl-p ctrl-q detaches', async t => {
+    const id = await createContainer(d, ['sh', '-c', 'while read x; do stty size; done'], { Name: 'tty1', Tty: true, OpenStdin: true })
+    await d.req('POST', `/containers/${id}/start`)
+    const r = await inTerminal(d, `${DOCKER} attach tty1`, ['\n', '\x10\x11'])
+    t.match(r.stdout, /30 100/, 'the container\'s tty took the terminal\'s size')
+    t.equal((await d.req('GET', `/containers/${id}/json`)).body.State.Status, 'running', 'detached, still running')
+  })
+})
