@@ -1,5 +1,5 @@
-// Lint rules, including the direction of imports: api → containers → (shims,
-// runtime, store, logs) → errors. Nothing below the API imports it or fastify.
+// Lint rules, including the direction of imports: api → containers → (images,
+// shims, runtime, store, logs) → (sys, errors). Nothing below the API imports it or fastify.
 import tseslint from 'typescript-eslint'
 
 const below = (group, message) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
@@ -19,5 +19,6 @@ export default tseslint.config(
   { files: ['src/logs/**', 'src/store/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ and store/ sit below containers, shims and runtime') },
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },
+  { files: ['src/sys/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**', '**/images/**'], 'sys/ wraps libc and imports nothing of berth') },
   { files: ['src/errors.ts', 'src/proc.ts', 'src/config.ts'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**'], 'foundation modules import nothing above them') }
 )

@@ -84,8 +84,9 @@ for (const runtime of RUNTIMES) {
       const code = await Promise.race([w.body.then(r => r.body.StatusCode as number), sleep(30_000).then(() => 'stalled')])
       t.equal(code, 0, '64 MiB written and the container exited while its client read nothing')
       h.socket.destroy()
+      // The zeros have no newline: the last log line may hold the tail of them before "done".
       const logs = await d.req('GET', `/containers/${id}/logs?stdout=1&tail=1`)
-      t.equal(text(logs.raw, 1), 'done\n', 'the log has it all')
+      t.match(text(logs.raw, 1), /done\n$/, 'the log has it all')
     })
 
     t.test('attach without upgrade streams output (dockerode\'s default) and ends at exit', async t => {

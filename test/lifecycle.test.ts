@@ -63,7 +63,9 @@ for (const runtime of RUNTIMES) {
       // Starting an exited container runs it again; its log grows.
       t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
       t.same((await d.req('POST', `/containers/${id}/wait`)).body, { StatusCode: 3, Error: null })
-      t.equal(deframe((await d.req('GET', `/containers/${id}/logs?stdout=1`)).raw).length, 4)
+      const twice = deframe((await d.req('GET', `/containers/${id}/logs?stdout=1`)).raw)
+      t.equal(Buffer.concat(twice.map(f => f.data)).toString(), 'out1\nout2\nout1\nout2\n', 'both runs\' lines')
+      t.ok(twice.every(f => f.stream === 1))
 
       t.equal((await d.req('DELETE', `/containers/${id}`)).status, 204)
       t.equal((await d.req('GET', `/containers/${id}/json`)).status, 404)

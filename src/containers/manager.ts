@@ -709,6 +709,9 @@ export class ContainerManager {
       await rm(join(this.paths.exits, id), { force: true })
       await rm(stateDir, { recursive: true, force: true })
     }
+    // Attach-socket links conmon left for containers and execs no record knows (an exec's record dies with berthd).
+    const links = await readdir(this.paths.sockets).catch(() => [] as string[])
+    for (const id of links.filter(l => !known.has(l))) await rm(join(this.paths.sockets, id), { force: true })
     for (const [name, rt] of this.runtimes) {
       const ids = await readdir(this.paths.runtimeRoot(name)).catch(() => [] as string[])
       for (const id of ids.filter(d => !known.has(d))) {

@@ -1,43 +1,19 @@
 /**
  * Client side of a Unix SOCK_SEQPACKET socket, which conmon's attach socket
  * is and Node's `net` cannot open. Two libc calls (socket, connect) go
- * through koffi, a maintained FFI with prebuilt binaries, so berth needs no
- * compiler and no helper process per attach. The connected fd is then handed
- * to libuv as a pipe handle: libuv reads with a 64 KiB buffer, so each read,
- * and so each 'data' event, is exactly one of conmon's packets (at most
- * 8193 bytes), and a write is one packet.
+ * through src/sys/libc.ts, so there is no helper process per attach. The
+ * connected fd is then handed to libuv as a pipe handle: libuv reads with a
+ * 64 KiB buffer, so each read, and so each 'data' event, is exactly one of
+ * conmon's packets (at most 8193 bytes), and a write is one packet.
  */
 import { closeSync, openSync, constants as fsc } from 'node:fs'
-import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
-
-const require = createRequire(import.meta.url)
-
-interface Libc {
-  socket: (domain: number, type: number, protocol: number) => number
-  connect: (fd: number, addr: Buffer, len: number) => number
-  close: (fd: number) => number
-  errno: () => number
-}
+import { fail, libc } from '../sys/libc.js'
 
 const AF_UNIX = 1
 const SOCK_SEQPACKET = 5
 const SOCK_CLOEXEC = 0o2000000
 const SUN_PATH_MAX = 108
-
-let libc: Libc | undefined
-function loadLibc (): Libc {
-  if (libc !== undefined) return libc
-  const koffi = require('koffi') as typeof import('koffi')
-  const lib = koffi.load('libc.so.6')
-  libc = {
-    socket: lib.func('int socket(int, int, int)') as Libc['socket'],
-    connect: lib.func('int connect(int, const void *, uint32_t)') as Libc['connect'],
-    close: lib.func('int close(int)') as Libc['close'],
-    errno: () => koffi.errno()
-  }
-  return libc
-}
 
 /** libuv's pipe handle: the one Node handle type that reads and writes any stream-like fd. */
 interface PipeHandle { open: (fd: number) => number }
@@ -51,9 +27,9 @@ function pipeWrap (): PipeWrap {
 /** Checks at start-up that both halves work here, so that attach fails at once rather than per request. */
 export function seqpacketSupport (): string | undefined {
   try {
-    const c = loadLibc()
+    const c = libc()
     const fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
-    if (fd < 0) return `socket(AF_UNIX, SOCK_SEQPACKET) failed: errno ${c.errno()}`
+    if (fd < 0) return fail('socket', '(AF_UNIX, SOCK_SEQPACKET)').message
     c.close(fd)
     if (typeof pipeWrap().Pipe !== 'function') return 'this Node has no pipe_wrap binding'
     return undefined
@@ -67,7 +43,7 @@ export function seqpacketSupport (): string | undefined {
  * /proc/self/fd, so a long state dir never hits the 108-byte sun_path limit.
  */
 export function connectSeqpacket (dir: string, name: string): Socket {
-  const c = loadLibc()
+  const c = libc()
   const dirFd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY)
   let fd = -1
   try {
@@ -76,8 +52,8 @@ export function connectSeqpacket (dir: string, name: string): Socket {
     addr.writeUInt16LE(AF_UNIX, 0)
     if (addr.write(path, 2) >= SUN_PATH_MAX) throw new Error(`socket path too long: ${path}`)
     fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
-    if (fd < 0) throw errnoError('socket', c.errno(), dir)
-    if (c.connect(fd, addr, addr.length) !== 0) throw errnoError('connect', c.errno(), `${dir}/${name}`)
+    if (fd < 0) throw fail('socket', dir)
+    if (c.connect(fd, addr, addr.length) !== 0) throw fail('connect', `${dir}/${name}`)
     const { Pipe, constants } = pipeWrap()
     const handle = new Pipe(constants.SOCKET)
     const rc = handle.open(fd)
@@ -88,11 +64,4 @@ export function connectSeqpacket (dir: string, name: string): Socket {
     if (fd >= 0) c.close(fd)
     closeSync(dirFd)
   }
-}
-
-const ERRNO: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 111: 'ECONNREFUSED', 20: 'ENOTDIR', 91: 'EPROTOTYPE' }
-
-function errnoError (call: string, errno: number, path: string): NodeJS.ErrnoException {
-  const code = ERRNO[errno] ?? `errno ${errno}`
-  return Object.assign(new Error(`${call} ${path}: ${code}`), { code, errno })
 }

@@ -1,0 +1,54 @@
+/**
+ * An image-based container's root filesystem: an overlay of the image's
+ * layers (read-only lowerdirs, top first) under a private upper and work
+ * dir, mounted on `merged`. The upper dir is the container's own writes, so
+ * two containers of one image never see each other's. Mounts are made with
+ * mount(2) directly (no `mount` process), and the kernel keeps them across a
+ * berthd restart; after a reboot they are made again before the next start.
+ */
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fail, libc } from '../sys/libc.js'
+
+export interface RootfsPaths { upper: string, work: string, merged: string }
+
+/** Where a container's overlay lives, under its dir in the root. */
+export const rootfsPaths = (containerDir: string): RootfsPaths => ({
+  upper: join(containerDir, 'rootfs', 'upper'),
+  work: join(containerDir, 'rootfs', 'work'),
+  merged: join(containerDir, 'rootfs', 'merged')
+})
+
+/** The overlay mount options (pure): lowerdirs top first, as overlayfs wants them. */
+export function overlayOptions (layerDirs: readonly string[], p: RootfsPaths): string {
+  if (layerDirs.length === 0) throw new Error('an image without layers has no root filesystem')
+  const bad = [...layerDirs, p.upper, p.work].find(d => /[,:]/.test(d))
+  if (bad !== undefined) throw new Error(`overlay paths cannot hold ',' or ':': ${bad}`)
+  const opts = `lowerdir=${[...layerDirs].reverse().join(':')},upperdir=${p.upper},workdir=${p.work}`
+  // The kernel reads mount data as one page.
+  if (opts.length >= 4096) throw new Error(`too many layers for one overlay mount (${layerDirs.length}): the options exceed a page`)
+  return opts
+}
+
+/** True when something is mounted exactly at `path` (per /proc/self/mountinfo). */
+export async function isMounted (path: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8')
+  const target = path.replace(/[ \t\n\\]/g, c => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)
+  return info.split('\n').some(l => l.split(' ')[4] === target)
+}
+
+/** Makes the dirs and mounts the overlay, unless it is mounted already. */
+export async function mountRootfs (layerDirs: readonly string[], p: RootfsPaths): Promise<void> {
+  if (await isMounted(p.merged)) return
+  for (const d of [p.upper, p.work, p.merged]) await mkdir(d, { recursive: true, mode: 0o755 })
+  if (libc().mount('overlay', p.merged, 'overlay', 0, overlayOptions(layerDirs, p)) !== 0) throw fail('mount overlay on', p.merged)
+}
+
+const MNT_DETACH = 2
+
+/** Unmounts the overlay if it is mounted; a busy mount is detached (it goes when its last user does). */
+export async function unmountRootfs (p: RootfsPaths): Promise<void> {
+  if (!await isMounted(p.merged)) return
+  if (libc().umount2(p.merged, 0) === 0) return
+  if (libc().umount2(p.merged, MNT_DETACH) !== 0 && await isMounted(p.merged)) throw fail('umount', p.merged)
+}
