@@ -16,7 +16,8 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 /** The shared, read-only rootfs every bench container runs on. */
 export const ROOTFS = join(REPO, 'test', '.rootfs')
 /** berthd's entry point. */
-export const BERTHD = join(REPO, 'dist', 'src', 'main.js')
+/** The daemon under test; BERTH_BENCH_DAEMON points at another build's main.js for before/after figures. */
+export const BERTHD = process.env.BERTH_BENCH_DAEMON ?? join(REPO, 'dist', 'src', 'main.js')
 /** A child command taking longer than this is killed and counts as failed. */
 const RUN_TIMEOUT_MS = 30_000
 

@@ -164,8 +164,21 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
+const PARTS = ['lifecycle', 'restart', 'scale', 'interactive'] as const
+type Part = typeof PARTS[number]
+/** The benches to run: all, or those `--only a,b` names. */
+let wanted: Set<Part> = new Set(PARTS)
+const want = (p: Part): boolean => wanted.has(p)
+const SKIPPED = new Error('skipped (--only)')
+
 function parseRounds (): { rounds: number, quick: boolean, scaleN: number | undefined } {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' }, 'scale-n': { type: 'string' } }, strict: true })
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' }, 'scale-n': { type: 'string' }, only: { type: 'string' } }, strict: true })
+  if (values.only !== undefined) {
+    const parts = values.only.split(',').map(x => x.trim())
+    const bad = parts.filter(x => !(PARTS as readonly string[]).includes(x))
+    if (bad.length > 0) throw new BenchError(`--only takes ${PARTS.join(', ')}; not ${bad.join(', ')}`)
+    wanted = new Set(parts as Part[])
+  }
   const quick = values.quick === true
   const scaleN = parseScaleN(values['scale-n'])
   if (quick) return { rounds: 5, quick, scaleN }
@@ -219,7 +232,7 @@ async function main (): Promise<void> {
     d = await startDaemon(dir)
     const bundle = await makeBundle(join(dir, 'bundle'), ['/bin/true'])
     const rawRoots = { runc: join(dir, 'rawroot'), crun: join(dir, 'rawcrun') }
-    const total = WARMUP + rounds
+    const total = want('lifecycle') ? WARMUP + rounds : 0
     for (let i = 0; i < total; i++) {
       for (const rt of runtimes) {
         checkpoint()
@@ -246,11 +259,11 @@ async function main (): Promise<void> {
   }
 
   const rows: Row[] = []
-  for (const rt of runtimes) {
+  for (const rt of want('lifecycle') ? runtimes : []) {
     const raw = rowOf(`raw ${rt}`, samples.get(`raw ${rt}`)!)
     rows.push(rowOf(`api lifecycle (${rt})`, samples.get(`api lifecycle (${rt})`)!, raw), raw)
   }
-  console.log(table(rows))
+  if (rows.length > 0) console.log(table(rows))
   // Per-step medians go to stderr: they explain the table without being part of it.
   for (const r of rows) {
     process.stderr.write(`  ${r.name} step medians (ms): ${Object.entries(r.stepMediansMs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`)
@@ -261,8 +274,7 @@ async function main (): Promise<void> {
   let restart: RestartResult | undefined
   let restartFailure: unknown
   try {
-    restart = await restartBench({ quick, interrupted })
-    printRestart(restart)
+    if (want('restart')) { restart = await restartBench({ quick, interrupted }); printRestart(restart) } else restartFailure = SKIPPED
   } catch (err) {
     restartFailure = err
   }
@@ -273,8 +285,7 @@ async function main (): Promise<void> {
   let scale: ScaleResult | undefined
   let scaleFailure: unknown
   try {
-    scale = await scaleBench({ quick, n: scaleN, interrupted })
-    printScale(scale)
+    if (want('scale')) { scale = await scaleBench({ quick, n: scaleN, interrupted }); printScale(scale) } else scaleFailure = SKIPPED
   } catch (err) {
     scaleFailure = err
   }
@@ -285,8 +296,7 @@ async function main (): Promise<void> {
   let interactive: InteractiveResult | undefined
   let interactiveFailure: unknown
   try {
-    interactive = await interactiveBench({ quick, rounds, interrupted })
-    printInteractive(interactive)
+    if (want('interactive')) { interactive = await interactiveBench({ quick, rounds, interrupted }); printInteractive(interactive) } else interactiveFailure = SKIPPED
   } catch (err) {
     interactiveFailure = err
   }
@@ -301,7 +311,7 @@ async function main (): Promise<void> {
     interactive: interactive ?? { error: (interactiveFailure as Error).message }
   })
   // The first failure is thrown (and reported by runStandalone); the others are written here.
-  const failures = [['restart', restartFailure], ['scale', scaleFailure], ['interactive', interactiveFailure]].filter(([, f]) => f !== undefined) as Array<[string, Error]>
+  const failures = [['restart', restartFailure], ['scale', scaleFailure], ['interactive', interactiveFailure]].filter(([, f]) => f !== undefined && f !== SKIPPED) as Array<[string, Error]>
   for (const [name, f] of failures.slice(1)) process.stderr.write(`\n${name} bench failed: ${f.message}\n`)
   if (failures.length > 0) throw failures[0]![1]
 }

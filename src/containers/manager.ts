@@ -12,7 +12,6 @@ import type { Config } from '../config.js'
 import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import { isAlive, startTime } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
-import { FifoPool } from '../shims/mkfifo.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { seqpacketSupport } from '../shims/seqpacket.js'
@@ -66,7 +65,6 @@ export class ContainerManager {
   private readonly reserved = new Set<string>()
   private readonly runtimes = new Map<string, Runtime>()
   private readonly store: RecordStore
-  private readonly fifos: FifoPool
   private readonly execs: Execs
   private watcher: FSWatcher | undefined
   /** Clean-ups found at start-up wait for this, so that serving comes first (see serving()). */
@@ -87,7 +85,6 @@ export class ContainerManager {
       runtimeRoot: (name: string) => join(config.state, 'rt', name)
     }
     this.store = new RecordStore(this.paths.records)
-    this.fifos = new FifoPool(join(config.state, 'fifos'))
     this.execs = new Execs(config.conmon, this.paths.sockets)
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: this.paths.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
@@ -100,7 +97,8 @@ export class ContainerManager {
     if (seqpacket !== undefined) throw new Error(`attach and exec need SOCK_SEQPACKET sockets through koffi, which fail here: ${seqpacket}`)
     for (const d of [this.paths.records, this.paths.states, this.paths.exits, this.paths.sockets]) await ensureDir(d)
     for (const name of this.runtimes.keys()) await ensureDir(this.paths.runtimeRoot(name))
-    await this.fifos.init()
+    // Where an earlier berthd kept ready-made FIFOs.
+    await rm(join(this.config.state, 'fifos'), { recursive: true, force: true })
     this.watcher = watch(this.paths.exits, (_event, file) => { if (file !== null) this.exitFileSeen(file.toString()) })
     this.watcher.on('error', err => this.log.error({ err }, 'exit dir watch failed'))
     this.recovering = true
@@ -256,8 +254,7 @@ export class ContainerManager {
       tty: rec.tty,
       openStdin: rec.openStdin,
       stdinOnce: rec.stdinOnce ?? false,
-      timeoutMs: this.config.createTimeout * 1000,
-      fifos: this.fifos
+      timeoutMs: this.config.createTimeout * 1000
     })
     Object.assign(rec, info)
   }

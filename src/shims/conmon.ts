@@ -14,7 +14,7 @@ import { execa } from 'execa'
 import { runtimeFailed } from '../errors.js'
 import { globalArgs, runtimeMessage, type RuntimeOptions } from '../runtime/runtime.js'
 import { startTime, isAlive } from '../proc.js'
-import type { FifoPool } from './mkfifo.js'
+import { fail, libc } from '../sys/libc.js'
 
 /** Everything needed to launch one monitor. */
 export interface MonitorSpec {
@@ -35,8 +35,6 @@ export interface MonitorSpec {
   /** Docker's StdinOnce: stdin closes when the first attached client's stdin ends. */
   stdinOnce: boolean
   timeoutMs: number
-  /** Where the control FIFO comes from. */
-  fifos: FifoPool
 }
 
 /** The processes a successful create leaves behind. */
@@ -51,7 +49,7 @@ export const statePaths = (stateDir: string) => ({
 })
 
 /** conmon's argv for creating a container (pure). */
-export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs' | 'fifos'>): string[] {
+export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs'>): string[] {
   const p = statePaths(s.stateDir)
   const args = [
     '--api-version', '1', '-c', s.id, '-u', s.id, '-n', s.name,
@@ -108,7 +106,8 @@ const readPid = (path: string): number => {
  */
 export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> {
   const p = statePaths(spec.stateDir)
-  await spec.fifos.take(p.control)
+  // mkfifo(3) itself: Node has none, and an exec of coreutils' mkfifo cost several milliseconds a create.
+  if (libc().mkfifo(p.control, 0o600) !== 0) throw fail('mkfifo', p.control)
   const rfd = openSync(p.control, fsc.O_RDONLY | fsc.O_NONBLOCK)
   let wfd = -1; let efd = -1
   try {

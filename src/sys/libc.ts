@@ -14,6 +14,7 @@ export interface Libc {
   close: (fd: number) => number
   mount: (source: string, target: string, fstype: string, flags: number, data: string | null) => number
   umount2: (target: string, flags: number) => number
+  mkfifo: (path: string, mode: number) => number
   errno: () => number
 }
 
@@ -30,6 +31,7 @@ export function libc (): Libc {
     close: c.func('int close(int)') as Libc['close'],
     mount: c.func('int mount(const char *, const char *, const char *, unsigned long, const char *)') as Libc['mount'],
     umount2: c.func('int umount2(const char *, int)') as Libc['umount2'],
+    mkfifo: c.func('int mkfifo(const char *, uint32_t)') as Libc['mkfifo'],
     errno: () => koffi.errno()
   }
   return lib
