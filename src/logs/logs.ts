@@ -5,9 +5,10 @@
  * Docker's stream: 8-byte-header frames for non-TTY containers, raw bytes for
  * TTY ones. `follow` keeps reading as conmon appends, until told to stop.
  */
-import { open, stat } from 'node:fs/promises'
+import { open, stat, type FileHandle } from 'node:fs/promises'
 import { statSync, watch } from 'node:fs'
 import { Readable } from 'node:stream'
+import { basename, dirname } from 'node:path'
 
 /** One record of the log file. */
 export interface LogEntry {
@@ -165,33 +166,52 @@ const CHUNK = 1024 * 1024
 
 /**
  * Reads what conmon appends to a log file, a chunk at a time, as whole lines.
- * Follows conmon's size-limit truncation (the file is replaced or shrinks).
+ * The file stays open between reads: when conmon's size limit replaces the
+ * log (a new file renamed over it), the reader finishes the old file through
+ * its open handle before it moves to the new one, so a reader that is behind
+ * loses nothing; a file truncated in place is read again from its start.
  */
 class LogReader {
+  private fh: FileHandle | undefined
   private pos = 0
   private ino = -1
   private carry = Buffer.alloc(0)
+  /** Where to start in the first file opened, if it is still that file. */
+  private from: LogPosition | undefined
   constructor (private readonly path: string) {}
 
   /** Reads on from `p` (a log that was replaced since starts over). */
-  seek (p: LogPosition): void { this.ino = p.ino; this.pos = p.pos }
+  seek (p: LogPosition): void { this.from = p }
+
+  /** Closes the file; next() would open it again. */
+  async close (): Promise<void> {
+    const fh = this.fh
+    this.fh = undefined
+    await fh?.close()
+  }
 
   /** The next complete lines (up to about CHUNK bytes of them), or [] when there is nothing new. */
   async next (): Promise<Buffer[]> {
-    const st = await stat(this.path).catch(() => undefined)
-    if (st === undefined) return []
-    if (st.ino !== this.ino || st.size < this.pos) { this.ino = st.ino; this.pos = 0; this.carry = Buffer.alloc(0) }
-    if (st.size === this.pos) return []
-    const fh = await open(this.path, 'r')
-    let data: Buffer
-    try {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, st.size - this.pos))
-      const { bytesRead } = await fh.read(buf, 0, buf.length, this.pos)
-      this.pos += bytesRead
-      data = this.carry.length > 0 ? Buffer.concat([this.carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
-    } finally {
-      await fh.close()
+    if (this.fh === undefined) {
+      try { this.fh = await open(this.path, 'r') } catch { return [] }
+      this.ino = (await this.fh.stat()).ino
+      this.pos = this.from !== undefined && this.from.ino === this.ino ? this.from.pos : 0
+      this.from = undefined
+      this.carry = Buffer.alloc(0)
     }
+    const size = (await this.fh.stat()).size
+    if (size < this.pos) { this.pos = 0; this.carry = Buffer.alloc(0) }
+    if (size === this.pos) {
+      // At the end of this file: if the log has been replaced, go on in the new one.
+      const now = await stat(this.path).catch(() => undefined)
+      if (now === undefined || now.ino === this.ino) return []
+      await this.close()
+      return await this.next()
+    }
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - this.pos))
+    const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.pos)
+    this.pos += bytesRead
+    const data = this.carry.length > 0 ? Buffer.concat([this.carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
     const lines: Buffer[] = []
     let start = 0
     for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
@@ -199,7 +219,7 @@ class LogReader {
     }
     this.carry = Buffer.from(data.subarray(start))
     // A chunk that ended mid-line with nothing complete: read on.
-    return lines.length === 0 && this.pos < st.size ? await this.next() : lines
+    return lines.length === 0 && this.pos < size ? await this.next() : lines
   }
 }
 
@@ -216,36 +236,61 @@ function entriesOf (lines: Buffer[], o: LogOptions, times: boolean): LogEntry[] 
 async function * generate (path: string, o: LogOptions, follow?: { done: Promise<unknown> }): AsyncGenerator<Buffer> {
   const reader = new LogReader(path)
   if (o.from !== undefined) reader.seek(o.from)
-  const times = o.timestamps || o.since !== undefined || o.until !== undefined
-  if (o.tail !== undefined) {
-    // Only the last `tail` entries are kept while the file is read.
-    let last: LogEntry[] = []
-    for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
-      // Entries point into the chunk they came from; copy the few kept so chunks can be freed.
-      last = last.concat(entriesOf(lines, o, times))
-      if (last.length > o.tail) last = last.slice(last.length - o.tail).map(e => ({ ...e, content: Buffer.from(e.content) }))
-    }
-    if (o.tail > 0 && last.length > 0) yield encodeEntries(last, o)
-  } else {
-    for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
-      const entries = entriesOf(lines, o, times)
-      if (entries.length > 0) yield encodeEntries(entries, o)
-    }
+  try {
+    yield * readAll(reader, o)
+    if (follow !== undefined) yield * readFollowing(reader, path, o, follow.done)
+  } finally {
+    await reader.close()
   }
-  if (follow === undefined) return
+}
+
+const timesNeeded = (o: LogOptions): boolean => o.timestamps || o.since !== undefined || o.until !== undefined
+
+/** What the file holds now, as the options ask (tail keeps only the last entries). */
+async function * readAll (reader: LogReader, o: LogOptions): AsyncGenerator<Buffer> {
+  const times = timesNeeded(o)
+  if (o.tail === undefined) {
+    yield * readNew(reader, o)
+    return
+  }
+  let last: LogEntry[] = []
+  for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
+    // Entries point into the chunk they came from; copy the few kept so chunks can be freed.
+    last = last.concat(entriesOf(lines, o, times))
+    if (last.length > o.tail) last = last.slice(last.length - o.tail).map(e => ({ ...e, content: Buffer.from(e.content) }))
+  }
+  if (o.tail > 0 && last.length > 0) yield encodeEntries(last, o)
+}
+
+/** Everything the reader has not yet read. */
+async function * readNew (reader: LogReader, o: LogOptions): AsyncGenerator<Buffer> {
+  const times = timesNeeded(o)
+  for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
+    const entries = entriesOf(lines, o, times)
+    if (entries.length > 0) yield encodeEntries(entries, o)
+  }
+}
+
+/**
+ * Reads appended lines as they come until `done` settles, then to the end.
+ * The log's dir is watched rather than the file, which conmon's size limit
+ * replaces; a 250 ms poll covers anything a watch misses.
+ */
+async function * readFollowing (reader: LogReader, path: string, o: LogOptions, done: Promise<unknown>): AsyncGenerator<Buffer> {
   let finished = false
   let wake: () => void = () => {}
-  void follow.done.then(() => { finished = true; wake() })
+  void done.then(() => { finished = true; wake() })
+  const name = basename(path)
   let watcher: ReturnType<typeof watch> | undefined
-  try { watcher = watch(path, () => wake()); watcher.on('error', () => {}) } catch {} // the 250 ms poll covers a missing file
+  try {
+    watcher = watch(dirname(path), (_event, file) => { if (file === null || file.toString() === name) wake() })
+    watcher.on('error', () => {})
+  } catch {}
   try {
     for (;;) {
       await new Promise<void>(resolve => { wake = resolve; setTimeout(resolve, 250).unref() })
       const wasFinished = finished
-      for (let lines = await reader.next(); lines.length > 0; lines = await reader.next()) {
-        const entries = entriesOf(lines, o, times)
-        if (entries.length > 0) yield encodeEntries(entries, o)
-      }
+      yield * readNew(reader, o)
       if (wasFinished) return
     }
   } finally {
