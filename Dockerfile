@@ -12,7 +12,7 @@ RUN npx tsc -p tsconfig.json
 
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends conmon runc crun ca-certificates \
+ && apt-get install -y --no-install-recommends conmon runc crun tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

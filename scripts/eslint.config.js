@@ -17,6 +17,7 @@ export default tseslint.config(
   },
   { files: ['src/containers/**'], rules: below(noApi, 'containers/ must not depend on the API layer') },
   { files: ['src/logs/**', 'src/store/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ and store/ sit below containers, shims and runtime') },
+  { files: ['src/images/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'images/ sits below containers: the container manager uses the store, never the reverse') },
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },
   { files: ['src/sys/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**', '**/images/**'], 'sys/ wraps libc and imports nothing of berth') },

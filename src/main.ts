@@ -6,11 +6,12 @@
  */
 import { connect } from 'node:net'
 import { chmod, lstat, mkdir, readFile, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import { pino } from 'pino'
 import { loadConfig, ConfigError, type Config } from './config.js'
 import { ContainerManager } from './containers/manager.js'
+import { ImageStore } from './images/store.js'
 import { buildApp } from './api/app.js'
 
 const GRACE_MS = 2000
@@ -64,10 +65,13 @@ async function main (): Promise<void> {
     ...Object.values(config.runtimes).map(async r => { runtimes[r.name] = await versionOf(r.path) }),
     versionOf(config.conmon)
   ])
-  const manager = new ContainerManager(config, log.child({ component: 'containers' }))
+  // An image is in use while a container made from it exists: the store asks the manager.
+  const images = new ImageStore(join(config.root, 'images'), log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id) })
+  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images)
+  await images.init()
   await manager.init()
   const versions = { berth: pkg.version, conmon: (await probes).at(-1) as string, runtimes }
-  const app = await buildApp({ manager, versions, logger: log })
+  const app = await buildApp({ manager, images, versions, logger: log })
   await app.listen({ path: config.socket })
   await chmod(config.socket, 0o660)
   manager.serving()

@@ -24,3 +24,13 @@ export function isAlive (pid: number, start = 0): boolean {
   if (f === undefined || f[0] === 'Z' || f[0] === 'X') return false
   return start === 0 || Number(f[19]) === start
 }
+
+/** This process's capability bounding set (/proc/self/status CapBnd), as a bit mask. */
+export function boundingSet (): bigint {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    return m !== null ? BigInt(`0x${m[1]!}`) : 0n
+  } catch {
+    return 0n
+  }
+}

@@ -23,17 +23,19 @@ function inline (schema: unknown): unknown {
   return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, inline(v)]))
 }
 
+// Image names may hold slashes (Docker routes /images/{name:.*}/json); fixed paths are tried first.
 const routes = Object.entries(doc.paths as Record<string, Json>).map(([template, ops]) => ({
-  re: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  re: new RegExp(`^${template.replace(/\{name\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  fixed: !template.includes('{'),
   ops
-}))
+})).sort((a, b) => Number(b.fixed) - Number(a.fixed))
 const validators = new Map<unknown, ReturnType<typeof ajv.compile>>()
 
 /** What is wrong with a response, judged by the document; undefined when it conforms. */
 export function contractProblem (method: string, url: string, status: number, contentType: string | undefined, body: Buffer): string | undefined {
   const path = decodeURI(url.split('?')[0]!).replace(/^\/v\d+\.\d+(?=\/)/, '')
-  const route = routes.find(r => r.re.test(path))
   const m = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase()
+  const route = routes.find(r => r.re.test(path) && r.ops[m] !== undefined) ?? routes.find(r => r.re.test(path))
   const op = route?.ops[m] as Json | undefined
   if (op === undefined) return status === 404 ? undefined : `${method} ${path} is not in the document`
   const res = op.responses[String(status)] as Json | undefined
@@ -48,8 +50,14 @@ export function contractProblem (method: string, url: string, status: number, co
   if (type !== 'application/json') return undefined
   let v = validators.get(media)
   if (v === undefined) { v = ajv.compile(inline(media.schema) as Json); validators.set(media, v) }
-  let value: unknown
-  try { value = JSON.parse(body.toString()) } catch { return `${method} ${path} ${status}: body is not JSON` }
-  if (!v(value)) return `${method} ${path} ${status}: body does not match the document: ${ajv.errorsText(v.errors)}`
+  // A JSON-message stream (images/create, load) is one document per line, each held to the schema.
+  const text = body.toString()
+  let values: unknown[]
+  try { values = [JSON.parse(text)] } catch {
+    try { values = text.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as unknown) } catch { return `${method} ${path} ${status}: body is not JSON` }
+  }
+  for (const value of values) {
+    if (!v(value)) return `${method} ${path} ${status}: body does not match the document: ${ajv.errorsText(v.errors)}`
+  }
   return undefined
 }

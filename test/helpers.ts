@@ -33,7 +33,7 @@ export interface Daemon {
   pid: number
   proc: ResultPromise
   client: Pool
-  /** Sends a request; JSON bodies are parsed, others left in `raw`. */
+  /** Sends a request (a string or Buffer body as is, anything else as JSON); JSON bodies are parsed, others left in `raw`. */
   req: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Response>
   /** Sends a request and resolves once its status and headers arrive; `body` settles when the response ends. */
   open: (method: string, path: string) => Promise<{ status: number, headers: Record<string, string | string[] | undefined>, body: Promise<Response> }>
@@ -77,10 +77,11 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
     dir, socket, state, root, pid: proc.pid!, proc, client,
     req: async (method, path, body, headers = {}) => {
       const hasBody = body !== undefined
+      const raw = typeof body === 'string' || Buffer.isBuffer(body)
       const r = await client.request({
         method: method as 'GET', path,
-        headers: hasBody && typeof body !== 'string' ? { 'content-type': 'application/json', ...headers } : headers,
-        body: hasBody ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined
+        headers: hasBody && !raw ? { 'content-type': 'application/json', ...headers } : headers,
+        body: hasBody ? (raw ? body : JSON.stringify(body)) : undefined
       })
       return await readResponse(method, path, r)
     },

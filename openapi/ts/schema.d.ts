@@ -95,6 +95,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/containers/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a container from an image (Docker's create)
+         * @description Docker's body: the image's layers become the container's overlay rootfs, and the OCI spec is made as Docker makes it (namespaces, default mounts and capabilities, masked paths, /etc/hostname, hosts and resolv.conf, Env, User, WorkingDir, Entrypoint and Cmd merged with the image's, the HostConfig limits). A field set to a value berth does not support is refused with a 400 naming it; the zero values clients send for unused fields are accepted. 404 `No such image` for an unknown image.
+         */
+        post: operations["ContainerCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/containers/json": {
         parameters: {
             query?: never;
@@ -180,7 +200,7 @@ export interface paths {
         put?: never;
         /**
          * Stop a container
-         * @description Sends the signal (default SIGTERM), then SIGKILL after t seconds (default 10).
+         * @description Sends the signal (default: the container's StopSignal, else SIGTERM), then SIGKILL after t seconds (default: its StopTimeout, else 10).
          */
         post: operations["ContainerStop"];
         delete?: never;
@@ -414,6 +434,188 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/images/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import an image (docker import)
+         * @description With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image. The answer is Docker's JSON-message stream; its last line is {"status": "sha256:<id>"}. Registry pulls (fromImage) are not supported: 404.
+         */
+        post: operations["ImageCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/load": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load images from a docker save archive (docker load)
+         * @description The body is a docker save tar (Docker's manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags.
+         */
+        post: operations["ImageLoad"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Save images (docker save) */
+        get: operations["ImageGetAll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{name}/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Save one image */
+        get: operations["ImageGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List images */
+        get: operations["ImageList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove unused images
+         * @description Removes untagged images no container uses; with filters {"dangling":["false"]}, every image no container uses.
+         */
+        post: operations["ImagePrune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{name}/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inspect an image */
+        get: operations["ImageInspect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An image's history */
+        get: operations["ImageHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{name}/tag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tag an image */
+        post: operations["ImageTag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an image
+         * @description A name untags (and deletes the image with its last tag); an id deletes the image and its tags. 409 while a container uses the image, unless force=1 (which then only untags).
+         */
+        delete: operations["ImageDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -424,6 +626,22 @@ export interface components {
          */
         ErrorResponse: {
             message: string;
+        };
+        /**
+         * JsonMessage
+         * @description Docker's JSON-message stream: one such object per line
+         */
+        JsonMessage: {
+            status?: string;
+            stream?: string;
+            id?: string;
+            aux?: {
+                ID: string;
+            };
+            error?: string;
+            errorDetail?: {
+                message: string;
+            };
         };
     };
     responses: never;
@@ -773,7 +991,334 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerCreate: {
+        parameters: {
+            query?: {
+                /** @description Container name, Docker's pattern; generated when absent */
+                name?: string;
+                /** @description Accepted and ignored: images here are for this machine */
+                platform?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Docker's container create body. Unknown fields are ignored, as Docker ignores them; fields berth cannot honour are refused with 400 naming the field, unless zero-valued. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    Hostname?: null | string;
+                    Domainname?: null | string;
+                    /** @description uid, uid:gid, name or name:group, resolved in the image */
+                    User?: null | string;
+                    AttachStdin?: null | boolean;
+                    AttachStdout?: null | boolean;
+                    AttachStderr?: null | boolean;
+                    ExposedPorts?: null | {
+                        [key: string]: unknown;
+                    };
+                    Tty?: null | boolean;
+                    OpenStdin?: null | boolean;
+                    StdinOnce?: null | boolean;
+                    /** @description `KEY=value`; a bare `KEY` removes it */
+                    Env?: null | string[];
+                    /** @description Replaces the image's Cmd */
+                    Cmd?: null | string[] | string;
+                    /** @description Only the zero value (or `["NONE"]`) is accepted */
+                    Healthcheck?: null | {
+                        Test?: null | string[];
+                        Interval?: null | number;
+                        Timeout?: null | number;
+                        StartPeriod?: null | number;
+                        StartInterval?: null | number;
+                        Retries?: null | number;
+                    };
+                    /** @description Windows only; ignored */
+                    ArgsEscaped?: null | boolean;
+                    Image?: string;
+                    Volumes?: null | {
+                        [key: string]: unknown;
+                    };
+                    WorkingDir?: null | string;
+                    /** @description Replaces the image's Entrypoint (and drops its Cmd); `[""]` clears it */
+                    Entrypoint?: null | string[] | string;
+                    NetworkDisabled?: null | boolean;
+                    MacAddress?: null | string;
+                    /** @description Image build metadata; ignored */
+                    OnBuild?: null | string[];
+                    Labels?: null | {
+                        [key: string]: string;
+                    };
+                    StopSignal?: null | string;
+                    StopTimeout?: null | number;
+                    /** @description Image build metadata; ignored */
+                    Shell?: null | string[];
+                    HostConfig?: null | {
+                        /** @description `/host/path:/container/path[:ro|rw|z|Z|propagation,...]`; named volumes are refused */
+                        Binds?: null | string[];
+                        /** @description Client-side only */
+                        ContainerIDFile?: null | string;
+                        LogConfig?: null | {
+                            Type?: null | string;
+                            Config?: null | {
+                                [key: string]: string;
+                            };
+                        };
+                        /** @description `default`, `none` or `host` */
+                        NetworkMode?: null | string;
+                        PortBindings?: null | {
+                            [key: string]: null | {
+                                HostIp?: null | string;
+                                HostPort?: null | string;
+                            }[];
+                        };
+                        RestartPolicy?: null | {
+                            Name?: null | string;
+                            MaximumRetryCount?: null | number;
+                        };
+                        AutoRemove?: null | boolean;
+                        VolumeDriver?: null | string;
+                        VolumesFrom?: null | string[];
+                        /** @description [height, width] */
+                        ConsoleSize?: null | number[];
+                        /** @description Passed to the runtime as OCI annotations */
+                        Annotations?: null | {
+                            [key: string]: string;
+                        };
+                        /** @description Capabilities to add: `NET_ADMIN`, `CAP_NET_ADMIN` or `ALL` */
+                        CapAdd?: null | string[] | string;
+                        /** @description Capabilities to drop */
+                        CapDrop?: null | string[] | string;
+                        /** @description `private` or `host` */
+                        CgroupnsMode?: null | string;
+                        Dns?: null | string[];
+                        DnsOptions?: null | string[];
+                        DnsSearch?: null | string[];
+                        /** @description `name:ip` lines added to /etc/hosts */
+                        ExtraHosts?: null | string[];
+                        /** @description Numeric supplementary gids */
+                        GroupAdd?: null | string[];
+                        /** @description `private`, `shareable` or `none` */
+                        IpcMode?: null | string;
+                        Cgroup?: null | string;
+                        Links?: null | string[];
+                        OomScoreAdj?: null | number;
+                        /** @description empty or `host` */
+                        PidMode?: null | string;
+                        Privileged?: null | boolean;
+                        PublishAllPorts?: null | boolean;
+                        ReadonlyRootfs?: null | boolean;
+                        /** @description `no-new-privileges[:true|false]`; `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` are accepted and change nothing */
+                        SecurityOpt?: null | string[];
+                        StorageOpt?: null | {
+                            [key: string]: string;
+                        };
+                        /** @description Mount point → tmpfs options, e.g. `{"/run": "size=64m,mode=1777"}` */
+                        Tmpfs?: null | {
+                            [key: string]: string;
+                        };
+                        /** @description empty or `host` */
+                        UTSMode?: null | string;
+                        UsernsMode?: null | string;
+                        /** @description Bytes; 0 is 64 MiB */
+                        ShmSize?: null | number;
+                        /** @description Namespaced sysctls only */
+                        Sysctls?: null | {
+                            [key: string]: string;
+                        };
+                        Runtime?: null | string;
+                        Isolation?: null | string;
+                        CpuShares?: null | number;
+                        /** @description Bytes */
+                        Memory?: null | number;
+                        /** @description CPU quota in billionths of a CPU */
+                        NanoCpus?: null | number;
+                        CgroupParent?: null | string;
+                        BlkioWeight?: null | number;
+                        BlkioWeightDevice?: null | {
+                            Path?: string;
+                            Weight?: number;
+                        }[];
+                        BlkioDeviceReadBps?: null | {
+                            Path?: string;
+                            Rate?: number;
+                        }[];
+                        BlkioDeviceWriteBps?: null | {
+                            Path?: string;
+                            Rate?: number;
+                        }[];
+                        BlkioDeviceReadIOps?: null | {
+                            Path?: string;
+                            Rate?: number;
+                        }[];
+                        BlkioDeviceWriteIOps?: null | {
+                            Path?: string;
+                            Rate?: number;
+                        }[];
+                        CpuPeriod?: null | number;
+                        CpuQuota?: null | number;
+                        CpuRealtimePeriod?: null | number;
+                        CpuRealtimeRuntime?: null | number;
+                        CpusetCpus?: null | string;
+                        CpusetMems?: null | string;
+                        Devices?: null | {
+                            PathOnHost?: null | string;
+                            PathInContainer?: null | string;
+                            CgroupPermissions?: null | string;
+                        }[];
+                        /** @description e.g. `c 1:3 rwm` */
+                        DeviceCgroupRules?: null | string[];
+                        DeviceRequests?: null | {
+                            [key: string]: unknown;
+                        }[];
+                        KernelMemory?: null | number;
+                        KernelMemoryTCP?: null | number;
+                        MemoryReservation?: null | number;
+                        /** @description Memory plus swap, bytes; 0 is twice Memory, -1 unlimited */
+                        MemorySwap?: null | number;
+                        MemorySwappiness?: null | number;
+                        OomKillDisable?: null | boolean;
+                        /** @description 0 or -1: unlimited */
+                        PidsLimit?: null | number;
+                        Ulimits?: null | {
+                            Name: string;
+                            Soft: number;
+                            Hard: number;
+                        }[];
+                        CpuCount?: null | number;
+                        CpuPercent?: null | number;
+                        IOMaximumIOps?: null | number;
+                        IOMaximumBandwidth?: null | number;
+                        Mounts?: null | {
+                            /** @description `bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused) */
+                            Type?: string;
+                            Source?: null | string;
+                            Target?: null | string;
+                            ReadOnly?: null | boolean;
+                            /** @description Ignored on Linux */
+                            Consistency?: null | string;
+                            BindOptions?: null | {
+                                Propagation?: null | string;
+                                NonRecursive?: null | boolean;
+                                CreateMountpoint?: null | boolean;
+                                ReadOnlyNonRecursive?: null | boolean;
+                                ReadOnlyForceRecursive?: null | boolean;
+                            };
+                            VolumeOptions?: null | {
+                                [key: string]: unknown;
+                            };
+                            ImageOptions?: null | {
+                                [key: string]: unknown;
+                            };
+                            TmpfsOptions?: null | {
+                                SizeBytes?: null | number;
+                                /** @description File mode as a number, e.g. 1023 for 01777 */
+                                Mode?: null | number;
+                                Options?: null | string[][];
+                            };
+                        }[];
+                        /** @description Replaces the default list; null keeps it */
+                        MaskedPaths?: null | string[];
+                        /** @description Replaces the default list; null keeps it */
+                        ReadonlyPaths?: null | string[];
+                        /** @description Run an init (tini or catatonit) as PID 1 */
+                        Init?: null | boolean;
+                    };
+                    NetworkingConfig?: null | {
+                        EndpointsConfig?: null | {
+                            [key: string]: null | {
+                                IPAMConfig?: null | {
+                                    [key: string]: unknown;
+                                };
+                                Links?: null | string[];
+                                Aliases?: null | string[];
+                                MacAddress?: null | string;
+                                DriverOpts?: null | {
+                                    [key: string]: string;
+                                };
+                                GwPriority?: null | number;
+                                NetworkID?: null | string;
+                                EndpointID?: null | string;
+                                Gateway?: null | string;
+                                IPAddress?: null | string;
+                                IPPrefixLen?: null | number;
+                                IPv6Gateway?: null | string;
+                                GlobalIPv6Address?: null | string;
+                                GlobalIPv6PrefixLen?: null | number;
+                                DNSNames?: null | string[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "Id": "4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2",
+                     *       "Warnings": []
+                     *     }
+                     */
+                    "application/json": {
+                        Id: string;
+                        Warnings: string[];
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -919,7 +1464,7 @@ export interface operations {
                         Driver: string;
                         Platform: string;
                         LogPath: string;
-                        ExecIDs: string[] | null;
+                        ExecIDs: null | string[];
                         /** @description berth: the OCI bundle the container was created from */
                         Bundle: string;
                         Config: {
@@ -933,10 +1478,10 @@ export interface operations {
                             OpenStdin: boolean;
                             StdinOnce: boolean;
                             Env: string[];
-                            Cmd: string[];
+                            Cmd: null | string[];
                             Image: string;
                             WorkingDir: string;
-                            Entrypoint: string[] | null;
+                            Entrypoint: null | string[];
                             Labels: {
                                 [key: string]: string;
                             };
@@ -958,7 +1503,9 @@ export interface operations {
                         };
                         GraphDriver: {
                             Name: string;
-                            Data: null;
+                            Data: null | {
+                                [key: string]: string;
+                            };
                         };
                         Mounts: unknown[];
                         NetworkSettings: {
@@ -981,7 +1528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1038,7 +1585,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1089,7 +1636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1098,7 +1645,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1158,7 +1705,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1211,7 +1758,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1259,7 +1806,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1268,7 +1815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1316,7 +1863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1325,7 +1872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1389,7 +1936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1444,7 +1991,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1453,7 +2000,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1521,7 +2068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1594,7 +2141,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1603,7 +2150,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1656,7 +2203,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +2212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1709,19 +2256,19 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    Cmd?: string[] | null;
-                    Env?: string[] | null;
-                    WorkingDir?: string | null;
+                    Cmd?: null | string[];
+                    Env?: null | string[];
+                    WorkingDir?: null | string;
                     /** @description uid, uid:gid, name or name:group, resolved in the container */
-                    User?: string | null;
-                    Tty?: boolean | null;
-                    AttachStdin?: boolean | null;
-                    AttachStdout?: boolean | null;
-                    AttachStderr?: boolean | null;
-                    Privileged?: boolean | null;
-                    DetachKeys?: string | null;
+                    User?: null | string;
+                    Tty?: null | boolean;
+                    AttachStdin?: null | boolean;
+                    AttachStdout?: null | boolean;
+                    AttachStderr?: null | boolean;
+                    Privileged?: null | boolean;
+                    DetachKeys?: null | string;
                     /** @description [height, width] of the terminal */
-                    ConsoleSize?: number[] | null;
+                    ConsoleSize?: null | number[];
                 };
             };
         };
@@ -1746,7 +2293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1755,7 +2302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1787,12 +2334,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    Detach?: boolean | null;
-                    Tty?: boolean | null;
+                "application/json": null | {
+                    Detach?: null | boolean;
+                    Tty?: null | boolean;
                     /** @description [height, width] of the terminal */
-                    ConsoleSize?: number[] | null;
-                } | null;
+                    ConsoleSize?: null | number[];
+                };
             };
         };
         responses: {
@@ -1824,7 +2371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1833,7 +2380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1875,7 +2422,7 @@ export interface operations {
                         ID: string;
                         Running: boolean;
                         /** @description null until the process has ended; set before an attached stream closes */
-                        ExitCode: number | null;
+                        ExitCode: null | number;
                         ProcessConfig: {
                             entrypoint: string;
                             arguments: string[];
@@ -1902,7 +2449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1955,7 +2502,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such container */
+            /** @description No such container or image */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1964,7 +2511,603 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the container's state or another container */
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageCreate: {
+        parameters: {
+            query?: {
+                /** @description `-`: the request body is a rootfs tar (plain or gzip) to import. URLs are not fetched. */
+                fromSrc?: string;
+                /** @description A registry pull: not supported, answered 404 */
+                fromImage?: string;
+                /** @description Repository to tag the import as; may carry a tag */
+                repo?: string;
+                tag?: string;
+                /** @description Comment for the image and its history entry */
+                message?: string;
+                /** @description Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable) */
+                changes?: string | string[];
+                platform?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit */
+        requestBody: {
+            content: {
+                "application/x-tar": unknown;
+                "application/tar": unknown;
+                "text/plain": unknown;
+            };
+        };
+        responses: {
+            /** @description JSON-message stream, one object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonMessage"];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageLoad: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                quiet?: string;
+                platform?: string | string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit */
+        requestBody: {
+            content: {
+                "application/x-tar": unknown;
+                "application/tar": unknown;
+                "text/plain": unknown;
+            };
+        };
+        responses: {
+            /** @description JSON-message stream: `Loaded image: name:tag` or `Loaded image ID: sha256:...` per image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonMessage"];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageGetAll: {
+        parameters: {
+            query?: {
+                /** @description Images to save (repeatable) */
+                names?: string | string[];
+                platform?: string | string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A docker-save tar: an OCI image layout (oci-layout, index.json, blobs/sha256/...) with manifest.json and repositories; layers uncompressed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Image name[:tag], full id, or unique id prefix */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A docker-save tar: an OCI image layout (oci-layout, index.json, blobs/sha256/...) with manifest.json and repositories; layers uncompressed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageList: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                all?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                digests?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                "shared-size"?: string;
+                /** @description JSON: {"reference":["bb","bb:*"],"dangling":["true"],"label":["k","k=v"]}, map form too */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The images, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Id: string;
+                        ParentId: string;
+                        RepoTags: string[];
+                        RepoDigests: string[];
+                        /** @description Unix seconds */
+                        Created: number;
+                        Size: number;
+                        SharedSize: number;
+                        VirtualSize: number;
+                        Labels: {
+                            [key: string]: string;
+                        };
+                        Containers: number;
+                    }[];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImagePrune: {
+        parameters: {
+            query?: {
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ImagesDeleted: null | {
+                            Deleted: string;
+                        }[];
+                        SpaceReclaimed: number;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageInspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Image name[:tag], full id, or unique id prefix */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Docker's image inspect document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Id: string;
+                        RepoTags: string[];
+                        RepoDigests: string[];
+                        Parent: string;
+                        Comment: string;
+                        Created: string;
+                        DockerVersion: string;
+                        Author: string;
+                        Config: {
+                            Env: null | string[];
+                            Cmd: null | string[];
+                            Entrypoint: null | string[];
+                            WorkingDir: string;
+                            User: string;
+                            Labels: null | {
+                                [key: string]: string;
+                            };
+                            ExposedPorts: null | {
+                                [key: string]: Record<string, never>;
+                            };
+                            Volumes: null | {
+                                [key: string]: Record<string, never>;
+                            };
+                            StopSignal?: string;
+                        };
+                        Architecture: string;
+                        Os: string;
+                        Size: number;
+                        VirtualSize: number;
+                        GraphDriver: {
+                            Name: string;
+                            Data: null | {
+                                [key: string]: string;
+                            };
+                        };
+                        RootFS: {
+                            Type: string;
+                            Layers: string[];
+                        };
+                        Metadata: {
+                            LastTagTime: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Image name[:tag], full id, or unique id prefix */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The image id on the newest entry, `<missing>` on the others */
+                        Id: string;
+                        /** @description Unix seconds */
+                        Created: number;
+                        CreatedBy: string;
+                        Tags: null | string[];
+                        Size: number;
+                        Comment: string;
+                    }[];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageTag: {
+        parameters: {
+            query: {
+                /** @description Repository, e.g. `bb` or `localhost:5000/me/bb`; may carry `:tag` */
+                repo: string;
+                /** @description Default latest */
+                tag?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Image name[:tag], full id, or unique id prefix */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tagged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageDelete: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                force?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                noprune?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Image name[:tag], full id, or unique id prefix */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was untagged and deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": ({
+                        Untagged: string;
+                    } | {
+                        Deleted: string;
+                    })[];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
             409: {
                 headers: {
                     [name: string]: unknown;

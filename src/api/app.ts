@@ -8,15 +8,18 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from 'pino'
 import type { ContainerManager } from '../containers/manager.js'
+import type { ImageStore } from '../images/store.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
 import { containerRoutes } from './routes/containers.js'
+import { imagePath, imageRoutes } from './routes/images.js'
 import { systemRoutes, type Versions } from './routes/system.js'
 import { handleUpgrade, interactiveRoutes } from './routes/interactive.js'
 import { ErrorResponse } from './schemas.js'
 
 export interface AppDeps {
   manager: ContainerManager
+  images: ImageStore
   versions: Versions
   logger: Logger | false
   /** Largest request body accepted, bytes. */
@@ -38,7 +41,7 @@ export async function buildApp (deps: AppDeps) {
     rewriteUrl (req) {
       const { version, url } = splitVersion(req.url ?? '/')
       if (version !== undefined) req.berthApiVersion = version
-      return url
+      return imagePath(req.method ?? 'GET', url)
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -70,6 +73,7 @@ export async function buildApp (deps: AppDeps) {
       tags: [
         { name: 'Container', description: 'Container lifecycle' },
         { name: 'Interactive', description: 'Attach, terminals and exec' },
+        { name: 'Image', description: 'The local image store: import, load, save, tag, remove' },
         { name: 'System', description: 'Daemon information' }
       ]
     },
@@ -103,6 +107,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
   await app.register(containerRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })
+  await app.register(imageRoutes, { images: deps.images })
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.
   app.server.on('upgrade', handleUpgrade(deps.manager, app.log))
   return app

@@ -5,14 +5,17 @@
 import { Type, type TSchema } from 'typebox'
 import { NAME_PATTERN } from '../containers/names.js'
 
+/** Docker's `POST /containers/create` body; defined beside its consumer, containers/dockerspec.ts. */
+export { DockerCreateBody } from '../containers/createbody.js'
+
 /** Every error body: Docker's `{"message": ...}`. */
 export const ErrorResponse = Type.Object({ message: Type.String() }, { $id: 'ErrorResponse', title: 'ErrorResponse', description: 'An error' })
 
 const DESCRIPTIONS: Record<number, string> = {
   304: 'Nothing to do (Docker answers 304 with no body)',
   400: 'Bad parameter',
-  404: 'No such container',
-  409: 'Conflict with the container\'s state or another container',
+  404: 'No such container or image',
+  409: 'Conflict with the container\'s state, another container, or an image in use',
   413: 'Request body too large',
   500: 'Server error: the runtime\'s or the monitor\'s own message'
 }
@@ -107,7 +110,7 @@ export const ContainerInspect = Type.Object({
   Driver: Type.String(),
   Platform: Type.String(),
   LogPath: Type.String(),
-  ExecIDs: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  ExecIDs: Type.Union([Type.Null(), Type.Array(Type.String())]),
   Bundle: Type.String({ description: 'berth: the OCI bundle the container was created from' }),
   Config: Type.Object({
     Hostname: Type.String(),
@@ -120,10 +123,10 @@ export const ContainerInspect = Type.Object({
     OpenStdin: Type.Boolean(),
     StdinOnce: Type.Boolean(),
     Env: Type.Array(Type.String()),
-    Cmd: Type.Array(Type.String()),
+    Cmd: Type.Union([Type.Null(), Type.Array(Type.String())]),
     Image: Type.String(),
     WorkingDir: Type.String(),
-    Entrypoint: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
     Labels
   }),
   HostConfig: Type.Object({
@@ -133,7 +136,7 @@ export const ContainerInspect = Type.Object({
     AutoRemove: Type.Boolean(),
     Runtime: Type.String()
   }),
-  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Null() }),
+  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]) }),
   Mounts: Type.Array(Type.Unknown()),
   NetworkSettings: Type.Object({ Networks: Type.Record(Type.String(), Type.Unknown()), Ports: Type.Record(Type.String(), Type.Unknown()) })
 }, { description: 'Docker\'s inspect document' })
@@ -219,8 +222,8 @@ export const InfoResponse = Type.Object({
   Swarm: Type.Object({ LocalNodeState: Type.String() })
 })
 
-const Bool = Type.Union([Type.Boolean(), Type.Null()])
-const ConsoleSize = Type.Union([Type.Array(Type.Integer({ minimum: 0 }), { minItems: 2, maxItems: 2 }), Type.Null()], { description: '[height, width] of the terminal' })
+const Bool = Type.Union([Type.Null(), Type.Boolean()])
+const ConsoleSize = Type.Union([Type.Null(), Type.Array(Type.Integer({ minimum: 0 }), { minItems: 2, maxItems: 2 })], { description: '[height, width] of the terminal' })
 
 export const AttachQuery = Type.Object({
   stream: Type.Optional(DockerBool),
@@ -245,31 +248,31 @@ export const ResizeQuery = Type.Object({
 })
 
 export const ExecCreateBody = Type.Object({
-  Cmd: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
-  Env: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
-  WorkingDir: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  User: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'uid, uid:gid, name or name:group, resolved in the container' })),
+  Cmd: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String())])),
+  Env: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String())])),
+  WorkingDir: Type.Optional(Type.Union([Type.Null(), Type.String()])),
+  User: Type.Optional(Type.Union([Type.Null(), Type.String()], { description: 'uid, uid:gid, name or name:group, resolved in the container' })),
   Tty: Type.Optional(Bool),
   AttachStdin: Type.Optional(Bool),
   AttachStdout: Type.Optional(Bool),
   AttachStderr: Type.Optional(Bool),
   Privileged: Type.Optional(Bool),
-  DetachKeys: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  DetachKeys: Type.Optional(Type.Union([Type.Null(), Type.String()])),
   ConsoleSize: Type.Optional(ConsoleSize)
 }, { description: 'Docker\'s exec create body; other fields (Detach, Container) are ignored', examples: [{ Cmd: ['ls', '/'], AttachStdout: true, AttachStderr: true }] })
 
 export const ExecCreateResponse = Type.Object({ Id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { description: 'Created' })
 
-export const ExecStartBody = Type.Union([Type.Object({
+export const ExecStartBody = Type.Union([Type.Null(), Type.Object({
   Detach: Type.Optional(Bool),
   Tty: Type.Optional(Bool),
   ConsoleSize: Type.Optional(ConsoleSize)
-}, { description: 'Docker\'s exec start body; other fields are ignored' }), Type.Null()])
+}, { description: 'Docker\'s exec start body; other fields are ignored' })])
 
 export const ExecInspect = Type.Object({
   ID: Type.String(),
   Running: Type.Boolean(),
-  ExitCode: Type.Union([Type.Integer(), Type.Null()], { description: 'null until the process has ended; set before an attached stream closes' }),
+  ExitCode: Type.Union([Type.Null(), Type.Integer()], { description: 'null until the process has ended; set before an attached stream closes' }),
   ProcessConfig: Type.Object({
     entrypoint: Type.String(),
     arguments: Type.Array(Type.String()),
@@ -285,3 +288,120 @@ export const ExecInspect = Type.Object({
   DetachKeys: Type.String(),
   Pid: Type.Integer()
 })
+
+/** Image names may hold slashes (`library/bb`, `localhost:5000/x`); see imagePath in routes/images.ts. */
+export const ImageParams = Type.Object({
+  name: Type.String({ description: 'Image name[:tag], full id, or unique id prefix', minLength: 1, maxLength: 512 })
+})
+
+export const ImageCreateQuery = Type.Object({
+  fromSrc: Type.Optional(Type.String({ description: '`-`: the request body is a rootfs tar (plain or gzip) to import. URLs are not fetched.' })),
+  fromImage: Type.Optional(Type.String({ description: 'A registry pull: not supported, answered 404' })),
+  repo: Type.Optional(Type.String({ description: 'Repository to tag the import as; may carry a tag' })),
+  tag: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String({ description: 'Comment for the image and its history entry' })),
+  changes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)' })),
+  platform: Type.Optional(Type.String())
+})
+
+export const TarBody = Type.Unsafe<NodeJS.ReadableStream>({ description: 'A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit' })
+
+export const JsonMessage = Type.Object({
+  status: Type.Optional(Type.String()),
+  stream: Type.Optional(Type.String()),
+  id: Type.Optional(Type.String()),
+  aux: Type.Optional(Type.Object({ ID: Type.String() })),
+  error: Type.Optional(Type.String()),
+  errorDetail: Type.Optional(Type.Object({ message: Type.String() }))
+}, { $id: 'JsonMessage', title: 'JsonMessage', description: 'Docker\'s JSON-message stream: one such object per line' })
+
+export const ImageSummary = Type.Object({
+  Id: Type.String(),
+  ParentId: Type.String(),
+  RepoTags: Type.Array(Type.String()),
+  RepoDigests: Type.Array(Type.String()),
+  Created: Type.Integer({ description: 'Unix seconds' }),
+  Size: Type.Integer(),
+  SharedSize: Type.Integer(),
+  VirtualSize: Type.Integer(),
+  Labels: Labels,
+  Containers: Type.Integer()
+})
+
+export const ImageListQuery = Type.Object({
+  all: Type.Optional(DockerBool),
+  digests: Type.Optional(DockerBool),
+  'shared-size': Type.Optional(DockerBool),
+  filters: Type.Optional(Type.String({ description: 'JSON: {"reference":["bb","bb:*"],"dangling":["true"],"label":["k","k=v"]}, map form too' }))
+})
+
+export const ImageInspect = Type.Object({
+  Id: Type.String(),
+  RepoTags: Type.Array(Type.String()),
+  RepoDigests: Type.Array(Type.String()),
+  Parent: Type.String(),
+  Comment: Type.String(),
+  Created: Type.String(),
+  DockerVersion: Type.String(),
+  Author: Type.String(),
+  Config: Type.Object({
+    Env: Type.Union([Type.Null(), Type.Array(Type.String())]),
+    Cmd: Type.Union([Type.Null(), Type.Array(Type.String())]),
+    Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
+    WorkingDir: Type.String(),
+    User: Type.String(),
+    Labels: Type.Union([Type.Null(), Labels]),
+    ExposedPorts: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
+    Volumes: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
+    StopSignal: Type.Optional(Type.String())
+  }),
+  Architecture: Type.String(),
+  Os: Type.String(),
+  Size: Type.Integer(),
+  VirtualSize: Type.Integer(),
+  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]) }),
+  RootFS: Type.Object({ Type: Type.String(), Layers: Type.Array(Type.String()) }),
+  Metadata: Type.Object({ LastTagTime: Type.String() })
+}, { description: 'Docker\'s image inspect document' })
+
+export const ImageHistory = Type.Array(Type.Object({
+  Id: Type.String({ description: 'The image id on the newest entry, `<missing>` on the others' }),
+  Created: Type.Integer({ description: 'Unix seconds' }),
+  CreatedBy: Type.String(),
+  Tags: Type.Union([Type.Null(), Type.Array(Type.String())]),
+  Size: Type.Integer(),
+  Comment: Type.String()
+}), { description: 'Newest first' })
+
+export const ImageTagQuery = Type.Object({
+  repo: Type.String({ description: 'Repository, e.g. `bb` or `localhost:5000/me/bb`; may carry `:tag`' }),
+  tag: Type.Optional(Type.String({ description: 'Default latest' }))
+})
+
+export const ImageDeleteQuery = Type.Object({
+  force: Type.Optional(DockerBool),
+  noprune: Type.Optional(DockerBool)
+})
+
+export const ImageDeleteResponse = Type.Array(Type.Union([
+  Type.Object({ Untagged: Type.String() }),
+  Type.Object({ Deleted: Type.String() })
+]), { description: 'What was untagged and deleted' })
+
+export const ImagePruneResponse = Type.Object({
+  ImagesDeleted: Type.Union([Type.Null(), Type.Array(Type.Object({ Deleted: Type.String() }))]),
+  SpaceReclaimed: Type.Integer()
+})
+
+export const ImageGetQuery = Type.Object({
+  names: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Images to save (repeatable)' })),
+  platform: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]))
+})
+
+export const TarResponse = Type.Unsafe<NodeJS.ReadableStream>({
+  type: 'string',
+  description: 'A docker-save tar: an OCI image layout (oci-layout, index.json, blobs/sha256/...) with manifest.json and repositories; layers uncompressed'
+})
+
+/** Content types tar bodies come with (any other is accepted too). */
+export const TAR_TYPES = ['application/x-tar', 'application/tar', 'text/plain']

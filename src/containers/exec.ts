@@ -14,6 +14,7 @@ import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.j
 import { execPaths, launchExec } from '../shims/conmon.js'
 import type { RuntimeOptions } from '../runtime/runtime.js'
 import { newId } from './names.js'
+import { boundingSet } from '../proc.js'
 import { resolveUserIn, type ProcessUser } from './users.js'
 
 /** What a client asks an exec to run (Docker's exec create body). */
@@ -65,8 +66,8 @@ export interface OciProcess {
   [k: string]: unknown
 }
 
-/** Every capability Linux 6.x knows: what a privileged exec gets. */
-export const ALL_CAPS = [
+/** Every capability Linux 6.x knows, in bit order. */
+export const KNOWN_CAPS = [
   'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
   'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
   'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
@@ -74,6 +75,12 @@ export const ALL_CAPS = [
   'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
   'CHECKPOINT_RESTORE'
 ].map(c => `CAP_${c}`)
+
+/**
+ * What "every capability" means here (privileged, CapAdd ALL): those in
+ * berthd's own bounding set, since a runtime cannot grant a container more.
+ */
+export const ALL_CAPS = KNOWN_CAPS.filter((_, bit) => ((boundingSet() >> BigInt(bit)) & 1n) === 1n)
 
 /**
  * Docker's env merge (pure): a `KEY=VALUE` of `over` replaces the base entry

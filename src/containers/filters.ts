@@ -7,15 +7,15 @@ export type Filters = Map<string, string[]>
 const KNOWN = new Set(['id', 'name', 'label', 'status'])
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])
 
-/** Accepts both forms clients send: `{"name":["x"]}` and `{"name":{"x":true}}`. */
-export function parseFilters (json: string | undefined): Filters {
+/** Accepts both forms clients send: `{"name":["x"]}` and `{"name":{"x":true}}`; `known` are the keys allowed. */
+export function parseFilters (json: string | undefined, known: ReadonlySet<string> = KNOWN): Filters {
   const out: Filters = new Map()
   if (json === undefined || json === '') return out
   let raw: unknown
   try { raw = JSON.parse(json) } catch { throw invalid(`invalid filter: ${json}`) }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(`invalid filter: ${json}`)
   for (const [key, v] of Object.entries(raw)) {
-    if (!KNOWN.has(key)) throw invalid(`invalid filter '${key}'`)
+    if (!known.has(key)) throw invalid(`invalid filter '${key}'`)
     const values = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.keys(v).filter(k => (v as Record<string, unknown>)[k] === true) : undefined
     if (values === undefined || values.some(x => typeof x !== 'string')) throw invalid(`invalid filter: ${json}`)
     if (key === 'status') for (const s of values) if (!STATUSES.has(s)) throw invalid(`invalid filter 'status=${s as string}'`)

@@ -9,17 +9,21 @@ import { readFile, readdir, realpath, rm, writeFile, mkdir } from 'node:fs/promi
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
+import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import { isAlive, startTime } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { seqpacketSupport } from '../shims/seqpacket.js'
-import { ensureDir, removeTree } from '../store/atomic.js'
+import { ensureDir, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
 import { Execs, type ExecConfig, type ExecRecord, type ExecSession } from './exec.js'
+import { checkCreateBody, dockerSpec, hostsFile, mergeImageConfig, resolvConf, specJson, type DockerCreateBody } from './dockerspec.js'
+import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
+import { resolveUserIn } from './users.js'
+import { ImageStore } from '../images/store.js'
 import { canKill, canRemoveWithoutForce, hasMonitor, isRunning } from './state.js'
 
 /** What a client asks for when creating a container from an OCI bundle. */
@@ -76,7 +80,7 @@ export class ContainerManager {
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
-  constructor (readonly config: Readonly<Config>, private readonly log: Logger) {
+  constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore) {
     this.paths = {
       records: join(config.root, 'containers'),
       states: join(config.state, 'containers'),
@@ -117,6 +121,12 @@ export class ContainerManager {
     if (this.ticker !== undefined) clearInterval(this.ticker)
   }
 
+  /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
+  imageUser (imageId: string): string | undefined {
+    for (const e of this.entries.values()) if (e.rec.image === imageId) return e.rec.id
+    return undefined
+  }
+
   /** Runtime names clients may ask for. */
   runtimeNames (): string[] { return [...this.runtimes.keys()] }
   runtime (name: string): Runtime | undefined { return this.runtimes.get(name) }
@@ -152,52 +162,118 @@ export class ContainerManager {
 
   /** Creates a container from an OCI bundle; on any failure, nothing it made is left. */
   async create (req: CreateRequest): Promise<string> {
-    const runtime = this.runtimes.get(req.runtime ?? this.config.defaultRuntime)
-    if (runtime === undefined) throw invalid(`unknown or invalid runtime name: ${String(req.runtime)}`)
+    const runtime = this.runtimeNamed(req.runtime)
     const spec = await readBundle(req.bundle)
-    const name = req.name !== undefined && req.name !== '' ? normalizeName(req.name) : generateName(n => this.nameTaken(n))
+    return await this.createWith(req.name, runtime, async rec => {
+      const proc = spec.process ?? {}
+      Object.assign(rec, {
+        bundle: req.bundle,
+        labels: req.labels ?? {},
+        tty: req.tty ?? proc.terminal ?? false,
+        openStdin: req.openStdin ?? false,
+        stdinOnce: req.stdinOnce ?? false,
+        ...(req.consoleSize !== undefined ? { consoleSize: req.consoleSize } : {}),
+        path: proc.args?.[0] ?? '',
+        args: proc.args?.slice(1) ?? [],
+        env: proc.env ?? [],
+        cwd: proc.cwd ?? '/',
+        hostname: spec.hostname ?? '',
+        user: proc.user !== undefined ? `${proc.user.uid ?? 0}:${proc.user.gid ?? 0}` : ''
+      })
+      return spec
+    })
+  }
+
+  /**
+   * Docker's create: an image and Docker's body. Mounts the image's layers
+   * as the container's rootfs, writes its /etc files and the OCI spec into a
+   * bundle in its dir, and creates it from there. Every field berth cannot
+   * honour is refused, naming it.
+   */
+  async createFromImage (body: DockerCreateBody, name: string | undefined): Promise<string> {
+    checkCreateBody(body)
+    const host = body.HostConfig ?? {}
+    const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
+    const image = this.images.resolve(body.Image ?? '')
+    return await this.createWith(name, runtime, async rec => {
+      const dir = this.store.containerDir(rec.id)
+      const paths = rootfsPaths(dir)
+      await mountRootfs(image.layerDirs, paths)
+      const merged = mergeImageConfig(image.config, body)
+      // Docker's default user is root, with root's groups from the image's group file.
+      const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0')
+      const files = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') }
+      const spec = dockerSpec({
+        id: rec.id, body, image: image.config, rootfs: paths.merged, user, files,
+        ...(host.Init === true ? { init: this.config.init } : {}),
+        cgroupsPath: `/berth/${rec.id}`
+      })
+      // Docker makes the working dir when the image lacks it.
+      await mkdir(join(paths.merged, spec.process.cwd), { recursive: true })
+      await writeFile(files.hostname, `${spec.hostname ?? rec.id.slice(0, 12)}\n`)
+      await writeFile(files.hosts, hostsFile(spec.hostname ?? rec.id.slice(0, 12), host.ExtraHosts))
+      await writeFile(files.resolvConf, resolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')))
+      const bundle = join(dir, 'bundle')
+      await mkdir(bundle, { recursive: true })
+      await writeFileAtomic(join(bundle, 'config.json'), specJson(spec))
+      Object.assign(rec, {
+        bundle,
+        labels: merged.Labels,
+        tty: body.Tty === true,
+        openStdin: body.OpenStdin === true,
+        stdinOnce: body.StdinOnce === true,
+        ...(Array.isArray(host.ConsoleSize) && host.ConsoleSize[0]! > 0 ? { consoleSize: host.ConsoleSize as [number, number] } : {}),
+        path: spec.process.args[0] ?? '',
+        args: spec.process.args.slice(1),
+        env: spec.process.env,
+        cwd: spec.process.cwd,
+        hostname: spec.hostname ?? '',
+        user: merged.User,
+        image: image.id,
+        imageName: body.Image ?? '',
+        entrypoint: merged.Entrypoint,
+        cmd: merged.Cmd,
+        layerDirs: image.layerDirs,
+        createBody: body as Record<string, unknown>,
+        autoRemove: host.AutoRemove === true,
+        ...(merged.StopSignal !== '' ? { stopSignal: merged.StopSignal } : {}),
+        ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {})
+      })
+      return await readBundle(bundle)
+    })
+  }
+
+  private runtimeNamed (name: string | undefined): Runtime {
+    const runtime = this.runtimes.get(name ?? this.config.defaultRuntime)
+    if (runtime === undefined) throw invalid(`unknown or invalid runtime name: ${String(name)}`)
+    return runtime
+  }
+
+  /**
+   * The part of every create after the request is checked: a unique name, a
+   * fresh id, the container's dir, `build` (which fills in the record and
+   * gives the spec), then the monitor. On any failure nothing is left.
+   */
+  private async createWith (asked: string | undefined, runtime: Runtime, build: (rec: ContainerRecord) => Promise<OciSpec>): Promise<string> {
+    const name = asked !== undefined && asked !== '' ? normalizeName(asked) : generateName(n => this.nameTaken(n))
     if (this.nameTaken(name)) {
       const other = this.names.get(name)
       throw conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
     }
     this.reserved.add(name)
     const id = newId()
-    const proc = spec.process ?? {}
     const rec: ContainerRecord = {
-      version: RECORD_VERSION,
-      id,
-      name,
-      created: new Date().toISOString(),
-      bundle: req.bundle,
-      runtime: runtime.opts.name,
-      labels: req.labels ?? {},
-      tty: req.tty ?? proc.terminal ?? false,
-      openStdin: req.openStdin ?? false,
-      stdinOnce: req.stdinOnce ?? false,
-      ...(req.consoleSize !== undefined ? { consoleSize: req.consoleSize } : {}),
-      path: proc.args?.[0] ?? '',
-      args: proc.args?.slice(1) ?? [],
-      env: proc.env ?? [],
-      cwd: proc.cwd ?? '/',
-      hostname: spec.hostname ?? '',
-      user: proc.user !== undefined ? `${proc.user.uid ?? 0}:${proc.user.gid ?? 0}` : '',
-      status: 'creating',
-      pid: 0,
-      pidStart: 0,
-      monitorPid: 0,
-      monitorStart: 0,
-      exitCode: 0,
-      error: '',
-      oomKilled: false,
-      startedAt: ZERO_TIME,
-      finishedAt: ZERO_TIME,
-      restartCount: 0
+      version: RECORD_VERSION, id, name, created: new Date().toISOString(), bundle: '', runtime: runtime.opts.name,
+      labels: {}, tty: false, openStdin: false, path: '', args: [], env: [], cwd: '/', hostname: '', user: '',
+      status: 'creating', pid: 0, pidStart: 0, monitorPid: 0, monitorStart: 0, exitCode: 0, error: '',
+      oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0
     }
     const log = this.log.child({ container: id.slice(0, 12), name })
     try {
       // The first record is written once the monitor has reported: if berthd dies before that,
       // start-up finds a state dir and a container dir without a record, and removes both.
       await this.store.createDir(id)
+      const spec = await build(rec)
       await this.launchMonitor(rec, spec)
       rec.status = 'created'
       await this.store.save(rec)
@@ -223,6 +299,7 @@ export class ContainerManager {
    */
   private async launchMonitor (rec: ContainerRecord, spec?: OciSpec): Promise<void> {
     const runtime = this.runtimeOf(rec)
+    if (rec.layerDirs !== undefined) await mountRootfs(rec.layerDirs, rootfsPaths(this.store.containerDir(rec.id)))
     spec ??= await readBundle(rec.bundle)
     const stateDir = join(this.paths.states, rec.id)
     const bundleDir = join(stateDir, 'bundle')
@@ -262,7 +339,14 @@ export class ContainerManager {
   /** Removes everything a create (or a start of an exited container) made. */
   private async undoCreate (rec: ContainerRecord): Promise<void> {
     await this.cleanupRun(rec)
-    await removeTree(this.store.containerDir(rec.id))
+    await this.removeContainerDir(rec.id)
+  }
+
+  /** Removes a container's dir in the root, unmounting its rootfs first. */
+  private async removeContainerDir (id: string): Promise<void> {
+    const dir = this.store.containerDir(id)
+    await unmountRootfs(rootfsPaths(dir))
+    await removeTree(dir)
   }
 
   /**
@@ -311,6 +395,7 @@ export class ContainerManager {
           await this.cleanupRun(rec)
           await this.markExited(rec, 128, (err as Error).message)
           this.notifyExit(e, 128)
+          this.removeIfAuto(e)
           throw err
         }
         rec.status = 'created'
@@ -325,6 +410,8 @@ export class ContainerManager {
         await this.cleanupRun(rec)
         await this.markExited(rec, 128, (err as Error).message)
         this.notifyExit(e, 128)
+        // docker run --rm waits for the removal even when the start fails.
+        this.removeIfAuto(e)
         throw err
       }
       Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false })
@@ -378,8 +465,10 @@ export class ContainerManager {
   }
 
   /** Docker's stop: `signal`, then SIGKILL after `timeoutS` seconds (-1: wait for ever). 304 unless running. */
-  async stop (ref: string, timeoutS: number, signal = 'SIGTERM'): Promise<void> {
+  async stop (ref: string, timeout?: number, asked?: string): Promise<void> {
     const e = this.entryOf(ref)
+    const timeoutS = timeout ?? e.rec.stopTimeout ?? 10
+    const signal = asked ?? e.rec.stopSignal ?? 'SIGTERM'
     const exited = this.nextExit(e)
     try {
       await this.serial(e, async () => {
@@ -399,7 +488,7 @@ export class ContainerManager {
   }
 
   /** Stop (if running), then start. */
-  async restart (ref: string, timeoutS: number, signal?: string): Promise<void> {
+  async restart (ref: string, timeoutS?: number, signal?: string): Promise<void> {
     try {
       await this.stop(ref, timeoutS, signal)
     } catch (err) {
@@ -463,7 +552,7 @@ export class ContainerManager {
       rec.status = 'removing'
       await this.store.save(rec)
       if (runLeft) await this.cleanupRun(rec)
-      await removeTree(this.store.containerDir(rec.id))
+      await this.removeContainerDir(rec.id)
       this.entries.delete(rec.id)
       this.names.delete(rec.name)
       this.execs.dropContainer(rec.id)
@@ -591,6 +680,15 @@ export class ContainerManager {
     this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error }, 'container exited')
     this.notifyExit(e, code)
     if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
+    this.removeIfAuto(e)
+  }
+
+  /** Docker's AutoRemove (run --rm): queued behind whatever runs on the container now. */
+  private removeIfAuto (e: Entry): void {
+    if (e.rec.autoRemove !== true) return
+    void this.afterStartup
+      .then(() => this.remove(e.rec.id, true))
+      .catch(err => { if (!hasCode(err, 'NOT_FOUND')) this.log.error({ err, container: e.rec.id }, 'auto-remove failed') })
   }
 
   /**
@@ -636,7 +734,9 @@ export class ContainerManager {
 
   /** Re-loads every record after a restart; one bad container never blocks the rest. */
   private async recover (): Promise<void> {
-    const records = await this.store.loadAll((id, reason) => this.log.error({ container: id, reason }, 'container record set aside'))
+    const records = await this.store.loadAll(
+      (id, reason) => this.log.error({ container: id, reason }, 'container record set aside'),
+      async dir => { await unmountRootfs(rootfsPaths(dir)) })
     await Promise.all(records.map(async rec => {
       const e = newEntry(rec)
       const work = this.recoverOne(e)

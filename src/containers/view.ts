@@ -36,23 +36,60 @@ export function statusText (rec: ContainerRecord, now: number): string {
 
 const command = (rec: ContainerRecord): string => [rec.path, ...rec.args].map(a => /\s/.test(a) ? JSON.stringify(a) : a).join(' ')
 
+/** Docker's GraphDriver: the overlay's dirs for image containers, the bundle for the others. */
+function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string, string> | null } {
+  if (rec.layerDirs === undefined) return { Name: 'bundle', Data: null }
+  const dir = rec.bundle.replace(/\/bundle$/, '')
+  return {
+    Name: 'overlay2',
+    Data: { LowerDir: [...rec.layerDirs].reverse().join(':'), UpperDir: `${dir}/rootfs/upper`, WorkDir: `${dir}/rootfs/work`, MergedDir: `${dir}/rootfs/merged` }
+  }
+}
+
 /** One element of `GET /containers/json`. */
 export function summary (rec: ContainerRecord, now: number) {
   return {
     Id: rec.id,
     Names: [`/${rec.name}`],
-    Image: '',
-    ImageID: '',
+    Image: rec.imageName ?? '',
+    ImageID: rec.image ?? '',
     Command: command(rec),
     Created: Math.floor(Date.parse(rec.created) / 1000),
     State: dockerStatus(rec.status),
     Status: statusText(rec, now),
     Ports: [] as unknown[],
     Labels: rec.labels,
-    HostConfig: { NetworkMode: 'none' },
+    HostConfig: { NetworkMode: networkMode(rec) },
     NetworkSettings: { Networks: {} },
-    Mounts: [] as unknown[]
+    Mounts: mounts(rec)
   }
+}
+
+type Body = { HostConfig?: Record<string, unknown>, [k: string]: unknown }
+const bodyOf = (rec: ContainerRecord): Body => (rec.createBody ?? {}) as Body
+
+/** Docker's NetworkMode: what was asked, `default` when nothing was; bundle containers keep their spec's. */
+function networkMode (rec: ContainerRecord): string {
+  if (rec.createBody === undefined) return 'none'
+  const m = bodyOf(rec).HostConfig?.NetworkMode
+  return typeof m === 'string' && m !== '' ? m : 'default'
+}
+
+/** Docker's `Mounts` list, from the binds, mounts and tmpfs that were asked for. */
+function mounts (rec: ContainerRecord): unknown[] {
+  const host = bodyOf(rec).HostConfig ?? {}
+  const out: unknown[] = []
+  for (const b of (host.Binds as string[] | null | undefined) ?? []) {
+    const [source = '', destination = '', mode = ''] = b.split(':')
+    out.push({ Type: 'bind', Source: source, Destination: destination, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' })
+  }
+  for (const m of (host.Mounts as Array<Record<string, unknown>> | null | undefined) ?? []) {
+    out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: m.ReadOnly !== true, Propagation: m.Type === 'bind' ? 'rprivate' : '' })
+  }
+  for (const dest of Object.keys((host.Tmpfs as Record<string, string> | null | undefined) ?? {})) {
+    out.push({ Type: 'tmpfs', Source: '', Destination: dest, Mode: '', RW: true, Propagation: '' })
+  }
+  return out
 }
 
 /** `GET /containers/{id}/json`: Docker's inspect document. Clients crash without Config and HostConfig. */
@@ -75,7 +112,7 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
       StartedAt: rec.startedAt,
       FinishedAt: rec.finishedAt
     },
-    Image: '',
+    Image: rec.image ?? '',
     Name: `/${rec.name}`,
     RestartCount: rec.restartCount,
     Driver: '',
@@ -87,29 +124,33 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
       Hostname: rec.hostname,
       Domainname: '',
       User: rec.user,
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
+      AttachStdin: bodyOf(rec).AttachStdin === true,
+      AttachStdout: bodyOf(rec).AttachStdout === true,
+      AttachStderr: bodyOf(rec).AttachStderr === true,
       Tty: rec.tty,
       OpenStdin: rec.openStdin,
       StdinOnce: rec.stdinOnce ?? false,
       Env: rec.env,
-      Cmd: [rec.path, ...rec.args],
-      Image: '',
+      Cmd: rec.cmd !== undefined ? rec.cmd : [rec.path, ...rec.args],
+      Image: rec.imageName ?? '',
       WorkingDir: rec.cwd,
-      Entrypoint: null,
-      Labels: rec.labels
+      Entrypoint: rec.entrypoint ?? null,
+      Labels: rec.labels,
+      ...(rec.stopSignal !== undefined ? { StopSignal: rec.stopSignal } : {}),
+      ...(rec.stopTimeout !== undefined ? { StopTimeout: rec.stopTimeout } : {})
     },
     HostConfig: {
+      // As asked, then what berth decided: Docker's inspect shows the request's HostConfig.
+      ...bodyOf(rec).HostConfig,
       // The logs API reads back what the monitor wrote, as Docker's json-file driver does.
       LogConfig: { Type: 'json-file', Config: {} },
-      NetworkMode: 'none',
+      NetworkMode: networkMode(rec),
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-      AutoRemove: false,
+      AutoRemove: rec.autoRemove ?? false,
       Runtime: rec.runtime
     },
-    GraphDriver: { Name: 'bundle', Data: null },
-    Mounts: [] as unknown[],
+    GraphDriver: graphDriver(rec),
+    Mounts: mounts(rec),
     NetworkSettings: { Networks: {}, Ports: {} }
   }
 }

@@ -28,6 +28,21 @@ export interface ContainerRecord {
   stdinOnce?: boolean
   /** Initial terminal size [height, width], when asked for. */
   consoleSize?: [number, number]
+  /** Image-based containers (Docker's create): the image's id and the name it was asked by. */
+  image?: string
+  imageName?: string
+  /** The image's unpacked layer dirs, bottom first: the overlay's lowerdirs. */
+  layerDirs?: string[]
+  /** Docker's Entrypoint and Cmd after merging the image's (inspect's Config shows them). */
+  entrypoint?: string[] | null
+  cmd?: string[] | null
+  /** Docker's create body as it was asked for (inspect shows its Config and HostConfig). */
+  createBody?: Record<string, unknown>
+  /** Docker's AutoRemove (run --rm): removed once it exits, or when its start fails. */
+  autoRemove?: boolean
+  /** What stop sends, and how long it waits, when the request does not say. */
+  stopSignal?: string
+  stopTimeout?: number
   /** From the bundle's process, for inspect and list. */
   path: string
   args: string[]
@@ -91,7 +106,7 @@ export class RecordStore {
    * Loads every record. A record that does not parse, or carries a version
    * this build does not know, is set aside (renamed) and reported, never fatal.
    */
-  async loadAll (onBad: (id: string, reason: string) => void): Promise<ContainerRecord[]> {
+  async loadAll (onBad: (id: string, reason: string) => void, beforeRemove: (dir: string) => Promise<void> = async () => {}): Promise<ContainerRecord[]> {
     let names: string[]
     try { names = await readdir(this.dir) } catch { return [] }
     const out: ContainerRecord[] = []
@@ -102,6 +117,7 @@ export class RecordStore {
         if (text === undefined) {
           // berthd died between making the dir and writing the first record: nothing was created yet.
           onBad(id, 'no container.json: half-made dir removed')
+          await beforeRemove(join(this.dir, id))
           await removeTree(join(this.dir, id))
           return
         }
@@ -110,6 +126,7 @@ export class RecordStore {
         out.push(rec)
       } catch (err) {
         onBad(id, (err as Error).message)
+        await beforeRemove(join(this.dir, id)).catch(() => {})
         await rename(join(this.dir, id), join(this.dir, `.bad-${id}-${Date.now()}`)).catch(() => {})
       }
     }))

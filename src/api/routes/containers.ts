@@ -10,6 +10,8 @@ import { invalid } from '../../errors.js'
 import { logStream, parseTimeParam } from '../../logs/logs.js'
 import { bool } from '../docker.js'
 import * as S from '../schemas.js'
+import { DockerCreateBody } from '../../containers/createbody.js'
+import { NAME_PATTERN } from '../../containers/names.js'
 
 const tags = ['Container']
 
@@ -24,6 +26,25 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   }, async (req, reply) => {
     const b = req.body
     const id = await manager.create({ bundle: b.Bundle, name: b.Name, runtime: b.Runtime, labels: b.Labels, tty: b.Tty, openStdin: b.OpenStdin, stdinOnce: b.StdinOnce, consoleSize: b.ConsoleSize as [number, number] | undefined })
+    return reply.code(201).send({ Id: id, Warnings: [] })
+  })
+
+  app.post('/containers/create', {
+    schema: {
+      tags, operationId: 'ContainerCreate', summary: 'Create a container from an image (Docker\'s create)',
+      description: 'Docker\'s body: the image\'s layers become the container\'s overlay rootfs, and the OCI spec is made as Docker makes it ' +
+        '(namespaces, default mounts and capabilities, masked paths, /etc/hostname, hosts and resolv.conf, Env, User, WorkingDir, ' +
+        'Entrypoint and Cmd merged with the image\'s, the HostConfig limits). A field set to a value berth does not support is refused ' +
+        'with a 400 naming it; the zero values clients send for unused fields are accepted. 404 `No such image` for an unknown image.',
+      querystring: Type.Object({
+        name: Type.Optional(Type.String({ pattern: `^$|${NAME_PATTERN}`, description: 'Container name, Docker\'s pattern; generated when absent' })),
+        platform: Type.Optional(Type.String({ description: 'Accepted and ignored: images here are for this machine' }))
+      }),
+      body: DockerCreateBody,
+      response: { 201: S.CreateResponse, ...S.errors(400, 404, 409, 413, 500) }
+    }
+  }, async (req, reply) => {
+    const id = await manager.createFromImage(req.body, req.query.name)
     return reply.code(201).send({ Id: id, Warnings: [] })
   })
 
@@ -84,13 +105,13 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.post('/containers/:id/stop', {
     schema: {
       tags, operationId: 'ContainerStop', summary: 'Stop a container',
-      description: 'Sends the signal (default SIGTERM), then SIGKILL after t seconds (default 10).',
+      description: 'Sends the signal (default: the container\'s StopSignal, else SIGTERM), then SIGKILL after t seconds (default: its StopTimeout, else 10).',
       params: S.IdParams, querystring: S.StopQuery,
       response: { 204: S.NoContent, ...S.errors(304, 400, 404, 500) }
     }
   }, async (req, reply) => {
     const signal = req.query.signal !== undefined ? parseSignal(req.query.signal) : undefined
-    await manager.stop(req.params.id, req.query.t ?? 10, signal)
+    await manager.stop(req.params.id, req.query.t, signal)
     return reply.code(204).send(null)
   })
 
@@ -103,7 +124,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req, reply) => {
     const signal = req.query.signal !== undefined ? parseSignal(req.query.signal) : undefined
-    await manager.restart(req.params.id, req.query.t ?? 10, signal)
+    await manager.restart(req.params.id, req.query.t, signal)
     return reply.code(204).send(null)
   })
 

@@ -1,0 +1,187 @@
+/** Image routes: thin handlers over the image store. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
+import { Type } from 'typebox'
+import { parseFilters } from '../../containers/filters.js'
+import { BerthError, invalid } from '../../errors.js'
+import type { ImageStore } from '../../images/store.js'
+import { parseRepoTag } from '../../images/reference.js'
+import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
+import { bool } from '../docker.js'
+import * as S from '../schemas.js'
+
+const tags = ['Image']
+const NAMED_ACTIONS = /^\/images\/(.+)\/(json|history|get|tag|push)$/
+
+/**
+ * Docker's router matches /images/{name:.*}/json: names may hold slashes.
+ * Fastify's params stop at a slash, so the name's slashes are escaped before
+ * routing (the param is decoded again). Called from the app's rewriteUrl.
+ */
+export function imagePath (method: string, url: string): string {
+  if (!url.startsWith('/images/')) return url
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
+  const query = q < 0 ? '' : url.slice(q)
+  if (method === 'DELETE') {
+    const name = path.slice('/images/'.length)
+    return name.includes('/') ? `/images/${name.replaceAll('/', '%2F')}${query}` : url
+  }
+  const m = NAMED_ACTIONS.exec(path)
+  if (m === null || !m[1]!.includes('/')) return url
+  return `/images/${m[1]!.replaceAll('/', '%2F')}/${m[2]!}${query}`
+}
+
+/** Reads the rest of a request body and drops it, so that an early error reaches the client (at most 10 s). */
+async function discard (raw: IncomingMessage): Promise<void> {
+  if (raw.readableEnded || raw.destroyed) return
+  await new Promise<void>(resolve => {
+    const t = setTimeout(() => { raw.destroy(); resolve() }, 10_000)
+    raw.once('end', () => { clearTimeout(t); resolve() })
+    raw.once('close', () => { clearTimeout(t); resolve() })
+    raw.resume()
+  })
+}
+
+/** Runs `fn` over the request body as a stream; on failure the body is drained first. */
+async function withBody<T> (req: { body: unknown, raw: IncomingMessage }, fn: (body: Readable) => Promise<T>): Promise<T> {
+  const body = (req.body as Readable | undefined) ?? req.raw
+  try {
+    return await fn(body)
+  } catch (err) {
+    await discard(req.raw)
+    throw err
+  }
+}
+
+const lines = (msgs: object[]): string => msgs.map(m => `${JSON.stringify(m)}\n`).join('')
+const list = (v: string | string[] | undefined): string[] => v === undefined ? [] : Array.isArray(v) ? v : [v]
+
+const jsonStream = (description: string) => ({ description, content: { 'application/json': { schema: Type.Ref('JsonMessage') } } })
+
+export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = async (app, { images }) => {
+  // Tar bodies stream to the store: no buffering, no body limit. This plugin's own parsers only.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_req, payload, done) => { done(null, payload) })
+  app.addSchema(S.JsonMessage)
+
+  app.post('/images/create', {
+    schema: {
+      tags, operationId: 'ImageCreate', summary: 'Import an image (docker import)',
+      description: 'With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image. The answer is Docker\'s JSON-message stream; its last line is {"status": "sha256:<id>"}. Registry pulls (fromImage) are not supported: 404.',
+      querystring: S.ImageCreateQuery, body: S.TarBody, consumes: S.TAR_TYPES,
+      response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
+    }
+  }, async (req, reply) => {
+    const q = req.query
+    if (q.fromImage !== undefined && q.fromImage !== '') {
+      await discard(req.raw)
+      const ref = q.tag !== undefined && q.tag !== '' ? `${q.fromImage}:${q.tag}` : q.fromImage
+      throw new BerthError('NOT_FOUND', `No such image: ${ref}: berth does not pull images from registries; add images with docker load or docker import`)
+    }
+    if (q.fromSrc !== '-') {
+      await discard(req.raw)
+      throw invalid(q.fromSrc === undefined ? 'fromSrc or fromImage is required' : `fromSrc=${q.fromSrc}: only - (the request body) is supported`)
+    }
+    if (q.repo !== undefined && q.repo !== '') parseRepoTag(q.repo, q.tag)
+    const rec = await withBody(req, body => images.importTar(body, { repo: q.repo, tag: q.tag, changes: list(q.changes), message: q.message }))
+    return reply.type('application/json').send(lines([{ status: rec.id }]))
+  })
+
+  app.post('/images/load', {
+    schema: {
+      tags, operationId: 'ImageLoad', summary: 'Load images from a docker save archive (docker load)',
+      description: 'The body is a docker save tar (Docker\'s manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags.',
+      querystring: Type.Object({ quiet: Type.Optional(S.DockerBool), platform: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) }),
+      body: S.TarBody, consumes: S.TAR_TYPES,
+      response: { 200: jsonStream('JSON-message stream: `Loaded image: name:tag` or `Loaded image ID: sha256:...` per image'), ...S.errors(400, 500) }
+    }
+  }, async (req, reply) => {
+    const loaded = await withBody(req, body => images.load(body))
+    const msgs = loaded.flatMap(l => l.tags.length > 0 ? l.tags.map(t => ({ stream: `Loaded image: ${t}\n` })) : [{ stream: `Loaded image ID: ${l.id}\n` }])
+    return reply.type('application/json').send(lines(msgs))
+  })
+
+  const save = (refs: string[]): Readable => {
+    if (refs.length === 0) throw invalid('names is required: which images to save')
+    return images.save(refs)
+  }
+  const tarResponse = { 200: { ...S.TarResponse, content: { 'application/x-tar': { schema: S.TarResponse } } } }
+  app.get('/images/get', {
+    schema: {
+      tags, operationId: 'ImageGetAll', summary: 'Save images (docker save)',
+      querystring: S.ImageGetQuery,
+      response: { ...tarResponse, ...S.errors(400, 404) }
+    }
+  }, async (req, reply) => reply.type('application/x-tar').send(save(list(req.query.names))))
+
+  app.get('/images/:name/get', {
+    schema: {
+      tags, operationId: 'ImageGet', summary: 'Save one image',
+      params: S.ImageParams,
+      response: { ...tarResponse, ...S.errors(400, 404) }
+    }
+  }, async (req, reply) => reply.type('application/x-tar').send(save([req.params.name])))
+
+  app.get('/images/json', {
+    schema: {
+      tags, operationId: 'ImageList', summary: 'List images',
+      querystring: S.ImageListQuery,
+      response: { 200: Type.Array(S.ImageSummary, { description: 'The images, newest first' }), ...S.errors(400) }
+    }
+  }, async (req) => {
+    const filters = parseFilters(req.query.filters, IMAGE_FILTERS)
+    return images.list().filter(r => imageMatches(r, filters)).map(imageSummary)
+  })
+
+  app.post('/images/prune', {
+    schema: {
+      tags, operationId: 'ImagePrune', summary: 'Remove unused images',
+      description: 'Removes untagged images no container uses; with filters {"dangling":["false"]}, every image no container uses.',
+      querystring: Type.Object({ filters: Type.Optional(Type.String()) }),
+      response: { 200: S.ImagePruneResponse, ...S.errors(400) }
+    }
+  }, async (req) => {
+    const dangling = parseFilters(req.query.filters, new Set(['dangling'])).get('dangling')?.[0]
+    const r = await images.prune({ dangling: dangling === undefined ? true : bool(dangling) })
+    return { ImagesDeleted: r.deleted.length > 0 ? r.deleted.map(Deleted => ({ Deleted })) : null, SpaceReclaimed: r.reclaimed }
+  })
+
+  app.get('/images/:name/json', {
+    schema: {
+      tags, operationId: 'ImageInspect', summary: 'Inspect an image',
+      params: S.ImageParams,
+      response: { 200: S.ImageInspect, ...S.errors(400, 404) }
+    }
+  }, async (req) => imageInspect(images.resolve(req.params.name)))
+
+  app.get('/images/:name/history', {
+    schema: {
+      tags, operationId: 'ImageHistory', summary: 'An image\'s history',
+      params: S.ImageParams,
+      response: { 200: S.ImageHistory, ...S.errors(400, 404) }
+    }
+  }, async (req) => images.history(req.params.name))
+
+  app.post('/images/:name/tag', {
+    schema: {
+      tags, operationId: 'ImageTag', summary: 'Tag an image',
+      params: S.ImageParams, querystring: S.ImageTagQuery,
+      response: { 201: Type.Null({ description: 'Tagged' }), ...S.errors(400, 404) }
+    }
+  }, async (req, reply) => {
+    await images.tag(req.params.name, req.query.repo, req.query.tag)
+    // Docker answers 201 with an empty body, not JSON null.
+    return reply.code(201).send('' as unknown as null)
+  })
+
+  app.delete('/images/:name', {
+    schema: {
+      tags, operationId: 'ImageDelete', summary: 'Remove an image',
+      description: 'A name untags (and deletes the image with its last tag); an id deletes the image and its tags. 409 while a container uses the image, unless force=1 (which then only untags).',
+      params: S.ImageParams, querystring: S.ImageDeleteQuery,
+      response: { 200: S.ImageDeleteResponse, ...S.errors(400, 404, 409) }
+    }
+  }, async (req) => images.remove(req.params.name, { force: bool(req.query.force) }))
+}

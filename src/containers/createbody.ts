@@ -1,0 +1,186 @@
+/**
+ * The TypeBox schema of Docker's `POST /containers/create` body (Config with
+ * HostConfig and NetworkingConfig inline), as moby's api/types/container
+ * defines it for API 1.44–1.50. It lives below the API layer so that
+ * containers/dockerspec.ts can take its Static type; src/api/schemas.ts
+ * re-exports it for the routes.
+ *
+ * The docker CLI sends every key, mostly zero-valued (62 HostConfig keys);
+ * SDKs send only what they set. Go's nil slices and maps arrive as `null`, so
+ * every field is optional and nullable. Unknown fields are allowed, as Docker
+ * ignores them. What berth does not support is refused by
+ * `checkCreateBody`, not here, so that the message names the field.
+ */
+import { Type, type Static, type TSchema } from 'typebox'
+
+const nullable = <T extends TSchema>(s: T, description?: string) =>
+  Type.Optional(Type.Union([Type.Null(), s], description === undefined ? {} : { description }))
+const Str = (description?: string) => nullable(Type.String(), description)
+const Bool = (description?: string) => nullable(Type.Boolean(), description)
+const Int = (description?: string) => nullable(Type.Integer(), description)
+const Strings = (description?: string) => nullable(Type.Array(Type.String()), description)
+const StringMap = (description?: string) => nullable(Type.Record(Type.String(), Type.String()), description)
+const Empty = Type.Record(Type.String(), Type.Unknown())
+
+/** Docker's StrSlice: a JSON string is a one-element list. */
+const StrSlice = (description: string) => Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String()), Type.String()], { description }))
+
+const ThrottleDevices = Type.Union([Type.Null(), Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Rate: Type.Optional(Type.Integer()) }))])
+
+const Mount = Type.Object({
+  Type: Type.Optional(Type.String({ description: '`bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused)' })),
+  Source: Str(),
+  Target: Str(),
+  ReadOnly: Bool(),
+  Consistency: Str('Ignored on Linux'),
+  BindOptions: nullable(Type.Object({
+    Propagation: Str(),
+    NonRecursive: Bool(),
+    CreateMountpoint: Bool(),
+    ReadOnlyNonRecursive: Bool(),
+    ReadOnlyForceRecursive: Bool()
+  })),
+  VolumeOptions: nullable(Empty),
+  ImageOptions: nullable(Empty),
+  TmpfsOptions: nullable(Type.Object({
+    SizeBytes: Int(),
+    Mode: Int('File mode as a number, e.g. 1023 for 01777'),
+    Options: nullable(Type.Array(Type.Array(Type.String())))
+  }))
+})
+
+const HostConfig = Type.Object({
+  Binds: Strings('`/host/path:/container/path[:ro|rw|z|Z|propagation,...]`; named volumes are refused'),
+  ContainerIDFile: Str('Client-side only'),
+  LogConfig: nullable(Type.Object({ Type: Str(), Config: StringMap() })),
+  NetworkMode: Str('`default`, `none` or `host`'),
+  PortBindings: nullable(Type.Record(Type.String(), Type.Union([Type.Null(), Type.Array(Type.Object({ HostIp: Str(), HostPort: Str() }))]))),
+  RestartPolicy: nullable(Type.Object({ Name: Str(), MaximumRetryCount: Int() })),
+  AutoRemove: Bool(),
+  VolumeDriver: Str(),
+  VolumesFrom: Strings(),
+  ConsoleSize: nullable(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 2, maxItems: 2 }), '[height, width]'),
+  Annotations: StringMap('Passed to the runtime as OCI annotations'),
+  CapAdd: StrSlice('Capabilities to add: `NET_ADMIN`, `CAP_NET_ADMIN` or `ALL`'),
+  CapDrop: StrSlice('Capabilities to drop'),
+  CgroupnsMode: Str('`private` or `host`'),
+  Dns: Strings(),
+  DnsOptions: Strings(),
+  DnsSearch: Strings(),
+  ExtraHosts: Strings('`name:ip` lines added to /etc/hosts'),
+  GroupAdd: Strings('Numeric supplementary gids'),
+  IpcMode: Str('`private`, `shareable` or `none`'),
+  Cgroup: Str(),
+  Links: Strings(),
+  OomScoreAdj: Int(),
+  PidMode: Str('empty or `host`'),
+  Privileged: Bool(),
+  PublishAllPorts: Bool(),
+  ReadonlyRootfs: Bool(),
+  SecurityOpt: Strings('`no-new-privileges[:true|false]`; `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` are accepted and change nothing'),
+  StorageOpt: StringMap(),
+  Tmpfs: StringMap('Mount point → tmpfs options, e.g. `{"/run": "size=64m,mode=1777"}`'),
+  UTSMode: Str('empty or `host`'),
+  UsernsMode: Str(),
+  ShmSize: Int('Bytes; 0 is 64 MiB'),
+  Sysctls: StringMap('Namespaced sysctls only'),
+  Runtime: Str(),
+  Isolation: Str(),
+  CpuShares: Int(),
+  Memory: Int('Bytes'),
+  NanoCpus: Int('CPU quota in billionths of a CPU'),
+  CgroupParent: Str(),
+  BlkioWeight: Int(),
+  BlkioWeightDevice: nullable(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Weight: Type.Optional(Type.Integer()) }))),
+  BlkioDeviceReadBps: Type.Optional(ThrottleDevices),
+  BlkioDeviceWriteBps: Type.Optional(ThrottleDevices),
+  BlkioDeviceReadIOps: Type.Optional(ThrottleDevices),
+  BlkioDeviceWriteIOps: Type.Optional(ThrottleDevices),
+  CpuPeriod: Int(),
+  CpuQuota: Int(),
+  CpuRealtimePeriod: Int(),
+  CpuRealtimeRuntime: Int(),
+  CpusetCpus: Str(),
+  CpusetMems: Str(),
+  Devices: nullable(Type.Array(Type.Object({ PathOnHost: Str(), PathInContainer: Str(), CgroupPermissions: Str() }))),
+  DeviceCgroupRules: Strings('e.g. `c 1:3 rwm`'),
+  DeviceRequests: nullable(Type.Array(Empty)),
+  KernelMemory: Int(),
+  KernelMemoryTCP: Int(),
+  MemoryReservation: Int(),
+  MemorySwap: Int('Memory plus swap, bytes; 0 is twice Memory, -1 unlimited'),
+  MemorySwappiness: Int(),
+  OomKillDisable: Bool(),
+  PidsLimit: Int('0 or -1: unlimited'),
+  Ulimits: nullable(Type.Array(Type.Object({ Name: Type.String(), Soft: Type.Integer(), Hard: Type.Integer() }))),
+  CpuCount: Int(),
+  CpuPercent: Int(),
+  IOMaximumIOps: Int(),
+  IOMaximumBandwidth: Int(),
+  Mounts: nullable(Type.Array(Mount)),
+  MaskedPaths: Strings('Replaces the default list; null keeps it'),
+  ReadonlyPaths: Strings('Replaces the default list; null keeps it'),
+  Init: Bool('Run an init (tini or catatonit) as PID 1')
+}, { description: 'Docker\'s HostConfig; unknown fields are ignored' })
+
+const EndpointSettings = Type.Object({
+  IPAMConfig: nullable(Empty),
+  Links: Strings(),
+  Aliases: Strings(),
+  MacAddress: Str(),
+  DriverOpts: StringMap(),
+  GwPriority: Int(),
+  NetworkID: Str(),
+  EndpointID: Str(),
+  Gateway: Str(),
+  IPAddress: Str(),
+  IPPrefixLen: Int(),
+  IPv6Gateway: Str(),
+  GlobalIPv6Address: Str(),
+  GlobalIPv6PrefixLen: Int(),
+  DNSNames: Strings()
+})
+
+const HealthConfig = Type.Object({
+  Test: Strings(),
+  Interval: Int(),
+  Timeout: Int(),
+  StartPeriod: Int(),
+  StartInterval: Int(),
+  Retries: Int()
+})
+
+/** Docker's create body: the container Config with HostConfig and NetworkingConfig. */
+export const DockerCreateBody = Type.Object({
+  Hostname: Str(),
+  Domainname: Str(),
+  User: Str('uid, uid:gid, name or name:group, resolved in the image'),
+  AttachStdin: Bool(),
+  AttachStdout: Bool(),
+  AttachStderr: Bool(),
+  ExposedPorts: nullable(Empty),
+  Tty: Bool(),
+  OpenStdin: Bool(),
+  StdinOnce: Bool(),
+  Env: Strings('`KEY=value`; a bare `KEY` removes it'),
+  Cmd: StrSlice('Replaces the image\'s Cmd'),
+  Healthcheck: nullable(HealthConfig, 'Only the zero value (or `["NONE"]`) is accepted'),
+  ArgsEscaped: Bool('Windows only; ignored'),
+  Image: Type.Optional(Type.String()),
+  Volumes: nullable(Empty),
+  WorkingDir: Str(),
+  Entrypoint: StrSlice('Replaces the image\'s Entrypoint (and drops its Cmd); `[""]` clears it'),
+  NetworkDisabled: Bool(),
+  MacAddress: Str(),
+  OnBuild: Strings('Image build metadata; ignored'),
+  Labels: StringMap(),
+  StopSignal: Str(),
+  StopTimeout: Int(),
+  Shell: Strings('Image build metadata; ignored'),
+  HostConfig: nullable(HostConfig),
+  NetworkingConfig: nullable(Type.Object({ EndpointsConfig: nullable(Type.Record(Type.String(), Type.Union([Type.Null(), EndpointSettings]))) }))
+}, { description: 'Docker\'s container create body. Unknown fields are ignored, as Docker ignores them; fields berth cannot honour are refused with 400 naming the field, unless zero-valued.' })
+
+export type DockerCreateBody = Static<typeof DockerCreateBody>
+export type DockerHostConfig = Static<typeof HostConfig>
+export type DockerMount = Static<typeof Mount>

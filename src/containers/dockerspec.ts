@@ -1,0 +1,760 @@
+/**
+ * Docker's create body plus an image config → an OCI runtime-spec config.json,
+ * the way dockerd builds it (moby daemon/oci_linux.go over oci/defaults.go,
+ * daemon/create.go's merge of the image config, daemon_unix.go's checks).
+ * Pure: the caller resolves the user, mounts the rootfs and writes the
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf files (hostsFile and
+ * resolvConf below build their content).
+ *
+ * What berth cannot honour is refused by checkCreateBody with a message naming
+ * the field, unless the field holds its zero value: the docker CLI sends every
+ * key, mostly zero.
+ */
+import { hostname as osHostname, availableParallelism } from 'node:os'
+import { isIP } from 'node:net'
+import { posix } from 'node:path'
+import { invalid } from '../errors.js'
+import type { DockerCreateBody, DockerHostConfig, DockerMount } from './createbody.js'
+import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
+
+export type { DockerCreateBody } from './createbody.js'
+
+/** The image config fields a container inherits (the OCI image config's `config`). */
+export interface ImageConfigInput { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, StopSignal?: string }
+
+/** Everything dockerSpec needs besides the body: resolved by the caller. */
+export interface SpecInput {
+  /** 64 hex container id. */
+  id: string
+  body: DockerCreateBody
+  image: ImageConfigInput
+  /** Absolute path of the container's mounted rootfs. */
+  rootfs: string
+  /** The body's (or image's) User, resolved in the rootfs (users.ts). */
+  user: { uid: number, gid: number, additionalGids?: number[] }
+  /** Host files bind-mounted at /etc/hostname, /etc/hosts, /etc/resolv.conf. */
+  files: { hostname: string, hosts: string, resolvConf: string }
+  /** Host path of the init binary (tini or catatonit), needed when HostConfig.Init is true. */
+  init?: string
+  cgroupsPath?: string
+  /** The host's hostname, used with NetworkMode host; default os.hostname(). */
+  hostHostname?: string
+  /** What an empty CgroupnsMode means. Docker: `private` on cgroup v2 hosts, `host` on v1 (the default here). */
+  defaultCgroupns?: 'private' | 'host'
+}
+
+export interface OciMount { destination: string, type: string, source: string, options: string[] }
+export interface OciDeviceRule { allow: boolean, type?: string, major?: number, minor?: number, access: string }
+/** RLIM_INFINITY (-1 in Docker's Ulimits) is 2^64-1, which a JS number cannot hold: see specJson. */
+export interface OciRlimit { type: string, soft: number | bigint, hard: number | bigint }
+
+export interface OciSpec {
+  ociVersion: string
+  root: { path: string, readonly: boolean }
+  hostname?: string
+  process: {
+    terminal: boolean
+    consoleSize?: { height: number, width: number }
+    user: { uid: number, gid: number, additionalGids?: number[] }
+    args: string[]
+    env: string[]
+    cwd: string
+    capabilities: { bounding: string[], effective?: string[], permitted?: string[] }
+    rlimits?: OciRlimit[]
+    noNewPrivileges?: boolean
+    oomScoreAdj: number
+  }
+  mounts: OciMount[]
+  linux: {
+    namespaces: Array<{ type: string }>
+    maskedPaths?: string[]
+    readonlyPaths?: string[]
+    resources: {
+      devices: OciDeviceRule[]
+      memory?: { limit?: number, reservation?: number, swap?: number }
+      cpu?: { shares?: number, quota?: number, period?: number, cpus?: string, mems?: string }
+      pids?: { limit: number }
+    }
+    sysctl?: Record<string, string>
+    cgroupsPath?: string
+  }
+  annotations?: Record<string, string>
+}
+
+/** Docker's PATH when neither the image nor the body sets one (moby oci/defaults.go). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+/** Docker's default capability set (moby oci/caps/defaults.go). */
+export const DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
+  'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'].map(c => `CAP_${c}`)
+
+/**
+ * Docker 28's masked paths (moby oci/defaults.go; /proc/interrupts since
+ * moby#49560). Docker also masks /sys/devices/system/cpu/cpu*\/thermal_throttle,
+ * found on the host at run time: that needs I/O and is left out.
+ */
+export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
+  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap']
+
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']
+
+/** Where Docker mounts the init binary in the container. */
+export const INIT_PATH = '/sbin/docker-init'
+
+const DEFAULT_SHM_SIZE = 64 * 1024 * 1024
+const MIN_MEMORY = 6 * 1024 * 1024
+const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']
+
+const DEFAULT_MOUNTS: readonly OciMount[] = [
+  { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+  { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+  { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+  { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+  { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777'] }
+]
+
+const dev = (allow: boolean, type: string, major: number | undefined, minor: number | undefined): OciDeviceRule =>
+  ({ allow, type, ...(major !== undefined ? { major } : {}), ...(minor !== undefined ? { minor } : {}), access: allow && major === undefined && minor === undefined ? 'm' : 'rwm' })
+
+/**
+ * Docker's device cgroup rules (moby oci/defaults.go): deny all; allow zero,
+ * null, urandom, random, tty, console; deny fuse. Then the rules runc appends
+ * on its own (specconv.AllowedDevices: mknod of anything, full, ptmx, pts),
+ * written out so that crun ends up with the same set.
+ */
+export const DEFAULT_DEVICE_RULES: readonly OciDeviceRule[] = [
+  { allow: false, access: 'rwm' },
+  dev(true, 'c', 1, 5), dev(true, 'c', 1, 3), dev(true, 'c', 1, 9), dev(true, 'c', 1, 8), dev(true, 'c', 5, 0), dev(true, 'c', 5, 1),
+  dev(false, 'c', 10, 229),
+  dev(true, 'c', undefined, undefined), dev(true, 'b', undefined, undefined),
+  dev(true, 'c', 1, 7), dev(true, 'c', 5, 2), { allow: true, type: 'c', major: 136, access: 'rwm' }
+]
+
+// ---------------------------------------------------------------- zero values
+
+/** Go's zero value, deeply: undefined, null, "", 0, false, and lists and objects holding only zeros. */
+export function isZero (v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true
+  if (Array.isArray(v)) return v.every(isZero)
+  if (typeof v === 'object') return Object.values(v).every(isZero)
+  return false
+}
+
+const list = <T>(v: T[] | null | undefined): T[] => v ?? []
+const str = (v: string | null | undefined): string => v ?? ''
+const num = (v: number | null | undefined): number => v ?? 0
+
+// --------------------------------------------------------- unsupported fields
+
+type Allowed = (v: any) => boolean
+const zeroOr = (...ok: unknown[]): Allowed => v => isZero(v) || ok.includes(v)
+/** A map's zero value is an empty one: a key counts even when its value is zero. */
+const noKeys: Allowed = v => v === undefined || v === null || Object.keys(v).length === 0
+const healthNone: Allowed = v => isZero({ ...v, Test: undefined }) && (isZero(v.Test) || (v.Test.length === 1 && v.Test[0] === 'NONE'))
+
+/** Fields berth refuses unless zero (or one of the listed values): path, what is allowed, why. */
+const UNSUPPORTED: Array<[string, Allowed, string]> = [
+  ['MacAddress', isZero, 'containers have no network interface but loopback'],
+  ['Volumes', noKeys, 'anonymous volumes: bind an absolute host path with Binds or Mounts'],
+  ['Healthcheck', v => isZero(v) || healthNone(v), 'health checks are not run'],
+  ['HostConfig.PortBindings', noKeys, 'no ports are published: containers have loopback only'],
+  ['HostConfig.PublishAllPorts', isZero, 'no ports are published: containers have loopback only'],
+  ['HostConfig.Links', isZero, 'there are no container networks'],
+  ['HostConfig.VolumesFrom', isZero, 'there are no volumes'],
+  ['HostConfig.VolumeDriver', isZero, 'there are no volumes'],
+  ['HostConfig.Devices', isZero, 'device mappings'],
+  ['HostConfig.DeviceRequests', isZero, 'device requests'],
+  ['HostConfig.BlkioWeight', isZero, 'block I/O limits'],
+  ['HostConfig.BlkioWeightDevice', isZero, 'block I/O limits'],
+  ['HostConfig.BlkioDeviceReadBps', isZero, 'block I/O limits'],
+  ['HostConfig.BlkioDeviceWriteBps', isZero, 'block I/O limits'],
+  ['HostConfig.BlkioDeviceReadIOps', isZero, 'block I/O limits'],
+  ['HostConfig.BlkioDeviceWriteIOps', isZero, 'block I/O limits'],
+  ['HostConfig.CpuRealtimePeriod', isZero, 'real-time scheduling'],
+  ['HostConfig.CpuRealtimeRuntime', isZero, 'real-time scheduling'],
+  ['HostConfig.CpuCount', isZero, 'Windows only'],
+  ['HostConfig.CpuPercent', isZero, 'Windows only'],
+  ['HostConfig.IOMaximumIOps', isZero, 'Windows only'],
+  ['HostConfig.IOMaximumBandwidth', isZero, 'Windows only'],
+  ['HostConfig.KernelMemory', isZero, 'kernel memory limits'],
+  ['HostConfig.KernelMemoryTCP', isZero, 'kernel memory limits'],
+  ['HostConfig.MemorySwappiness', zeroOr(-1), 'swappiness'],
+  ['HostConfig.OomKillDisable', isZero, 'the OOM killer cannot be disabled'],
+  ['HostConfig.Cgroup', isZero, 'the daemon places containers in cgroups'],
+  ['HostConfig.CgroupParent', isZero, 'the daemon places containers in cgroups'],
+  ['HostConfig.UsernsMode', isZero, 'user namespaces'],
+  ['HostConfig.StorageOpt', noKeys, 'storage options'],
+  ['HostConfig.Isolation', zeroOr('default'), 'Windows only'],
+  ['HostConfig.RestartPolicy.Name', zeroOr('no'), 'restart policies: use "no"'],
+  ['HostConfig.RestartPolicy.MaximumRetryCount', isZero, 'restart policies'],
+  ['HostConfig.LogConfig.Type', zeroOr('json-file', 'k8s-file'), 'the log is always written by the monitor (json-file and k8s-file are accepted)'],
+  ['HostConfig.LogConfig.Config', noKeys, 'log options'],
+  ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none'), 'use private, shareable or none'],
+  ['HostConfig.PidMode', zeroOr('host'), 'use host or leave it empty'],
+  ['HostConfig.UTSMode', zeroOr('host'), 'use host or leave it empty'],
+  ['HostConfig.CgroupnsMode', zeroOr('private', 'host'), 'use private or host']
+]
+
+const at = (obj: unknown, path: string): unknown => path.split('.').reduce<any>((o, k) => o?.[k], obj)
+const shown = (v: unknown): string => { const s = JSON.stringify(v); return s.length > 80 ? `${s.slice(0, 77)}...` : s }
+
+/** Refuses fields berth cannot honour; their zero values pass. */
+function checkUnsupported (body: DockerCreateBody): void {
+  for (const [path, ok, why] of UNSUPPORTED) {
+    const v = at(body, path)
+    if (!ok(v)) throw invalid(`${path.replace(/^HostConfig\./, '')} is not supported: ${why} (got ${shown(v)})`)
+  }
+  const mode = networkMode(body)
+  for (const [name, ep] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) {
+    if (!['default', 'none', 'host', str(body.HostConfig?.NetworkMode)].includes(name)) {
+      throw invalid(`NetworkingConfig.EndpointsConfig is not supported: network "${name}": containers use the ${mode} network mode`)
+    }
+    for (const [field, v] of Object.entries(ep ?? {})) {
+      if (!isZero(v)) throw invalid(`NetworkingConfig.EndpointsConfig.${name}.${field} is not supported: containers have loopback only (got ${shown(v)})`)
+    }
+  }
+}
+
+// ------------------------------------------------------------ command and env
+
+/** Docker's StrSlice: a string is a one-element list; null stays null (Go's nil). */
+const strSlice = (v: string | string[] | null | undefined): string[] | null =>
+  v === undefined || v === null ? null : typeof v === 'string' ? [v] : v
+
+/** The container Config after Docker merges the image config into it (moby daemon/commit.go merge). */
+export interface MergedConfig { Entrypoint: string[] | null, Cmd: string[] | null, Env: string[], WorkingDir: string, User: string, Labels: Record<string, string>, StopSignal: string }
+
+/**
+ * Docker's merge of the image config into the body (pure): with no body
+ * Entrypoint (null) the image's is kept; with no Entrypoint at all (null or
+ * []) and no Cmd, the image's Cmd is kept; so a body Entrypoint drops the
+ * image's Cmd. `[""]` then clears the entrypoint (daemon/create.go). Body Env
+ * comes first, then image entries whose key the body does not set.
+ */
+export function mergeImageConfig (image: ImageConfigInput, body: DockerCreateBody): MergedConfig {
+  let entrypoint = strSlice(body.Entrypoint)
+  let cmd = strSlice(body.Cmd)
+  if (entrypoint === null || entrypoint.length === 0) {
+    if (cmd === null || cmd.length === 0) cmd = image.Cmd ?? null
+    if (entrypoint === null) entrypoint = image.Entrypoint ?? null
+  }
+  if (entrypoint?.length === 1 && entrypoint[0] === '') entrypoint = null
+  const key = (e: string): string => e.split('=', 1)[0]!
+  // The docker client sends an empty entry for an empty -e list; Docker drops it.
+  const env = list(body.Env).filter(e => e !== '')
+  const keys = new Set(env.map(key))
+  return {
+    Entrypoint: entrypoint,
+    Cmd: cmd,
+    Env: [...env, ...list(image.Env).filter(e => !keys.has(key(e)))],
+    WorkingDir: str(body.WorkingDir) !== '' ? str(body.WorkingDir) : (image.WorkingDir ?? ''),
+    User: str(body.User) !== '' ? str(body.User) : (image.User ?? ''),
+    Labels: { ...image.Labels, ...body.Labels },
+    StopSignal: str(body.StopSignal) !== '' ? str(body.StopSignal) : (image.StopSignal ?? '')
+  }
+}
+
+/** The process's argv: Entrypoint then Cmd, after Docker's merge. Throws when there is none. */
+export function mergeCommand (image: ImageConfigInput, body: DockerCreateBody): string[] {
+  const { Entrypoint, Cmd } = mergeImageConfig(image, body)
+  const argv = [...(Entrypoint ?? []), ...(Cmd ?? [])]
+  if (argv.length === 0) throw invalid('No command specified')
+  return argv
+}
+
+// ------------------------------------------------------------------- modes
+
+type NetMode = 'private' | 'host'
+
+/** '' / default / none → a private network namespace (loopback only); host → the host's. */
+function networkMode (body: DockerCreateBody): NetMode {
+  const mode = str(body.HostConfig?.NetworkMode)
+  if (mode === 'host') return 'host'
+  if (['', 'default', 'none'].includes(mode)) return 'private'
+  throw invalid(`network mode "${mode}" is not supported: use none, host or default (a private network namespace with loopback only)`)
+}
+
+/** The container's hostname as Docker sets it: Hostname, else the host's with host networking, else the id's first 12 characters. */
+export function containerHostname (id: string, body: DockerCreateBody, hostHostname = osHostname()): string {
+  if (str(body.Hostname) !== '') return str(body.Hostname)
+  return networkMode(body) === 'host' ? hostHostname : id.slice(0, 12)
+}
+
+// ------------------------------------------------------------ capabilities
+
+function normalizeCaps (caps: string[]): string[] {
+  return caps.map(c => {
+    let u = c.toUpperCase()
+    if (u === 'ALL') return u
+    if (!u.startsWith('CAP_')) u = `CAP_${u}`
+    if (!KNOWN_CAPS.includes(u)) throw invalid(`unknown capability: "${u}"`)
+    return u
+  })
+}
+
+/** Docker's caps.TweakCapabilities (pure): privileged → all; ALL in CapAdd → all but the dropped; ALL in CapDrop → only the added. */
+export function capabilities (capAdd: string[], capDrop: string[], privileged: boolean): string[] {
+  if (privileged) return [...ALL_CAPS]
+  const add = normalizeCaps(capAdd)
+  const drop = normalizeCaps(capDrop)
+  let caps: string[]
+  if (add.includes('ALL')) caps = ALL_CAPS.filter(c => !drop.includes(c))
+  else if (drop.includes('ALL')) caps = add
+  else caps = [...DEFAULT_CAPS.filter(c => !drop.includes(c)), ...add]
+  return [...new Set(caps)]
+}
+
+// ------------------------------------------------------------------ mounts
+
+const cleanPath = (p: string): string => { const n = posix.normalize(p); return n.length > 1 ? n.replace(/\/+$/, '') : n }
+const mountPathError = (type: string, p: string): Error => invalid(`invalid mount config for type "${type}": invalid mount path: '${p}' mount path must be absolute`)
+
+const bindMount = (source: string, destination: string, readOnly: boolean, propagation = 'rprivate', recursive = true): OciMount =>
+  ({ destination, type: 'bind', source, options: [recursive ? 'rbind' : 'bind', ...(readOnly ? ['ro'] : []), propagation] })
+
+/** One `-v` bind, moby's linux parser's rules for a bind (volumes refused). */
+function parseBind (spec: string): OciMount {
+  const parts = spec.split(':')
+  if (parts.length === 1 && spec !== '') throw invalid(`invalid volume specification: '${spec}': anonymous volumes are not supported, bind an absolute host path`)
+  if (parts.length > 3 || parts.some((p, i) => p === '' && i < 2)) throw invalid(`invalid volume specification: '${spec}'`)
+  const [src = '', dst = '', mode = ''] = parts
+  if (!src.startsWith('/')) {
+    if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) throw invalid(`invalid volume specification: '${spec}': named volumes are not supported, bind an absolute host path`)
+    throw invalid(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`)
+  }
+  if (!dst.startsWith('/')) throw invalid(`invalid volume specification: '${spec}': ${mountPathError('bind', dst).message}`)
+  if (cleanPath(dst) === '/') throw invalid('invalid specification: destination can\'t be \'/\'')
+  let readOnly: boolean | undefined; let propagation: string | undefined; let label = false
+  for (const m of mode === '' ? [] : mode.split(',')) {
+    if ((m === 'ro' || m === 'rw') && readOnly === undefined) readOnly = m === 'ro'
+    else if (PROPAGATIONS.includes(m) && propagation === undefined) propagation = m
+    else if ((m === 'z' || m === 'Z') && !label) label = true // SELinux relabelling: no SELinux here
+    else if (!['consistent', 'cached', 'delegated'].includes(m)) throw invalid(`invalid volume specification: '${spec}': invalid mode: ${mode}`)
+  }
+  return bindMount(src, cleanPath(dst), readOnly === true, propagation)
+}
+
+/** Mount flags that cancel each other share a key (moby/sys/mount's flag table). */
+const FLAG_KEYS: Record<string, string> = {
+  ro: 'rdonly', rw: 'rdonly', suid: 'nosuid', nosuid: 'nosuid', dev: 'nodev', nodev: 'nodev', exec: 'noexec', noexec: 'noexec',
+  sync: 'sync', async: 'sync', dirsync: 'dirsync', remount: 'remount', mand: 'mand', nomand: 'mand', atime: 'noatime', noatime: 'noatime',
+  diratime: 'nodiratime', nodiratime: 'nodiratime', bind: 'bind', rbind: 'rbind', relatime: 'relatime', norelatime: 'relatime',
+  strictatime: 'strictatime', nostrictatime: 'strictatime',
+  ...Object.fromEntries([...PROPAGATIONS, 'unbindable', 'runbindable'].map(p => [p, 'propagation']))
+}
+const TMPFS_DATA = ['', 'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']
+
+/** moby/sys/mount MergeTmpfsOptions: the last of conflicting options wins, order kept. */
+export function mergeTmpfsOptions (options: string[]): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const o of [...options].reverse()) {
+    if (o === 'defaults') continue
+    let key = FLAG_KEYS[o]
+    if (key === undefined) {
+      const eq = o.indexOf('=')
+      if (eq < 0 || !TMPFS_DATA.includes(o.slice(0, eq))) throw invalid(`invalid tmpfs option ${JSON.stringify(eq < 0 ? [o] : [o.slice(0, eq), o.slice(eq + 1)])}`)
+      key = `=${o.slice(0, eq)}`
+    }
+    if (!seen.has(key)) { seen.add(key); out.unshift(o) }
+  }
+  return out
+}
+
+const tmpfsMount = (destination: string, data: string): OciMount =>
+  ({ destination, type: 'tmpfs', source: 'tmpfs', options: mergeTmpfsOptions(['noexec', 'nosuid', 'nodev', 'rprivate', ...(data === '' ? [] : data.split(','))]) })
+
+/** moby ConvertTmpfsOptions: `ro`, `mode=<octal>`, `size=<n>[kmg]` with the largest unit that divides evenly. */
+function tmpfsData (opts: NonNullable<DockerMount['TmpfsOptions']> | null | undefined, readOnly: boolean): string {
+  const raw = readOnly ? ['ro'] : []
+  if (num(opts?.Mode) !== 0) raw.push(`mode=${num(opts?.Mode).toString(8)}`)
+  const size = num(opts?.SizeBytes)
+  if (size < 0) throw invalid('invalid mount config for type "tmpfs": TmpfsOptions.SizeBytes must not be negative')
+  if (size !== 0) {
+    const unit = ([['g', 2 ** 30], ['m', 2 ** 20], ['k', 2 ** 10]] as const).find(([, d]) => size % d === 0)
+    raw.push(unit === undefined ? `size=${size}` : `size=${size / unit[1]}${unit[0]}`)
+  }
+  for (const o of list(opts?.Options)) raw.push(o.length > 1 ? `${o[0]}=${o[1]}` : str(o[0]))
+  return raw.join(',')
+}
+
+/** One HostConfig.Mounts entry: bind and tmpfs only. */
+function parseMount (m: DockerMount): OciMount {
+  const type = str(m.Type)
+  const bad = (why: string): Error => invalid(`invalid mount config for type "${type}": ${why}`)
+  if (type === 'volume') throw invalid('Mounts: type "volume" is not supported: named volumes are not supported, bind an absolute host path')
+  if (type !== 'bind' && type !== 'tmpfs') throw invalid(`Mounts: type "${type}" is not supported: use bind or tmpfs`)
+  const target = str(m.Target)
+  if (target === '') throw bad('field Target must not be empty')
+  if (!target.startsWith('/')) throw mountPathError(type, target)
+  if (!isZero(m.VolumeOptions)) throw bad('field VolumeOptions must not be specified')
+  if (!isZero(m.ImageOptions)) throw bad('field ImageOptions must not be specified')
+  if (type === 'tmpfs') {
+    if (str(m.Source) !== '') throw bad('field Source must not be specified')
+    if (!isZero(m.BindOptions)) throw bad('field BindOptions must not be specified')
+    return tmpfsMount(cleanPath(target), tmpfsData(m.TmpfsOptions, m.ReadOnly === true))
+  }
+  const source = str(m.Source)
+  if (source === '') throw bad('field Source must not be empty')
+  if (!source.startsWith('/')) throw mountPathError(type, source)
+  if (!isZero(m.TmpfsOptions)) throw bad('field TmpfsOptions must not be specified')
+  const o = m.BindOptions ?? {}
+  if (o.ReadOnlyForceRecursive === true) throw bad('BindOptions.ReadOnlyForceRecursive is not supported: the runtimes cannot make a mount recursively read-only')
+  const propagation = str(o.Propagation) === '' ? 'rprivate' : str(o.Propagation)
+  if (!PROPAGATIONS.includes(propagation)) throw bad(`invalid propagation mode: ${propagation}`)
+  return bindMount(source, cleanPath(target), m.ReadOnly === true, propagation, o.NonRecursive !== true)
+}
+
+/** The user's mounts (Binds, Mounts, Tmpfs) in that order; a destination given twice is refused as Docker refuses it. */
+function userMounts (hc: DockerHostConfig): OciMount[] {
+  const out = [
+    ...list(hc.Binds).map(parseBind),
+    ...list(hc.Mounts).map(parseMount),
+    ...Object.entries(hc.Tmpfs ?? {}).map(([dst, data]) => {
+      if (!dst.startsWith('/')) throw mountPathError('tmpfs', dst)
+      return tmpfsMount(cleanPath(dst), data)
+    })
+  ]
+  const seen = new Set<string>()
+  for (const m of out) {
+    if (seen.has(m.destination)) throw invalid(`Duplicate mount point: ${m.destination}`)
+    seen.add(m.destination)
+  }
+  return out
+}
+
+const depth = (p: string): number => p.split('/').length
+
+/**
+ * Docker's WithMounts: defaults first (less any a user mount replaces, every
+ * /dev one if the user mounts /dev, /dev/shm without IPC), then the user's,
+ * the /etc files and the init, parents before children. A read-only rootfs
+ * makes the defaults outside /proc and /dev read-only; Privileged makes /sys
+ * and the cgroup mount writable.
+ */
+function allMounts (user: OciMount[], extra: OciMount[], o: { shmSize: number, ipc: string, readonlyRoot: boolean, privileged: boolean }): OciMount[] {
+  const taken = new Set(user.map(m => m.destination))
+  const extras = extra.filter(m => !taken.has(m.destination))
+  const defaults = DEFAULT_MOUNTS
+    .filter(m => !taken.has(m.destination) && !(taken.has('/dev') && m.destination.startsWith('/dev/')) && !(o.ipc === 'none' && m.destination === '/dev/shm'))
+    .map(m => {
+      let options = m.destination === '/dev/shm' ? [...m.options, `size=${o.shmSize}`] : [...m.options]
+      if (o.readonlyRoot && !['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue'].includes(m.destination) && !options.includes('ro')) options.push('ro')
+      if (o.privileged && (m.type === 'sysfs' || m.type === 'cgroup')) options = options.filter(x => x !== 'ro')
+      return { ...m, options }
+    })
+  const rest = [...user, ...extras].sort((a, b) => depth(a.destination) - depth(b.destination))
+  return [...defaults, ...rest]
+}
+
+// ---------------------------------------------------------------- resources
+
+const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
+const DEVICE_RULE = /^([acb]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/
+
+/** Docker's device cgroup rule syntax, `c 1:3 rwm` (moby oci.AppendDevicePermissionsFromCgroupRules). */
+function deviceRule (rule: string): OciDeviceRule {
+  const m = DEVICE_RULE.exec(rule)
+  if (m === null) throw invalid(`invalid device cgroup rule format: '${rule}'`)
+  const [, type, major, minor, access] = m
+  return { allow: true, type: type!, ...(major !== '*' ? { major: Number(major) } : {}), ...(minor !== '*' ? { minor: Number(minor) } : {}), access: access! }
+}
+
+/** Memory, CPU, pids and device rules with daemon_unix.go's checks and Docker's wording. */
+function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] {
+  const memory: NonNullable<OciSpec['linux']['resources']['memory']> = {}
+  const mem = num(hc.Memory); const swap = num(hc.MemorySwap); const reservation = num(hc.MemoryReservation)
+  if (mem !== 0 && mem < MIN_MEMORY) throw invalid('Minimum memory limit allowed is 6MB')
+  if (mem > 0 && swap > 0 && swap < mem) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage')
+  if (mem === 0 && swap > 0) throw invalid('You should always set the Memory limit when using Memoryswap limit, see usage')
+  if (swap < -1) throw invalid(`invalid MemorySwap: ${swap}: use -1 for unlimited swap`)
+  if (reservation !== 0 && reservation < MIN_MEMORY) throw invalid('Minimum memory reservation allowed is 6MB')
+  if (mem > 0 && reservation > mem) throw invalid('Minimum memory limit can not be less than memory reservation limit, see usage')
+  if (mem > 0) memory.limit = mem
+  if (reservation > 0) memory.reservation = reservation
+  if (swap !== 0) memory.swap = swap
+  else if (mem > 0) memory.swap = 2 * mem // Docker's default: as much swap as memory
+
+  const cpu: NonNullable<OciSpec['linux']['resources']['cpu']> = {}
+  const nano = num(hc.NanoCpus); const period = num(hc.CpuPeriod); const quota = num(hc.CpuQuota); const shares = num(hc.CpuShares)
+  if (nano > 0 && period > 0) throw invalid('Conflicting options: Nano CPUs and CPU Period cannot both be set')
+  if (nano > 0 && quota > 0) throw invalid('Conflicting options: Nano CPUs and CPU Quota cannot both be set')
+  const ncpu = availableParallelism()
+  if (nano < 0 || nano > ncpu * 1e9) throw invalid(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`)
+  if (period !== 0 && (period < 1000 || period > 1_000_000)) throw invalid('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
+  if (quota > 0 && quota < 1000) throw invalid('CPU cfs quota can not be less than 1ms (i.e. 1000)')
+  if (shares < 0) throw invalid(`invalid CpuShares: ${shares}: must not be negative`)
+  if (shares > 0) cpu.shares = shares
+  if (nano > 0) { cpu.period = 100_000; cpu.quota = Math.floor(nano * 100_000 / 1e9) }
+  if (period !== 0) cpu.period = period
+  if (quota !== 0) cpu.quota = quota
+  for (const [field, key, v] of [['cpus', 'CpusetCpus', str(hc.CpusetCpus)], ['mems', 'CpusetMems', str(hc.CpusetMems)]] as const) {
+    if (v === '') continue
+    if (!CPUSET.test(v)) throw invalid(`Invalid value ${v} for ${key === 'CpusetCpus' ? 'cpuset cpus' : 'cpuset mems'}`)
+    cpu[field] = v
+  }
+
+  const devices = hc.Privileged === true ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES, ...list(hc.DeviceCgroupRules).map(deviceRule)]
+  const out: OciSpec['linux']['resources'] = { devices }
+  if (Object.keys(memory).length > 0) out.memory = memory
+  if (Object.keys(cpu).length > 0) out.cpu = cpu
+  // Docker writes -1 for 0 or -1; a new cgroup has no limit, so nothing is written.
+  if (num(hc.PidsLimit) > 0) out.pids = { limit: num(hc.PidsLimit) }
+  return out
+}
+
+// ------------------------------------------------------- process settings
+
+const ULIMITS = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']
+const RLIM_INFINITY = 2n ** 64n - 1n
+
+/** Ulimits → OCI rlimits (go-units' names and checks); -1 is unlimited. */
+function rlimits (ulimits: NonNullable<DockerHostConfig['Ulimits']>): OciRlimit[] {
+  return ulimits.map(u => {
+    if (!ULIMITS.includes(u.Name)) throw invalid(`invalid ulimit type: ${u.Name}`)
+    if (u.Soft > u.Hard && u.Hard >= 0) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`)
+    const value = (n: number): number | bigint => n < 0 ? RLIM_INFINITY : n
+    return { type: `RLIMIT_${u.Name.toUpperCase()}`, soft: value(u.Soft), hard: value(u.Hard) }
+  })
+}
+
+/** SecurityOpt: no-new-privileges is honoured; turning off confinement berth does not apply anyway is accepted. */
+function noNewPrivileges (opts: string[]): boolean {
+  let nnp = false
+  for (const o of opts) {
+    const [k = '', v] = o.split(/[=:]/, 2)
+    if (k === 'no-new-privileges') {
+      if (v === undefined || ['true', '1'].includes(v)) nnp = true
+      else if (['false', '0'].includes(v)) nnp = false
+      else throw invalid(`invalid --security-opt 2: "${o}"`)
+    } else if (!((k === 'seccomp' || k === 'apparmor') && v === 'unconfined') && !(k === 'label' && v === 'disable')) {
+      throw invalid(`SecurityOpt is not supported: "${o}": only no-new-privileges (and seccomp=unconfined, apparmor=unconfined, label=disable, which change nothing) are accepted`)
+    }
+  }
+  return nnp
+}
+
+const IPC_SYSCTLS = /^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\.mqueue\..+)$/
+
+/** Namespaced sysctls only, net.* only in a private network namespace (runc's rules). */
+function checkSysctls (sysctls: Record<string, string>, net: NetMode): void {
+  for (const k of Object.keys(sysctls)) {
+    if (k.startsWith('net.')) {
+      if (net === 'host') throw invalid(`sysctl "${k}" not allowed in host network namespace`)
+    } else if (!IPC_SYSCTLS.test(k)) {
+      throw invalid(`Sysctls: sysctl '${k}' is not allowed: only namespaced ones (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*) can be set`)
+    }
+  }
+}
+
+/** ExtraHosts `name:ip` (or `name=ip`) → [ip, name]. */
+function parseExtraHosts (extra: string[]): Array<[string, string]> {
+  return extra.map(e => {
+    const i = e.search(/[:=]/)
+    const name = i < 0 ? e : e.slice(0, i)
+    const ip = i < 0 ? '' : e.slice(i + 1).replace(/^\[(.*)\]$/, '$1')
+    if (ip === 'host-gateway') throw invalid(`ExtraHosts is not supported: "${e}": there is no host gateway, containers have loopback only`)
+    if (name === '' || isIP(ip) === 0) throw invalid(`invalid IP address in add-host: "${ip}"`)
+    return [ip, name]
+  })
+}
+
+function groupAdd (groups: string[]): number[] {
+  return groups.map(g => {
+    if (!/^\d+$/.test(g)) throw invalid(`GroupAdd is not supported: group "${g}": only numeric gids are accepted`)
+    return Number(g)
+  })
+}
+
+// ------------------------------------------------------------------ the plan
+
+/** Everything that follows from the body alone, checked. */
+interface Plan {
+  hc: DockerHostConfig
+  net: NetMode
+  caps: string[]
+  mounts: OciMount[]
+  resources: OciSpec['linux']['resources']
+  rlimits: OciRlimit[]
+  noNewPrivileges: boolean
+  groups: number[]
+}
+
+function plan (body: DockerCreateBody): Plan {
+  checkUnsupported(body)
+  const hc = body.HostConfig ?? {}
+  const net = networkMode(body)
+  for (const e of list(body.Env)) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${e}`)
+  const wd = str(body.WorkingDir)
+  if (wd !== '' && !wd.startsWith('/')) throw invalid(`the working directory '${wd}' is invalid, it needs to be an absolute path`)
+  const hostname = str(body.Hostname)
+  if (hostname.length > 64 || /[\s/]/.test(hostname)) throw invalid(`invalid hostname: "${hostname}"`)
+  if (hc.UTSMode === 'host' && (hostname !== '' || str(body.Domainname) !== '')) throw invalid('Conflicting options: hostname and the UTS mode')
+  const shm = num(hc.ShmSize)
+  if (shm < 0) throw invalid('SHM size can not be less than 0')
+  const oom = num(hc.OomScoreAdj)
+  if (oom < -1000 || oom > 1000) throw invalid(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`)
+  for (const field of ['MaskedPaths', 'ReadonlyPaths'] as const) {
+    for (const p of list(hc[field])) if (!p.startsWith('/')) throw invalid(`${field}: "${p}" is not an absolute path`)
+  }
+  for (const s of list(hc.Dns)) if (isIP(s) === 0) throw invalid(`Dns: ${s} is not an ip address`)
+  parseExtraHosts(list(hc.ExtraHosts))
+  checkSysctls(hc.Sysctls ?? {}, net)
+  return {
+    hc,
+    net,
+    caps: capabilities(strSlice(hc.CapAdd) ?? [], strSlice(hc.CapDrop) ?? [], hc.Privileged === true),
+    mounts: userMounts(hc),
+    resources: resources(hc),
+    rlimits: rlimits(list(hc.Ulimits)),
+    noNewPrivileges: noNewPrivileges(list(hc.SecurityOpt)),
+    groups: groupAdd(list(hc.GroupAdd))
+  }
+}
+
+/**
+ * Checks a create body without an image (pure): every field set to a value
+ * berth does not support is refused naming it, and every value berth does
+ * support is checked as Docker checks it. Zero values always pass.
+ */
+export function checkCreateBody (body: DockerCreateBody): void {
+  plan(body)
+}
+
+/** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking). */
+export function dockerSpec (input: SpecInput): OciSpec {
+  const { id, body, image } = input
+  const p = plan(body)
+  const { hc } = p
+  const config = mergeImageConfig(image, body)
+  let args = mergeCommand(image, body)
+  const pidHost = hc.PidMode === 'host'
+  const utsHost = hc.UTSMode === 'host'
+  const ipc = str(hc.IpcMode) === 'none' ? 'none' : 'private'
+  const cgroupns = str(hc.CgroupnsMode) !== '' ? str(hc.CgroupnsMode) : (input.defaultCgroupns ?? 'host')
+  const hostname = containerHostname(id, body, input.hostHostname)
+  const readonlyRoot = hc.ReadonlyRootfs === true
+  const privileged = hc.Privileged === true
+  const tty = body.Tty === true
+
+  const extra = [
+    bindMount(input.files.resolvConf, '/etc/resolv.conf', readonlyRoot),
+    bindMount(input.files.hostname, '/etc/hostname', readonlyRoot),
+    bindMount(input.files.hosts, '/etc/hosts', readonlyRoot)
+  ]
+  // Docker adds the init only in a private pid namespace: elsewhere there is one already.
+  if (hc.Init === true && !pidHost) {
+    if (input.init === undefined) throw invalid('Init is not supported: no init binary (tini or catatonit) is installed')
+    args = [INIT_PATH, '--', ...args]
+    extra.push({ destination: INIT_PATH, type: 'bind', source: input.init, options: ['bind', 'ro'] })
+  }
+
+  const additionalGids = [...new Set([...(input.user.additionalGids ?? []), ...p.groups])]
+  const user = { uid: input.user.uid, gid: input.user.gid, ...(additionalGids.length > 0 ? { additionalGids } : {}) }
+  const [height = 0, width = 0] = list(hc.ConsoleSize)
+
+  const sysctl: Record<string, string> = {}
+  if (str(body.Domainname) !== '') sysctl['kernel.domainname'] = str(body.Domainname)
+  if (p.net === 'private') {
+    // Docker's defaults in a private network namespace: ping and low ports without capabilities.
+    sysctl['net.ipv4.ping_group_range'] = '0 2147483647'
+    sysctl['net.ipv4.ip_unprivileged_port_start'] = '0'
+  }
+  Object.assign(sysctl, hc.Sysctls)
+
+  const namespaces = [
+    { type: 'mount' },
+    ...(p.net === 'private' ? [{ type: 'network' }] : []),
+    ...(utsHost ? [] : [{ type: 'uts' }]),
+    ...(pidHost ? [] : [{ type: 'pid' }]),
+    { type: 'ipc' },
+    ...(cgroupns === 'private' ? [{ type: 'cgroup' }] : [])
+  ]
+
+  const spec: OciSpec = {
+    ociVersion: '1.0.2',
+    root: { path: input.rootfs, readonly: readonlyRoot },
+    ...(utsHost ? {} : { hostname }),
+    process: {
+      terminal: tty,
+      ...(tty && height > 0 && width > 0 ? { consoleSize: { height, width } } : {}),
+      user,
+      args,
+      env: mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, ...(tty ? ['TERM=xterm'] : [])], config.Env),
+      cwd: config.WorkingDir !== '' ? cleanPath(config.WorkingDir) : '/',
+      // Docker gives a non-root user only the bounding set, as execve would (oci.SetCapabilities).
+      capabilities: user.uid === 0 ? { bounding: p.caps, effective: p.caps, permitted: p.caps } : { bounding: p.caps },
+      ...(p.rlimits.length > 0 ? { rlimits: p.rlimits } : {}),
+      ...(p.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      oomScoreAdj: num(hc.OomScoreAdj)
+    },
+    mounts: allMounts(p.mounts, extra, { shmSize: num(hc.ShmSize) > 0 ? num(hc.ShmSize) : DEFAULT_SHM_SIZE, ipc, readonlyRoot, privileged }),
+    linux: {
+      namespaces,
+      ...(privileged ? {} : { maskedPaths: hc.MaskedPaths ?? MASKED_PATHS, readonlyPaths: hc.ReadonlyPaths ?? READONLY_PATHS }),
+      resources: p.resources,
+      ...(Object.keys(sysctl).length > 0 ? { sysctl } : {}),
+      ...(input.cgroupsPath !== undefined ? { cgroupsPath: input.cgroupsPath } : {})
+    },
+    ...(isZero(hc.Annotations) ? {} : { annotations: { ...hc.Annotations } })
+  }
+  return spec
+}
+
+/** config.json text: like JSON.stringify, but writes 64-bit rlimits (RLIM_INFINITY) exactly. */
+export function specJson (spec: OciSpec): string {
+  return JSON.stringify(spec, (_k, v) => typeof v === 'bigint' ? `\u0000${v}\u0000` : v, 2).replace(/"\\u0000(\d+)\\u0000"/g, '$1') + '\n'
+}
+
+// ------------------------------------------------------------- /etc files
+
+/**
+ * /etc/hosts content. In a private network namespace: Docker's localhost
+ * lines, then ExtraHosts, then the container's hostname on 127.0.0.1 (its
+ * only address). With host networking pass the host's /etc/hosts: Docker
+ * copies it and adds ExtraHosts.
+ */
+export function hostsFile (hostname: string, extraHosts?: string[] | null, hostHosts?: string): string {
+  const extra = parseExtraHosts(list(extraHosts)).map(([ip, name]) => `${ip}\t${name}`)
+  if (hostHosts !== undefined) return [...(hostHosts === '' ? [] : [hostHosts.replace(/\n+$/, '')]), ...extra].map(l => `${l}\n`).join('')
+  return [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    ...extra,
+    `127.0.0.1\t${hostname}`
+  ].map(l => `${l}\n`).join('')
+}
+
+export interface ResolvOptions { dns?: string[] | null, dnsSearch?: string[] | null, dnsOptions?: string[] | null, hostNetwork?: boolean }
+
+const isLocalhost = (ip: string): boolean => ip.startsWith('127.') || ip === '::1'
+
+/**
+ * /etc/resolv.conf content from the host's (libnetwork's rules): localhost
+ * nameservers are dropped (they cannot be reached from another network
+ * namespace) and Google's put in when none remain; Dns, DnsSearch and
+ * DnsOptions replace the host's. With host networking and no overrides the
+ * host's file is copied as it is.
+ */
+export function resolvConf (hostText: string, opts: ResolvOptions = {}): string {
+  const dns = list(opts.dns); const search = list(opts.dnsSearch); const options = list(opts.dnsOptions)
+  if (opts.hostNetwork === true && dns.length + search.length + options.length === 0) return hostText
+  const lines = hostText.split('\n').map(l => l.trim().split(/\s+/))
+  const last = (...keys: string[]): string[] => lines.filter(l => keys.includes(l[0]!)).map(l => l.slice(1)).at(-1) ?? []
+  let ns = dns.length > 0 ? dns : lines.filter(l => l[0] === 'nameserver' && l[1] !== undefined).map(l => l[1]!)
+  if (opts.hostNetwork !== true) ns = ns.filter(ip => !isLocalhost(ip))
+  if (ns.length === 0) ns = ['8.8.8.8', '8.8.4.4']
+  const searchList = search.length > 0 ? (search.length === 1 && search[0] === '.' ? [] : search) : last('search', 'domain')
+  const optionList = options.length > 0 ? options : last('options')
+  return [
+    ...ns.map(n => `nameserver ${n}`),
+    ...(searchList.length > 0 ? [`search ${searchList.join(' ')}`] : []),
+    ...(optionList.length > 0 ? [`options ${optionList.join(' ')}`] : [])
+  ].map(l => `${l}\n`).join('')
+}

@@ -1,0 +1,453 @@
+/**
+ * The local image store. On disk, under its dir (`<root>/images`):
+ *
+ *   configs/<hex>.json      an image config, the exact bytes whose sha256 is the image id
+ *   layers/<hex>/           a layer, named by its diffID; a dir that exists is complete:
+ *     fs/                     the unpacked layer (an overlay lowerdir)
+ *     layer.tar               its uncompressed tar, so `docker save` gives the same diffID
+ *     size.json               bytes of file content
+ *   repositories.json       { version, tags: { "docker.io/library/bb:latest": "sha256:..." } }
+ *   tmp/                    layers being unpacked; emptied at start-up
+ *
+ * Layers are unpacked into tmp/ and renamed into place. Every change to
+ * configs and tags is serialised, written atomically, and made on disk before
+ * memory. A layer no image refers to is removed after the image that last did.
+ */
+import { createHash } from 'node:crypto'
+import { mkdtemp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import { BerthError, conflict, invalid } from '../errors.js'
+import { ensureDir, fsyncDir, readIfExists, removeTree, writeFileAtomic } from '../store/atomic.js'
+import { applyChanges } from './changes.js'
+import { familiarKey, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
+import { unpackLayer, type Unpacked } from './tar.js'
+import { readArchive, writeArchive, type LoadedImage } from './archive.js'
+
+/** The OCI image config's `config` object: defaults for containers made from the image. */
+export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object> }
+
+/** One entry of an image's history (OCI image config `history`). */
+export interface HistoryEntry { created?: string, created_by?: string, comment?: string, empty_layer?: boolean, author?: string }
+
+/** An image as the rest of berth sees it. */
+export interface ImageRecord {
+  /** 'sha256:<64 hex>': the sha256 of the stored image config bytes. */
+  id: string
+  config: ImageConfig
+  /** 'sha256:<hex>' of each uncompressed layer tar, bottom first. */
+  diffIds: string[]
+  /** Absolute paths of the unpacked layers, bottom first (overlay lowerdirs). */
+  layerDirs: string[]
+  /** RFC 3339. */
+  created: string
+  /** Bytes of file content, summed over the layers. */
+  size: number
+  /** Familiar 'name:tag's, e.g. 'bb:latest'. */
+  repoTags: string[]
+  architecture: string
+  os: string
+  author: string
+  comment: string
+  history: HistoryEntry[]
+}
+
+/** Returns the id of a container that uses the image, or undefined. */
+export type IsUsed = (imageId: string) => string | undefined
+
+export interface ImageStoreOptions {
+  /** Which container (if any) uses an image; the container manager supplies it. */
+  isUsed?: IsUsed
+}
+
+/** What import takes besides the tar. */
+export interface ImportOptions {
+  repo?: string
+  tag?: string
+  /** Dockerfile instructions (CMD, ENV, ...), as `docker import --change` sends them. */
+  changes?: string[]
+  message?: string
+}
+
+/** One line of DELETE /images/{name}'s answer. */
+export type DeleteItem = { Untagged: string } | { Deleted: string }
+
+/** The parsed image config document (OCI image-spec config.md). */
+interface ConfigDoc {
+  architecture?: string
+  os?: string
+  created?: string
+  author?: string
+  comment?: string
+  config?: ImageConfig | null
+  rootfs?: { type?: string, diff_ids?: string[] }
+  history?: HistoryEntry[]
+}
+
+const INDEX_VERSION = 1
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', ia32: '386' }
+
+/** Docker's wording for a missing image. */
+export const noSuchImage = (ref: string): BerthError => new BerthError('NOT_FOUND', `No such image: ${ref}`)
+
+const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
+const DIGEST = /^sha256:[0-9a-f]{64}$/
+
+/** The local images of one berthd. */
+export class ImageStore {
+  readonly paths
+  private readonly images = new Map<string, ImageRecord>()
+  /** Stored key ('docker.io/library/bb:latest') → image id. */
+  private readonly tags = new Map<string, string>()
+  private readonly layerSizes = new Map<string, number>()
+  /** Layers an unfinished import or load has unpacked and not yet committed: never collected. */
+  private readonly pinned = new Map<string, number>()
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly isUsed: IsUsed
+
+  constructor (readonly dir: string, private readonly log: Logger, opts: ImageStoreOptions = {}) {
+    this.paths = {
+      configs: join(dir, 'configs'),
+      layers: join(dir, 'layers'),
+      tmp: join(dir, 'tmp'),
+      index: join(dir, 'repositories.json')
+    }
+    this.isUsed = opts.isUsed ?? (() => undefined)
+  }
+
+  /** Makes the dirs, removes half-done unpacks and deletions, and loads configs, layers and tags. */
+  async init (): Promise<void> {
+    await rm(this.paths.tmp, { recursive: true, force: true })
+    for (const d of [this.paths.configs, this.paths.layers, this.paths.tmp]) await ensureDir(d)
+    for (const name of await readdir(this.paths.layers)) {
+      if (name.startsWith('.')) { await rm(join(this.paths.layers, name), { recursive: true, force: true }); continue }
+      const meta = await readIfExists(join(this.paths.layers, name, 'size.json'))
+      this.layerSizes.set(`sha256:${name}`, meta === undefined ? 0 : (JSON.parse(meta) as { size: number }).size)
+    }
+    const docs = new Map<string, ConfigDoc>()
+    for (const name of await readdir(this.paths.configs)) {
+      if (name.startsWith('.') || !name.endsWith('.json')) continue
+      const id = `sha256:${name.slice(0, -'.json'.length)}`
+      try {
+        docs.set(id, JSON.parse(await readFile(join(this.paths.configs, name), 'utf8')) as ConfigDoc)
+      } catch (err) {
+        this.log.error({ err, id }, 'unreadable image config skipped')
+      }
+    }
+    const index = await readIfExists(this.paths.index)
+    const tags = index === undefined ? {} : (JSON.parse(index) as { tags: Record<string, string> }).tags
+    for (const [key, id] of Object.entries(tags)) if (docs.has(id)) this.tags.set(key, id)
+    for (const [id, doc] of docs) this.images.set(id, this.recordOf(id, doc))
+    this.log.info({ images: this.images.size, layers: this.layerSizes.size }, 'images loaded')
+  }
+
+  /**
+   * Finds an image by name[:tag] (default tag latest; docker.io/library/
+   * and library/ prefixes normalised), full id or unique id prefix, with or
+   * without 'sha256:'. Throws NOT_FOUND `No such image: <ref>`.
+   */
+  resolve (ref: string): ImageRecord {
+    return this.lookup(ref).rec
+  }
+
+  /** Like resolve, and says whether `ref` named a tag (the key) rather than an id. */
+  private lookup (ref: string): { rec: ImageRecord, key?: string } {
+    const full = fullIdHex(ref)
+    if (full !== undefined) {
+      const rec = this.images.get(`sha256:${full}`)
+      if (rec !== undefined) return { rec }
+    }
+    let named: NamedRef | undefined
+    try { named = parseNamed(ref) } catch {}
+    if (named !== undefined) {
+      const key = refKey(named)
+      const id = this.tags.get(key)
+      if (id !== undefined) return { rec: this.images.get(id)!, key }
+    }
+    const prefix = /^(?:sha256:)?([0-9a-f]{1,64})$/.exec(ref)?.[1]
+    if (prefix !== undefined) {
+      const hits = [...this.images.keys()].filter(id => id.startsWith(`sha256:${prefix}`))
+      if (hits.length === 1) return { rec: this.images.get(hits[0]!)! }
+      if (hits.length > 1) throw invalid(`image reference ${ref} is ambiguous: ${hits.length} images match`)
+    }
+    throw noSuchImage(ref)
+  }
+
+  /** Every image, newest first. */
+  list (): ImageRecord[] {
+    return [...this.images.values()].sort((a, b) => b.created.localeCompare(a.created))
+  }
+
+  /** Stored tag keys ('docker.io/library/bb:latest') of an image. */
+  keysOf (id: string): string[] {
+    return [...this.tags].filter(([, v]) => v === id).map(([k]) => k).sort()
+  }
+
+  /** The exact stored config bytes of an image. */
+  async configBytes (id: string): Promise<Buffer> {
+    return await readFile(join(this.paths.configs, `${hexOf(id)}.json`))
+  }
+
+  /** The dir of a layer (holding fs/ and layer.tar). */
+  layerPath (diffId: string): string { return join(this.paths.layers, hexOf(diffId)) }
+
+  /** The kept uncompressed tar of a layer. */
+  layerTar (diffId: string): string { return join(this.layerPath(diffId), 'layer.tar') }
+
+  /** True when the layer is in the store. */
+  hasLayer (diffId: string): boolean { return this.layerSizes.has(diffId) }
+
+  /**
+   * Unpacks a layer tar (plain or gzip) and moves it into place, pinned so
+   * that no removal collects it before `release`. Throws INVALID_ARGUMENT
+   * for a bad or unsafe tar; nothing of it is left then.
+   */
+  async addLayer (input: Readable): Promise<Unpacked> {
+    const tmp = await mkdtemp(join(this.paths.tmp, 'layer-'))
+    try {
+      await mkdir(join(tmp, 'fs'), { mode: 0o755 })
+      const u = await unpackLayer(input, join(tmp, 'fs'), join(tmp, 'layer.tar'))
+      await writeFileAtomic(join(tmp, 'size.json'), JSON.stringify({ size: u.size }))
+      this.pin(u.diffId)
+      try {
+        await rename(tmp, this.layerPath(u.diffId))
+        await fsyncDir(this.paths.layers)
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') { this.release([u.diffId]); throw err }
+        await rm(tmp, { recursive: true, force: true }) // the same layer is already there
+      }
+      this.layerSizes.set(u.diffId, u.size)
+      return u
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true })
+      throw err
+    }
+  }
+
+  /** Keeps a layer from being collected until `release`. */
+  pin (diffId: string): void { this.pinned.set(diffId, (this.pinned.get(diffId) ?? 0) + 1) }
+
+  /** Ends `pin`s; layers no image uses are then collected. */
+  release (diffIds: string[]): void {
+    for (const d of diffIds) {
+      const n = (this.pinned.get(d) ?? 1) - 1
+      if (n <= 0) this.pinned.delete(d); else this.pinned.set(d, n)
+    }
+    void this.serial(async () => { await this.collectLayers() }).catch(err => this.log.error({ err }, 'layer collection failed'))
+  }
+
+  /**
+   * Stores an image config (exact bytes) whose layers are all in the store,
+   * and points `tags` at it. Returns the record.
+   */
+  async commit (bytes: Buffer, tags: NamedRef[]): Promise<ImageRecord> {
+    let doc: ConfigDoc
+    try { doc = JSON.parse(bytes.toString('utf8')) as ConfigDoc } catch (err) { throw invalid('invalid image config: not JSON', err) }
+    const diffIds = doc.rootfs?.diff_ids
+    if (!Array.isArray(diffIds) || !diffIds.every(d => typeof d === 'string' && DIGEST.test(d))) throw invalid('invalid image config: rootfs.diff_ids must be sha256 digests')
+    const missing = diffIds.find(d => !this.hasLayer(d))
+    if (missing !== undefined) throw invalid(`invalid image: layer ${missing} is missing`)
+    const id = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+    return await this.serial(async () => {
+      if (!this.images.has(id)) await writeFileAtomic(join(this.paths.configs, `${hexOf(id)}.json`), bytes)
+      const next = new Map(this.tags)
+      for (const t of tags) next.set(refKey(t), id)
+      if (tags.length > 0) await this.writeIndex(next)
+      this.replaceTags(next)
+      this.images.set(id, this.recordOf(id, doc))
+      this.refreshTags()
+      return this.images.get(id)!
+    })
+  }
+
+  /** `docker import`: one layer from a rootfs tar, a config from `changes`. */
+  async importTar (input: Readable, opts: ImportOptions = {}): Promise<ImageRecord> {
+    const tags = opts.repo === undefined || opts.repo === '' ? [] : [parseRepoTag(opts.repo, opts.tag)]
+    const config = applyChanges({}, opts.changes ?? [])
+    const layer = await this.addLayer(input)
+    try {
+      const created = new Date().toISOString()
+      const comment = opts.message !== undefined && opts.message !== '' ? opts.message : 'Imported from -'
+      const doc = {
+        architecture: ARCH[process.arch] ?? process.arch,
+        comment,
+        config,
+        created,
+        history: [{ created, comment }],
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [layer.diffId] }
+      }
+      return await this.commit(Buffer.from(JSON.stringify(doc)), tags)
+    } finally {
+      this.release([layer.diffId])
+    }
+  }
+
+  /** `docker load`: every image of a `docker save` archive (Docker or OCI layout, plain or gzip). */
+  async load (input: Readable): Promise<LoadedImage[]> {
+    const work = await mkdtemp(join(this.paths.tmp, 'load-'))
+    try {
+      return await readArchive(this, input, work)
+    } finally {
+      await rm(work, { recursive: true, force: true })
+    }
+  }
+
+  /** `docker save`: a tar in docker-save format (OCI layout plus manifest.json) holding the named images. */
+  save (refs: string[]): Readable {
+    const picks = refs.map(ref => {
+      const { rec, key } = this.lookup(ref)
+      let keys: string[] = []
+      if (key !== undefined) {
+        // A name without a tag saves every tag of that repository, as Docker does.
+        const explicit = /:[^/]*$/.test(ref)
+        keys = explicit ? [key] : this.keysOf(rec.id).filter(k => splitKey(k).name === splitKey(key).name)
+      }
+      return { rec, keys }
+    })
+    return writeArchive(this, picks)
+  }
+
+  /** Points `repo:tag` at the image `ref` names. */
+  async tag (ref: string, repo: string, tag: string | undefined): Promise<void> {
+    const target = parseRepoTag(repo, tag)
+    const { rec } = this.lookup(ref)
+    await this.serial(async () => {
+      if (!this.images.has(rec.id)) throw noSuchImage(ref)
+      const next = new Map(this.tags)
+      next.set(refKey(target), rec.id)
+      await this.writeIndex(next)
+      this.replaceTags(next)
+      this.refreshTags()
+    })
+  }
+
+  /**
+   * Docker's image delete: a tag name untags (and deletes the image when that
+   * was its last tag); an id deletes the image and all its tags. An image a
+   * container uses is kept (409, or with force only untagged).
+   */
+  async remove (ref: string, opts: { force?: boolean, isUsed?: IsUsed } = {}): Promise<DeleteItem[]> {
+    const force = opts.force ?? false
+    const isUsed = opts.isUsed ?? this.isUsed
+    return await this.serial(async () => {
+      const { rec, key } = this.lookup(ref)
+      const keys = this.keysOf(rec.id)
+      const user = isUsed(rec.id)
+      let untag: string[]
+      if (key !== undefined && keys.length > 1) {
+        untag = [key]
+      } else {
+        if (!force && key === undefined && keys.length > 1) throw conflict(`conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is referenced in multiple repositories`)
+        if (!force && user !== undefined) {
+          throw conflict(key !== undefined
+            ? `conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(user)} is using its referenced image ${shortId(rec.id)}`
+            : `conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is being used by container ${shortId(user)}`)
+        }
+        untag = keys
+      }
+      const out: DeleteItem[] = untag.map(k => ({ Untagged: familiarKey(k) }))
+      const next = new Map(this.tags)
+      for (const k of untag) next.delete(k)
+      if (untag.length > 0) { await this.writeIndex(next); this.replaceTags(next) }
+      const stillTagged = [...next.values()].includes(rec.id)
+      if (!stillTagged && user === undefined) {
+        await this.deleteImage(rec.id)
+        out.push({ Deleted: rec.id })
+        await this.collectLayers()
+      }
+      this.refreshTags()
+      return out
+    })
+  }
+
+  /** Removes dangling images (or, with dangling false, every unused one). */
+  async prune (opts: { dangling?: boolean, isUsed?: IsUsed } = {}): Promise<{ deleted: string[], reclaimed: number }> {
+    const danglingOnly = opts.dangling ?? true
+    const isUsed = opts.isUsed ?? this.isUsed
+    return await this.serial(async () => {
+      const deleted: string[] = []
+      const victims = [...this.images.values()].filter(r => (!danglingOnly || this.keysOf(r.id).length === 0) && isUsed(r.id) === undefined)
+      if (victims.length === 0) return { deleted, reclaimed: 0 }
+      const next = new Map([...this.tags].filter(([, id]) => !victims.some(v => v.id === id)))
+      if (next.size !== this.tags.size) { await this.writeIndex(next); this.replaceTags(next) }
+      for (const v of victims) { await this.deleteImage(v.id); deleted.push(v.id) }
+      const reclaimed = await this.collectLayers()
+      this.refreshTags()
+      return { deleted, reclaimed }
+    })
+  }
+
+  /** Docker's history of an image: newest first; the top entry carries the id and tags. */
+  history (ref: string): Array<{ Id: string, Created: number, CreatedBy: string, Tags: string[] | null, Size: number, Comment: string }> {
+    const rec = this.resolve(ref)
+    const hist: HistoryEntry[] = rec.history.length > 0 ? rec.history : rec.diffIds.map(() => ({ created: rec.created }))
+    let layer = 0
+    const rows = hist.map(h => {
+      const size = h.empty_layer === true ? 0 : this.layerSizes.get(rec.diffIds[layer++] ?? '') ?? 0
+      return { Id: '<missing>', Created: Math.floor(Date.parse(h.created ?? rec.created) / 1000) || 0, CreatedBy: h.created_by ?? '', Tags: null as string[] | null, Size: size, Comment: h.comment ?? '' }
+    }).reverse()
+    rows[0] = { ...rows[0]!, Id: rec.id, Tags: rec.repoTags.length > 0 ? rec.repoTags : null }
+    return rows
+  }
+
+  private recordOf (id: string, doc: ConfigDoc): ImageRecord {
+    const diffIds = doc.rootfs?.diff_ids ?? []
+    return {
+      id,
+      config: doc.config ?? {},
+      diffIds,
+      layerDirs: diffIds.map(d => join(this.layerPath(d), 'fs')),
+      created: doc.created ?? new Date(0).toISOString(),
+      size: diffIds.reduce((n, d) => n + (this.layerSizes.get(d) ?? 0), 0),
+      repoTags: this.keysOf(id).map(familiarKey),
+      architecture: doc.architecture ?? '',
+      os: doc.os ?? 'linux',
+      author: doc.author ?? '',
+      comment: doc.comment ?? '',
+      history: doc.history ?? []
+    }
+  }
+
+  private replaceTags (next: Map<string, string>): void {
+    this.tags.clear()
+    for (const [k, v] of next) this.tags.set(k, v)
+  }
+
+  private refreshTags (): void {
+    for (const rec of this.images.values()) rec.repoTags = this.keysOf(rec.id).map(familiarKey)
+  }
+
+  private async writeIndex (tags: Map<string, string>): Promise<void> {
+    await writeFileAtomic(this.paths.index, JSON.stringify({ version: INDEX_VERSION, tags: Object.fromEntries([...tags].sort()) }, null, 2))
+  }
+
+  private async deleteImage (id: string): Promise<void> {
+    await rm(join(this.paths.configs, `${hexOf(id)}.json`), { force: true })
+    await fsyncDir(this.paths.configs)
+    this.images.delete(id)
+  }
+
+  /** Removes layers no image and no unfinished import uses; returns the bytes freed. */
+  private async collectLayers (): Promise<number> {
+    const used = new Set([...this.images.values()].flatMap(r => r.diffIds))
+    let freed = 0
+    for (const [d, size] of [...this.layerSizes]) {
+      if (used.has(d) || this.pinned.has(d)) continue
+      await removeTree(this.layerPath(d))
+      this.layerSizes.delete(d)
+      freed += size
+    }
+    return freed
+  }
+
+  /** Runs store changes one at a time. */
+  private serial<T> (fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn)
+    this.queue = p.catch(() => {})
+    return p
+  }
+}
+

@@ -1,0 +1,256 @@
+/**
+ * Layer unpacking. A layer tar (plain or gzip) is read once as a stream: its
+ * uncompressed bytes are hashed (the diffID) and kept as a file, so that
+ * `docker save` gives the same bytes back, while each entry is written under
+ * the layer dir. OCI/AUFS whiteouts become what overlayfs reads in a
+ * lowerdir: `.wh.<name>` a 0/0 character device `<name>`, `.wh..wh..opq` the
+ * xattr trusted.overlay.opaque=y on its dir (OCI image-spec layer.md,
+ * "Whiteouts"; kernel Documentation/filesystems/overlayfs.rst).
+ *
+ * Nothing is ever written outside the layer dir: entry names with `..` are
+ * refused, absolute names are made relative, and every parent of an entry
+ * (and of a hard link's source) must be a real directory inside the layer,
+ * checked with lstat, so no write goes through a symlink. Any refusal fails
+ * the whole layer; the caller removes the partial dir.
+ */
+import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { lchown, link, lstat, lutimes, mkdir, chmod, open, rm, symlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+import tar from 'tar-stream'
+import { BerthError, invalid } from '../errors.js'
+import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/libc.js'
+
+/** tar-stream's header, with the pax records its types leave out. */
+type Header = Omit<tar.Header, 'pax' | 'type'> & { type?: string | null, pax?: Record<string, string> | null }
+
+export const WHITEOUT_PREFIX = '.wh.'
+export const OPAQUE_MARKER = '.wh..wh..opq'
+export const OPAQUE_XATTR = 'trusted.overlay.opaque'
+
+/**
+ * An entry's name made relative to the layer root ('' is the root itself).
+ * Leading slashes and `.` components go; a `..` component is refused.
+ */
+export function entryPath (name: string): string {
+  const parts = name.split('/').filter(p => p !== '' && p !== '.')
+  if (parts.includes('..')) throw invalid(`refusing layer: entry ${JSON.stringify(name)} escapes the layer`)
+  return parts.join('/')
+}
+
+/** What a whiteout entry means for an overlay lowerdir. */
+export type Whiteout =
+  | { kind: 'opaque', dir: string }
+  | { kind: 'remove', path: string }
+  | { kind: 'ignore' }
+
+/** The whiteout an entry path stands for, or undefined for an ordinary entry. Pure. */
+export function whiteoutOf (rel: string): Whiteout | undefined {
+  const i = rel.lastIndexOf('/')
+  const dir = i < 0 ? '' : rel.slice(0, i)
+  const base = rel.slice(i + 1)
+  if (!base.startsWith(WHITEOUT_PREFIX)) return undefined
+  if (base === OPAQUE_MARKER) return { kind: 'opaque', dir }
+  // Other `.wh..wh.` names are AUFS bookkeeping (plink, aufs), not files.
+  if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return { kind: 'ignore' }
+  const name = base.slice(WHITEOUT_PREFIX.length)
+  return { kind: 'remove', path: dir === '' ? name : `${dir}/${name}` }
+}
+
+/** A stream's bytes, gunzipped when they start with gzip's magic 1f 8b. */
+export async function decompressed (input: Readable): Promise<Readable> {
+  const first = await new Promise<Buffer | null>((resolve, reject) => {
+    const onReadable = (): void => {
+      const chunk = input.read() as Buffer | null
+      if (chunk === null && !input.readableEnded) return
+      cleanup(); resolve(chunk)
+    }
+    const onEnd = (): void => { cleanup(); resolve(null) }
+    const onError = (err: Error): void => { cleanup(); reject(err) }
+    const cleanup = (): void => { input.off('readable', onReadable); input.off('end', onEnd); input.off('error', onError) }
+    input.on('readable', onReadable); input.once('end', onEnd); input.once('error', onError)
+    onReadable()
+  })
+  if (first === null || first.length === 0) throw invalid('the tar archive is empty')
+  let gzip = first[0] === 0x1f && first[1] === 0x8b
+  if (first.length === 1 && first[0] === 0x1f) gzip = true
+  input.unshift(first)
+  if (!gzip) return input
+  const gunzip = createGunzip()
+  input.pipe(gunzip)
+  input.once('error', err => gunzip.destroy(err))
+  return gunzip
+}
+
+/** What unpacking a layer gave. */
+export interface Unpacked {
+  /** 'sha256:<hex>' of the uncompressed tar. */
+  diffId: string
+  /** Bytes of regular file content in the layer. */
+  size: number
+}
+
+/** Per-layer state: dirs known to be real, dirs whose times are set last. */
+interface State { root: string, dirs: Set<string>, dirTimes: Array<[string, Date]>, size: number }
+
+/**
+ * Unpacks a layer tar from `input` into `dest` (which must exist and be
+ * empty) and writes its uncompressed bytes to `tarCopy`. Throws
+ * INVALID_ARGUMENT for a bad or unsafe archive.
+ */
+export async function unpackLayer (input: Readable, dest: string, tarCopy: string): Promise<Unpacked> {
+  const src = await decompressed(input).catch(err => { throw asInvalid(err) })
+  const hash = createHash('sha256')
+  const copy = createWriteStream(tarCopy, { mode: 0o600 })
+  const tap = new Transform({
+    transform (chunk: Buffer, _enc, cb) { hash.update(chunk); copy.write(chunk, err => cb(err, chunk)) },
+    flush (cb) { copy.end(cb) }
+  })
+  const extract = tar.extract()
+  const piping = pipeline(src, tap, extract)
+  piping.catch(() => {})
+  const state: State = { root: dest, dirs: new Set(['']), dirTimes: [], size: 0 }
+  try {
+    for await (const entry of extract) {
+      await writeEntry(state, entry.header as Header, entry as Content)
+    }
+    await piping
+  } catch (err) {
+    extract.destroy(); tap.destroy(); src.destroy(); copy.destroy()
+    throw asInvalid(err)
+  }
+  // Set last: writing a dir's entries changes its mtime.
+  for (const [path, mtime] of state.dirTimes.reverse()) await lutimes(path, mtime, mtime)
+  return { diffId: `sha256:${hash.digest('hex')}`, size: state.size }
+}
+
+/** Archive and compression errors are the client's (400); file-system errors stay as they are. */
+function asInvalid (err: unknown): unknown {
+  if (err instanceof BerthError) return err
+  const e = err as NodeJS.ErrnoException
+  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && e.code !== 'EINVAL') return err
+  return invalid(`invalid tar archive: ${e.message ?? String(err)}`, err)
+}
+
+/** Makes sure every parent of `rel` is a real dir inside the layer, creating missing ones (0755) when `create`. */
+async function checkParents (s: State, rel: string, create: boolean): Promise<void> {
+  const parts = rel.split('/').slice(0, -1)
+  for (let i = 1; i <= parts.length; i++) {
+    const p = parts.slice(0, i).join('/')
+    if (s.dirs.has(p)) continue
+    const st = await lstat(join(s.root, p)).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+    if (st === undefined && create) {
+      await mkdir(join(s.root, p), { mode: 0o755 })
+    } else if (st === undefined || !st.isDirectory()) {
+      throw invalid(`refusing layer: ${rel} would be written through ${p}, which is ${st === undefined ? 'missing' : 'not a directory'}`)
+    }
+    s.dirs.add(p)
+  }
+}
+
+/** Removes whatever is at `rel` so a new entry can take its place (a dir stays for a dir). */
+async function clearTarget (s: State, rel: string, keepDir: boolean): Promise<boolean> {
+  const abs = join(s.root, rel)
+  const st = await lstat(abs).catch(() => undefined)
+  if (st === undefined) return false
+  if (keepDir && st.isDirectory()) return true
+  await rm(abs, { recursive: true, force: true })
+  for (const d of [...s.dirs]) if (d === rel || d.startsWith(`${rel}/`)) s.dirs.delete(d)
+  return false
+}
+
+/** An entry's content: tar-stream's streams are streamx streams, read here as async iterables. */
+export type Content = AsyncIterable<unknown>
+
+export const drain = async (entry: Content): Promise<void> => { for await (const _ of entry) continue }
+
+/** Writes an entry's content to a new file (never through an existing one). */
+export async function copyTo (entry: Content, path: string): Promise<void> {
+  const fh = await open(path, 'wx', 0o600)
+  try { for await (const chunk of entry) await fh.write(chunk as Buffer) } finally { await fh.close() }
+}
+
+async function writeEntry (s: State, h: Header, entry: Content): Promise<void> {
+  const rel = entryPath(h.name)
+  const abs = join(s.root, rel)
+  const wo = rel === '' ? undefined : whiteoutOf(rel)
+  if (wo !== undefined) {
+    await drain(entry)
+    if (wo.kind === 'ignore') return
+    await checkParents(s, rel, true)
+    if (wo.kind === 'opaque') {
+      lsetxattr(join(s.root, wo.dir), OPAQUE_XATTR, Buffer.from('y'))
+    } else {
+      await clearTarget(s, wo.path, false)
+      mknod(join(s.root, wo.path), S_IFCHR, 0, 0)
+    }
+    return
+  }
+  if (rel !== '') await checkParents(s, rel, true)
+  const mode = (h.mode ?? 0o644) & 0o7777
+  switch (h.type) {
+    case 'directory':
+      if (rel !== '' && !(await clearTarget(s, rel, true))) await mkdir(abs, { mode: 0o700 })
+      s.dirs.add(rel)
+      await drain(entry)
+      break
+    case 'file':
+    case 'contiguous-file':
+    case undefined:
+    case null:
+      if (rel === '') throw invalid('refusing layer: a file entry names the layer root')
+      await clearTarget(s, rel, false)
+      await copyTo(entry, abs)
+      s.size += h.size ?? 0
+      break
+    case 'link': {
+      const from = entryPath(h.linkname ?? '')
+      if (from === '' || rel === '') throw invalid(`refusing layer: hard link ${h.name} to the layer root`)
+      await checkParents(s, from, false)
+      const st = await lstat(join(s.root, from)).catch(() => undefined)
+      if (st === undefined || st.isDirectory()) throw invalid(`refusing layer: hard link ${h.name} to ${h.linkname ?? ''}, which is ${st === undefined ? 'missing' : 'a directory'}`)
+      await drain(entry)
+      if (from === rel) return
+      await clearTarget(s, rel, false)
+      await link(join(s.root, from), abs)
+      return // the inode's owner, mode and times are its first entry's
+    }
+    case 'symlink':
+      if (rel === '') throw invalid('refusing layer: a symlink entry names the layer root')
+      await clearTarget(s, rel, false)
+      await symlink(h.linkname ?? '', abs)
+      await drain(entry)
+      break
+    case 'character-device':
+    case 'block-device':
+    case 'fifo':
+      if (rel === '') throw invalid('refusing layer: a device entry names the layer root')
+      await clearTarget(s, rel, false)
+      mknod(abs, (h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR) | mode, h.devmajor ?? 0, h.devminor ?? 0)
+      await drain(entry)
+      break
+    default:
+      await drain(entry) // other types (GNU sparse, volume labels) carry nothing a rootfs needs
+      return
+  }
+  await applyAttributes(s, abs, h, mode)
+}
+
+/** Owner, mode, xattrs and times, in that order (chown clears set-id bits; times last). */
+async function applyAttributes (s: State, abs: string, h: Header, mode: number): Promise<void> {
+  const pax = h.pax ?? {}
+  const uid = pax.uid !== undefined ? Number(pax.uid) : h.uid ?? 0
+  const gid = pax.gid !== undefined ? Number(pax.gid) : h.gid ?? 0
+  await lchown(abs, uid, gid)
+  if (h.type !== 'symlink') await chmod(abs, mode)
+  for (const [key, value] of Object.entries(pax)) {
+    // tar-stream decodes pax values as UTF-8, so binary xattr values (security.capability) may not survive.
+    if (key.startsWith('SCHILY.xattr.')) lsetxattr(abs, key.slice('SCHILY.xattr.'.length), Buffer.from(value, 'utf8'))
+  }
+  const mtime = pax.mtime !== undefined ? new Date(Number(pax.mtime) * 1000) : h.mtime ?? new Date(0)
+  if (h.type === 'directory') s.dirTimes.push([abs, mtime])
+  else await lutimes(abs, mtime, mtime)
+}

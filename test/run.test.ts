@@ -1,0 +1,161 @@
+/**
+ * Docker-style create and run from an image, through the real docker client:
+ * the overlay rootfs, the generated spec, and every HostConfig field seen from
+ * inside the container.
+ */
+import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { execa } from 'execa'
+import { ROOTFS, startDaemon, until, type Daemon } from './helpers.js'
+
+const DOCKER = '/usr/local/bin/docker'
+
+function docker (d: Daemon, args: string[], input?: string) {
+  return execa(DOCKER, args, {
+    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL'
+  })
+}
+
+/** Imports the busybox rootfs as image `name` (docker import from a tar of test/.rootfs). */
+async function importBusybox (d: Daemon, name: string): Promise<void> {
+  const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
+  const r = await execa(DOCKER, ['import', '-', name], {
+    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` }, input: tar.stdout, reject: false, timeout: 60_000
+  })
+  if (r.exitCode !== 0) throw new Error(`docker import failed: ${r.stderr}`)
+}
+
+const mountedUnder = (dir: string): string[] => readFileSync('/proc/self/mounts', 'utf8').split('\n').filter(l => l.includes(dir))
+
+t.test('docker run from an image', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+
+  t.test('run --rm: output, exit code, and the container is gone', async t => {
+    const r = await docker(d, ['run', '--rm', 'bb', 'sh', '-c', 'echo hi; exit 3'])
+    t.equal(r.stdout, 'hi')
+    t.equal(r.exitCode, 3)
+    const left = await d.req('GET', '/containers/json?all=1')
+    t.same(left.body, [], 'removed')
+    t.same(mountedUnder(d.root), [], 'its overlay unmounted')
+  })
+
+  t.test('run --rm removes the container when its start fails, and the client returns', async t => {
+    const r = await docker(d, ['run', '--rm', 'bb', '/no/such/binary'])
+    t.not(r.exitCode, 0)
+    t.match(r.stderr, /no\/such\/binary/)
+    await until(async () => ((await d.req('GET', '/containers/json?all=1')).body as unknown[]).length === 0, 10_000, 'removal')
+  })
+
+  t.test('-d, --name, exec, inspect, rm -f', async t => {
+    const r = await docker(d, ['run', '-d', '--name', 'web', 'bb', 'sleep', '1000'])
+    t.equal(r.exitCode, 0)
+    t.match(r.stdout, /^[0-9a-f]{64}$/)
+    const ins = await d.req('GET', '/containers/web/json')
+    t.equal(ins.body.State.Status, 'running')
+    t.match(ins.body.Image, /^sha256:[0-9a-f]{64}$/)
+    t.equal(ins.body.Config.Image, 'bb')
+    t.same(ins.body.Config.Cmd, ['sleep', '1000'])
+    t.equal(ins.body.GraphDriver.Name, 'overlay2')
+    t.ok(mountedUnder(ins.body.GraphDriver.Data.MergedDir).length === 1, 'its overlay is mounted')
+    const host = await docker(d, ['exec', 'web', 'hostname'])
+    t.equal(host.stdout, ins.body.Id.slice(0, 12), 'hostname is the short id')
+    const etc = await docker(d, ['exec', 'web', 'sh', '-c', 'cat /etc/hostname; grep -c localhost /etc/hosts'])
+    t.match(etc.stdout, new RegExp(`^${ins.body.Id.slice(0, 12) as string}\\n[1-9]`))
+    t.equal((await docker(d, ['rm', '-f', 'web'])).exitCode, 0)
+    t.same(mountedUnder(ins.body.GraphDriver.Data.MergedDir), [], 'unmounted on removal')
+    t.notOk(existsSync(ins.body.GraphDriver.Data.UpperDir), 'its layer is removed')
+  })
+
+  t.test('two containers of one image do not see each other\'s writes', async t => {
+    await docker(d, ['run', '-d', '--name', 'one', 'bb', 'sh', '-c', 'echo mine > /tmp/f; sleep 1000'])
+    await docker(d, ['run', '-d', '--name', 'two', 'bb', 'sleep', '1000'])
+    await until(async () => (await docker(d, ['exec', 'one', 'cat', '/tmp/f'])).stdout === 'mine', 10_000, 'write in one')
+    const other = await docker(d, ['exec', 'two', 'cat', '/tmp/f'])
+    t.not(other.exitCode, 0, 'two has no /tmp/f')
+    const fresh = await docker(d, ['run', '--rm', 'bb', 'ls', '/tmp'])
+    t.equal(fresh.stdout, '', 'nor does a new one')
+    await docker(d, ['rm', '-f', 'one', 'two'])
+  })
+
+  t.test('-e, -w, -u, --entrypoint, --read-only, --tmpfs, -v', async t => {
+    const env = await docker(d, ['run', '--rm', '-e', 'A=1', '-w', '/work/dir', '-u', 'nobody', 'bb', 'sh', '-c', 'echo $A; pwd; id -u; id -g; echo $PATH'])
+    t.equal(env.stdout, '1\n/work/dir\n65534\n65534\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+    const ep = await docker(d, ['run', '--rm', '--entrypoint', 'echo', 'bb', 'from', 'entrypoint'])
+    t.equal(ep.stdout, 'from entrypoint')
+    const ro = await docker(d, ['run', '--rm', '--read-only', '--tmpfs', '/scratch', 'bb', 'sh', '-c', 'touch /x 2>/dev/null && echo wrote-root; touch /scratch/y && echo wrote-tmpfs; grep " /scratch " /proc/mounts | cut -d" " -f3'])
+    t.equal(ro.stdout, 'wrote-tmpfs\ntmpfs', 'root read-only, tmpfs writable')
+    const vol = await docker(d, ['run', '--rm', '-v', `${d.dir}:/host:ro`, 'bb', 'sh', '-c', 'ls /host >/dev/null && echo seen; touch /host/z 2>/dev/null || echo ro'])
+    t.equal(vol.stdout, 'seen\nro')
+  })
+
+  t.test('--memory, --cpus, --pids-limit reach the cgroup', async t => {
+    const r = await docker(d, ['run', '--rm', '--memory', '64m', '--cpus', '0.5', '--pids-limit', '50', 'bb', 'sh', '-c',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; true'])
+    t.equal(r.exitCode, 0)
+    t.match(r.stdout, /^67108864$/m, 'memory limit')
+    t.match(r.stdout, /^50000( 100000)?$/m, 'cpu quota of half a core')
+    t.match(r.stdout, /^50$/m, 'pids limit')
+  })
+
+  t.test('capabilities: default set, --cap-add, --cap-drop, --privileged', async t => {
+    const capEff = async (args: string[]): Promise<bigint> => {
+      const r = await docker(d, ['run', '--rm', ...args, 'bb', 'grep', 'CapEff', '/proc/self/status'])
+      return BigInt(`0x${r.stdout.split(/\s+/)[1] ?? '0'}`)
+    }
+    const bit = (n: number): bigint => 1n << BigInt(n)
+    const dflt = await capEff([])
+    t.equal(dflt, 0xa80425fbn, 'Docker\'s default set')
+    t.equal(await capEff(['--cap-add', 'SYS_ADMIN']), dflt | bit(21), 'SYS_ADMIN added')
+    t.equal(await capEff(['--cap-drop', 'NET_RAW']), dflt & ~bit(13), 'NET_RAW dropped')
+    t.ok((await capEff(['--privileged'])) > dflt, 'privileged has more')
+  })
+
+  t.test('--init runs a real init as pid 1; --network none and host', async t => {
+    const init = await docker(d, ['run', '--rm', '--init', 'bb', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "'])
+    t.match(init.stdout, /^\/sbin\/docker-init -- sh/)
+    const none = await docker(d, ['run', '--rm', '--network', 'none', 'bb', 'sh', '-c', 'ls /sys/class/net'])
+    t.equal(none.stdout, 'lo')
+    const dflt = await docker(d, ['run', '--rm', 'bb', 'sh', '-c', 'ls /sys/class/net'])
+    t.equal(dflt.stdout, 'lo', 'default: a private namespace with loopback only')
+    const host = await docker(d, ['run', '--rm', '--network', 'host', 'bb', 'sh', '-c', 'ls /sys/class/net | wc -l'])
+    t.ok(Number(host.stdout) >= 1)
+    const bridge = await docker(d, ['run', '--rm', '--network', 'bridge', 'bb', 'true'])
+    t.not(bridge.exitCode, 0)
+    t.match(bridge.stderr, /network mode "bridge" is not supported/)
+  })
+
+  t.test('create errors: unknown image, name in use, unsupported fields', async t => {
+    const missing = await d.req('POST', '/containers/create', { Image: 'nosuch', Cmd: ['true'] })
+    t.equal(missing.status, 404)
+    t.equal(missing.body.message, 'No such image: nosuch')
+    const cli = await docker(d, ['run', '--rm', 'nosuch:1', 'true'])
+    t.not(cli.exitCode, 0, 'the client tries a pull, which fails with a clear message')
+    await docker(d, ['create', '--name', 'taken', 'bb', 'true'])
+    const dup = await d.req('POST', '/containers/create?name=taken', { Image: 'bb', Cmd: ['true'] })
+    t.equal(dup.status, 409)
+    const ports = await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['true'], HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } })
+    t.equal(ports.status, 400)
+    t.match(ports.body.message, /PortBindings/)
+    const noCmd = await d.req('POST', '/containers/create', { Image: 'bb' })
+    t.equal(noCmd.status, 400, 'an image with no Cmd and none asked for')
+    t.same(((await d.req('GET', '/containers/json?all=1')).body as Array<{ Names: string[] }>).map(c => c.Names[0]), ['/taken'], 'nothing half-made')
+    await docker(d, ['rm', 'taken'])
+  })
+})
+
+t.test('image containers survive a SIGKILLed berthd with their rootfs', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+  let d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const run = await docker(d, ['run', '-d', '--name', 'keep', 'bb', 'sh', '-c', 'echo data > /tmp/kept; sleep 1000'])
+  t.equal(run.exitCode, 0)
+  await until(async () => (await docker(d, ['exec', 'keep', 'cat', '/tmp/kept'])).stdout === 'data', 10_000, 'write')
+  await d.stop('SIGKILL')
+  d = await d.restart()
+  const ins = await d.req('GET', '/containers/keep/json')
+  t.equal(ins.body.State.Status, 'running')
+  t.equal((await docker(d, ['exec', 'keep', 'cat', '/tmp/kept'])).stdout, 'data', 'rootfs intact')
+  t.equal((await docker(d, ['rm', '-f', 'keep'])).exitCode, 0)
+  t.same(mountedUnder(d.root), [])
+})
