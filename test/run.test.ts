@@ -99,6 +99,26 @@ t.test('docker run from an image', { skip: existsSync(DOCKER) ? false : `no dock
     t.match(r.stdout, /^50$/m, 'pids limit')
   })
 
+  t.test('--shm-size, --ulimit, --sysctl, no-new-privileges, --cpu-shares, --cpuset-cpus, --memory-swap, --mount tmpfs', async t => {
+    const r = await docker(d, ['run', '--rm', '--shm-size', '32m', '--ulimit', 'nofile=1024:2048', '--sysctl', 'net.ipv4.ip_forward=1',
+      '--security-opt', 'no-new-privileges', '--cpu-shares', '512', '--cpuset-cpus', '0', '--memory', '64m', '--memory-swap', '128m',
+      '--mount', 'type=tmpfs,destination=/t', 'bb', 'sh', '-c',
+      'df -k /dev/shm | tail -1 | tr -s " " | cut -d" " -f2; ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_forward; grep NoNewPrivs /proc/self/status | cut -f2;' +
+      ' cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes; grep " /t " /proc/mounts | cut -d" " -f3'])
+    t.equal(r.exitCode, 0, r.stderr)
+    t.same(r.stdout.split('\n'), ['32768', '1024', '2048', '1', '1', '512', '0', '134217728', 'tmpfs'],
+      'shm KiB, soft and hard nofile, the sysctl, NoNewPrivs, cpu shares, cpuset, memory+swap, the tmpfs mount')
+  })
+
+  t.test('an image in use cannot be removed without force', async t => {
+    await docker(d, ['create', '--name', 'user', 'bb', 'true'])
+    const rmi = await docker(d, ['rmi', 'bb'])
+    t.not(rmi.exitCode, 0)
+    t.match(rmi.stderr, /conflict|being used|in use/i)
+    t.equal((await docker(d, ['image', 'inspect', 'bb'])).exitCode, 0, 'still there')
+    await docker(d, ['rm', 'user'])
+  })
+
   t.test('capabilities: default set, --cap-add, --cap-drop, --privileged', async t => {
     const capEff = async (args: string[]): Promise<bigint> => {
       const r = await docker(d, ['run', '--rm', ...args, 'bb', 'grep', 'CapEff', '/proc/self/status'])

@@ -1036,248 +1036,249 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    Hostname?: null | string;
-                    Domainname?: null | string;
+                    Hostname?: string | null;
+                    Domainname?: string | null;
                     /** @description uid, uid:gid, name or name:group, resolved in the image */
-                    User?: null | string;
-                    AttachStdin?: null | boolean;
-                    AttachStdout?: null | boolean;
-                    AttachStderr?: null | boolean;
-                    ExposedPorts?: null | {
+                    User?: string | null;
+                    AttachStdin?: boolean | null;
+                    AttachStdout?: boolean | null;
+                    AttachStderr?: boolean | null;
+                    ExposedPorts?: {
                         [key: string]: unknown;
-                    };
-                    Tty?: null | boolean;
-                    OpenStdin?: null | boolean;
-                    StdinOnce?: null | boolean;
+                    } | null;
+                    Tty?: boolean | null;
+                    OpenStdin?: boolean | null;
+                    StdinOnce?: boolean | null;
                     /** @description `KEY=value`; a bare `KEY` removes it */
-                    Env?: null | string[];
+                    Env?: string[] | null;
                     /** @description Replaces the image's Cmd */
-                    Cmd?: null | string[] | string;
+                    Cmd?: string[] | string | null;
                     /** @description Only the zero value (or `["NONE"]`) is accepted */
-                    Healthcheck?: null | {
-                        Test?: null | string[];
-                        Interval?: null | number;
-                        Timeout?: null | number;
-                        StartPeriod?: null | number;
-                        StartInterval?: null | number;
-                        Retries?: null | number;
-                    };
+                    Healthcheck?: {
+                        Test?: string[] | null;
+                        Interval?: number | null;
+                        Timeout?: number | null;
+                        StartPeriod?: number | null;
+                        StartInterval?: number | null;
+                        Retries?: number | null;
+                    } | null;
                     /** @description Windows only; ignored */
-                    ArgsEscaped?: null | boolean;
+                    ArgsEscaped?: boolean | null;
                     Image?: string;
-                    Volumes?: null | {
+                    Volumes?: {
                         [key: string]: unknown;
-                    };
-                    WorkingDir?: null | string;
+                    } | null;
+                    WorkingDir?: string | null;
                     /** @description Replaces the image's Entrypoint (and drops its Cmd); `[""]` clears it */
-                    Entrypoint?: null | string[] | string;
-                    NetworkDisabled?: null | boolean;
-                    MacAddress?: null | string;
+                    Entrypoint?: string[] | string | null;
+                    NetworkDisabled?: boolean | null;
+                    MacAddress?: string | null;
                     /** @description Image build metadata; ignored */
-                    OnBuild?: null | string[];
-                    Labels?: null | {
+                    OnBuild?: string[] | null;
+                    Labels?: {
                         [key: string]: string;
-                    };
-                    StopSignal?: null | string;
-                    StopTimeout?: null | number;
+                    } | null;
+                    StopSignal?: string | null;
+                    StopTimeout?: number | null;
                     /** @description Image build metadata; ignored */
-                    Shell?: null | string[];
-                    HostConfig?: null | {
+                    Shell?: string[] | null;
+                    /** @description Docker's HostConfig; unknown fields are ignored */
+                    HostConfig?: {
                         /** @description `/host/path:/container/path[:ro|rw|z|Z|propagation,...]`; named volumes are refused */
-                        Binds?: null | string[];
+                        Binds?: string[] | null;
                         /** @description Client-side only */
-                        ContainerIDFile?: null | string;
-                        LogConfig?: null | {
-                            Type?: null | string;
-                            Config?: null | {
+                        ContainerIDFile?: string | null;
+                        LogConfig?: {
+                            Type?: string | null;
+                            Config?: {
                                 [key: string]: string;
-                            };
-                        };
+                            } | null;
+                        } | null;
                         /** @description `default`, `none` or `host` */
-                        NetworkMode?: null | string;
-                        PortBindings?: null | {
-                            [key: string]: null | {
-                                HostIp?: null | string;
-                                HostPort?: null | string;
-                            }[];
-                        };
-                        RestartPolicy?: null | {
-                            Name?: null | string;
-                            MaximumRetryCount?: null | number;
-                        };
-                        AutoRemove?: null | boolean;
-                        VolumeDriver?: null | string;
-                        VolumesFrom?: null | string[];
+                        NetworkMode?: string | null;
+                        PortBindings?: {
+                            [key: string]: {
+                                HostIp?: string | null;
+                                HostPort?: string | null;
+                            }[] | null;
+                        } | null;
+                        RestartPolicy?: {
+                            Name?: string | null;
+                            MaximumRetryCount?: number | null;
+                        } | null;
+                        AutoRemove?: boolean | null;
+                        VolumeDriver?: string | null;
+                        VolumesFrom?: string[] | null;
                         /** @description [height, width] */
-                        ConsoleSize?: null | number[];
+                        ConsoleSize?: number[] | null;
                         /** @description Passed to the runtime as OCI annotations */
-                        Annotations?: null | {
+                        Annotations?: {
                             [key: string]: string;
-                        };
+                        } | null;
                         /** @description Capabilities to add: `NET_ADMIN`, `CAP_NET_ADMIN` or `ALL` */
-                        CapAdd?: null | string[] | string;
+                        CapAdd?: string[] | string | null;
                         /** @description Capabilities to drop */
-                        CapDrop?: null | string[] | string;
+                        CapDrop?: string[] | string | null;
                         /** @description `private` or `host` */
-                        CgroupnsMode?: null | string;
-                        Dns?: null | string[];
-                        DnsOptions?: null | string[];
-                        DnsSearch?: null | string[];
+                        CgroupnsMode?: string | null;
+                        Dns?: string[] | null;
+                        DnsOptions?: string[] | null;
+                        DnsSearch?: string[] | null;
                         /** @description `name:ip` lines added to /etc/hosts */
-                        ExtraHosts?: null | string[];
+                        ExtraHosts?: string[] | null;
                         /** @description Numeric supplementary gids */
-                        GroupAdd?: null | string[];
+                        GroupAdd?: string[] | null;
                         /** @description `private`, `shareable` or `none` */
-                        IpcMode?: null | string;
-                        Cgroup?: null | string;
-                        Links?: null | string[];
-                        OomScoreAdj?: null | number;
+                        IpcMode?: string | null;
+                        Cgroup?: string | null;
+                        Links?: string[] | null;
+                        OomScoreAdj?: number | null;
                         /** @description empty or `host` */
-                        PidMode?: null | string;
-                        Privileged?: null | boolean;
-                        PublishAllPorts?: null | boolean;
-                        ReadonlyRootfs?: null | boolean;
+                        PidMode?: string | null;
+                        Privileged?: boolean | null;
+                        PublishAllPorts?: boolean | null;
+                        ReadonlyRootfs?: boolean | null;
                         /** @description `no-new-privileges[:true|false]`; `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` are accepted and change nothing */
-                        SecurityOpt?: null | string[];
-                        StorageOpt?: null | {
+                        SecurityOpt?: string[] | null;
+                        StorageOpt?: {
                             [key: string]: string;
-                        };
+                        } | null;
                         /** @description Mount point → tmpfs options, e.g. `{"/run": "size=64m,mode=1777"}` */
-                        Tmpfs?: null | {
+                        Tmpfs?: {
                             [key: string]: string;
-                        };
+                        } | null;
                         /** @description empty or `host` */
-                        UTSMode?: null | string;
-                        UsernsMode?: null | string;
+                        UTSMode?: string | null;
+                        UsernsMode?: string | null;
                         /** @description Bytes; 0 is 64 MiB */
-                        ShmSize?: null | number;
+                        ShmSize?: number | null;
                         /** @description Namespaced sysctls only */
-                        Sysctls?: null | {
+                        Sysctls?: {
                             [key: string]: string;
-                        };
-                        Runtime?: null | string;
-                        Isolation?: null | string;
-                        CpuShares?: null | number;
+                        } | null;
+                        Runtime?: string | null;
+                        Isolation?: string | null;
+                        CpuShares?: number | null;
                         /** @description Bytes */
-                        Memory?: null | number;
+                        Memory?: number | null;
                         /** @description CPU quota in billionths of a CPU */
-                        NanoCpus?: null | number;
-                        CgroupParent?: null | string;
-                        BlkioWeight?: null | number;
-                        BlkioWeightDevice?: null | {
+                        NanoCpus?: number | null;
+                        CgroupParent?: string | null;
+                        BlkioWeight?: number | null;
+                        BlkioWeightDevice?: {
                             Path?: string;
                             Weight?: number;
-                        }[];
-                        BlkioDeviceReadBps?: null | {
+                        }[] | null;
+                        BlkioDeviceReadBps?: {
                             Path?: string;
                             Rate?: number;
-                        }[];
-                        BlkioDeviceWriteBps?: null | {
+                        }[] | null;
+                        BlkioDeviceWriteBps?: {
                             Path?: string;
                             Rate?: number;
-                        }[];
-                        BlkioDeviceReadIOps?: null | {
+                        }[] | null;
+                        BlkioDeviceReadIOps?: {
                             Path?: string;
                             Rate?: number;
-                        }[];
-                        BlkioDeviceWriteIOps?: null | {
+                        }[] | null;
+                        BlkioDeviceWriteIOps?: {
                             Path?: string;
                             Rate?: number;
-                        }[];
-                        CpuPeriod?: null | number;
-                        CpuQuota?: null | number;
-                        CpuRealtimePeriod?: null | number;
-                        CpuRealtimeRuntime?: null | number;
-                        CpusetCpus?: null | string;
-                        CpusetMems?: null | string;
-                        Devices?: null | {
-                            PathOnHost?: null | string;
-                            PathInContainer?: null | string;
-                            CgroupPermissions?: null | string;
-                        }[];
+                        }[] | null;
+                        CpuPeriod?: number | null;
+                        CpuQuota?: number | null;
+                        CpuRealtimePeriod?: number | null;
+                        CpuRealtimeRuntime?: number | null;
+                        CpusetCpus?: string | null;
+                        CpusetMems?: string | null;
+                        Devices?: {
+                            PathOnHost?: string | null;
+                            PathInContainer?: string | null;
+                            CgroupPermissions?: string | null;
+                        }[] | null;
                         /** @description e.g. `c 1:3 rwm` */
-                        DeviceCgroupRules?: null | string[];
-                        DeviceRequests?: null | {
+                        DeviceCgroupRules?: string[] | null;
+                        DeviceRequests?: {
                             [key: string]: unknown;
-                        }[];
-                        KernelMemory?: null | number;
-                        KernelMemoryTCP?: null | number;
-                        MemoryReservation?: null | number;
+                        }[] | null;
+                        KernelMemory?: number | null;
+                        KernelMemoryTCP?: number | null;
+                        MemoryReservation?: number | null;
                         /** @description Memory plus swap, bytes; 0 is twice Memory, -1 unlimited */
-                        MemorySwap?: null | number;
-                        MemorySwappiness?: null | number;
-                        OomKillDisable?: null | boolean;
+                        MemorySwap?: number | null;
+                        MemorySwappiness?: number | null;
+                        OomKillDisable?: boolean | null;
                         /** @description 0 or -1: unlimited */
-                        PidsLimit?: null | number;
-                        Ulimits?: null | {
+                        PidsLimit?: number | null;
+                        Ulimits?: {
                             Name: string;
                             Soft: number;
                             Hard: number;
-                        }[];
-                        CpuCount?: null | number;
-                        CpuPercent?: null | number;
-                        IOMaximumIOps?: null | number;
-                        IOMaximumBandwidth?: null | number;
-                        Mounts?: null | {
+                        }[] | null;
+                        CpuCount?: number | null;
+                        CpuPercent?: number | null;
+                        IOMaximumIOps?: number | null;
+                        IOMaximumBandwidth?: number | null;
+                        Mounts?: {
                             /** @description `bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused) */
                             Type?: string;
-                            Source?: null | string;
-                            Target?: null | string;
-                            ReadOnly?: null | boolean;
+                            Source?: string | null;
+                            Target?: string | null;
+                            ReadOnly?: boolean | null;
                             /** @description Ignored on Linux */
-                            Consistency?: null | string;
-                            BindOptions?: null | {
-                                Propagation?: null | string;
-                                NonRecursive?: null | boolean;
-                                CreateMountpoint?: null | boolean;
-                                ReadOnlyNonRecursive?: null | boolean;
-                                ReadOnlyForceRecursive?: null | boolean;
-                            };
-                            VolumeOptions?: null | {
+                            Consistency?: string | null;
+                            BindOptions?: {
+                                Propagation?: string | null;
+                                NonRecursive?: boolean | null;
+                                CreateMountpoint?: boolean | null;
+                                ReadOnlyNonRecursive?: boolean | null;
+                                ReadOnlyForceRecursive?: boolean | null;
+                            } | null;
+                            VolumeOptions?: {
                                 [key: string]: unknown;
-                            };
-                            ImageOptions?: null | {
+                            } | null;
+                            ImageOptions?: {
                                 [key: string]: unknown;
-                            };
-                            TmpfsOptions?: null | {
-                                SizeBytes?: null | number;
+                            } | null;
+                            TmpfsOptions?: {
+                                SizeBytes?: number | null;
                                 /** @description File mode as a number, e.g. 1023 for 01777 */
-                                Mode?: null | number;
-                                Options?: null | string[][];
-                            };
-                        }[];
+                                Mode?: number | null;
+                                Options?: string[][] | null;
+                            } | null;
+                        }[] | null;
                         /** @description Replaces the default list; null keeps it */
-                        MaskedPaths?: null | string[];
+                        MaskedPaths?: string[] | null;
                         /** @description Replaces the default list; null keeps it */
-                        ReadonlyPaths?: null | string[];
+                        ReadonlyPaths?: string[] | null;
                         /** @description Run an init (tini or catatonit) as PID 1 */
-                        Init?: null | boolean;
-                    };
-                    NetworkingConfig?: null | {
-                        EndpointsConfig?: null | {
-                            [key: string]: null | {
-                                IPAMConfig?: null | {
+                        Init?: boolean | null;
+                    } | null;
+                    NetworkingConfig?: {
+                        EndpointsConfig?: {
+                            [key: string]: {
+                                IPAMConfig?: {
                                     [key: string]: unknown;
-                                };
-                                Links?: null | string[];
-                                Aliases?: null | string[];
-                                MacAddress?: null | string;
-                                DriverOpts?: null | {
+                                } | null;
+                                Links?: string[] | null;
+                                Aliases?: string[] | null;
+                                MacAddress?: string | null;
+                                DriverOpts?: {
                                     [key: string]: string;
-                                };
-                                GwPriority?: null | number;
-                                NetworkID?: null | string;
-                                EndpointID?: null | string;
-                                Gateway?: null | string;
-                                IPAddress?: null | string;
-                                IPPrefixLen?: null | number;
-                                IPv6Gateway?: null | string;
-                                GlobalIPv6Address?: null | string;
-                                GlobalIPv6PrefixLen?: null | number;
-                                DNSNames?: null | string[];
-                            };
-                        };
-                    };
+                                } | null;
+                                GwPriority?: number | null;
+                                NetworkID?: string | null;
+                                EndpointID?: string | null;
+                                Gateway?: string | null;
+                                IPAddress?: string | null;
+                                IPPrefixLen?: number | null;
+                                IPv6Gateway?: string | null;
+                                GlobalIPv6Address?: string | null;
+                                GlobalIPv6PrefixLen?: number | null;
+                                DNSNames?: string[] | null;
+                            } | null;
+                        } | null;
+                    } | null;
                 };
             };
         };
@@ -2256,8 +2257,9 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    Cmd?: null | string[];
-                    Env?: null | string[];
+                    /** @description The command; a string is one argument, as Docker's StrSlice reads it */
+                    Cmd?: string[] | string | null;
+                    Env?: string[] | null;
                     WorkingDir?: null | string;
                     /** @description uid, uid:gid, name or name:group, resolved in the container */
                     User?: null | string;

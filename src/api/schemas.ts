@@ -7,6 +7,7 @@ import { NAME_PATTERN } from '../containers/names.js'
 
 /** Docker's `POST /containers/create` body; defined beside its consumer, containers/dockerspec.ts. */
 export { DockerCreateBody } from '../containers/createbody.js'
+import { orNull } from '../containers/createbody.js'
 
 /** Every error body: Docker's `{"message": ...}`. */
 export const ErrorResponse = Type.Object({ message: Type.String() }, { $id: 'ErrorResponse', title: 'ErrorResponse', description: 'An error' })
@@ -248,8 +249,8 @@ export const ResizeQuery = Type.Object({
 })
 
 export const ExecCreateBody = Type.Object({
-  Cmd: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String())])),
-  Env: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String())])),
+  Cmd: Type.Optional(Type.Unsafe<string[] | string | null>({ type: ['array', 'string', 'null'], items: { type: 'string' }, description: 'The command; a string is one argument, as Docker\'s StrSlice reads it' })),
+  Env: Type.Optional(orNull(Type.Array(Type.String()))),
   WorkingDir: Type.Optional(Type.Union([Type.Null(), Type.String()])),
   User: Type.Optional(Type.Union([Type.Null(), Type.String()], { description: 'uid, uid:gid, name or name:group, resolved in the container' })),
   Tty: Type.Optional(Bool),

@@ -13,8 +13,16 @@
  */
 import { Type, type Static, type TSchema } from 'typebox'
 
-const nullable = <T extends TSchema>(s: T, description?: string) =>
-  Type.Optional(Type.Union([Type.Null(), s], description === undefined ? {} : { description }))
+/**
+ * `s` or null, as one JSON Schema `type` list rather than anyOf: fastify's ajv
+ * coerces types (coerceTypes: 'array'), and within anyOf a failed branch's
+ * coercion sticks, so null became [""] and a one-element array of objects was
+ * unwrapped into the object. With a type list, a value of any listed type is
+ * left alone.
+ */
+export const orNull = <T extends TSchema>(s: T, description?: string) =>
+  Type.Unsafe<Static<T> | null>({ ...s, type: [(s as { type?: string }).type!, 'null'], ...(description === undefined ? {} : { description }) })
+const nullable = <T extends TSchema>(s: T, description?: string) => Type.Optional(orNull(s, description))
 const Str = (description?: string) => nullable(Type.String(), description)
 const Bool = (description?: string) => nullable(Type.Boolean(), description)
 const Int = (description?: string) => nullable(Type.Integer(), description)
@@ -23,9 +31,9 @@ const StringMap = (description?: string) => nullable(Type.Record(Type.String(), 
 const Empty = Type.Record(Type.String(), Type.Unknown())
 
 /** Docker's StrSlice: a JSON string is a one-element list. */
-const StrSlice = (description: string) => Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String()), Type.String()], { description }))
+const StrSlice = (description: string) => Type.Optional(Type.Unsafe<string[] | string | null>({ type: ['array', 'string', 'null'], items: { type: 'string' }, description }))
 
-const ThrottleDevices = Type.Union([Type.Null(), Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Rate: Type.Optional(Type.Integer()) }))])
+const ThrottleDevices = orNull(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Rate: Type.Optional(Type.Integer()) })))
 
 const Mount = Type.Object({
   Type: Type.Optional(Type.String({ description: '`bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused)' })),
@@ -54,7 +62,7 @@ const HostConfig = Type.Object({
   ContainerIDFile: Str('Client-side only'),
   LogConfig: nullable(Type.Object({ Type: Str(), Config: StringMap() })),
   NetworkMode: Str('`default`, `none` or `host`'),
-  PortBindings: nullable(Type.Record(Type.String(), Type.Union([Type.Null(), Type.Array(Type.Object({ HostIp: Str(), HostPort: Str() }))]))),
+  PortBindings: nullable(Type.Record(Type.String(), orNull(Type.Array(Type.Object({ HostIp: Str(), HostPort: Str() }))))),
   RestartPolicy: nullable(Type.Object({ Name: Str(), MaximumRetryCount: Int() })),
   AutoRemove: Bool(),
   VolumeDriver: Str(),
@@ -178,7 +186,7 @@ export const DockerCreateBody = Type.Object({
   StopTimeout: Int(),
   Shell: Strings('Image build metadata; ignored'),
   HostConfig: nullable(HostConfig),
-  NetworkingConfig: nullable(Type.Object({ EndpointsConfig: nullable(Type.Record(Type.String(), Type.Union([Type.Null(), EndpointSettings]))) }))
+  NetworkingConfig: nullable(Type.Object({ EndpointsConfig: nullable(Type.Record(Type.String(), orNull(EndpointSettings))) }))
 }, { description: 'Docker\'s container create body. Unknown fields are ignored, as Docker ignores them; fields berth cannot honour are refused with 400 naming the field, unless zero-valued.' })
 
 export type DockerCreateBody = Static<typeof DockerCreateBody>

@@ -111,7 +111,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
     const b = req.body ?? {}
     parseDetachKeys(b.DetachKeys ?? '') // refused here, as Docker refuses them, not at start
     const id = await manager.createExec(req.params.id, {
-      cmd: b.Cmd ?? [],
+      cmd: typeof b.Cmd === 'string' ? [b.Cmd] : (b.Cmd ?? []),
       env: (b.Env ?? []).filter(e => e !== ''),
       workingDir: b.WorkingDir ?? '',
       user: b.User ?? '',
