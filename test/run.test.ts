@@ -110,6 +110,11 @@ t.test('docker run from an image', { skip: existsSync(DOCKER) ? false : `no dock
       'shm KiB, soft and hard nofile, the sysctl, NoNewPrivs, cpu shares, cpuset, memory+swap, the tmpfs mount')
   })
 
+  t.test('--dns, --dns-search and --add-host shape /etc/resolv.conf and /etc/hosts', async t => {
+    const r = await docker(d, ['run', '--rm', '--dns', '192.0.2.53', '--dns-search', 'example.com', '--add-host', 'db:192.0.2.7', 'bb', 'sh', '-c', 'cat /etc/resolv.conf; grep db /etc/hosts'])
+    t.equal(r.stdout, 'nameserver 192.0.2.53\nsearch example.com\n192.0.2.7\tdb')
+  })
+
   t.test('an image in use cannot be removed without force', async t => {
     await docker(d, ['create', '--name', 'user', 'bb', 'true'])
     const rmi = await docker(d, ['rmi', 'bb'])

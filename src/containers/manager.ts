@@ -211,8 +211,10 @@ export class ContainerManager {
       // Docker makes the working dir when the image lacks it.
       await mkdir(join(paths.merged, spec.process.cwd), { recursive: true })
       await writeFile(files.hostname, `${spec.hostname ?? rec.id.slice(0, 12)}\n`)
-      await writeFile(files.hosts, hostsFile(spec.hostname ?? rec.id.slice(0, 12), host.ExtraHosts))
-      await writeFile(files.resolvConf, resolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')))
+      const hostNetwork = host.NetworkMode === 'host'
+      const hostFile = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '')
+      await writeFile(files.hosts, hostsFile(spec.hostname ?? rec.id.slice(0, 12), host.ExtraHosts, hostNetwork ? await hostFile('/etc/hosts') : undefined))
+      await writeFile(files.resolvConf, resolvConf(await hostFile('/etc/resolv.conf'), { dns: host.Dns, dnsSearch: host.DnsSearch, dnsOptions: host.DnsOptions, hostNetwork }))
       const bundle = join(dir, 'bundle')
       await mkdir(bundle, { recursive: true })
       await writeFileAtomic(join(bundle, 'config.json'), specJson(spec))
