@@ -58,8 +58,8 @@ export function percentile (xs: number[], p: number): number {
 
 // ---- processes ---------------------------------------------------------------------
 
-/** Runs a command to completion; resolves with its stdout (if `capture`), rejects on a non-zero exit. */
-export function run (cmd: string, args: string[], opts: { capture?: boolean, stderrFile?: string } = {}): Promise<string> {
+/** Runs a command to completion (in `env`, default ours); resolves with its stdout (if `capture`), rejects on a non-zero exit. */
+export function run (cmd: string, args: string[], opts: { capture?: boolean, stderrFile?: string, env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     // `runc create` hands its stdio to the container, and a pipe there stays
     // open until the container exits: so stdin and stdout are /dev/null, and
@@ -68,7 +68,7 @@ export function run (cmd: string, args: string[], opts: { capture?: boolean, std
     // detached: a terminal's Ctrl-C must not kill a runtime half way through.
     const child = spawn(cmd, args, {
       stdio: ['ignore', opts.capture === true ? 'pipe' : 'ignore', errFd],
-      detached: true, timeout: RUN_TIMEOUT_MS
+      detached: true, timeout: RUN_TIMEOUT_MS, env: opts.env ?? process.env
     })
     if (typeof errFd === 'number') closeSync(errFd)
     let out = ''; let err = ''

@@ -8,10 +8,13 @@
  * After its table, main runs the restart-to-serving bench (restart.ts), the
  * scale bench (scale.ts: many containers, long runs, log throughput), then
  * the interactive bench (interactive.ts: exec round trip, attach and exec
- * stdin → stdout throughput), and saves all four in one JSON file. --rounds
- * sets the rounds of this table and of the exec round trips.
+ * stdin → stdout throughput), then the images bench (images.ts: `docker run
+ * --rm` through the docker CLI vs raw `runc run`, import and load MB/s), and
+ * saves all five in one JSON file. --rounds sets the rounds of this table, of
+ * the exec round trips and of the docker-run rounds; --only names the parts
+ * to run (lifecycle, restart, scale, interactive, images).
  *
- * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N]
+ * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N] [--only a,b]
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -22,6 +25,7 @@ import {
   BenchError, call, interrupted, isRunning, killLeftovers, makeBundle, median, now, percentile, ROOTFS, round2, run,
   runStandalone, sleep, spawnDaemon, stopDaemon, which, writeResults, type Daemon
 } from './common.js'
+import { imagesBench, printImages, type ImagesResult } from './images.js'
 import { interactiveBench, printInteractive, type InteractiveResult } from './interactive.js'
 import { printRestart, restartBench, type RestartResult } from './restart.js'
 import { parseScaleN, printScale, scaleBench, type ScaleResult } from './scale.js'
@@ -164,7 +168,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'restart', 'scale', 'interactive'] as const
+const PARTS = ['lifecycle', 'restart', 'scale', 'interactive', 'images'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -302,16 +306,28 @@ async function main (): Promise<void> {
   }
   checkpoint()
 
+  // The images bench (docker run, import, load): likewise its own dirs and daemon, cleaned up also on Ctrl-C.
+  console.log('')
+  let images: ImagesResult | undefined
+  let imagesFailure: unknown
+  try {
+    if (want('images')) { images = await imagesBench({ quick, rounds, interrupted }); printImages(images) } else imagesFailure = SKIPPED
+  } catch (err) {
+    imagesFailure = err
+  }
+  checkpoint()
+
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
   await writeResults('lifecycle', {
     rounds, warmup: WARMUP, goal: GOAL, versions, rows,
     restart: restart ?? { error: (restartFailure as Error).message },
     scale: scale ?? { error: (scaleFailure as Error).message },
-    interactive: interactive ?? { error: (interactiveFailure as Error).message }
+    interactive: interactive ?? { error: (interactiveFailure as Error).message },
+    images: images ?? { error: (imagesFailure as Error).message }
   })
   // The first failure is thrown (and reported by runStandalone); the others are written here.
-  const failures = [['restart', restartFailure], ['scale', scaleFailure], ['interactive', interactiveFailure]].filter(([, f]) => f !== undefined && f !== SKIPPED) as Array<[string, Error]>
+  const failures = [['restart', restartFailure], ['scale', scaleFailure], ['interactive', interactiveFailure], ['images', imagesFailure]].filter(([, f]) => f !== undefined && f !== SKIPPED) as Array<[string, Error]>
   for (const [name, f] of failures.slice(1)) process.stderr.write(`\n${name} bench failed: ${f.message}\n`)
   if (failures.length > 0) throw failures[0]![1]
 }
