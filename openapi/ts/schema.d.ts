@@ -789,6 +789,8 @@ export interface operations {
                                 path: string;
                             };
                         };
+                        /** @description What HostConfig.Init runs, as Docker names it (tini, bind-mounted as /sbin/docker-init) */
+                        InitBinary: string;
                         Swarm: {
                             LocalNodeState: string;
                         };

@@ -220,6 +220,7 @@ export const InfoResponse = Type.Object({
   CgroupVersion: Type.String(),
   DefaultRuntime: Type.String(),
   Runtimes: Type.Record(Type.String(), Type.Object({ path: Type.String() })),
+  InitBinary: Type.String({ description: 'What HostConfig.Init runs, as Docker names it (tini, bind-mounted as /sbin/docker-init)' }),
   Swarm: Type.Object({ LocalNodeState: Type.String() })
 })
 

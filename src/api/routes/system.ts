@@ -62,8 +62,9 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       ContainersRunning: count('running'),
       ContainersPaused: count('paused'),
       ContainersStopped: recs.length - count('running') - count('paused'),
-      Images: 0,
-      Driver: 'bundle',
+      Images: manager.images.list().length,
+      // Image containers' root filesystems are overlays (bundle containers bring their own).
+      Driver: 'overlay2',
       DockerRootDir: manager.config.root,
       OperatingSystem: 'linux',
       OSType: 'linux',
@@ -76,6 +77,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       CgroupVersion: manager.cgroupVersion,
       DefaultRuntime: manager.config.defaultRuntime,
       Runtimes: Object.fromEntries(Object.values(manager.config.runtimes).map(r => [r.name, { path: r.path }])),
+      InitBinary: 'docker-init',
       Swarm: { LocalNodeState: 'inactive' }
     }
   })
