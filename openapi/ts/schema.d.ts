@@ -323,6 +323,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/containers/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resource usage of a container
+         * @description stream=1 (default): one JSON document per line per second until the client leaves or the container stops. stream=0: one document, from two samples a second apart so precpu_stats is filled (one-shot=1: one sample, precpu_stats zero).
+         */
+        get: operations["ContainerStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/top": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the processes of a container
+         * @description Runs `ps` on the host with ps_args (default `-ef`) and keeps the rows whose PID is in the container's cgroup, as Docker does. 409 unless it runs.
+         */
+        get: operations["ContainerTop"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rename a container */
+        post: operations["ContainerRename"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change a container's resource limits
+         * @description A running container gets the new limits through the runtime's update; they are kept in its HostConfig and apply to its next runs.
+         */
+        post: operations["ContainerUpdate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove stopped containers */
+        post: operations["ContainerPrune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/containers/{id}/attach": {
         parameters: {
             query?: never;
@@ -2073,6 +2167,355 @@ export interface operations {
             };
             /** @description No such container or image */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerStats: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stream?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                "one-shot"?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Docker's stats document (one per line when streaming). Counters are read from the cgroup of the container's init process (v1 or v2); all zero for a stopped container. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        id: string;
+                        read: string;
+                        preread: string;
+                        pids_stats: {
+                            current?: number;
+                            limit?: number;
+                        };
+                        blkio_stats: {
+                            io_service_bytes_recursive: null | {
+                                major: number;
+                                minor: number;
+                                op: string;
+                                value: number;
+                            }[];
+                        };
+                        num_procs: number;
+                        storage_stats: Record<string, never>;
+                        cpu_stats: {
+                            cpu_usage: {
+                                total_usage: number;
+                                percpu_usage?: number[];
+                                usage_in_kernelmode: number;
+                                usage_in_usermode: number;
+                            };
+                            system_cpu_usage?: number;
+                            online_cpus?: number;
+                            throttling_data: {
+                                periods: number;
+                                throttled_periods: number;
+                                throttled_time: number;
+                            };
+                        };
+                        precpu_stats: {
+                            cpu_usage: {
+                                total_usage: number;
+                                percpu_usage?: number[];
+                                usage_in_kernelmode: number;
+                                usage_in_usermode: number;
+                            };
+                            system_cpu_usage?: number;
+                            online_cpus?: number;
+                            throttling_data: {
+                                periods: number;
+                                throttled_periods: number;
+                                throttled_time: number;
+                            };
+                        };
+                        memory_stats: {
+                            usage?: number;
+                            limit?: number;
+                            stats?: {
+                                [key: string]: number;
+                            };
+                        };
+                        networks: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerTop: {
+        parameters: {
+            query?: {
+                /** @description Arguments for ps; the output needs a PID column */
+                ps_args?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ps columns and rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Titles: string[];
+                        Processes: string[][];
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerRename: {
+        parameters: {
+            query?: {
+                /** @description The new name, Docker's pattern */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Docker's UpdateConfig. Zero values mean unchanged; any field but Memory, MemorySwap, NanoCpus, CpuShares, CpuQuota, CpuPeriod, CpusetCpus, PidsLimit must be zero-valued. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    Memory?: number | null;
+                    MemorySwap?: number | null;
+                    NanoCpus?: number | null;
+                    CpuShares?: number | null;
+                    CpuQuota?: number | null;
+                    CpuPeriod?: number | null;
+                    CpusetCpus?: string | null;
+                    PidsLimit?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Warnings: string[];
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerPrune: {
+        parameters: {
+            query?: {
+                /** @description JSON: `label`, `label!`, `until` */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed container ids and the bytes their layers held */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ContainersDeleted: string[];
+                        SpaceReclaimed: number;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ import type { ImageStore } from '../images/store.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
 import { containerRoutes } from './routes/containers.js'
+import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
 import { systemRoutes, type Versions } from './routes/system.js'
 import { handleUpgrade, interactiveRoutes } from './routes/interactive.js'
@@ -123,6 +124,7 @@ export async function buildApp (deps: AppDeps) {
 
   await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
   await app.register(containerRoutes, { manager: deps.manager })
+  await app.register(ecosystemRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images })
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.

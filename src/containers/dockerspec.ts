@@ -463,7 +463,7 @@ function deviceRule (rule: string): OciDeviceRule {
 }
 
 /** Memory, CPU, pids and device rules with daemon_unix.go's checks and Docker's wording. */
-function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] {
+export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] {
   const memory: NonNullable<OciSpec['linux']['resources']['memory']> = {}
   const mem = num(hc.Memory); const swap = num(hc.MemorySwap); const reservation = num(hc.MemoryReservation)
   if (mem !== 0 && mem < MIN_MEMORY) throw invalid('Minimum memory limit allowed is 6MB')

@@ -5,7 +5,7 @@
  * a container's state dir is removed only after that.
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs'
-import { readFile, readdir, realpath, rm, writeFile, mkdir } from 'node:fs/promises'
+import { readFile, readdir, realpath, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
@@ -25,6 +25,10 @@ import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import { ImageStore } from '../images/store.js'
 import { canKill, canRemoveWithoutForce, hasMonitor, isRunning } from './state.js'
+import { execa } from 'execa'
+import { cgroupOf, cgroupPids, filterPs, readSample, type CgroupPaths, type RawSample } from './cgroupstats.js'
+import { matches, type Filters } from './filters.js'
+import { applyUpdate, type UpdateBody } from './update.js'
 
 /** What a client asks for when creating a container from an OCI bundle. */
 export interface CreateRequest {
@@ -258,10 +262,7 @@ export class ContainerManager {
    */
   private async createWith (asked: string | undefined, runtime: Runtime, build: (rec: ContainerRecord) => Promise<OciSpec>): Promise<string> {
     const name = asked !== undefined && asked !== '' ? normalizeName(asked) : generateName(n => this.nameTaken(n))
-    if (this.nameTaken(name)) {
-      const other = this.names.get(name)
-      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
-    }
+    if (this.nameTaken(name)) throw nameInUse(name, this.names.get(name))
     this.reserved.add(name)
     const id = newId()
     const rec: ContainerRecord = {
@@ -826,6 +827,106 @@ export class ContainerManager {
     e.queue = run.catch(() => {})
     return run
   }
+
+  // ---- stats / top / rename / update / prune -------------------------------------
+
+  /** The cgroup of a running (or paused) container's init process; undefined when it runs no more. */
+  private async cgroupOfRunning (rec: ContainerRecord): Promise<CgroupPaths | undefined> {
+    if (!isRunning(rec.status) || !isAlive(rec.pid, rec.pidStart)) return undefined
+    return await cgroupOf(rec.pid)
+  }
+
+  /** One sample of the container's cgroup counters; no sample when it is not running. */
+  async statsSample (ref: string): Promise<{ rec: ContainerRecord, sample?: RawSample }> {
+    const rec = this.resolve(ref)
+    const paths = await this.cgroupOfRunning(rec)
+    return paths === undefined ? { rec } : { rec, sample: await readSample(paths) }
+  }
+
+  /** Docker's top: `ps <psArgs>` on the host, cut to the processes in the container's cgroup. 409 unless running. */
+  async top (ref: string, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
+    const rec = this.resolve(ref)
+    const paths = await this.cgroupOfRunning(rec)
+    if (paths === undefined) throw conflict(`Container ${rec.id} is not running`)
+    const pids = await cgroupPids(paths)
+    const r = await execa('ps', psArgs.split(/\s+/).filter(Boolean), { reject: false, timeout: 30_000, stdin: 'ignore' })
+    if (r.exitCode !== 0) throw invalid(`Error running ps: ${r.stderr.trim() || `exit status ${String(r.exitCode)}`}`)
+    try {
+      return filterPs(r.stdout, pids)
+    } catch (err) {
+      throw runtimeFailed((err as Error).message)
+    }
+  }
+
+  /** Docker's rename: the new name is checked as at create, and the record re-saved. */
+  async rename (ref: string, asked: string): Promise<void> {
+    const e = this.entryOf(ref)
+    if (asked === '') throw invalid('Neither old nor new names may be empty')
+    const name = normalizeName(asked)
+    await this.serial(e, async () => {
+      const old = e.rec.name
+      if (name === old) throw invalid('Renaming a container with the same name as its current name')
+      if (this.nameTaken(name)) throw nameInUse(name, this.names.get(name))
+      // Held while the record is written, so that no create takes the name meanwhile.
+      this.reserved.add(name)
+      try {
+        await this.store.save({ ...e.rec, name })
+      } finally {
+        this.reserved.delete(name)
+      }
+      e.rec.name = name
+      this.names.delete(old)
+      this.names.set(name, e.rec.id)
+      this.log.info({ container: e.rec.id.slice(0, 12), from: old, to: name }, 'container renamed')
+    })
+  }
+
+  /**
+   * Docker's update: new cgroup limits for a running container through the
+   * runtime, kept in its HostConfig (inspect) and its bundle (the next run).
+   */
+  async update (ref: string, body: UpdateBody): Promise<void> {
+    const e = this.entryOf(ref)
+    await this.serial(e, async () => {
+      const rec = e.rec
+      const created = rec.createBody as { HostConfig?: Record<string, unknown> } | undefined
+      const { hostConfig, resources } = applyUpdate(created?.HostConfig ?? {}, body)
+      if (isRunning(rec.status)) await this.runtimeOf(rec).update(rec.id, resources)
+      if (created === undefined) return
+      // Only image containers have a bundle of berth's own (a user's bundle is never written).
+      const specPath = join(rec.bundle, 'config.json')
+      const spec = JSON.parse(await readFile(specPath, 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
+      spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, ...resources } }
+      await writeFileAtomic(specPath, JSON.stringify(spec))
+      const next: ContainerRecord = { ...rec, createBody: { ...created, HostConfig: hostConfig } }
+      await this.store.save(next)
+      Object.assign(rec, next)
+    })
+  }
+
+  /** Docker's container prune: removes every container that is not running and passes `filters` (label, label!, until). */
+  async prune (filters: Filters, until?: number): Promise<{ ContainersDeleted: string[], SpaceReclaimed: number }> {
+    const hasLabel = (rec: ContainerRecord, label: string): boolean => matches(rec, new Map([['label', [label]]]))
+    const chosen = [...this.entries.values()].map(e => e.rec).filter(rec =>
+      (rec.status === 'created' || rec.status === 'exited') &&
+      (filters.get('label') ?? []).every(l => hasLabel(rec, l)) &&
+      !(filters.get('label!') ?? []).some(l => hasLabel(rec, l)) &&
+      (until === undefined || Date.parse(rec.created) < until))
+    const deleted: string[] = []
+    let space = 0
+    for (const rec of chosen) {
+      const size = await treeSize(rootfsPaths(this.store.containerDir(rec.id)).upper)
+      try {
+        await this.remove(rec.id, false)
+      } catch (err) {
+        this.log.info({ err, container: rec.id.slice(0, 12) }, 'prune skipped a container')
+        continue
+      }
+      deleted.push(rec.id)
+      space += size
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space }
+  }
 }
 
 /** The parts of an OCI runtime-spec config.json berth reads. */
@@ -879,6 +980,20 @@ class Slots {
 const cleanupSlots = new Slots(4)
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** Docker's 409 for a name another container has. */
+const nameInUse = (name: string, other: string | undefined): BerthError =>
+  conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
+
+/** Bytes in the files under `dir` (what removing it frees); 0 when it is gone. */
+async function treeSize (dir: string): Promise<number> {
+  let total = 0
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
+  for (const d of entries) {
+    if (d.isFile()) total += await stat(join(d.parentPath, d.name)).then(s => s.size, () => 0)
+  }
+  return total
+}
 
 /** Resolves true if `p` settles within `ms`, false otherwise. */
 async function withTimeout (p: Promise<unknown>, ms: number): Promise<boolean> {

@@ -4,6 +4,8 @@
  * `--log-format json` error line as the error users see.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { runtimeFailed, BerthError } from '../errors.js'
@@ -31,7 +33,15 @@ export const argv = {
   delete: (id: string, force: boolean) => ['delete', ...(force ? ['--force'] : []), id],
   state: (id: string) => ['state', id],
   pause: (id: string) => ['pause', id],
-  resume: (id: string) => ['resume', id]
+  resume: (id: string) => ['resume', id],
+  update: (id: string, resourcesFile: string) => ['update', '--resources', resourcesFile, id]
+}
+
+/** The part of an OCI `linux.resources` that `runtime update` changes. */
+export interface UpdateResources {
+  memory?: { limit?: number, reservation?: number, swap?: number }
+  cpu?: { shares?: number, quota?: number, period?: number, cpus?: string, mems?: string }
+  pids?: { limit: number }
 }
 
 /**
@@ -76,6 +86,18 @@ export class Runtime {
   async kill (id: string, signal: string, all = false): Promise<void> { await this.run(argv.kill(id, signal, all)) }
   async pause (id: string): Promise<void> { await this.run(argv.pause(id)) }
   async resume (id: string): Promise<void> { await this.run(argv.resume(id)) }
+
+  /** Changes a running container's cgroup limits (`update --resources`, which runc and crun both read). */
+  async update (id: string, resources: UpdateResources): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-update-'))
+    try {
+      const file = join(dir, 'resources.json')
+      await writeFile(file, JSON.stringify(resources))
+      await this.run(argv.update(id, file))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
 
   /** Deletes the runtime's state of `id`; a container that is already gone is not an error. */
   async delete (id: string, force = true): Promise<void> {
