@@ -1,5 +1,6 @@
 // Lint rules, including the direction of imports: api → containers → (images,
-// shims, runtime, store, logs) → (sys, errors). Nothing below the API imports it or fastify.
+// shims, runtime, store, logs) → (sys, errors); events/ sits under containers and images
+// and imports only store/ and errors. Nothing below the API imports it or fastify.
 import tseslint from 'typescript-eslint'
 
 const below = (group, message) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
@@ -17,6 +18,7 @@ export default tseslint.config(
   },
   { files: ['src/containers/**'], rules: below(noApi, 'containers/ must not depend on the API layer') },
   { files: ['src/logs/**', 'src/store/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ and store/ sit below containers, shims and runtime') },
+  { files: ['src/events/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/logs/**', '**/images/**', '**/sys/**', '**/proc.js', '**/config.js'], 'events/ sits below containers and images and imports only store/ and errors') },
   { files: ['src/images/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'images/ sits below containers: the container manager uses the store, never the reverse') },
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },

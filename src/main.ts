@@ -12,6 +12,7 @@ import { pino } from 'pino'
 import { loadConfig, ConfigError, type Config } from './config.js'
 import { ContainerManager } from './containers/manager.js'
 import { ImageStore } from './images/store.js'
+import { EventBus } from './events/bus.js'
 import { buildApp } from './api/app.js'
 
 const GRACE_MS = 2000
@@ -66,12 +67,14 @@ async function main (): Promise<void> {
     versionOf(config.conmon)
   ])
   // An image is in use while a container made from it exists: the store asks the manager.
-  const images = new ImageStore(join(config.root, 'images'), log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id) })
-  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images)
+  const events = new EventBus(join(config.root, 'events'), undefined, err => log.error({ err }, 'event journal write failed'))
+  const images = new ImageStore(join(config.root, 'images'), log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events })
+  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events })
+  await events.init()
   await images.init()
   await manager.init()
   const versions = { berth: pkg.version, conmon: (await probes).at(-1) as string, runtimes }
-  const app = await buildApp({ manager, images, versions, logger: log })
+  const app = await buildApp({ manager, images, events, versions, logger: log })
   await app.listen({ path: config.socket })
   await chmod(config.socket, 0o660)
   manager.serving()
@@ -87,6 +90,7 @@ async function main (): Promise<void> {
     force.unref()
     manager.close()
     app.close()
+      .then(() => events.flush())
       .then(() => rm(config.socket, { force: true }))
       .then(() => { log.flush(); process.exit(0) }, (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1) })
   }

@@ -710,6 +710,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monitor events
+         * @description Status 200 and headers are sent at once. With `since`, the kept events (the last 10,000, across restarts) stamped from `since` to `until` are sent first; then, unless `until` has passed, events as they happen, until `until` or until the client goes away. Filters (JSON, list or map form): `container` (id, id prefix or name), `image`, `event` (action), `type` (container, image), `label` (key or key=value).
+         */
+        get: operations["SystemEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3556,6 +3576,91 @@ export interface operations {
             };
             /** @description Conflict with the container's state, another container, or an image in use */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SystemEvents: {
+        parameters: {
+            query?: {
+                /** @description Replay kept events from this time: unix seconds (fraction allowed) or RFC 3339 */
+                since?: string;
+                /** @description End the stream at this time: unix seconds (fraction allowed) or RFC 3339 */
+                until?: string;
+                /** @description JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, event, type, label */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One event per line (application/json, newline-delimited), flushed as it happens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "Type": "container",
+                     *       "Action": "die",
+                     *       "Actor": {
+                     *         "ID": "5047c1f3e2a0",
+                     *         "Attributes": {
+                     *           "exitCode": "0",
+                     *           "image": "bb",
+                     *           "name": "x"
+                     *         }
+                     *       },
+                     *       "scope": "local",
+                     *       "time": 1795857574,
+                     *       "timeNano": 1795857574123456800
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description `container` or `image` */
+                        Type: string;
+                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die; import, load, tag, untag, delete */
+                        Action: string;
+                        Actor: {
+                            ID: string;
+                            /** @description Containers: their labels, image, name (and exitCode, signal, execID); images: name */
+                            Attributes: {
+                                [key: string]: string;
+                            };
+                        };
+                        scope: string;
+                        /** @description Unix seconds */
+                        time: number;
+                        /** @description Unix nanoseconds, written exactly (above 2^53: parse it as a big integer) */
+                        timeNano: number;
+                        /** @deprecated */
+                        status?: string;
+                        /** @deprecated */
+                        id?: string;
+                        /** @deprecated */
+                        from?: string;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,18 +10,21 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from 'pino'
 import type { ContainerManager } from '../containers/manager.js'
 import type { ImageStore } from '../images/store.js'
+import type { EventBus } from '../events/bus.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
 import { containerRoutes } from './routes/containers.js'
 import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
 import { systemRoutes, type Versions } from './routes/system.js'
+import { eventRoutes } from './routes/events.js'
 import { handleUpgrade, interactiveRoutes } from './routes/interactive.js'
 import { ErrorResponse } from './schemas.js'
 
 export interface AppDeps {
   manager: ContainerManager
   images: ImageStore
+  events: EventBus
   versions: Versions
   logger: Logger | false
   /** Largest request body accepted, bytes. */
@@ -127,6 +130,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(ecosystemRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images })
+  await app.register(eventRoutes, { events: deps.events })
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.
   app.server.on('upgrade', handleUpgrade(deps.manager, app.log))
   return app

@@ -184,6 +184,27 @@ export const LogsResponse = Type.Unsafe<NodeJS.ReadableStream>({
     'TTY containers: `application/vnd.docker.raw-stream`, the bytes as written. With follow=1 the stream ends when the container stops.'
 })
 
+export const EventsQuery = Type.Object({
+  since: Type.Optional(Type.String({ description: 'Replay kept events from this time: unix seconds (fraction allowed) or RFC 3339' })),
+  until: Type.Optional(Type.String({ description: 'End the stream at this time: unix seconds (fraction allowed) or RFC 3339' })),
+  filters: Type.Optional(Type.String({ description: 'JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, event, type, label' }))
+})
+
+export const EventMessage = Type.Object({
+  Type: Type.String({ description: '`container` or `image`' }),
+  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die; import, load, tag, untag, delete' }),
+  Actor: Type.Object({
+    ID: Type.String(),
+    Attributes: Type.Record(Type.String(), Type.String(), { description: 'Containers: their labels, image, name (and exitCode, signal, execID); images: name' })
+  }),
+  scope: Type.String(),
+  time: Type.Integer({ description: 'Unix seconds' }),
+  timeNano: Type.Integer({ description: 'Unix nanoseconds, written exactly (above 2^53: parse it as a big integer)' }),
+  status: Type.Optional(Type.String({ deprecated: true })),
+  id: Type.Optional(Type.String({ deprecated: true })),
+  from: Type.Optional(Type.String({ deprecated: true }))
+}, { description: 'One event per line (application/json, newline-delimited), flushed as it happens', examples: [{ Type: 'container', Action: 'die', Actor: { ID: '5047c1f3e2a0', Attributes: { exitCode: '0', image: 'bb', name: 'x' } }, scope: 'local', time: 1795857574, timeNano: 1795857574123456789 }] })
+
 export const VersionResponse = Type.Object({
   Platform: Type.Object({ Name: Type.String() }),
   Version: Type.String(),

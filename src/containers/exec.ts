@@ -139,7 +139,8 @@ const noSuchExec = (id: string): BerthError => new BerthError('NOT_FOUND', `No s
 export class Execs {
   private readonly byId = new Map<string, ExecRecord>()
 
-  constructor (private readonly conmon: string, private readonly socketDir: string) {}
+  /** `onEnd` hears of every started exec's end, once its exit code is recorded. */
+  constructor (private readonly conmon: string, private readonly socketDir: string, private readonly onEnd: (rec: ExecRecord) => void = () => {}) {}
 
   /** Records an exec for the container whose state dir is `stateDir`; a bad command or user is refused here. */
   async create (containerId: string, stateDir: string, config: ExecConfig): Promise<ExecRecord> {
@@ -180,7 +181,7 @@ export class Execs {
     rec.running = true
     const cfg = rec.config
     const dir = this.dir(target, rec.id)
-    const finished = (code: number): void => { rec.exitCode = code; rec.running = false }
+    const finished = (code: number): void => { rec.exitCode = code; rec.running = false; this.onEnd(rec) }
     let stdin: AttachConnection | undefined
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 })

@@ -24,6 +24,8 @@ import { checkCreateBody, dockerSpec, hostsFile, mergeImageConfig, resolvConf, s
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import { ImageStore } from '../images/store.js'
+import type { EventBus } from '../events/bus.js'
+import { signalNumber } from './signals.js'
 import { canKill, canRemoveWithoutForce, hasMonitor, isRunning } from './state.js'
 import { execa } from 'execa'
 import { cgroupOf, cgroupPids, filterPs, readSample, type CgroupPaths, type RawSample } from './cgroupstats.js'
@@ -41,6 +43,12 @@ export interface CreateRequest {
   stdinOnce?: boolean
   /** Initial terminal size, [height, width]. */
   consoleSize?: [number, number]
+}
+
+/** What the manager takes besides its config, log and image store. */
+export interface ManagerOptions {
+  /** Where Docker's container events go (none when absent). */
+  events?: EventBus
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
@@ -84,7 +92,10 @@ export class ContainerManager {
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
-  constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore) {
+  private readonly events: EventBus | undefined
+
+  constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore, opts: ManagerOptions = {}) {
+    this.events = opts.events
     this.paths = {
       records: join(config.root, 'containers'),
       states: join(config.state, 'containers'),
@@ -93,7 +104,7 @@ export class ContainerManager {
       runtimeRoot: (name: string) => join(config.state, 'rt', name)
     }
     this.store = new RecordStore(this.paths.records)
-    this.execs = new Execs(config.conmon, this.paths.sockets)
+    this.execs = new Execs(config.conmon, this.paths.sockets, x => this.execEvent(x, 'exec_die', { exitCode: String(x.exitCode) }))
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: this.paths.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
@@ -290,6 +301,7 @@ export class ContainerManager {
     this.entries.set(id, newEntry(rec))
     this.names.set(name, id)
     log.info('container created')
+    this.event(rec, 'create')
     return id
   }
 
@@ -419,6 +431,7 @@ export class ContainerManager {
       }
       Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false })
       await this.store.save(rec)
+      this.event(rec, 'start')
     })
   }
 
@@ -432,6 +445,7 @@ export class ContainerManager {
     const next: ContainerRecord = { ...rec, status: 'exited', exitCode: code, error, pid: 0, finishedAt: new Date().toISOString() }
     await this.store.save(next)
     Object.assign(rec, next)
+    this.event(rec, 'die', { exitCode: String(code) })
   }
 
   /** Sends a signal. 409 unless running. */
@@ -441,6 +455,7 @@ export class ContainerManager {
       if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
       if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
       await this.runtimeOf(e.rec).kill(e.rec.id, signal)
+      this.event(e.rec, 'kill', { signal: signalNumber(signal) })
     })
   }
 
@@ -453,6 +468,7 @@ export class ContainerManager {
       await this.runtimeOf(e.rec).pause(e.rec.id)
       e.rec.status = 'paused'
       await this.store.save(e.rec)
+      this.event(e.rec, 'pause')
     })
   }
 
@@ -464,6 +480,7 @@ export class ContainerManager {
       await this.runtimeOf(e.rec).resume(e.rec.id)
       e.rec.status = 'running'
       await this.store.save(e.rec)
+      this.event(e.rec, 'unpause')
     })
   }
 
@@ -478,13 +495,16 @@ export class ContainerManager {
         if (!isRunning(e.rec.status)) throw notModified('container already stopped')
         if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id)
         await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch(() => {})
+        this.event(e.rec, 'kill', { signal: signalNumber(signal) })
       })
-      if (timeoutS < 0) { await exited.promise; return }
-      if (await withTimeout(exited.promise, timeoutS * 1000)) return
-      await this.serial(e, async () => {
-        if (isRunning(e.rec.status)) await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
-      })
-      if (!await withTimeout(exited.promise, 30_000)) throw runtimeFailed(`container ${e.rec.id} did not exit after SIGKILL`)
+      if (timeoutS < 0) await exited.promise
+      else if (!await withTimeout(exited.promise, timeoutS * 1000)) {
+        await this.serial(e, async () => {
+          if (isRunning(e.rec.status)) await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
+        })
+        if (!await withTimeout(exited.promise, 30_000)) throw runtimeFailed(`container ${e.rec.id} did not exit after SIGKILL`)
+      }
+      this.event(e.rec, 'stop')
     } finally {
       exited.cancel()
     }
@@ -498,6 +518,7 @@ export class ContainerManager {
       if (!(err instanceof BerthError && err.code === 'NOT_MODIFIED')) throw err
     }
     await this.start(ref)
+    this.event(this.resolve(ref), 'restart')
   }
 
   // ---- wait / remove ---------------------------------------------------------
@@ -564,6 +585,7 @@ export class ContainerManager {
       for (const fn of e.onRemove) fn(rec.exitCode)
       e.onRemove.clear()
       this.log.info({ container: rec.id.slice(0, 12) }, 'container removed')
+      this.event(rec, 'destroy')
     })
   }
 
@@ -582,6 +604,7 @@ export class ContainerManager {
     const rec = e.rec
     if (rec.status === 'paused') throw conflict(`container ${rec.id} is paused, unpause the container before attach`)
     const ended = this.nextExit(e)
+    this.event(rec, 'attach')
     if (!stdin || !rec.openStdin) return { rec, done: ended.promise, cancel: ended.cancel }
     if (hasMonitor(rec.status)) {
       const conn = Promise.resolve(attach(this.paths.sockets, rec.id))
@@ -619,7 +642,9 @@ export class ContainerManager {
   async createExec (ref: string, config: ExecConfig): Promise<string> {
     const rec = this.resolve(ref)
     this.checkExecTarget(rec)
-    return (await this.execs.create(rec.id, join(this.paths.states, rec.id), config)).id
+    const exec = await this.execs.create(rec.id, join(this.paths.states, rec.id), config)
+    this.execEvent(exec, `exec_create: ${config.cmd.join(' ')}`)
+    return exec.id
   }
 
   private checkExecTarget (rec: ContainerRecord): void {
@@ -633,6 +658,7 @@ export class ContainerManager {
     const e = this.entries.get(exec.containerId)
     if (e === undefined) throw noSuchContainer(exec.containerId)
     this.checkExecTarget(e.rec)
+    this.execEvent(exec, `exec_start: ${exec.config.cmd.join(' ')}`)
     const session = await this.execs.start(exec, this.execTarget(e.rec), detach)
     return { exec, session }
   }
@@ -681,6 +707,8 @@ export class ContainerManager {
     await this.store.save(next)
     Object.assign(rec, next)
     this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error }, 'container exited')
+    if (oomKilled) this.event(rec, 'oom')
+    this.event(rec, 'die', { exitCode: String(code) })
     this.notifyExit(e, code)
     if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
     this.removeIfAuto(e)
@@ -821,6 +849,17 @@ export class ContainerManager {
     }
   }
 
+  /** Emits Docker's container event: the container's labels, image and name, then `extra`. */
+  private event (rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    const image: Record<string, string> = rec.imageName !== undefined && rec.imageName !== '' ? { image: rec.imageName } : {}
+    this.events?.emit({ Type: 'container', Action: action, Actor: { ID: rec.id, Attributes: { ...rec.labels, ...image, name: rec.name, ...extra } } })
+  }
+
+  private execEvent (exec: ExecRecord, action: string, extra: Record<string, string> = {}): void {
+    const rec = this.entries.get(exec.containerId)?.rec
+    if (rec !== undefined) this.event(rec, action, { execID: exec.id, ...extra })
+  }
+
   /** Runs `fn` after every earlier operation on the same container. */
   private serial<T> (e: Entry, fn: () => Promise<T>): Promise<T> {
     const run = e.queue.then(fn, fn)
@@ -878,6 +917,7 @@ export class ContainerManager {
       this.names.delete(old)
       this.names.set(name, e.rec.id)
       this.log.info({ container: e.rec.id.slice(0, 12), from: old, to: name }, 'container renamed')
+      this.event(e.rec, 'rename', { oldName: `/${old}` })
     })
   }
 

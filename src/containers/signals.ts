@@ -20,3 +20,8 @@ export function parseSignal (input: string): string {
   }
   throw invalid(`Invalid signal: ${input}`)
 }
+
+/** A `SIGNAME` (as parseSignal gives) as its number, which Docker's kill event carries. */
+export function signalNumber (name: string): string {
+  return String((constants.signals as Record<string, number>)[name] ?? name)
+}

@@ -24,6 +24,7 @@ import { applyChanges } from './changes.js'
 import { familiarKey, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
 import { unpackLayer, type Unpacked } from './tar.js'
 import { readArchive, writeArchive, type LoadedImage } from './archive.js'
+import type { EventBus } from '../events/bus.js'
 
 /** The OCI image config's `config` object: defaults for containers made from the image. */
 export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object> }
@@ -59,6 +60,8 @@ export type IsUsed = (imageId: string) => string | undefined
 export interface ImageStoreOptions {
   /** Which container (if any) uses an image; the container manager supplies it. */
   isUsed?: IsUsed
+  /** Where Docker's image events go (none when absent). */
+  events?: EventBus
 }
 
 /** What import takes besides the tar. */
@@ -105,6 +108,7 @@ export class ImageStore {
   private readonly pinned = new Map<string, number>()
   private queue: Promise<unknown> = Promise.resolve()
   private readonly isUsed: IsUsed
+  private readonly events: EventBus | undefined
 
   constructor (readonly dir: string, private readonly log: Logger, opts: ImageStoreOptions = {}) {
     this.paths = {
@@ -114,6 +118,7 @@ export class ImageStore {
       index: join(dir, 'repositories.json')
     }
     this.isUsed = opts.isUsed ?? (() => undefined)
+    this.events = opts.events
   }
 
   /** Makes the dirs, removes half-done unpacks and deletions, and loads configs, layers and tags. */
@@ -279,7 +284,9 @@ export class ImageStore {
         os: 'linux',
         rootfs: { type: 'layers', diff_ids: [layer.diffId] }
       }
-      return await this.commit(Buffer.from(JSON.stringify(doc)), tags)
+      const rec = await this.commit(Buffer.from(JSON.stringify(doc)), tags)
+      this.event('import', rec.id, tags[0] !== undefined ? familiarKey(refKey(tags[0])) : rec.id)
+      return rec
     } finally {
       this.release([layer.diffId])
     }
@@ -289,7 +296,9 @@ export class ImageStore {
   async load (input: Readable): Promise<LoadedImage[]> {
     const work = await mkdtemp(join(this.paths.tmp, 'load-'))
     try {
-      return await readArchive(this, input, work)
+      const loaded = await readArchive(this, input, work)
+      for (const img of loaded) this.event('load', img.id, img.tags[0] ?? img.id)
+      return loaded
     } finally {
       await rm(work, { recursive: true, force: true })
     }
@@ -321,6 +330,7 @@ export class ImageStore {
       await this.writeIndex(next)
       this.replaceTags(next)
       this.refreshTags()
+      this.event('tag', rec.id, familiarKey(refKey(target)))
     })
   }
 
@@ -359,6 +369,7 @@ export class ImageStore {
         await this.collectLayers()
       }
       this.refreshTags()
+      for (const item of out) this.event('Untagged' in item ? 'untag' : 'delete', rec.id, 'Untagged' in item ? item.Untagged : rec.id)
       return out
     })
   }
@@ -373,7 +384,7 @@ export class ImageStore {
       if (victims.length === 0) return { deleted, reclaimed: 0 }
       const next = new Map([...this.tags].filter(([, id]) => !victims.some(v => v.id === id)))
       if (next.size !== this.tags.size) { await this.writeIndex(next); this.replaceTags(next) }
-      for (const v of victims) { await this.deleteImage(v.id); deleted.push(v.id) }
+      for (const v of victims) { await this.deleteImage(v.id); deleted.push(v.id); this.event('delete', v.id, v.id) }
       const reclaimed = await this.collectLayers()
       this.refreshTags()
       return { deleted, reclaimed }
@@ -441,6 +452,11 @@ export class ImageStore {
       freed += size
     }
     return freed
+  }
+
+  /** Emits Docker's image event: the image id, and the name it was known by. */
+  private event (action: string, id: string, name: string): void {
+    this.events?.emit({ Type: 'image', Action: action, Actor: { ID: id, Attributes: { name } } })
   }
 
   /** Runs store changes one at a time. */
