@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything berthd and its tests need on a fresh Debian machine, as root:
-# conmon, runc, crun, busybox-static and tini from apt, npm dependencies, the build,
+# conmon, runc, crun, busybox-static, tini and python3-docker (tests) from apt, npm dependencies, the build,
 # crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
 # Idempotent and quick when there is nothing to do.
 set -euo pipefail
@@ -12,7 +12,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg in conmon runc crun busybox-static curl tini; do
+for pkg in conmon runc crun busybox-static curl tini python3-docker; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,50 @@
+/**
+ * docker-py (Debian's python3-docker) against berthd: the calls a Python user
+ * makes every day, each checked for what the user would see.
+ */
+import t from 'tap'
+import { existsSync } from 'node:fs'
+import { execa, execaSync } from 'execa'
+import { ROOTFS, startDaemon } from './helpers.js'
+
+const PYTHON = '/usr/bin/python3'
+const hasDockerPy = existsSync(PYTHON) && execaSync(PYTHON, ['-c', 'import docker'], { reject: false }).exitCode === 0
+
+// One script, one JSON line of results: each value is what a user's program would print.
+const SCRIPT = `
+import docker, json, sys
+c = docker.DockerClient(base_url='unix://' + sys.argv[1], version='auto')
+out = {}
+out['api'] = c.version()['ApiVersion']
+out['run'] = c.containers.run('bb', ['sh', '-c', 'echo hi; echo err >&2'], remove=True).decode()
+ct = c.containers.run('bb', ['sleep', '100'], detach=True, name='py1', labels={'app': 'py'})
+out['status'] = c.containers.get('py1').status
+out['listed'] = [x.name for x in c.containers.list(filters={'label': 'app=py'})]
+r = ct.exec_run(['sh', '-c', 'echo x; exit 3'])
+out['exec'] = [r.exit_code, r.output.decode()]
+s = ct.stats(stream=False)
+out['stats'] = [s['memory_stats'].get('usage', 0) > 0, s['pids_stats'].get('current', 0) >= 1]
+ct.stop(timeout=1)
+out['wait'] = ct.wait()
+ct.remove()
+out['left'] = [x.name for x in c.containers.list(all=True)]
+print(json.dumps(out))
+`
+
+t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
+  const d = await startDaemon(t)
+  const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
+  const imp = await execa('curl', ['-s', '--unix-socket', d.socket, '-X', 'POST', 'http://localhost/images/create?fromSrc=-&repo=bb&tag=latest', '--data-binary', '@-'], { input: tar.stdout, reject: false })
+  t.match(imp.stdout, /sha256:[0-9a-f]{64}/, 'busybox imported')
+  const r = await execa(PYTHON, ['-c', SCRIPT, d.socket], { reject: false, timeout: 120_000 })
+  t.equal(r.exitCode, 0, r.stderr)
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
+  t.equal(out.api, '1.44', 'version negotiated')
+  t.equal(out.run, 'hi\n', 'containers.run returns stdout')
+  t.equal(out.status, 'running')
+  t.same(out.listed, ['py1'], 'list with a label filter')
+  t.same(out.exec, [3, 'x\n'], 'exec_run: exit code and output')
+  t.same(out.stats, [true, true], 'stats: memory usage and pids')
+  t.same(out.wait, { StatusCode: 137, Error: null }, 'sleep ignores SIGTERM: killed after the stop timeout')
+  t.same(out.left, [], 'removed')
+})
