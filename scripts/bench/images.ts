@@ -181,25 +181,35 @@ async function cliRun (env: NodeJS.ProcessEnv): Promise<Steps> {
   return { total: now() - t0 }
 }
 
-/** The docker-run flow over the API: create (AutoRemove) → wait condition=removed (headers) → start → the wait's answer. */
-async function apiRun (d: Daemon): Promise<Steps> {
+/**
+ * As `docker run` does: the wait's headers first, then start, then the wait's
+ * body. Times each of the three; throws unless the container exited 0.
+ */
+async function waitAndStart (d: Daemon, id: string, condition: string, what: string): Promise<{ waitHeaders: number, start: number, exit: number }> {
   const t0 = now()
-  const { Id: id } = await call(d, 'POST', '/containers/create', 201, { Image: IMAGE, Cmd: ['true'], HostConfig: { AutoRemove: true } }) as { Id: string }
-  const t1 = now()
-  const wait = await d.pool.request({ method: 'POST', path: `/containers/${id}/wait?condition=removed` })
+  const wait = await d.pool.request({ method: 'POST', path: `/containers/${id}/wait?condition=${condition}` })
   if (wait.statusCode !== 200) throw new ImagesBenchError(`wait ${id}: HTTP ${wait.statusCode}: ${await wait.body.text()}`)
-  const t2 = now()
+  const t1 = now()
   try {
     await call(d, 'POST', `/containers/${id}/start`, 204)
   } catch (err) {
     wait.body.destroy()
     throw err
   }
-  const t3 = now()
+  const t2 = now()
   const result = JSON.parse(await wait.body.text()) as { StatusCode: number, Error?: { Message: string } | null }
-  const t4 = now()
-  if (result.StatusCode !== 0) throw new ImagesBenchError(`container ${id} (image ${IMAGE}) exited with status ${result.StatusCode}${result.Error != null ? `: ${result.Error.Message}` : ''}`)
-  return { total: t4 - t0, create: t1 - t0, waitHeaders: t2 - t1, start: t3 - t2, 'exit+removal': t4 - t3 }
+  const t3 = now()
+  if (result.StatusCode !== 0) throw new ImagesBenchError(`container ${id} (${what}) exited with status ${result.StatusCode}${result.Error != null ? `: ${result.Error.Message}` : ''}`)
+  return { waitHeaders: t1 - t0, start: t2 - t1, exit: t3 - t2 }
+}
+
+/** The docker-run flow over the API: create (AutoRemove) → wait condition=removed (headers) → start → the wait's answer. */
+async function apiRun (d: Daemon): Promise<Steps> {
+  const t0 = now()
+  const { Id: id } = await call(d, 'POST', '/containers/create', 201, { Image: IMAGE, Cmd: ['true'], HostConfig: { AutoRemove: true } }) as { Id: string }
+  const t1 = now()
+  const s = await waitAndStart(d, id, 'removed', `image ${IMAGE}`)
+  return { total: now() - t0, create: t1 - t0, waitHeaders: s.waitHeaders, start: s.start, 'exit+removal': s.exit }
 }
 
 /** lifecycle.ts's API lifecycle on a bundle: create → wait (headers) → start → wait body → delete. */
@@ -207,22 +217,11 @@ async function apiBundle (d: Daemon, bundle: string): Promise<Steps> {
   const t0 = now()
   const { Id: id } = await call(d, 'POST', '/containers', 201, { Bundle: bundle, Runtime: 'runc' }) as { Id: string }
   const t1 = now()
-  const wait = await d.pool.request({ method: 'POST', path: `/containers/${id}/wait?condition=next-exit` })
-  if (wait.statusCode !== 200) throw new ImagesBenchError(`wait ${id}: HTTP ${wait.statusCode}: ${await wait.body.text()}`)
-  const t2 = now()
-  try {
-    await call(d, 'POST', `/containers/${id}/start`, 204)
-  } catch (err) {
-    wait.body.destroy()
-    throw err
-  }
-  const t3 = now()
-  const result = JSON.parse(await wait.body.text()) as { StatusCode: number }
-  if (result.StatusCode !== 0) throw new ImagesBenchError(`container ${id} (bundle) exited with status ${result.StatusCode}`)
+  const s = await waitAndStart(d, id, 'next-exit', 'bundle')
   const t4 = now()
   await call(d, 'DELETE', `/containers/${id}`, 204)
   const t5 = now()
-  return { total: t5 - t0, create: t1 - t0, waitHeaders: t2 - t1, start: t3 - t2, exit: t4 - t3, delete: t5 - t4 }
+  return { total: t5 - t0, create: t1 - t0, ...s, delete: t5 - t4 }
 }
 
 let rawSeq = 0
