@@ -65,7 +65,8 @@ t.test('docker CLI: attach, start -ai, exec', { skip: existsSync(DOCKER) ? false
   })
 
   t.test('exec -it from a terminal: a tty of the terminal\'s size', async t => {
-    // It reads a line first: a TTY exec's very first output can be lost between the runtime and conmon.
+    // It reads a line first: what the user types must reach the process (the start body and the typing come
+    // in separate packets from the docker client, the case that once left stdin unread).
     const r = await inTerminal(d, `${DOCKER} exec -it box sh -c 'read x; stty size; tty; exit 3'`, ['\n'])
     t.equal(r.exitCode, 3)
     t.match(r.stdout, /30 100/)

@@ -71,6 +71,19 @@ for (const runtime of RUNTIMES) {
       t.equal(numeric.stdout, '1\n2\n')
     })
 
+    t.test('stdin typed after a start body that came in a packet of its own reaches the process', async t => {
+      // The docker client sends the start body apart from the head; reading it must not leave stdin unread.
+      const c = await d.req('POST', `/containers/${id}/exec`, { Cmd: ['sh', '-c', 'read x; echo "got $x"'], AttachStdin: true, AttachStdout: true })
+      const execId = c.body.Id as string
+      const h = await hijack(d, `/exec/${execId}/start`, { Detach: false, Tty: false }, true, true)
+      t.equal(h.status, 101)
+      await sleep(200)
+      h.socket.write('typed\n')
+      const raw = await Promise.race([h.output, sleep(15_000).then(() => { h.socket.destroy(); return Buffer.from('') })])
+      t.equal(deframe(raw).map(f => f.data.toString()).join(''), 'got typed\n', 'the process read the line and ended')
+      t.equal((await d.req('GET', `/exec/${execId}/json`)).body.ExitCode, 0)
+    })
+
     t.test('a TTY exec gets a terminal whose size follows resize', async t => {
       // The process reads a line before its first probe: output a TTY exec writes in its first
       // instant can be lost between the runtime and conmon (see the README), which is not what this tests.

@@ -239,15 +239,17 @@ export interface Hijacked {
  * does (`Connection: Upgrade`, `Upgrade: tcp`), and resolves once the
  * response head is in; the socket is then the raw stream.
  */
-export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: unknown, upgrade = true): Promise<Hijacked> {
+export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: unknown, upgrade = true, bodyApart = false): Promise<Hijacked> {
   const socket = connect(d.socket)
   socket.on('error', () => {})
   const payload = body === undefined ? '' : JSON.stringify(body)
   socket.write([
     `POST ${path} HTTP/1.1`, 'Host: localhost', `Content-Length: ${Buffer.byteLength(payload)}`,
     `Content-Type: ${body === undefined ? 'text/plain' : 'application/json'}`,
-    ...(upgrade ? ['Connection: Upgrade', 'Upgrade: tcp'] : []), '', payload
+    ...(upgrade ? ['Connection: Upgrade', 'Upgrade: tcp'] : []), '', bodyApart ? '' : payload
   ].join('\r\n'))
+  // The docker client writes the body in a packet of its own, after the head.
+  if (bodyApart) { await sleep(50); socket.write(payload) }
   const chunks: Buffer[] = []
   let head: string | undefined
   let headSeen: (h: string) => void = () => {}

@@ -130,28 +130,11 @@ export async function serveAttach (socket: Duplex, target: AttachTarget, o: Atta
   socket.on('close', leave)
   const conn = session.conn === undefined ? undefined : await Promise.race([session.conn, new Promise<undefined>(resolve => socket.once('close', () => resolve(undefined)))])
   if (conn !== undefined) {
-    const matcher = target.tty ? new DetachMatcher(o.detachKeys) : undefined
-    let stdinEnded = false
-    socket.on('data', (chunk: Buffer) => {
-      let data = chunk
-      if (matcher !== undefined) {
-        const r = matcher.feed(chunk)
-        data = r.pass
-        if (r.detach && !detached) { detached = true; leave(); socket.end() }
-      }
-      if (data.length === 0 || stdinEnded || detached) return
-      socket.pause()
-      conn.write(data).then(() => { if (!clientGone) socket.resume() }, () => {})
-    })
-    socket.on('end', () => {
-      if (stdinEnded || detached) return
-      stdinEnded = true
-      conn.closeStdin()
-    })
+    pumpStdin(socket, conn, target.tty ? new DetachMatcher(o.detachKeys) : undefined, () => { detached = true; leave(); socket.end() }, () => clientGone)
     void session.done.then(() => conn.destroy())
   } else {
     // Stdin the container does not take is dropped, as Docker drops it.
-    socket.on('data', () => {})
+    dropInput(socket)
   }
   await pipeAll(output, socket)
   session.cancel()
@@ -170,25 +153,42 @@ export async function serveExec (socket: Duplex, session: { output: Readable, st
   socket.on('error', () => output.destroy())
   socket.on('close', () => output.destroy())
   if (stdin !== undefined) {
-    const matcher = session.tty ? new DetachMatcher(detachKeys) : undefined
-    let ended = false
-    socket.on('data', (chunk: Buffer) => {
-      let data = chunk
-      if (matcher !== undefined) {
-        const r = matcher.feed(chunk)
-        data = r.pass
-        if (r.detach && !ended) { ended = true; output.destroy(); socket.end() }
-      }
-      if (data.length === 0 || ended) return
-      socket.pause()
-      stdin.write(data).then(() => socket.resume(), () => socket.resume())
-    })
-    socket.on('end', () => { if (!ended) { ended = true; stdin.closeStdin() } })
+    pumpStdin(socket, stdin, session.tty ? new DetachMatcher(detachKeys) : undefined, () => { output.destroy(); socket.end() }, () => false)
   } else {
-    socket.on('data', () => {})
+    dropInput(socket)
   }
   await pipeAll(output, socket)
   socket.end()
+}
+
+/**
+ * Forwards what the client sends to the monitor as stdin, a packet at a time
+ * (the client waits while the monitor takes it), until the client half-closes
+ * (stdin ends) or types the detach keys (`matcher`, TTY only: then `detach`).
+ * The socket may have been paused while its request body was read; reading
+ * resumes here.
+ */
+function pumpStdin (socket: Duplex, conn: AttachConnection, matcher: DetachMatcher | undefined, detach: () => void, gone: () => boolean): void {
+  let ended = false
+  socket.on('data', (chunk: Buffer) => {
+    let data = chunk
+    if (matcher !== undefined) {
+      const r = matcher.feed(chunk)
+      data = r.pass
+      if (r.detach && !ended) { ended = true; detach() }
+    }
+    if (data.length === 0 || ended) return
+    socket.pause()
+    conn.write(data).then(() => { if (!gone()) socket.resume() }, () => {})
+  })
+  socket.on('end', () => { if (!ended) { ended = true; conn.closeStdin() } })
+  socket.resume()
+}
+
+/** Reads and drops what the client sends, so that its half-close and close are seen. */
+function dropInput (socket: Duplex): void {
+  socket.on('data', () => {})
+  socket.resume()
 }
 
 /** Copies `from` into `to` with backpressure, without ending `to`; settles when `from` ends or either side fails. */
