@@ -55,6 +55,7 @@ import {
   call, interrupted, isRunning, makeBundle, median, now, percentile, progress, ROOTFS, round2, run, runStandalone,
   spawnDaemon, which, writeResults, type Daemon
 } from './common.js'
+import { setUpPeers, type Peer } from './peers.js'
 import { inBenchDir, removeAll, RestartBenchError, untilServing, type Ctx } from './restart.js'
 
 /** The docker client under test. */
@@ -82,6 +83,8 @@ export interface ImagesOptions {
   rounds?: number
   /** True once Ctrl-C was pressed; the bench stops at the next step and cleans up. */
   interrupted: () => boolean
+  /** Also time podman and containerd (peers.ts), where installed, in the same docker-run rounds. */
+  peers?: boolean
 }
 
 /** One line of the table. */
@@ -116,6 +119,8 @@ export interface ImagesResult {
   /** How each import and load is made to unpack the whole layer. */
   freshLayer: string
   rows: ImagesRow[]
+  /** With --peers: peers that are not installed. */
+  peersMissing?: string[]
 }
 
 // ---- helpers -------------------------------------------------------------------------
@@ -234,14 +239,14 @@ async function rawRun (runc: string, root: string, bundle: string): Promise<Step
   return { total: now() - t0 }
 }
 
-interface RunSamples { cli: Steps[], api: Steps[], bundle: Steps[], raw: Steps[] }
+interface RunSamples { cli: Steps[], api: Steps[], bundle: Steps[], raw: Steps[], peers: Map<string, Steps[]> }
 
-async function dockerRuns (d: Daemon, dir: string, runc: string, rounds: number, checkpoint: () => void): Promise<RunSamples> {
+async function dockerRuns (d: Daemon, dir: string, runc: string, rounds: number, peers: Peer[], checkpoint: () => void): Promise<RunSamples> {
   const bundle = await makeBundle(join(dir, 'b-true'), ['/bin/true'])
   const rawRoot = join(dir, 'rawroot')
   const env = { ...process.env, DOCKER_HOST: `unix://${join(dir, 's.sock')}`, DOCKER_CONFIG: join(dir, 'docker-config') }
   await mkdir(env.DOCKER_CONFIG, { recursive: true })
-  const out: RunSamples = { cli: [], api: [], bundle: [], raw: [] }
+  const out: RunSamples = { cli: [], api: [], bundle: [], raw: [], peers: new Map(peers.map(p => [p.name, []])) }
   const total = WARMUP + rounds
   for (let i = 0; i < total; i++) {
     // Alternate the four within each round so all see the same machine state.
@@ -253,10 +258,13 @@ async function dockerRuns (d: Daemon, dir: string, runc: string, rounds: number,
     const b = await apiBundle(d, bundle)
     checkpoint()
     const r = await rawRun(runc, rawRoot, bundle)
+    const p: Array<[string, Steps]> = []
+    for (const peer of peers) { checkpoint(); p.push([peer.name, { total: await peer.once() }]) }
     const warm = i < WARMUP
     progress(`images bench: docker run, ${warm ? 'warm-up' : 'round'} ${warm ? i + 1 : i + 1 - WARMUP}/${warm ? WARMUP : rounds}`, i === total - 1)
     if (warm) continue
     out.cli.push(c); out.api.push(a); out.bundle.push(b); out.raw.push(r)
+    for (const [name, steps] of p) out.peers.get(name)!.push(steps)
   }
   return out
 }
@@ -415,7 +423,14 @@ async function measure (ctx: Ctx, opts: ImagesOptions, runc: string): Promise<Im
     await importTar(d, bbTar, IMAGE, 'latest')
     await rm(bbTar, { force: true })
     const bbLayers = await layersOf(d, `${IMAGE}:latest`)
-    const s = await dockerRuns(d, dir, runc, rounds, checkpoint)
+    const peers = opts.peers === true ? await setUpPeers(dir) : undefined
+    for (const m of peers?.missing ?? []) console.log(`peers: ${m}; skipped`)
+    let s: RunSamples
+    try {
+      s = await dockerRuns(d, dir, runc, rounds, peers?.peers ?? [], checkpoint)
+    } finally {
+      await peers?.stop()
+    }
     const removed = await removeAll(d)
     if (removed.length > 0) throw new ImagesBenchError(removed.join('\n'))
     await deleteImage(d, dir, `${IMAGE}:latest`, bbLayers)
@@ -424,7 +439,8 @@ async function measure (ctx: Ctx, opts: ImagesOptions, runc: string): Promise<Im
     rows.push(
       timeRow(`docker run --rm ${IMAGE} true (docker CLI)`, s.cli, raw, bundle, GOAL),
       timeRow('docker-run flow over the API (create AutoRemove, wait removed, start)', s.api, raw, bundle),
-      bundle, raw
+      bundle, raw,
+      ...[...s.peers].map(([name, samples]) => timeRow(name, samples, raw, bundle))
     )
     checkpoint()
 
@@ -441,7 +457,8 @@ async function measure (ctx: Ctx, opts: ImagesOptions, runc: string): Promise<Im
     result = {
       image: IMAGE, docker, warmup: WARMUP, tarWarmup, layerBytes: bytes, importTarBytes: tarBytes,
       freshLayer: 'one random tar for all rounds; the image is deleted after each import and each load, and its layer dir checked gone',
-      rows
+      rows,
+      ...(peers !== undefined ? { peersMissing: peers.missing } : {})
     }
   } catch (err) {
     failure = err
@@ -489,10 +506,10 @@ export function printImages (r: ImagesResult): void {
 // ---- standalone --------------------------------------------------------------------------------
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' } }, strict: true })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, peers: { type: 'boolean' } }, strict: true })
   const quick = values.quick === true
   const rounds = values.rounds === undefined ? undefined : Number(values.rounds)
-  const result = await imagesBench({ quick, rounds, interrupted })
+  const result = await imagesBench({ quick, rounds, interrupted, peers: values.peers === true })
   printImages(result)
   const versions: Record<string, string> = { node: process.version, docker: result.docker }
   versions.runc = (await run('runc', ['--version'], { capture: true })).split('\n')[0] ?? ''

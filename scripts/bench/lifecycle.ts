@@ -14,7 +14,9 @@
  * the exec round trips and of the docker-run rounds; --only names the parts
  * to run (lifecycle, restart, scale, interactive, images).
  *
- * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N] [--only a,b]
+ * --peers adds podman and containerd (where installed) to the docker-run rounds.
+ *
+ * usage: node dist/scripts/bench/lifecycle.js [--rounds N] [--quick] [--scale-n N] [--only a,b] [--peers]
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -175,8 +177,12 @@ let wanted: Set<Part> = new Set(PARTS)
 const want = (p: Part): boolean => wanted.has(p)
 const SKIPPED = new Error('skipped (--only)')
 
+/** --peers: podman and containerd beside berth in the images bench's docker-run rounds (peers.ts). */
+let peers = false
+
 function parseRounds (): { rounds: number, quick: boolean, scaleN: number | undefined } {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' }, 'scale-n': { type: 'string' }, only: { type: 'string' } }, strict: true })
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' }, 'scale-n': { type: 'string' }, only: { type: 'string' }, peers: { type: 'boolean' } }, strict: true })
+  peers = values.peers === true
   if (values.only !== undefined) {
     const parts = values.only.split(',').map(x => x.trim())
     const bad = parts.filter(x => !(PARTS as readonly string[]).includes(x))
@@ -311,7 +317,7 @@ async function main (): Promise<void> {
   let images: ImagesResult | undefined
   let imagesFailure: unknown
   try {
-    if (want('images')) { images = await imagesBench({ quick, rounds, interrupted }); printImages(images) } else imagesFailure = SKIPPED
+    if (want('images')) { images = await imagesBench({ quick, rounds, interrupted, peers }); printImages(images) } else imagesFailure = SKIPPED
   } catch (err) {
     imagesFailure = err
   }
