@@ -80,7 +80,7 @@ export interface paths {
         };
         /**
          * List containers (alias of /containers/json)
-         * @description Running containers, or all of them with all=1. Newest first.
+         * @description Running and restarting containers, or all of them with all=1. Newest first.
          */
         get: operations["ContainerListAlias"];
         put?: never;
@@ -124,7 +124,7 @@ export interface paths {
         };
         /**
          * List containers
-         * @description Running containers, or all of them with all=1. Newest first.
+         * @description Running and restarting containers, or all of them with all=1. Newest first.
          */
         get: operations["ContainerList"];
         put?: never;
@@ -163,7 +163,7 @@ export interface paths {
         put?: never;
         /**
          * Start a container
-         * @description Starts a created container; an exited one runs again with a new monitor, as Docker does.
+         * @description Starts a created container; an exited one runs again with a new monitor, as Docker does. Its RestartCount starts over. 304 if it is running or restarting.
          */
         post: operations["ContainerStart"];
         delete?: never;
@@ -200,7 +200,7 @@ export interface paths {
         put?: never;
         /**
          * Stop a container
-         * @description Sends the signal (default: the container's StopSignal, else SIGTERM), then SIGKILL after t seconds (default: its StopTimeout, else 10).
+         * @description Sends the signal (default: the container's StopSignal, else SIGTERM), then SIGKILL after t seconds (default: its StopTimeout, else 10). A container stopped or killed through the API is not restarted by its restart policy; a restarting one just stays exited.
          */
         post: operations["ContainerStop"];
         delete?: never;
@@ -277,7 +277,7 @@ export interface paths {
         put?: never;
         /**
          * Wait for a container
-         * @description Status 200 and headers are sent at once; the body follows when the condition is met. not-running answers at once for a created or exited container; next-exit waits for the next exit; removed waits until the container is deleted.
+         * @description Status 200 and headers are sent at once; the body follows when the condition is met. not-running answers at once for a created or exited container (a restarting one is still running); next-exit waits for the next exit; removed waits until the container is deleted.
          */
         post: operations["ContainerWait"];
         delete?: never;
@@ -298,7 +298,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a container
-         * @description Removes the container, its monitor, its state and its log. 409 if it is running, unless force=1 (SIGKILL first).
+         * @description Removes the container, its monitor, its state and its log. 409 if it is running or restarting, unless force=1 (SIGKILL first, or the pending restart cancelled).
          */
         delete: operations["ContainerDelete"];
         options?: never;
@@ -390,8 +390,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change a container's resource limits
-         * @description A running container gets the new limits through the runtime's update; they are kept in its HostConfig and apply to its next runs.
+         * Change a container's resource limits and restart policy
+         * @description A running container gets the new limits through the runtime's update; they are kept in its HostConfig and apply to its next runs. A new restart policy applies from the next exit.
          */
         post: operations["ContainerUpdate"];
         delete?: never;
@@ -1076,6 +1076,11 @@ export interface operations {
                     StdinOnce?: boolean;
                     /** @description Initial terminal size [height, width], with Tty */
                     ConsoleSize?: number[];
+                    /** @description Docker's restart policy: Name `no` (or empty), `always`, `unless-stopped` or `on-failure`; MaximumRetryCount only with on-failure (0: no limit) */
+                    RestartPolicy?: {
+                        Name?: string | null;
+                        MaximumRetryCount?: number | null;
+                    } | null;
                 };
             };
         };
@@ -1218,6 +1223,7 @@ export interface operations {
                                 HostPort?: string | null;
                             }[] | null;
                         } | null;
+                        /** @description `no`, `always`, `unless-stopped` or `on-failure` (with MaximumRetryCount, 0: no limit); not with AutoRemove */
                         RestartPolicy?: {
                             Name?: string | null;
                             MaximumRetryCount?: number | null;
@@ -2454,7 +2460,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Docker's UpdateConfig. Zero values mean unchanged; any field but Memory, MemorySwap, NanoCpus, CpuShares, CpuQuota, CpuPeriod, CpusetCpus, PidsLimit must be zero-valued. */
+        /** @description Docker's UpdateConfig. Zero values mean unchanged (a RestartPolicy with an empty Name too); any field but Memory, MemorySwap, NanoCpus, CpuShares, CpuQuota, CpuPeriod, CpusetCpus, PidsLimit and RestartPolicy must be zero-valued. */
         requestBody: {
             content: {
                 "application/json": {
@@ -2466,6 +2472,11 @@ export interface operations {
                     CpuPeriod?: number | null;
                     CpusetCpus?: string | null;
                     PidsLimit?: number | null;
+                    /** @description Docker's restart policy: Name `no` (or empty), `always`, `unless-stopped` or `on-failure`; MaximumRetryCount only with on-failure (0: no limit) */
+                    RestartPolicy?: {
+                        Name?: string | null;
+                        MaximumRetryCount?: number | null;
+                    } | null;
                 };
             };
         };

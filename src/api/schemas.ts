@@ -46,6 +46,12 @@ export const IdParams = Type.Object({
 
 const Labels = Type.Record(Type.String(), Type.String())
 
+/** Docker's RestartPolicy as asked for in create and update bodies. */
+export const RestartPolicy = orNull(Type.Object({
+  Name: Type.Optional(orNull(Type.String())),
+  MaximumRetryCount: Type.Optional(orNull(Type.Integer()))
+}), 'Docker\'s restart policy: Name `no` (or empty), `always`, `unless-stopped` or `on-failure`; MaximumRetryCount only with on-failure (0: no limit)')
+
 export const CreateBody = Type.Object({
   Bundle: Type.String({ minLength: 1, description: 'Absolute path of an OCI bundle (a dir holding config.json); berth never writes to it' }),
   Name: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'Container name, Docker\'s pattern; generated when absent' })),
@@ -54,7 +60,8 @@ export const CreateBody = Type.Object({
   Tty: Type.Optional(Type.Boolean({ description: 'Allocate a pseudo-TTY (overrides process.terminal)' })),
   OpenStdin: Type.Optional(Type.Boolean({ description: 'Keep a stdin pipe open for the container' })),
   StdinOnce: Type.Optional(Type.Boolean({ description: 'Close the container\'s stdin when the first attached client\'s stdin ends (Docker\'s `run -i`); otherwise it stays open across attaches' })),
-  ConsoleSize: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 2, maxItems: 2, description: 'Initial terminal size [height, width], with Tty' }))
+  ConsoleSize: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 2, maxItems: 2, description: 'Initial terminal size [height, width], with Tty' })),
+  RestartPolicy: Type.Optional(RestartPolicy)
 }, { description: 'Unknown fields are ignored, as Docker ignores them', examples: [{ Bundle: '/srv/bundles/hello', Name: 'hello' }] })
 
 export const CreateResponse = Type.Object({

@@ -63,7 +63,7 @@ const HostConfig = Type.Object({
   LogConfig: nullable(Type.Object({ Type: Str(), Config: StringMap() })),
   NetworkMode: Str('`default`, `none` or `host`'),
   PortBindings: nullable(Type.Record(Type.String(), orNull(Type.Array(Type.Object({ HostIp: Str(), HostPort: Str() }))))),
-  RestartPolicy: nullable(Type.Object({ Name: Str(), MaximumRetryCount: Int() })),
+  RestartPolicy: nullable(Type.Object({ Name: Str(), MaximumRetryCount: Int() }), '`no`, `always`, `unless-stopped` or `on-failure` (with MaximumRetryCount, 0: no limit); not with AutoRemove'),
   AutoRemove: Bool(),
   VolumeDriver: Str(),
   VolumesFrom: Strings(),

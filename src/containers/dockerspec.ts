@@ -16,6 +16,7 @@ import { posix } from 'node:path'
 import { invalid } from '../errors.js'
 import type { DockerCreateBody, DockerHostConfig, DockerMount } from './createbody.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
+import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 
 export type { DockerCreateBody } from './createbody.js'
 
@@ -187,8 +188,6 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.UsernsMode', isZero, 'user namespaces'],
   ['HostConfig.StorageOpt', noKeys, 'storage options'],
   ['HostConfig.Isolation', zeroOr('default'), 'Windows only'],
-  ['HostConfig.RestartPolicy.Name', zeroOr('no'), 'restart policies: use "no"'],
-  ['HostConfig.RestartPolicy.MaximumRetryCount', isZero, 'restart policies'],
   ['HostConfig.LogConfig.Type', zeroOr('json-file', 'k8s-file'), 'the log is always written by the monitor (json-file and k8s-file are accepted)'],
   ['HostConfig.LogConfig.Config', noKeys, 'log options'],
   ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none'), 'use private, shareable or none'],
@@ -585,6 +584,7 @@ interface Plan {
 function plan (body: DockerCreateBody): Plan {
   checkUnsupported(body)
   const hc = body.HostConfig ?? {}
+  checkAutoRemove(parseRestartPolicy(hc.RestartPolicy), hc.AutoRemove === true)
   const net = networkMode(body)
   for (const e of list(body.Env)) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${e}`)
   const wd = str(body.WorkingDir)

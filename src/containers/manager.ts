@@ -26,7 +26,8 @@ import { resolveUserIn } from './users.js'
 import { ImageStore } from '../images/store.js'
 import type { EventBus } from '../events/bus.js'
 import { signalNumber } from './signals.js'
-import { canKill, canRemoveWithoutForce, hasMonitor, isRunning } from './state.js'
+import { canKill, canRemoveWithoutForce, hasMonitor, isRunning, isUp } from './state.js'
+import { NO_RESTART, nextBackoff, parseRestartPolicy, restartAfterExit, restartAtStartup, type AskedPolicy, type RestartPolicy } from './restart.js'
 import { execa } from 'execa'
 import { cgroupOf, cgroupPids, filterPs, readSample, type CgroupPaths, type RawSample } from './cgroupstats.js'
 import { matches, type Filters } from './filters.js'
@@ -43,6 +44,8 @@ export interface CreateRequest {
   stdinOnce?: boolean
   /** Initial terminal size, [height, width]. */
   consoleSize?: [number, number]
+  /** Docker's RestartPolicy; none when absent. */
+  restartPolicy?: AskedPolicy | null
 }
 
 /** What the manager takes besides its config, log and image store. */
@@ -64,9 +67,14 @@ interface Entry {
   onRemove: Set<Listener>
   /** Attach clients that came while the container was stopped: they get the next run's monitor. */
   pendingAttach: Set<(conn: AttachConnection | undefined) => void>
+  /** The last back-off before a policy restart (ms; 0 once started through the API), and the pending restart's timer. */
+  backoffMs: number
+  restartTimer?: NodeJS.Timeout
 }
 
-const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set() })
+const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set(), backoffMs: 0 })
+
+const policyOf = (rec: ContainerRecord): RestartPolicy => rec.autoRemove === true ? NO_RESTART : rec.restartPolicy ?? NO_RESTART
 
 /** The largest terminal side a resize may ask for (struct winsize holds 16 bits). */
 export const MAX_TERMINAL = 65535
@@ -123,6 +131,7 @@ export class ContainerManager {
     this.recovering = true
     await this.recover()
     this.recovering = false
+    this.startAfterRecovery()
     this.ticker = setInterval(() => { void this.checkLiveness() }, LIVENESS_MS)
     this.ticker.unref()
   }
@@ -130,10 +139,11 @@ export class ContainerManager {
   /** Called once berthd serves: the clean-ups re-loading found (runtime state of runs that ended while it was down) begin. */
   serving (): void { this.startupDone() }
 
-  /** Stops watching. Containers and their monitors keep running. */
+  /** Stops watching. Containers and their monitors keep running; pending restarts happen when berthd starts again. */
   close (): void {
     this.watcher?.close()
     if (this.ticker !== undefined) clearInterval(this.ticker)
+    for (const e of this.entries.values()) clearTimeout(e.restartTimer)
   }
 
   /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
@@ -178,10 +188,12 @@ export class ContainerManager {
   /** Creates a container from an OCI bundle; on any failure, nothing it made is left. */
   async create (req: CreateRequest): Promise<string> {
     const runtime = this.runtimeNamed(req.runtime)
+    const restartPolicy = parseRestartPolicy(req.restartPolicy)
     const spec = await readBundle(req.bundle)
     return await this.createWith(req.name, runtime, async rec => {
       const proc = spec.process ?? {}
       Object.assign(rec, {
+        restartPolicy,
         bundle: req.bundle,
         labels: req.labels ?? {},
         tty: req.tty ?? proc.terminal ?? false,
@@ -253,6 +265,7 @@ export class ContainerManager {
         layerDirs: image.layerDirs,
         createBody: body as Record<string, unknown>,
         autoRemove: host.AutoRemove === true,
+        restartPolicy: parseRestartPolicy(host.RestartPolicy),
         ...(merged.StopSignal !== '' ? { stopSignal: merged.StopSignal } : {}),
         ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {})
       })
@@ -394,45 +407,56 @@ export class ContainerManager {
 
   // ---- start / kill / stop ---------------------------------------------------
 
-  /** Starts a created container, or runs an exited one again. 304 if it is running. */
+  /** Starts a created container, or runs an exited one again. 304 if it is running or restarting. */
   async start (ref: string): Promise<void> {
     const e = this.entryOf(ref)
     await this.serial(e, async () => {
-      const rec = e.rec
-      if (isRunning(rec.status)) throw notModified('container already started')
-      if (rec.status === 'exited') {
-        // Only in memory: on disk the container stays exited until it runs, so a crash
-        // here leaves an exited container whose new monitor start-up cleans away.
-        rec.status = 'creating'
-        try {
-          await this.launchMonitor(rec)
-        } catch (err) {
-          await this.cleanupRun(rec)
-          await this.markExited(rec, 128, (err as Error).message)
-          this.notifyExit(e, 128)
-          this.removeIfAuto(e)
-          throw err
-        }
-        rec.status = 'created'
-        await this.store.save(rec)
-      }
-      this.connectPending(e)
-      const startedAt = new Date().toISOString()
+      if (isUp(e.rec.status)) throw notModified('container already started')
+      await this.startRun(e, true)
+    })
+  }
+
+  /**
+   * Starts the container's next run: a new monitor unless it has a created
+   * one. A start through the API (`manual`) starts the restart count and
+   * back-off over, as Docker's does; a policy restart keeps them.
+   */
+  private async startRun (e: Entry, manual: boolean): Promise<void> {
+    const rec = e.rec
+    if (rec.status === 'exited' || rec.status === 'restarting') {
+      // Only in memory: on disk the container stays exited (or restarting) until it runs, so
+      // a crash here leaves a stopped container whose new monitor start-up cleans away.
+      rec.status = 'creating'
       try {
-        await this.runtimeOf(rec).start(rec.id)
+        await this.launchMonitor(rec)
       } catch (err) {
-        // Docker records a start failure on the container, which is left stopped.
         await this.cleanupRun(rec)
         await this.markExited(rec, 128, (err as Error).message)
         this.notifyExit(e, 128)
-        // docker run --rm waits for the removal even when the start fails.
         this.removeIfAuto(e)
         throw err
       }
-      Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false })
+      rec.status = 'created'
       await this.store.save(rec)
-      this.event(rec, 'start')
-    })
+    }
+    this.connectPending(e)
+    const startedAt = new Date().toISOString()
+    try {
+      await this.runtimeOf(rec).start(rec.id)
+    } catch (err) {
+      // Docker records a start failure on the container, which is left stopped.
+      await this.cleanupRun(rec)
+      await this.markExited(rec, 128, (err as Error).message)
+      this.notifyExit(e, 128)
+      // docker run --rm waits for the removal even when the start fails.
+      this.removeIfAuto(e)
+      throw err
+    }
+    const restarts = manual ? { restartCount: 0 } : {}
+    Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false, manuallyStopped: false, ...restarts })
+    await this.store.save(rec)
+    if (manual) e.backoffMs = 0
+    this.event(rec, 'start')
   }
 
   /** Tells the waiters for the end of this run, once it is committed. */
@@ -448,12 +472,36 @@ export class ContainerManager {
     this.event(rec, 'die', { exitCode: String(code) })
   }
 
-  /** Sends a signal. 409 unless running. */
+  /**
+   * Marks the container stopped through the API (Docker's
+   * HasBeenManuallyStopped), which rules out a policy restart when it exits.
+   * A restart waiting out its back-off is cancelled, leaving the container
+   * exited: true then, and there is nothing left to signal.
+   */
+  private async stopAsked (e: Entry): Promise<boolean> {
+    const rec = e.rec
+    const restarting = rec.status === 'restarting'
+    clearTimeout(e.restartTimer)
+    e.restartTimer = undefined
+    if (rec.manuallyStopped === true && !restarting) return false
+    const next: ContainerRecord = { ...rec, manuallyStopped: true, ...(restarting ? { status: 'exited' as const } : {}) }
+    await this.store.save(next)
+    Object.assign(rec, next)
+    if (restarting) {
+      this.log.info({ container: rec.id.slice(0, 12) }, 'pending restart cancelled')
+      this.notifyExit(e, rec.exitCode)
+    }
+    return restarting
+  }
+
+  /** Sends a signal. 409 unless running; a restarting container's pending restart is cancelled instead, as Docker does. */
   async kill (ref: string, signal: string): Promise<void> {
     const e = this.entryOf(ref)
     await this.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
+      if (e.rec.status === 'restarting') { await this.stopAsked(e); return }
       if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
+      await this.stopAsked(e)
       await this.runtimeOf(e.rec).kill(e.rec.id, signal)
       this.event(e.rec, 'kill', { signal: signalNumber(signal) })
     })
@@ -484,21 +532,31 @@ export class ContainerManager {
     })
   }
 
-  /** Docker's stop: `signal`, then SIGKILL after `timeoutS` seconds (-1: wait for ever). 304 unless running. */
+  /**
+   * Docker's stop: `signal`, then SIGKILL after `timeoutS` seconds (-1: wait
+   * for ever). 304 unless running; a restarting container just stays exited.
+   */
   async stop (ref: string, timeout?: number, asked?: string): Promise<void> {
     const e = this.entryOf(ref)
     const timeoutS = timeout ?? e.rec.stopTimeout ?? 10
     const signal = asked ?? e.rec.stopSignal ?? 'SIGTERM'
     const exited = this.nextExit(e)
     try {
-      await this.serial(e, async () => {
+      // False when only a pending restart was cancelled: nothing runs, nothing to wait for.
+      const signalled = await this.serial(e, async () => {
+        if (e.rec.status === 'restarting') {
+          await this.stopAsked(e)
+          return false
+        }
         if (!isRunning(e.rec.status)) throw notModified('container already stopped')
+        await this.stopAsked(e)
         if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id)
         await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch(() => {})
         this.event(e.rec, 'kill', { signal: signalNumber(signal) })
+        return true
       })
-      if (timeoutS < 0) await exited.promise
-      else if (!await withTimeout(exited.promise, timeoutS * 1000)) {
+      if (signalled && timeoutS < 0) await exited.promise
+      else if (signalled && !await withTimeout(exited.promise, timeoutS * 1000)) {
         await this.serial(e, async () => {
           if (isRunning(e.rec.status)) await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
         })
@@ -531,7 +589,7 @@ export class ContainerManager {
   wait (ref: string, condition: WaitCondition): { promise: Promise<number>, cancel: () => void } {
     const e = this.entryOf(ref)
     if (condition === 'removed') return this.listen(e.onRemove)
-    if (condition === 'not-running' && !isRunning(e.rec.status) && e.rec.status !== 'creating') {
+    if (condition === 'not-running' && !isUp(e.rec.status) && e.rec.status !== 'creating') {
       return { promise: Promise.resolve(e.rec.exitCode), cancel: () => {} }
     }
     return this.nextExit(e)
@@ -558,7 +616,10 @@ export class ContainerManager {
       let waitForExit = false
       await this.serial(e, async () => {
         if (!canRemoveWithoutForce(e.rec.status) && e.rec.status !== 'creating') {
-          if (!force) throw conflict(`cannot remove container "/${e.rec.name}": container is running: stop the container before removing or force remove`)
+          const state = e.rec.status === 'restarting' ? 'restarting' : 'running'
+          if (!force) throw conflict(`cannot remove container "/${e.rec.name}": container is ${state}: stop the container before removing or force remove`)
+          // Docker's force-remove kills, which rules out a restart; a pending one is cancelled.
+          if (await this.stopAsked(e)) return
           if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id).catch(() => {})
           await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
           waitForExit = true
@@ -700,18 +761,67 @@ export class ContainerManager {
     await this.finishRun(e, exit.code, exit.at.toISOString(), '', wasOomKilled(join(this.paths.states, rec.id, 'bundle')))
   }
 
+  /**
+   * Commits a run's end, then tells the waiters, cleans up after the run,
+   * and, when the policy says so, waits out the back-off and starts it
+   * again (status `restarting` meanwhile, Docker's die then start). Exits
+   * found while re-loading are left to startAfterRecovery.
+   */
   private async finishRun (e: Entry, code: number, finishedAt: string, error: string, oomKilled: boolean): Promise<void> {
     const rec = e.rec
+    e.backoffMs = nextBackoff(e.backoffMs, Date.parse(finishedAt) - Date.parse(rec.startedAt))
+    const restart = !this.recovering &&
+      restartAfterExit(policyOf(rec), { exitCode: code, manuallyStopped: rec.manuallyStopped === true, restartCount: rec.restartCount })
     // Persist, then show: a client that sees "exited" must not be able to wait for this exit again.
-    const next: ContainerRecord = { ...rec, status: 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0 }
+    const next: ContainerRecord = {
+      ...rec, status: restart ? 'restarting' : 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0, restartCount: rec.restartCount + (restart ? 1 : 0)
+    }
     await this.store.save(next)
     Object.assign(rec, next)
-    this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error }, 'container exited')
+    this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error, ...(restart ? { restartInMs: e.backoffMs } : {}) }, 'container exited')
     if (oomKilled) this.event(rec, 'oom')
     this.event(rec, 'die', { exitCode: String(code) })
     this.notifyExit(e, code)
     if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
-    this.removeIfAuto(e)
+    if (restart) this.restartLater(e); else this.removeIfAuto(e)
+  }
+
+  /** Starts a restarting container once its back-off is over, unless a stop, kill or removal came first. */
+  private restartLater (e: Entry): void {
+    e.restartTimer = setTimeout(() => {
+      e.restartTimer = undefined
+      void this.serial(e, async () => {
+        if (e.rec.status !== 'restarting' || !this.entries.has(e.rec.id)) return
+        await this.startRun(e, false)
+      }).catch(err => this.log.error({ err, container: e.rec.id.slice(0, 12) }, 'policy restart failed'))
+    }, e.backoffMs)
+  }
+
+  /**
+   * Docker's daemon start: every stopped container whose policy says so is
+   * started (an ordinary start: its restart count starts over), once berthd
+   * serves and after the clean-ups re-loading queued, a few at a time.
+   */
+  private startAfterRecovery (): void {
+    for (const e of this.entries.values()) {
+      const { id, status } = e.rec
+      if (status !== 'exited' && status !== 'restarting' && status !== 'created') continue
+      const go = restartAtStartup(policyOf(e.rec), {
+        exitCode: e.rec.exitCode, manuallyStopped: e.rec.manuallyStopped === true, restartCount: e.rec.restartCount,
+        startedBefore: e.rec.startedAt !== ZERO_TIME, pending: status === 'restarting'
+      })
+      if (!go && status !== 'restarting') continue
+      void this.serial(e, async () => {
+        await this.afterStartup
+        // Started, stopped or removed through the API meanwhile.
+        if (e.rec.status !== status || !this.entries.has(id)) return
+        if (go) return await startupSlots.run(() => this.startRun(e, true))
+        // A restart was pending, but its policy has been changed to no since.
+        const next: ContainerRecord = { ...e.rec, status: 'exited' }
+        await this.store.save(next)
+        Object.assign(e.rec, next)
+      }).catch(err => this.log.error({ err, container: id.slice(0, 12) }, 'start at berthd start-up failed'))
+    }
   }
 
   /** Docker's AutoRemove (run --rm): queued behind whatever runs on the container now. */
@@ -923,22 +1033,26 @@ export class ContainerManager {
 
   /**
    * Docker's update: new cgroup limits for a running container through the
-   * runtime, kept in its HostConfig (inspect) and its bundle (the next run).
+   * runtime, kept in its HostConfig (inspect) and its bundle (the next run);
+   * a new restart policy applies from its next exit.
    */
   async update (ref: string, body: UpdateBody): Promise<void> {
     const e = this.entryOf(ref)
     await this.serial(e, async () => {
       const rec = e.rec
       const created = rec.createBody as { HostConfig?: Record<string, unknown> } | undefined
-      const { hostConfig, resources } = applyUpdate(created?.HostConfig ?? {}, body)
-      if (isRunning(rec.status)) await this.runtimeOf(rec).update(rec.id, resources)
-      if (created === undefined) return
+      const { hostConfig, resources, restartPolicy } = applyUpdate(created?.HostConfig ?? {}, body)
+      if (isRunning(rec.status) && Object.keys(resources).length > 0) await this.runtimeOf(rec).update(rec.id, resources)
       // Only image containers have a bundle of berth's own (a user's bundle is never written).
-      const specPath = join(rec.bundle, 'config.json')
-      const spec = JSON.parse(await readFile(specPath, 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
-      spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, ...resources } }
-      await writeFileAtomic(specPath, JSON.stringify(spec))
-      const next: ContainerRecord = { ...rec, createBody: { ...created, HostConfig: hostConfig } }
+      if (created === undefined && restartPolicy === undefined) return
+      const next: ContainerRecord = { ...rec, ...(restartPolicy !== undefined ? { restartPolicy } : {}) }
+      if (created !== undefined) {
+        const specPath = join(rec.bundle, 'config.json')
+        const spec = JSON.parse(await readFile(specPath, 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
+        spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, ...resources } }
+        await writeFileAtomic(specPath, JSON.stringify(spec))
+        next.createBody = { ...created, HostConfig: hostConfig }
+      }
       await this.store.save(next)
       Object.assign(rec, next)
     })
@@ -1018,6 +1132,7 @@ class Slots {
   }
 }
 const cleanupSlots = new Slots(4)
+const startupSlots = new Slots(4)
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 

@@ -27,7 +27,8 @@ export type RecoveryAction =
 export function decideRecovery (f: RecoveryFacts): RecoveryAction {
   if (f.status === 'creating') return { kind: 'undo-create' }
   if (f.status === 'removing') return { kind: 'finish-remove' }
-  if (f.status === 'exited') return { kind: 'keep' }
+  // A restarting container's exit is committed; the manager's startAfterRecovery decides about its restart.
+  if (f.status === 'exited' || f.status === 'restarting') return { kind: 'keep' }
   if (f.exitCode !== undefined) return { kind: 'exited', code: f.exitCode, error: '', killContainer: false }
   if (f.monitorAlive) return { kind: 'adopt' }
   if (f.containerAlive) return { kind: 'exited', code: 137, error: 'container monitor died; container killed', killContainer: true }

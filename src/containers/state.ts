@@ -2,10 +2,13 @@
  * The container lifecycle as a small pure state machine.
  *
  *   creating ──► created ──start──► running ──exit──► exited
- *      │            │                 │  ▲               │
+ *      │            │                 │  ▲  │            │
  *      │            └──kill/delete──┐ pause resume       └──start──► creating …
- *      ▼                            ▼  ▼  │
- *   (undone)                    exited paused
+ *      ▼                            ▼  ▼  │  │
+ *   (undone)                    exited paused│
+ *                                            └─exit, the policy says so─► restarting
+ *   restarting ──back-off over──► creating … (a new run)
+ *   restarting ──stop/kill/delete -f──► exited
  *
  *   any state except creating ──delete──► removing ──► (gone)
  *
@@ -16,6 +19,8 @@ import type { Status } from '../store/records.js'
 
 /** A running (or paused) container has a live init process. */
 export const isRunning = (s: Status): boolean => s === 'running' || s === 'paused'
+/** Docker's `State.Running`: true while a restart waits out its back-off too (moby State.SetRestarting). */
+export const isUp = (s: Status): boolean => isRunning(s) || s === 'restarting'
 /** A monitor is expected for these states. */
 export const hasMonitor = (s: Status): boolean => s === 'created' || s === 'running' || s === 'paused'
 export const canStart = (s: Status): boolean => s === 'created' || s === 'exited'

@@ -3,7 +3,8 @@
  * and the `GET /containers/{id}/json` inspect document. Pure functions.
  */
 import type { ContainerRecord } from '../store/records.js'
-import { dockerStatus, isRunning } from './state.js'
+import { NO_RESTART } from './restart.js'
+import { dockerStatus, isRunning, isUp } from './state.js'
 
 /** Docker's go-units HumanDuration. */
 export function humanDuration (ms: number): string {
@@ -28,6 +29,7 @@ export function statusText (rec: ContainerRecord, now: number): string {
   switch (rec.status) {
     case 'running': return `Up ${humanDuration(now - Date.parse(rec.startedAt))}`
     case 'paused': return `Up ${humanDuration(now - Date.parse(rec.startedAt))} (Paused)`
+    case 'restarting': return `Restarting (${rec.exitCode}) ${humanDuration(now - Date.parse(rec.finishedAt))} ago`
     case 'exited': return rec.startedAt.startsWith('0001') && rec.error === '' ? 'Created' : `Exited (${rec.exitCode}) ${humanDuration(now - Date.parse(rec.finishedAt))} ago`
     case 'removing': return 'Removal In Progress'
     default: return 'Created'
@@ -101,9 +103,9 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
     Args: rec.args,
     State: {
       Status: dockerStatus(rec.status),
-      Running: isRunning(rec.status),
+      Running: isUp(rec.status),
       Paused: rec.status === 'paused',
-      Restarting: false,
+      Restarting: rec.status === 'restarting',
       OOMKilled: rec.oomKilled,
       Dead: false,
       Pid: isRunning(rec.status) ? rec.pid : 0,
@@ -145,7 +147,7 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
       // The logs API reads back what the monitor wrote, as Docker's json-file driver does.
       LogConfig: { Type: 'json-file', Config: {} },
       NetworkMode: networkMode(rec),
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      RestartPolicy: rec.restartPolicy ?? NO_RESTART,
       AutoRemove: rec.autoRemove ?? false,
       Runtime: rec.runtime
     },

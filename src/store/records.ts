@@ -10,7 +10,10 @@ import { fsyncDir, writeFileAtomic, readIfExists, removeTree } from './atomic.js
 export const RECORD_VERSION = 1
 
 /** Lifecycle status as stored; see src/containers/state.ts for the machine. */
-export type Status = 'creating' | 'created' | 'running' | 'paused' | 'exited' | 'removing'
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing'
+
+/** Docker's HostConfig.RestartPolicy, checked (src/containers/restart.ts). */
+export interface RestartPolicy { Name: 'no' | 'always' | 'on-failure' | 'unless-stopped', MaximumRetryCount: number }
 
 /** What berth keeps about one container. */
 export interface ContainerRecord {
@@ -40,6 +43,10 @@ export interface ContainerRecord {
   createBody?: Record<string, unknown>
   /** Docker's AutoRemove (run --rm): removed once it exits, or when its start fails. */
   autoRemove?: boolean
+  /** When it is started again after it exits (absent: `no`). */
+  restartPolicy?: RestartPolicy
+  /** Stopped, killed or force-removed through the API since its last start: Docker's HasBeenManuallyStopped. */
+  manuallyStopped?: boolean
   /** What stop sends, and how long it waits, when the request does not say. */
   stopSignal?: string
   stopTimeout?: number
@@ -61,6 +68,7 @@ export interface ContainerRecord {
   oomKilled: boolean
   startedAt: string
   finishedAt: string
+  /** Policy restarts since the last start through the API (Docker's RestartCount). */
   restartCount: number
 }
 

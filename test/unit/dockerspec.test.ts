@@ -360,6 +360,16 @@ t.test('mount destinations: duplicates, replacing defaults, read-only rootfs', a
   refuses(t, () => spec({ MaskedPaths: ['proc'] }), 'MaskedPaths: "proc" is not an absolute path')
 })
 
+t.test('restart policies are checked as Docker checks them', async t => {
+  refuses(t, () => checkCreateBody(cli({ RestartPolicy: { Name: 'sometimes', MaximumRetryCount: 0 } })),
+    'invalid restart policy: unknown policy \'sometimes\'; use one of \'no\', \'always\', \'on-failure\', or \'unless-stopped\'')
+  refuses(t, () => checkCreateBody(cli({ RestartPolicy: { Name: 'always', MaximumRetryCount: 2 } })), /can only be used with 'on-failure'$/)
+  refuses(t, () => checkCreateBody(cli({ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: -1 } })), /cannot be negative/)
+  refuses(t, () => checkCreateBody(cli({ RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 }, AutoRemove: true })),
+    'can\'t create \'AutoRemove\' container with restart policy')
+  refuses(t, () => dockerSpec(input(cli({ RestartPolicy: { Name: 'always' }, AutoRemove: true }))), /AutoRemove/, 'dockerSpec checks too')
+})
+
 t.test('unsupported fields are refused naming them; their zero values pass', async t => {
   const cases: Array<[string, Record<string, unknown>, Record<string, unknown>?]> = [
     ['PortBindings', { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } }],
@@ -390,8 +400,6 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['UsernsMode', { UsernsMode: 'host' }],
     ['StorageOpt', { StorageOpt: { size: '1G' } }],
     ['Isolation', { Isolation: 'hyperv' }],
-    ['RestartPolicy.Name', { RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } }],
-    ['RestartPolicy.MaximumRetryCount', { RestartPolicy: { Name: '', MaximumRetryCount: 3 } }],
     ['LogConfig.Type', { LogConfig: { Type: 'syslog', Config: {} } }],
     ['LogConfig.Config', { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } } }],
     ['IpcMode', { IpcMode: 'host' }],
@@ -408,7 +416,9 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     refuses(t, () => dockerSpec(input(cli(hc, top))), new RegExp(`^${name.replace('.', '\\.')} is not supported: `), `${name} (dockerSpec checks too)`)
   }
   const accepted: Array<Record<string, unknown>> = [
-    { RestartPolicy: { Name: '', MaximumRetryCount: 0 } }, { RestartPolicy: null }, { LogConfig: { Type: 'json-file', Config: null } },
+    { RestartPolicy: { Name: '', MaximumRetryCount: 0 } }, { RestartPolicy: null }, { RestartPolicy: { Name: '', MaximumRetryCount: 3 } },
+    { RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } }, { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } },
+    { RestartPolicy: { Name: 'no' }, AutoRemove: true }, { LogConfig: { Type: 'json-file', Config: null } },
     { LogConfig: { Type: 'k8s-file' } }, { IpcMode: 'private' }, { IpcMode: 'shareable' }, { Isolation: 'default' }, { MemorySwappiness: -1 },
     { OomKillDisable: null }, { PortBindings: null }, { Devices: null }, { BlkioWeightDevice: null }, { Runtime: 'crun' }, { AutoRemove: true },
     { ContainerIDFile: '/tmp/cid' }, { KernelMemory: 0 }, { StorageOpt: {} }, { Annotations: {} }

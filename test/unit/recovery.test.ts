@@ -14,6 +14,8 @@ const rows: Array<[string, RecoveryFacts, RecoveryAction]> = [
   ['removing beats exit file and live monitor', { status: 'removing', exitCode: 3, monitorAlive: true, containerAlive: true }, { kind: 'finish-remove' }],
   ['exited is final', { status: 'exited', exitCode: undefined, monitorAlive: false, containerAlive: false }, { kind: 'keep' }],
   ['exited stays final even with an exit file and live processes', { status: 'exited', exitCode: 9, monitorAlive: true, containerAlive: true }, { kind: 'keep' }],
+  ['restarting: its exit is committed', { status: 'restarting', exitCode: undefined, monitorAlive: false, containerAlive: false }, { kind: 'keep' }],
+  ['restarting, with a half-launched next run', { status: 'restarting', exitCode: undefined, monitorAlive: true, containerAlive: true }, { kind: 'keep' }],
   // exit file beats a live monitor and a live container
   ['running, exit file 0', { status: 'running', exitCode: 0, monitorAlive: false, containerAlive: false }, exitedWith(0)],
   ['running, exit file beats live monitor', { status: 'running', exitCode: 42, monitorAlive: true, containerAlive: true }, exitedWith(42)],
@@ -48,7 +50,7 @@ t.test('exit file code 0 is not confused with "no exit file"', async t => {
 })
 
 t.test('every status gets a decision for every fact combination', async t => {
-  const statuses: Status[] = ['creating', 'created', 'running', 'paused', 'exited', 'removing']
+  const statuses: Status[] = ['creating', 'created', 'running', 'paused', 'restarting', 'exited', 'removing']
   const kinds = new Set(['keep', 'adopt', 'exited', 'undo-create', 'finish-remove'])
   for (const status of statuses) {
     for (const exitCode of [undefined, 0, 2]) {

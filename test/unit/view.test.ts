@@ -50,6 +50,7 @@ t.test('statusText', async t => {
     ['exited, never started, with an error', { status: 'exited', exitCode: 255, error: 'boom', startedAt: '0001-01-01T00:00:00Z', finishedAt: '2024-01-02T03:04:05Z' }, started + 2 * S, 'Exited (255) 2 seconds ago'],
     ['created', { status: 'created', startedAt: '0001-01-01T00:00:00Z' }, started, 'Created'],
     ['creating', { status: 'creating', startedAt: '0001-01-01T00:00:00Z' }, started, 'Created'],
+    ['restarting', { status: 'restarting', exitCode: 3, finishedAt: '2024-01-02T04:00:00Z' }, Date.parse('2024-01-02T04:00:02Z'), 'Restarting (3) 2 seconds ago'],
     ['removing', { status: 'removing' }, started, 'Removal In Progress']
   ]
   for (const [name, over, now, want] of rows) t.equal(statusText(rec(over), now), want, name)
@@ -100,18 +101,24 @@ t.test('inspect', async t => {
   t.equal(i.State.StartedAt, r.startedAt)
   t.equal(i.State.FinishedAt, r.finishedAt)
 
-  const rows: Array<[Status, { Status: string, Running: boolean, Paused: boolean, Pid: number }]> = [
-    ['creating', { Status: 'created', Running: false, Paused: false, Pid: 0 }],
-    ['created', { Status: 'created', Running: false, Paused: false, Pid: 0 }],
-    ['running', { Status: 'running', Running: true, Paused: false, Pid: 4242 }],
-    ['paused', { Status: 'paused', Running: true, Paused: true, Pid: 4242 }],
-    ['exited', { Status: 'exited', Running: false, Paused: false, Pid: 0 }],
-    ['removing', { Status: 'removing', Running: false, Paused: false, Pid: 0 }]
+  const rows: Array<[Status, { Status: string, Running: boolean, Paused: boolean, Restarting: boolean, Pid: number }]> = [
+    ['creating', { Status: 'created', Running: false, Paused: false, Restarting: false, Pid: 0 }],
+    ['created', { Status: 'created', Running: false, Paused: false, Restarting: false, Pid: 0 }],
+    ['running', { Status: 'running', Running: true, Paused: false, Restarting: false, Pid: 4242 }],
+    ['paused', { Status: 'paused', Running: true, Paused: true, Restarting: false, Pid: 4242 }],
+    // Docker counts a restarting container as running (moby State.SetRestarting), with no pid.
+    ['restarting', { Status: 'restarting', Running: true, Paused: false, Restarting: true, Pid: 0 }],
+    ['exited', { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0 }],
+    ['removing', { Status: 'removing', Running: false, Paused: false, Restarting: false, Pid: 0 }]
   ]
   for (const [status, want] of rows) {
     const st = inspect(rec({ status }), '/l').State
-    t.same({ Status: st.Status, Running: st.Running, Paused: st.Paused, Pid: st.Pid }, want, status)
+    t.same({ Status: st.Status, Running: st.Running, Paused: st.Paused, Restarting: st.Restarting, Pid: st.Pid }, want, status)
   }
+  const policy = { Name: 'on-failure', MaximumRetryCount: 3 } as const
+  const asked = inspect(rec({ restartPolicy: policy, restartCount: 2 }), '/l')
+  t.same(asked.HostConfig.RestartPolicy, policy, 'the policy as asked')
+  t.equal(asked.RestartCount, 2)
   const ex = inspect(rec({ status: 'exited', exitCode: 137, oomKilled: true, error: 'oom' }), '/l').State
   t.equal(ex.ExitCode, 137)
   t.equal(ex.OOMKilled, true)

@@ -5,7 +5,7 @@ import type { ContainerManager } from '../../containers/manager.js'
 import { parseFilters, matches } from '../../containers/filters.js'
 import { parseSignal } from '../../containers/signals.js'
 import { inspect, summary } from '../../containers/view.js'
-import { isRunning } from '../../containers/state.js'
+import { isRunning, isUp } from '../../containers/state.js'
 import { invalid } from '../../errors.js'
 import { logStream, parseTimeParam } from '../../logs/logs.js'
 import { bool } from '../docker.js'
@@ -25,7 +25,10 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req, reply) => {
     const b = req.body
-    const id = await manager.create({ bundle: b.Bundle, name: b.Name, runtime: b.Runtime, labels: b.Labels, tty: b.Tty, openStdin: b.OpenStdin, stdinOnce: b.StdinOnce, consoleSize: b.ConsoleSize as [number, number] | undefined })
+    const id = await manager.create({
+      bundle: b.Bundle, name: b.Name, runtime: b.Runtime, labels: b.Labels, tty: b.Tty, openStdin: b.OpenStdin, stdinOnce: b.StdinOnce,
+      consoleSize: b.ConsoleSize as [number, number] | undefined, restartPolicy: b.RestartPolicy
+    })
     return reply.code(201).send({ Id: id, Warnings: [] })
   })
 
@@ -51,7 +54,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   const list = {
     schema: {
       tags, operationId: 'ContainerList', summary: 'List containers',
-      description: 'Running containers, or all of them with all=1. Newest first.',
+      description: 'Running and restarting containers, or all of them with all=1. Newest first.',
       querystring: S.ListQuery,
       response: { 200: Type.Array(S.ContainerSummary, { description: 'The containers' }), ...S.errors(400) }
     }
@@ -60,7 +63,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     const all = bool(q.all)
     const filters = parseFilters(q.filters)
     const now = Date.now()
-    let recs = manager.list().filter(r => (all || isRunning(r.status)) && matches(r, filters))
+    let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
     return recs.map(r => summary(r, now))
   }
@@ -81,7 +84,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.post('/containers/:id/start', {
     schema: {
       tags, operationId: 'ContainerStart', summary: 'Start a container',
-      description: 'Starts a created container; an exited one runs again with a new monitor, as Docker does.',
+      description: 'Starts a created container; an exited one runs again with a new monitor, as Docker does. Its RestartCount starts over. 304 if it is running or restarting.',
       params: S.IdParams, querystring: Type.Object({ detachKeys: Type.Optional(Type.String()) }),
       response: { 204: S.NoContent, ...S.errors(304, 400, 404, 500) }
     }
@@ -105,7 +108,8 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.post('/containers/:id/stop', {
     schema: {
       tags, operationId: 'ContainerStop', summary: 'Stop a container',
-      description: 'Sends the signal (default: the container\'s StopSignal, else SIGTERM), then SIGKILL after t seconds (default: its StopTimeout, else 10).',
+      description: 'Sends the signal (default: the container\'s StopSignal, else SIGTERM), then SIGKILL after t seconds (default: its StopTimeout, else 10). ' +
+        'A container stopped or killed through the API is not restarted by its restart policy; a restarting one just stays exited.',
       params: S.IdParams, querystring: S.StopQuery,
       response: { 204: S.NoContent, ...S.errors(304, 400, 404, 500) }
     }
@@ -154,7 +158,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.post('/containers/:id/wait', {
     schema: {
       tags, operationId: 'ContainerWait', summary: 'Wait for a container',
-      description: 'Status 200 and headers are sent at once; the body follows when the condition is met. not-running answers at once for a created or exited container; next-exit waits for the next exit; removed waits until the container is deleted.',
+      description: 'Status 200 and headers are sent at once; the body follows when the condition is met. not-running answers at once for a created or exited container (a restarting one is still running); next-exit waits for the next exit; removed waits until the container is deleted.',
       params: S.IdParams, querystring: S.WaitQuery,
       response: { 200: S.WaitResponse, ...S.errors(400, 404) }
     }
@@ -173,7 +177,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.delete('/containers/:id', {
     schema: {
       tags, operationId: 'ContainerDelete', summary: 'Remove a container',
-      description: 'Removes the container, its monitor, its state and its log. 409 if it is running, unless force=1 (SIGKILL first).',
+      description: 'Removes the container, its monitor, its state and its log. 409 if it is running or restarting, unless force=1 (SIGKILL first, or the pending restart cancelled).',
       params: S.IdParams, querystring: S.DeleteQuery,
       response: { 204: S.NoContent, ...S.errors(400, 404, 409, 500) }
     }

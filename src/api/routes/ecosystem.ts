@@ -45,8 +45,9 @@ const UpdateBody = Type.Object({
   CpuQuota: Resource,
   CpuPeriod: Resource,
   CpusetCpus: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  PidsLimit: Resource
-}, { description: `Docker's UpdateConfig. Zero values mean unchanged; any field but ${UPDATABLE.join(', ')} must be zero-valued.` })
+  PidsLimit: Resource,
+  RestartPolicy: Type.Optional(S.RestartPolicy)
+}, { description: `Docker's UpdateConfig. Zero values mean unchanged (a RestartPolicy with an empty Name too); any field but ${UPDATABLE.join(', ')} and RestartPolicy must be zero-valued.` })
 
 const PRUNE_FILTERS = new Set(['label', 'label!', 'until'])
 const GO_DURATION = /^(\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/
@@ -131,8 +132,8 @@ export const ecosystemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
 
   app.post('/containers/:id/update', {
     schema: {
-      tags, operationId: 'ContainerUpdate', summary: 'Change a container\'s resource limits',
-      description: 'A running container gets the new limits through the runtime\'s update; they are kept in its HostConfig and apply to its next runs.',
+      tags, operationId: 'ContainerUpdate', summary: 'Change a container\'s resource limits and restart policy',
+      description: 'A running container gets the new limits through the runtime\'s update; they are kept in its HostConfig and apply to its next runs. A new restart policy applies from the next exit.',
       params: S.IdParams,
       body: UpdateBody,
       response: { 200: Type.Object({ Warnings: Type.Array(Type.String()) }, { description: 'Updated' }), ...S.errors(400, 404) }
