@@ -417,6 +417,19 @@ export class ContainerManager {
   }
 
   /**
+   * A run that could not start: Docker records the failure on the container,
+   * which is left stopped (and removed, with AutoRemove: docker run --rm
+   * waits for the removal even then). Returns `err` for the caller to throw.
+   */
+  private async failedStart (e: Entry, err: unknown): Promise<unknown> {
+    await this.cleanupRun(e.rec)
+    await this.markExited(e.rec, 128, (err as Error).message)
+    this.notifyExit(e, 128)
+    this.removeIfAuto(e)
+    return err
+  }
+
+  /**
    * Starts the container's next run: a new monitor unless it has a created
    * one. A start through the API (`manual`) starts the restart count and
    * back-off over, as Docker's does; a policy restart keeps them.
@@ -430,11 +443,7 @@ export class ContainerManager {
       try {
         await this.launchMonitor(rec)
       } catch (err) {
-        await this.cleanupRun(rec)
-        await this.markExited(rec, 128, (err as Error).message)
-        this.notifyExit(e, 128)
-        this.removeIfAuto(e)
-        throw err
+        throw await this.failedStart(e, err)
       }
       rec.status = 'created'
       await this.store.save(rec)
@@ -444,13 +453,7 @@ export class ContainerManager {
     try {
       await this.runtimeOf(rec).start(rec.id)
     } catch (err) {
-      // Docker records a start failure on the container, which is left stopped.
-      await this.cleanupRun(rec)
-      await this.markExited(rec, 128, (err as Error).message)
-      this.notifyExit(e, 128)
-      // docker run --rm waits for the removal even when the start fails.
-      this.removeIfAuto(e)
-      throw err
+      throw await this.failedStart(e, err)
     }
     const restarts = manual ? { restartCount: 0 } : {}
     Object.assign(rec, { status: 'running', startedAt, finishedAt: ZERO_TIME, exitCode: 0, error: '', oomKilled: false, manuallyStopped: false, ...restarts })
