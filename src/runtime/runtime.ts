@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { runtimeFailed, BerthError } from '../errors.js'
+import { runChild } from '../sys/spawn.js'
+
+const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 /** How to run one runtime binary. */
 export interface RuntimeOptions {
@@ -73,12 +76,15 @@ export class Runtime {
 
   /** Runs `runtime <global args> <args>`; rejects with the runtime's own message. */
   async run (args: string[]): Promise<string> {
-    const r = await execa(this.opts.path, [...globalArgs(this.opts), ...args], {
-      reject: false, timeout: this.opts.timeoutMs ?? 30_000, stdin: 'ignore', cleanup: true, extendEnv: false,
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
-    })
-    if (r.exitCode === 0) return r.stdout
-    const msg = runtimeMessage(r.stderr) || (r.timedOut ? 'timed out' : `exit status ${String(r.exitCode ?? r.signal)}`)
+    // posix_spawn, not fork: see src/sys/spawn.ts.
+    let r
+    try {
+      r = await runChild(this.opts.path, [...globalArgs(this.opts), ...args], { PATH: SAFE_PATH }, this.opts.timeoutMs ?? 30_000)
+    } catch (err) {
+      throw runtimeFailed(`${this.opts.name} ${args[0] ?? ''}: cannot run ${this.opts.path}: ${(err as Error).message}`, err)
+    }
+    if (r.code === 0) return r.stdout
+    const msg = runtimeMessage(r.stderr) || (r.timedOut ? 'timed out' : `exit status ${String(r.code ?? r.signal)}`)
     throw runtimeFailed(`${this.opts.name} ${args[0] ?? ''}: ${msg}`)
   }
 

@@ -7,22 +7,13 @@
  * conmon's packets (at most 8193 bytes), and a write is one packet.
  */
 import { closeSync, openSync, constants as fsc } from 'node:fs'
-import { Socket } from 'node:net'
-import { fail, libc } from '../sys/libc.js'
+import type { Socket } from 'node:net'
+import { adoptFd, canAdoptFds, fail, libc } from '../sys/libc.js'
 
 const AF_UNIX = 1
 const SOCK_SEQPACKET = 5
 const SOCK_CLOEXEC = 0o2000000
 const SUN_PATH_MAX = 108
-
-/** libuv's pipe handle: the one Node handle type that reads and writes any stream-like fd. */
-interface PipeHandle { open: (fd: number) => number }
-interface PipeWrap { Pipe: new (type: number) => PipeHandle, constants: { SOCKET: number } }
-function pipeWrap (): PipeWrap {
-  // process.binding is documented as deprecated, but pipe_wrap stays on its allow-list in Node 20
-  // and is what child_process uses for the same job; there is no public way to adopt such an fd.
-  return (process as unknown as { binding: (name: string) => PipeWrap }).binding('pipe_wrap')
-}
 
 /** Checks at start-up that both halves work here, so that attach fails at once rather than per request. */
 export function seqpacketSupport (): string | undefined {
@@ -31,7 +22,7 @@ export function seqpacketSupport (): string | undefined {
     const fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
     if (fd < 0) return fail('socket', '(AF_UNIX, SOCK_SEQPACKET)').message
     c.close(fd)
-    if (typeof pipeWrap().Pipe !== 'function') return 'this Node has no pipe_wrap binding'
+    if (!canAdoptFds()) return 'this Node has no pipe_wrap binding'
     return undefined
   } catch (err) {
     return (err as Error).message
@@ -54,12 +45,9 @@ export function connectSeqpacket (dir: string, name: string): Socket {
     fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
     if (fd < 0) throw fail('socket', dir)
     if (c.connect(fd, addr, addr.length) !== 0) throw fail('connect', `${dir}/${name}`)
-    const { Pipe, constants } = pipeWrap()
-    const handle = new Pipe(constants.SOCKET)
-    const rc = handle.open(fd)
-    if (rc !== 0) throw new Error(`cannot adopt the attach socket: libuv error ${rc}`)
-    fd = -1 // the handle owns it now
-    return new Socket({ handle, readable: true, writable: true } as unknown as ConstructorParameters<typeof Socket>[0])
+    const sock = adoptFd(fd, true, true)
+    fd = -1 // the socket owns it now
+    return sock
   } finally {
     if (fd >= 0) c.close(fd)
     closeSync(dirFd)

@@ -5,6 +5,7 @@
  * the wrappers below throw an Error whose `code` is the errno's name.
  */
 import { createRequire } from 'node:module'
+import { Socket } from 'node:net'
 import { constants } from 'node:os'
 
 const require = createRequire(import.meta.url)
@@ -19,6 +20,21 @@ export interface Libc {
   mknod: (path: string, mode: number, dev: bigint) => number
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number
   lgetxattr: (path: string, name: string, value: Buffer, size: number) => number
+  pipe2: (fds: Buffer, flags: number) => number
+  fcntl: (fd: number, cmd: number, arg: number) => number
+  waitpid: (pid: number, status: number[], options: number) => number
+  posix_spawn: (pid: number[], path: string, fileActions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>) => number
+  posix_spawn_file_actions_init: (fa: Buffer) => number
+  posix_spawn_file_actions_destroy: (fa: Buffer) => number
+  posix_spawn_file_actions_addopen: (fa: Buffer, fd: number, path: string, flags: number, mode: number) => number
+  posix_spawn_file_actions_adddup2: (fa: Buffer, fd: number, newfd: number) => number
+  posix_spawnattr_init: (attr: Buffer) => number
+  posix_spawnattr_destroy: (attr: Buffer) => number
+  posix_spawnattr_setflags: (attr: Buffer, flags: number) => number
+  posix_spawnattr_setsigdefault: (attr: Buffer, set: Buffer) => number
+  posix_spawnattr_setsigmask: (attr: Buffer, set: Buffer) => number
+  sigfillset: (set: Buffer) => number
+  sigemptyset: (set: Buffer) => number
   errno: () => number
 }
 
@@ -39,9 +55,44 @@ export function libc (): Libc {
     mknod: c.func('int mknod(const char *, uint32_t, uint64_t)') as Libc['mknod'],
     lsetxattr: c.func('int lsetxattr(const char *, const char *, const void *, size_t, int)') as Libc['lsetxattr'],
     lgetxattr: c.func('long lgetxattr(const char *, const char *, void *, size_t)') as Libc['lgetxattr'],
+    pipe2: c.func('int pipe2(void *, int)') as Libc['pipe2'],
+    fcntl: c.func('int fcntl(int, int, int)') as Libc['fcntl'],
+    waitpid: c.func('int waitpid(int, _Out_ int *, int)') as Libc['waitpid'],
+    posix_spawn: c.func('int posix_spawn(_Out_ int *, const char *, const void *, const void *, const char **, const char **)') as Libc['posix_spawn'],
+    posix_spawn_file_actions_init: c.func('int posix_spawn_file_actions_init(void *)') as Libc['posix_spawn_file_actions_init'],
+    posix_spawn_file_actions_destroy: c.func('int posix_spawn_file_actions_destroy(void *)') as Libc['posix_spawn_file_actions_destroy'],
+    posix_spawn_file_actions_addopen: c.func('int posix_spawn_file_actions_addopen(void *, int, const char *, int, uint32_t)') as Libc['posix_spawn_file_actions_addopen'],
+    posix_spawn_file_actions_adddup2: c.func('int posix_spawn_file_actions_adddup2(void *, int, int)') as Libc['posix_spawn_file_actions_adddup2'],
+    posix_spawnattr_init: c.func('int posix_spawnattr_init(void *)') as Libc['posix_spawnattr_init'],
+    posix_spawnattr_destroy: c.func('int posix_spawnattr_destroy(void *)') as Libc['posix_spawnattr_destroy'],
+    posix_spawnattr_setflags: c.func('int posix_spawnattr_setflags(void *, short)') as Libc['posix_spawnattr_setflags'],
+    posix_spawnattr_setsigdefault: c.func('int posix_spawnattr_setsigdefault(void *, const void *)') as Libc['posix_spawnattr_setsigdefault'],
+    posix_spawnattr_setsigmask: c.func('int posix_spawnattr_setsigmask(void *, const void *)') as Libc['posix_spawnattr_setsigmask'],
+    sigfillset: c.func('int sigfillset(void *)') as Libc['sigfillset'],
+    sigemptyset: c.func('int sigemptyset(void *)') as Libc['sigemptyset'],
     errno: () => koffi.errno()
   }
   return lib
+}
+
+interface PipeHandle { open: (fd: number) => number }
+interface PipeWrap { Pipe: new (type: number) => PipeHandle, constants: { SOCKET: number } }
+function pipeWrap (): PipeWrap {
+  // process.binding is documented as deprecated, but pipe_wrap stays on its allow-list in Node 20
+  // and is what child_process uses for the same job; there is no public way to adopt such an fd.
+  return (process as unknown as { binding: (name: string) => PipeWrap }).binding('pipe_wrap')
+}
+
+/** True when this Node can adopt fds as stream handles (see adoptFd). */
+export const canAdoptFds = (): boolean => typeof pipeWrap().Pipe === 'function'
+
+/** Hands an open fd (a pipe or a socket) to libuv as a stream; the Socket owns it from then on. */
+export function adoptFd (fd: number, readable: boolean, writable: boolean): Socket {
+  const { Pipe, constants: pc } = pipeWrap()
+  const handle = new Pipe(pc.SOCKET)
+  const rc = handle.open(fd)
+  if (rc !== 0) throw new Error(`cannot adopt fd ${fd}: libuv error ${rc}`)
+  return new Socket({ handle, readable, writable } as unknown as ConstructorParameters<typeof Socket>[0])
 }
 
 const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`
