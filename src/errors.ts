@@ -7,6 +7,7 @@
 /** Stable error codes, one per category a client can act on. */
 export type ErrorCode =
   | 'INVALID_ARGUMENT' // 400
+  | 'FORBIDDEN' //        403: the container's rootfs may not be written
   | 'NOT_FOUND' //        404
   | 'CONFLICT' //         409
   | 'NOT_MODIFIED' //     304
@@ -30,6 +31,9 @@ export const invalid = (message: string, cause?: unknown): BerthError =>
 /** Docker's wording: "No such container: x". */
 export const noSuchContainer = (ref: string): BerthError =>
   new BerthError('NOT_FOUND', `No such container: ${ref}`)
+
+/** Docker's 403: a write to a read-only rootfs. */
+export const forbidden = (message: string): BerthError => new BerthError('FORBIDDEN', message)
 
 /** The request conflicts with the container's state or another container. */
 export const conflict = (message: string): BerthError => new BerthError('CONFLICT', message)

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { execa, execaSync } from 'execa'
-import { ROOTFS, startDaemon } from './helpers.js'
+import { importBusybox, startDaemon } from './helpers.js'
 
 const PYTHON = '/usr/bin/python3'
 const hasDockerPy = existsSync(PYTHON) && execaSync(PYTHON, ['-c', 'import docker'], { reject: false }).exitCode === 0
@@ -27,15 +27,24 @@ out['stats'] = [s['memory_stats'].get('usage', 0) > 0, s['pids_stats'].get('curr
 ct.stop(timeout=1)
 out['wait'] = ct.wait()
 ct.remove()
+lg = c.containers.create('bb', ['sh', '-c', 'echo one; sleep 0.5; echo two; echo three >&2'], name='py2')
+lg.start()
+out['stream'] = b''.join(lg.logs(stream=True)).decode()
+out['tail'] = lg.logs(tail=2, timestamps=True).decode()
+out['stdout_only'] = lg.logs(stderr=False).decode()
+lg.remove()
+dt = c.containers.run('bb', ['sh', '-c', 'sleep 0.3; exit 4'], detach=True)
+out['detached'] = [dt.status, dt.wait()['StatusCode']]
+dt.reload()
+out['after'] = [dt.status, dt.attrs['State']['ExitCode']]
+dt.remove()
 out['left'] = [x.name for x in c.containers.list(all=True)]
 print(json.dumps(out))
 `
 
-t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
+t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove, create/start/logs, run(detach)', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
   const d = await startDaemon(t)
-  const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
-  const imp = await execa('curl', ['-s', '--unix-socket', d.socket, '-X', 'POST', 'http://localhost/images/create?fromSrc=-&repo=bb&tag=latest', '--data-binary', '@-'], { input: tar.stdout, reject: false })
-  t.match(imp.stdout, /sha256:[0-9a-f]{64}/, 'busybox imported')
+  await importBusybox(d, 'bb')
   const r = await execa(PYTHON, ['-c', SCRIPT, d.socket], { reject: false, timeout: 120_000 })
   t.equal(r.exitCode, 0, r.stderr)
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
@@ -46,5 +55,10 @@ t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove', { skip:
   t.same(out.exec, [3, 'x\n'], 'exec_run: exit code and output')
   t.same(out.stats, [true, true], 'stats: memory usage and pids')
   t.same(out.wait, { StatusCode: 137, Error: null }, 'sleep ignores SIGTERM: killed after the stop timeout')
+  t.equal(out.stream, 'one\ntwo\nthree\n', 'logs(stream=True) follows until the container stops')
+  t.match(out.tail, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z two\n\d{4}-\d\d-\d\dT[\d:.]+Z three\n$/, 'logs(tail=2, timestamps=True)')
+  t.equal(out.stdout_only, 'one\ntwo\n')
+  t.same(out.detached, ['created', 4], 'run(detach=True): the object as created (docker-py does not reload it); wait() gives the code')
+  t.same(out.after, ['exited', 4])
   t.same(out.left, [], 'removed')
 })

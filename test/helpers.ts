@@ -11,6 +11,7 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import tar from 'tar-stream'
 import { Pool, type Dispatcher } from 'undici'
 import { contractProblem } from './contract.js'
 import { isAlive } from '../src/proc.js'
@@ -276,3 +277,29 @@ export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: un
 
 /** The runtimes every lifecycle test runs against. */
 export const RUNTIMES = ['runc', 'crun'] as const
+
+/** Imports the busybox rootfs as image `name` through the API, with the request `docker import - name` sends. */
+export async function importBusybox (d: Pick<Daemon, 'client'>, name = 'bb'): Promise<void> {
+  const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
+  const r = await d.client.request({
+    method: 'POST', path: `/images/create?fromSrc=-&repo=${encodeURIComponent(name)}`, headers: { 'content-type': 'text/plain' }, body: Buffer.from(tar.stdout)
+  })
+  const text = await r.body.text()
+  if (r.statusCode !== 200 || !/sha256:[0-9a-f]{64}/.test(text)) throw new Error(`import of ${name} failed: ${r.statusCode} ${text}`)
+}
+
+/** One entry of a test tar: a header (file unless `type` says otherwise) and its body. */
+export type TarEntry = Partial<tar.Header> & { name: string, body?: string | Buffer }
+
+/** A tar made of `entries`. */
+export async function makeTar (entries: TarEntry[]): Promise<Buffer> {
+  const pack = tar.pack()
+  const chunks: Buffer[] = []
+  const done = (async () => { for await (const c of pack) chunks.push(c as Buffer) })()
+  for (const { body, ...h } of entries) {
+    await new Promise<void>((resolve, reject) => pack.entry({ mode: h.type === 'directory' ? 0o755 : 0o644, ...h }, body ?? '', err => err ? reject(err) : resolve()))
+  }
+  pack.finalize()
+  await done
+  return Buffer.concat(chunks)
+}

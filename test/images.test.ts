@@ -11,9 +11,8 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { execa } from 'execa'
-import tar from 'tar-stream'
 import { lgetxattr } from '../src/sys/libc.js'
-import { ROOTFS, startDaemon, type Daemon } from './helpers.js'
+import { ROOTFS, makeTar, startDaemon, type Daemon, type TarEntry } from './helpers.js'
 
 const DOCKER = '/usr/local/bin/docker'
 
@@ -29,20 +28,7 @@ async function rootfsTar (): Promise<Buffer> {
   return (await execa('tar', ['-C', ROOTFS, '-cf', '-', '.'], { encoding: 'buffer', stripFinalNewline: false })).stdout as unknown as Buffer
 }
 
-type Entry = Partial<tar.Header> & { name: string, body?: string | Buffer }
 
-/** A tar made of `entries`. */
-async function makeTar (entries: Entry[]): Promise<Buffer> {
-  const pack = tar.pack()
-  const chunks: Buffer[] = []
-  const done = (async () => { for await (const c of pack) chunks.push(c as Buffer) })()
-  for (const { body, ...h } of entries) {
-    await new Promise<void>((resolve, reject) => pack.entry({ mode: h.type === 'directory' ? 0o755 : 0o644, ...h }, body ?? '', err => err ? reject(err) : resolve()))
-  }
-  pack.finalize()
-  await done
-  return Buffer.concat(chunks)
-}
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
 
@@ -236,7 +222,7 @@ t.test('refusals: unknown images, bad archives, escapes, bad names', async t => 
 
   const outside = join(d.dir, 'outside')
   await mkdir(outside)
-  const escapes: Array<[string, Entry[]]> = [
+  const escapes: Array<[string, TarEntry[]]> = [
     ['dot-dot', [{ name: 'a', body: 'a' }, { name: '../../../../escaped', body: 'x' }]],
     ['dot-dot in a pax path', [{ name: 'ok', body: 'x', pax: { path: 'x/../../escaped' } }]],
     ['through a symlink', [{ name: 'evil', type: 'symlink', linkname: outside }, { name: 'evil/pwned', body: 'x' }]],

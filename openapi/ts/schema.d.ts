@@ -80,7 +80,7 @@ export interface paths {
         };
         /**
          * List containers (alias of /containers/json)
-         * @description Running and restarting containers, or all of them with all=1. Newest first.
+         * @description Running and restarting containers; all of them with all=1, a positive limit or a status filter, as Docker does. Newest first.
          */
         get: operations["ContainerListAlias"];
         put?: never;
@@ -124,7 +124,7 @@ export interface paths {
         };
         /**
          * List containers
-         * @description Running and restarting containers, or all of them with all=1. Newest first.
+         * @description Running and restarting containers; all of them with all=1, a positive limit or a status filter, as Docker does. Newest first.
          */
         get: operations["ContainerList"];
         put?: never;
@@ -522,6 +522,74 @@ export interface paths {
         put?: never;
         /** Resize an exec's terminal */
         post: operations["ExecResize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a tar of a path in a container (docker cp out)
+         * @description The path is resolved inside the container's root filesystem, as if chrooted there; the copy runs in a helper process chrooted into it, so no symlink reaches the host. Works for running and stopped containers.
+         */
+        get: operations["ContainerArchive"];
+        /**
+         * Extract a tar into a dir in a container (docker cp in)
+         * @description The body is a tar (plain or gzip), extracted into the dir `path`, resolved inside the container's root filesystem. Entries that would leave the dir (`..`, absolute names, a write through a symlink) fail the request with 400. 400 when `path` is not a dir, 404 when it is missing, 403 for a read-only rootfs (ReadonlyRootfs, or an OCI bundle's).
+         */
+        put: operations["PutContainerArchive"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * Stat a path in a container (docker cp)
+         * @description The stat docker cp reads before copying, in the X-Docker-Container-Path-Stat header. Works for running and stopped containers.
+         */
+        head: operations["ContainerArchiveInfo-head"];
+        patch?: never;
+        trace?: never;
+    };
+    "/containers/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a container's root filesystem (docker export)
+         * @description A tar of the merged root filesystem (the image's layers and the container's changes; not its mounts).
+         */
+        get: operations["ContainerExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an image from a container (docker commit)
+         * @description The container's changes (its overlay upper dir; deletions as OCI whiteouts) become a layer on top of its image's, with no layer when nothing changed. The config is the container's (or the body's, gaps filled from the container's) with `changes` applied; a history entry is added and `container` set. A running container is frozen while its layer is read unless pause=0. 400 for a container made from an OCI bundle.
+         */
+        post: operations["ImageCommit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -976,11 +1044,11 @@ export interface operations {
             query?: {
                 /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
                 all?: string;
-                /** @description Only the N most recently created containers; -1 or 0 for all */
+                /** @description Only the N most recently created containers, stopped ones included; -1 or 0 for all */
                 limit?: number;
                 /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
                 size?: string;
-                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"]}, map form {"name":{"x":true}} too */
+                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404 */
                 filters?: string;
             };
             header?: never;
@@ -1019,11 +1087,24 @@ export interface operations {
                             };
                         };
                         Mounts: unknown[];
+                        /** @description With size=1: bytes the container wrote in its own layer */
+                        SizeRw?: number;
+                        /** @description With size=1: those bytes plus its image's */
+                        SizeRootFs?: number;
                     }[];
                 };
             };
             /** @description Bad parameter */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1475,11 +1556,11 @@ export interface operations {
             query?: {
                 /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
                 all?: string;
-                /** @description Only the N most recently created containers; -1 or 0 for all */
+                /** @description Only the N most recently created containers, stopped ones included; -1 or 0 for all */
                 limit?: number;
                 /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
                 size?: string;
-                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"]}, map form {"name":{"x":true}} too */
+                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404 */
                 filters?: string;
             };
             header?: never;
@@ -1518,11 +1599,24 @@ export interface operations {
                             };
                         };
                         Mounts: unknown[];
+                        /** @description With size=1: bytes the container wrote in its own layer */
+                        SizeRw?: number;
+                        /** @description With size=1: those bytes plus its image's */
+                        SizeRootFs?: number;
                     }[];
                 };
             };
             /** @description Bad parameter */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1590,6 +1684,10 @@ export interface operations {
                         ExecIDs: null | string[];
                         /** @description berth: the OCI bundle the container was created from */
                         Bundle: string;
+                        /** @description With size=1: bytes the container wrote in its own layer */
+                        SizeRw?: number;
+                        /** @description With size=1: those bytes plus its image's */
+                        SizeRootFs?: number;
                         Config: {
                             Hostname: string;
                             Domainname: string;
@@ -2814,6 +2912,7 @@ export interface operations {
             content: {
                 "application/json": null | {
                     Detach?: null | boolean;
+                    /** @description A raw stream; without it the stream is framed, as Docker decides it from this field, not from the exec's own Tty */
                     Tty?: null | boolean;
                     /** @description [height, width] of the terminal */
                     ConsoleSize?: null | number[];
@@ -2970,6 +3069,333 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerArchive: {
+        parameters: {
+            query: {
+                /** @description A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir's contents. */
+                path: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tar of the path: a dir as `<name>/` and what is under it, anything else as the one entry `<name>`, where name is the last element of the path asked for; symlinks stay symlinks */
+            200: {
+                headers: {
+                    /** @description Base64 of the JSON {"name", "size", "mode", "mtime", "linkTarget"}: `mode` is a Go os.FileMode (type in the top bits: dir 1<<31, symlink 1<<27, device 1<<26, named pipe 1<<25, socket 1<<24, setuid 1<<23, setgid 1<<22, char device 1<<21, sticky 1<<20; permissions in the low nine), `mtime` RFC 3339 with nanoseconds, `linkTarget` a symlink's target resolved in the container */
+                    "X-Docker-Container-Path-Stat"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    PutContainerArchive: {
+        parameters: {
+            query: {
+                /** @description A dir in the container to extract into; every symlink on the way, the last one too, is followed inside the container's root filesystem */
+                path: string;
+                /** @description Docker boolean: refuse an entry that would replace a dir with a non-dir or the reverse */
+                noOverwriteDirNonDir?: string;
+                /** @description Docker boolean: own every extracted entry by the container's User (resolved in its /etc/passwd) instead of the archive's uid and gid */
+                copyUIDGID?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit */
+        requestBody: {
+            content: {
+                "application/x-tar": unknown;
+                "application/tar": unknown;
+                "text/plain": unknown;
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The container's root filesystem is read-only to berth (ReadonlyRootfs, or an OCI bundle's, which berth never writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "ContainerArchiveInfo-head": {
+        parameters: {
+            query: {
+                /** @description A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir's contents. */
+                path: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The path exists; its stat is in the header */
+            200: {
+                headers: {
+                    /** @description Base64 of the JSON {"name", "size", "mode", "mtime", "linkTarget"}: `mode` is a Go os.FileMode (type in the top bits: dir 1<<31, symlink 1<<27, device 1<<26, named pipe 1<<25, socket 1<<24, setuid 1<<23, setgid 1<<22, char device 1<<21, sticky 1<<20; permissions in the low nine), `mtime` RFC 3339 with nanoseconds, `linkTarget` a symlink's target resolved in the container */
+                    "X-Docker-Container-Path-Stat"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tar of the container's whole root filesystem, names relative to its root */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageCommit: {
+        parameters: {
+            query: {
+                /** @description The container: full id, name, or unique id prefix */
+                container: string;
+                /** @description Repository to tag the new image as; may carry a tag */
+                repo?: string;
+                tag?: string;
+                /** @description The image's comment, and its history entry's */
+                comment?: string;
+                author?: string;
+                /** @description Docker boolean, default true: freeze a running container while its layer is read */
+                pause?: string;
+                /** @description Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable, or one per line) */
+                changes?: string | string[];
+                platform?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Optional: Docker's container Config for the image. When given it replaces the container's, and its empty fields are filled from the container's; other Config fields are accepted and ignored. */
+        requestBody: {
+            content: {
+                "application/json": null | {
+                    Cmd?: null | string[];
+                    Entrypoint?: null | string[];
+                    Env?: null | string[];
+                    WorkingDir?: null | string;
+                    User?: null | string;
+                    Labels?: null | {
+                        [key: string]: string;
+                    };
+                    ExposedPorts?: null | {
+                        [key: string]: Record<string, never>;
+                    };
+                    Volumes?: null | {
+                        [key: string]: Record<string, never>;
+                    };
+                    StopSignal?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new image */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "Id": "sha256:4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2"
+                     *     }
+                     */
+                    "application/json": {
+                        Id: string;
+                    };
+                };
             };
             /** @description Bad parameter */
             400: {
@@ -3357,6 +3783,8 @@ export interface operations {
                         Parent: string;
                         Comment: string;
                         Created: string;
+                        /** @description The container docker commit made the image from; empty otherwise */
+                        Container: string;
                         DockerVersion: string;
                         Author: string;
                         Config: {
@@ -3634,6 +4062,7 @@ export interface operations {
                      *       "Actor": {
                      *         "ID": "5047c1f3e2a0",
                      *         "Attributes": {
+                     *           "execDuration": "2",
                      *           "exitCode": "0",
                      *           "image": "bb",
                      *           "name": "x"
@@ -3647,11 +4076,11 @@ export interface operations {
                     "application/json": {
                         /** @description `container` or `image` */
                         Type: string;
-                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die; import, load, tag, untag, delete */
+                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete */
                         Action: string;
                         Actor: {
                             ID: string;
-                            /** @description Containers: their labels, image, name (and exitCode, signal, execID); images: name */
+                            /** @description Containers: their labels, image, name (and exitCode, execDuration, signal, execID); images: name */
                             Attributes: {
                                 [key: string]: string;
                             };

@@ -13,6 +13,8 @@ import type { ImageStore } from '../images/store.js'
 import type { EventBus } from '../events/bus.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
+import { archiveRoutes } from './routes/archive.js'
+import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
 import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
@@ -129,6 +131,8 @@ export async function buildApp (deps: AppDeps) {
   await app.register(containerRoutes, { manager: deps.manager })
   await app.register(ecosystemRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })
+  await app.register(archiveRoutes, { manager: deps.manager })
+  await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images })
   await app.register(eventRoutes, { events: deps.events })
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.

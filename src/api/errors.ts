@@ -7,6 +7,7 @@ import { BerthError, type ErrorCode } from '../errors.js'
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   NOT_MODIFIED: 304,

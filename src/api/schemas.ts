@@ -15,6 +15,7 @@ export const ErrorResponse = Type.Object({ message: Type.String() }, { $id: 'Err
 const DESCRIPTIONS: Record<number, string> = {
   304: 'Nothing to do (Docker answers 304 with no body)',
   400: 'Bad parameter',
+  403: 'The container\'s root filesystem is read-only to berth (ReadonlyRootfs, or an OCI bundle\'s, which berth never writes)',
   404: 'No such container or image',
   409: 'Conflict with the container\'s state, another container, or an image in use',
   413: 'Request body too large',
@@ -69,6 +70,12 @@ export const CreateResponse = Type.Object({
   Warnings: Type.Array(Type.String())
 }, { description: 'Created', examples: [{ Id: '4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2', Warnings: [] }] })
 
+/** Docker's sizes, sent when `size=1` is asked for. */
+const Sizes = {
+  SizeRw: Type.Optional(Type.Integer({ description: 'With size=1: bytes the container wrote in its own layer' })),
+  SizeRootFs: Type.Optional(Type.Integer({ description: 'With size=1: those bytes plus its image\'s' }))
+}
+
 export const ContainerSummary = Type.Object({
   Id: Type.String(),
   Names: Type.Array(Type.String()),
@@ -82,14 +89,15 @@ export const ContainerSummary = Type.Object({
   Labels: Labels,
   HostConfig: Type.Object({ NetworkMode: Type.String() }),
   NetworkSettings: Type.Object({ Networks: Type.Record(Type.String(), Type.Unknown()) }),
-  Mounts: Type.Array(Type.Unknown())
+  Mounts: Type.Array(Type.Unknown()),
+  ...Sizes
 })
 
 export const ListQuery = Type.Object({
   all: Type.Optional(DockerBool),
-  limit: Type.Optional(Type.Integer({ description: 'Only the N most recently created containers; -1 or 0 for all' })),
+  limit: Type.Optional(Type.Integer({ description: 'Only the N most recently created containers, stopped ones included; -1 or 0 for all' })),
   size: Type.Optional(DockerBool),
-  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"]}, map form {"name":{"x":true}} too' }))
+  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404' }))
 })
 
 const State = Type.Object({
@@ -120,6 +128,7 @@ export const ContainerInspect = Type.Object({
   LogPath: Type.String(),
   ExecIDs: Type.Union([Type.Null(), Type.Array(Type.String())]),
   Bundle: Type.String({ description: 'berth: the OCI bundle the container was created from' }),
+  ...Sizes,
   Config: Type.Object({
     Hostname: Type.String(),
     Domainname: Type.String(),
@@ -199,10 +208,10 @@ export const EventsQuery = Type.Object({
 
 export const EventMessage = Type.Object({
   Type: Type.String({ description: '`container` or `image`' }),
-  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die; import, load, tag, untag, delete' }),
+  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete' }),
   Actor: Type.Object({
     ID: Type.String(),
-    Attributes: Type.Record(Type.String(), Type.String(), { description: 'Containers: their labels, image, name (and exitCode, signal, execID); images: name' })
+    Attributes: Type.Record(Type.String(), Type.String(), { description: 'Containers: their labels, image, name (and exitCode, execDuration, signal, execID); images: name' })
   }),
   scope: Type.String(),
   time: Type.Integer({ description: 'Unix seconds' }),
@@ -210,7 +219,7 @@ export const EventMessage = Type.Object({
   status: Type.Optional(Type.String({ deprecated: true })),
   id: Type.Optional(Type.String({ deprecated: true })),
   from: Type.Optional(Type.String({ deprecated: true }))
-}, { description: 'One event per line (application/json, newline-delimited), flushed as it happens', examples: [{ Type: 'container', Action: 'die', Actor: { ID: '5047c1f3e2a0', Attributes: { exitCode: '0', image: 'bb', name: 'x' } }, scope: 'local', time: 1795857574, timeNano: 1795857574123456789 }] })
+}, { description: 'One event per line (application/json, newline-delimited), flushed as it happens', examples: [{ Type: 'container', Action: 'die', Actor: { ID: '5047c1f3e2a0', Attributes: { execDuration: '2', exitCode: '0', image: 'bb', name: 'x' } }, scope: 'local', time: 1795857574, timeNano: 1795857574123456789 }] })
 
 export const VersionResponse = Type.Object({
   Platform: Type.Object({ Name: Type.String() }),
@@ -295,7 +304,7 @@ export const ExecCreateResponse = Type.Object({ Id: Type.String({ pattern: '^[0-
 
 export const ExecStartBody = Type.Union([Type.Null(), Type.Object({
   Detach: Type.Optional(Bool),
-  Tty: Type.Optional(Bool),
+  Tty: Type.Optional(Type.Union([Type.Null(), Type.Boolean()], { description: 'A raw stream; without it the stream is framed, as Docker decides it from this field, not from the exec\'s own Tty' })),
   ConsoleSize: Type.Optional(ConsoleSize)
 }, { description: 'Docker\'s exec start body; other fields are ignored' })])
 
@@ -372,6 +381,7 @@ export const ImageInspect = Type.Object({
   Parent: Type.String(),
   Comment: Type.String(),
   Created: Type.String(),
+  Container: Type.String({ description: 'The container docker commit made the image from; empty otherwise' }),
   DockerVersion: Type.String(),
   Author: Type.String(),
   Config: Type.Object({
@@ -435,3 +445,69 @@ export const TarResponse = Type.Unsafe<NodeJS.ReadableStream>({
 
 /** Content types tar bodies come with (any other is accepted too). */
 export const TAR_TYPES = ['application/x-tar', 'application/tar', 'text/plain']
+
+export const ArchiveQuery = Type.Object({
+  path: Type.String({ minLength: 1, description: 'A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir\'s contents.' })
+})
+
+export const ArchivePutQuery = Type.Object({
+  path: Type.String({ minLength: 1, description: 'A dir in the container to extract into; every symlink on the way, the last one too, is followed inside the container\'s root filesystem' }),
+  noOverwriteDirNonDir: Type.Optional(Type.String({ description: 'Docker boolean: refuse an entry that would replace a dir with a non-dir or the reverse' })),
+  copyUIDGID: Type.Optional(Type.String({ description: 'Docker boolean: own every extracted entry by the container\'s User (resolved in its /etc/passwd) instead of the archive\'s uid and gid' }))
+})
+
+/** The header docker cp reads for the stat of a path in a container. */
+export const PATH_STAT_HEADER = 'X-Docker-Container-Path-Stat'
+
+const pathStatHeaders = {
+  [PATH_STAT_HEADER]: Type.String({ description: 'Base64 of the JSON {"name", "size", "mode", "mtime", "linkTarget"}: `mode` is a Go os.FileMode (type in the top bits: dir 1<<31, symlink 1<<27, device 1<<26, named pipe 1<<25, socket 1<<24, setuid 1<<23, setgid 1<<22, char device 1<<21, sticky 1<<20; permissions in the low nine), `mtime` RFC 3339 with nanoseconds, `linkTarget` a symlink\'s target resolved in the container' })
+}
+
+/** HEAD archive's 200: no body, the stat in the header. */
+export const PathStatResponse = { ...Type.Null({ description: 'The path exists; its stat is in the header' }), headers: pathStatHeaders }
+
+const tarBody = Type.Unsafe<NodeJS.ReadableStream>({ type: 'string', format: 'binary' })
+
+/** GET archive's 200. */
+export const ArchiveResponse = {
+  ...Type.Unsafe<NodeJS.ReadableStream>({ type: 'string', description: 'A tar of the path: a dir as `<name>/` and what is under it, anything else as the one entry `<name>`, where name is the last element of the path asked for; symlinks stay symlinks' }),
+  headers: pathStatHeaders,
+  content: { 'application/x-tar': { schema: tarBody } }
+}
+
+/** GET export's 200. */
+export const ExportResponse = {
+  ...Type.Unsafe<NodeJS.ReadableStream>({ type: 'string', description: 'A tar of the container\'s whole root filesystem, names relative to its root' }),
+  content: { 'application/x-tar': { schema: tarBody } }
+}
+
+export const CommitQuery = Type.Object({
+  container: Type.String({ minLength: 1, maxLength: 254, description: 'The container: full id, name, or unique id prefix' }),
+  repo: Type.Optional(Type.String({ description: 'Repository to tag the new image as; may carry a tag' })),
+  tag: Type.Optional(Type.String()),
+  comment: Type.Optional(Type.String({ description: 'The image\'s comment, and its history entry\'s' })),
+  author: Type.Optional(Type.String()),
+  pause: Type.Optional(Type.String({ description: 'Docker boolean, default true: freeze a running container while its layer is read' })),
+  changes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable, or one per line)' })),
+  platform: Type.Optional(Type.String())
+})
+
+const NullableStrings = Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String())]))
+const NullableString = Type.Optional(Type.Union([Type.Null(), Type.String()]))
+const NullableMap = Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]))
+
+export const CommitBody = Type.Union([Type.Null(), Type.Object({
+  Cmd: NullableStrings,
+  Entrypoint: NullableStrings,
+  Env: NullableStrings,
+  WorkingDir: NullableString,
+  User: NullableString,
+  Labels: Type.Optional(Type.Union([Type.Null(), Labels])),
+  ExposedPorts: NullableMap,
+  Volumes: NullableMap,
+  StopSignal: NullableString
+})], { description: 'Optional: Docker\'s container Config for the image. When given it replaces the container\'s, and its empty fields are filled from the container\'s; other Config fields are accepted and ignored.' })
+
+export const CommitResponse = Type.Object({
+  Id: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })
+}, { description: 'The new image', examples: [{ Id: 'sha256:4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2' }] })

@@ -46,9 +46,12 @@ export interface ExecRecord {
   processUser?: ProcessUser
 }
 
-/** A started, attached exec: its output (framed, or raw for a TTY) ends only after the exit code is recorded. */
+/** A started, attached exec: its output (framed, or raw bytes) ends only after the exit code is recorded. */
 export interface ExecSession {
+  /** The process has a terminal (detach keys apply). */
   tty: boolean
+  /** The stream is raw bytes, not frames: what the start request's Tty asked for, as Docker decides it. */
+  raw: boolean
   output: Readable
   /** The process's stdin, when it was asked for and the process started. */
   stdin?: AttachConnection
@@ -175,7 +178,7 @@ export class Execs {
    * once the process runs (or failed to). Attached: resolves with its
    * output and stdin; the output ends after the exit code is recorded.
    */
-  async start (rec: ExecRecord, target: ExecTarget, detach: boolean): Promise<ExecSession | undefined> {
+  async start (rec: ExecRecord, target: ExecTarget, detach: boolean, raw = rec.config.tty): Promise<ExecSession | undefined> {
     if (rec.started) throw conflict(`exec ${rec.id} has already been started`)
     rec.started = true
     rec.running = true
@@ -220,10 +223,10 @@ export class Execs {
       return undefined
     }
     const output = failure !== undefined
-      ? failureStream(failure, cfg.tty)
-      : logStream(execPaths(dir).log, { stdout: cfg.attachStdout, stderr: cfg.attachStderr, timestamps: false, tty: cfg.tty }, { done: ended })
+      ? failureStream(failure, raw)
+      : logStream(execPaths(dir).log, { stdout: cfg.attachStdout, stderr: cfg.attachStderr, timestamps: false, tty: raw }, { done: ended })
     output.on('close', () => { void ended.then(() => { stdin?.destroy(); return this.cleanup(dir, rec.id) }) })
-    return { tty: cfg.tty, output, stdin: failure === undefined && cfg.attachStdin ? stdin : undefined }
+    return { tty: cfg.tty, raw, output, stdin: failure === undefined && cfg.attachStdin ? stdin : undefined }
   }
 
   /** Resizes a running exec's terminal. */
@@ -245,8 +248,8 @@ async function readSpec (stateDir: string): Promise<{ process?: OciProcess, root
   return JSON.parse(await readFile(join(stateDir, 'bundle', 'config.json'), 'utf8')) as { process?: OciProcess, root?: { path?: string } }
 }
 
-/** The runtime's refusal, as the stream Docker sends: one stdout frame, or raw text for a TTY. */
-function failureStream (text: string, tty: boolean): Readable {
+/** The runtime's refusal, as the stream Docker sends: one stdout frame, or raw text. */
+function failureStream (text: string, raw: boolean): Readable {
   const payload = Buffer.from(`${text}\r\n`)
-  return Readable.from([tty ? payload : frame(1, payload)], { objectMode: false })
+  return Readable.from([raw ? payload : frame(1, payload)], { objectMode: false })
 }

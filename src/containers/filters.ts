@@ -4,7 +4,7 @@ import type { ContainerRecord } from '../store/records.js'
 import { dockerStatus } from './state.js'
 
 export type Filters = Map<string, string[]>
-const KNOWN = new Set(['id', 'name', 'label', 'status'])
+const KNOWN = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since'])
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])
 
 /** Accepts both forms clients send: `{"name":["x"]}` and `{"name":{"x":true}}`; `known` are the keys allowed. */
@@ -19,13 +19,34 @@ export function parseFilters (json: string | undefined, known: ReadonlySet<strin
     const values = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.keys(v).filter(k => (v as Record<string, unknown>)[k] === true) : undefined
     if (values === undefined || values.some(x => typeof x !== 'string')) throw invalid(`invalid filter: ${json}`)
     if (key === 'status') for (const s of values) if (!STATUSES.has(s)) throw invalid(`invalid filter 'status=${s as string}'`)
+    if (key === 'exited') for (const s of values) if (!/^-?\d+$/.test(s)) throw invalid(`invalid filter 'exited=${s as string}'`)
     out.set(key, values as string[])
   }
   return out
 }
 
+/**
+ * Whether a list shows stopped containers too: with all=1, and, as moby's
+ * daemon/list.go does, with a positive limit (`docker ps -l`, `-n N`) or a
+ * status filter (`docker ps --filter status=exited` needs no -a).
+ */
+export function listsAll (all: boolean, limit: number | undefined, f: Filters): boolean {
+  const given = (key: string): boolean => (f.get(key)?.length ?? 0) > 0
+  return all || (limit !== undefined && limit > 0) || given('status') || given('before') || given('since')
+}
+
+/** What the filters that name other objects point at, looked up by the caller. */
+export interface FilterRefs {
+  /** Ids of the images `ancestor` names (unknown names left out: then nothing matches, as in Docker). */
+  images?: ReadonlySet<string>
+  /** `before`: only containers created before this one. */
+  before?: Pick<ContainerRecord, 'id' | 'created'>
+  /** `since`: only containers created after this one. */
+  since?: Pick<ContainerRecord, 'id' | 'created'>
+}
+
 /** True when the record passes every filter (values of one key are alternatives). */
-export function matches (rec: ContainerRecord, f: Filters): boolean {
+export function matches (rec: ContainerRecord, f: Filters, refs: FilterRefs = {}): boolean {
   const any = (key: string, test: (v: string) => boolean): boolean => {
     const vs = f.get(key)
     return vs === undefined || vs.length === 0 || vs.some(test)
@@ -34,8 +55,14 @@ export function matches (rec: ContainerRecord, f: Filters): boolean {
     // Docker matches the name with and without its leading "/".
     any('name', v => { try { const re = new RegExp(v); return re.test(rec.name) || re.test(`/${rec.name}`) } catch { return rec.name.includes(v) } }) &&
     any('status', v => dockerStatus(rec.status) === v) &&
+    // A container that ran and stopped with that code (a created one has exit code 0 but never ran).
+    any('exited', v => rec.status === 'exited' && !rec.startedAt.startsWith('0001') && rec.exitCode === Number(v)) &&
     any('label', v => {
       const i = v.indexOf('=')
       return i < 0 ? Object.hasOwn(rec.labels, v) : Object.hasOwn(rec.labels, v.slice(0, i)) && rec.labels[v.slice(0, i)] === v.slice(i + 1)
-    })
+    }) &&
+    any('ancestor', () => rec.image !== undefined && (refs.images?.has(rec.image) ?? false)) &&
+    // Creation order, as the list sorts: the record's `created` strings compare as times.
+    (refs.before === undefined || (rec.id !== refs.before.id && rec.created.localeCompare(refs.before.created) < 0)) &&
+    (refs.since === undefined || (rec.id !== refs.since.id && rec.created.localeCompare(refs.since.created) > 0))
 }

@@ -7,9 +7,10 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs'
 import { readFile, readdir, realpath, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
+import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
+import { conflict, forbidden, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import { isAlive, startTime } from '../proc.js'
 import { Runtime } from '../runtime/runtime.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
@@ -21,17 +22,22 @@ import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
 import { Execs, type ExecConfig, type ExecRecord, type ExecSession } from './exec.js'
 import { checkCreateBody, dockerSpec, hostsFile, mergeImageConfig, resolvConf, specJson, type DockerCreateBody } from './dockerspec.js'
-import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
+import { isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
-import { ImageStore } from '../images/store.js'
+import { ImageStore, type ImageRecord } from '../images/store.js'
+import { familiarKey, parseRepoTag, refKey } from '../images/reference.js'
+import { archivePath, exportRootfs, extractToDir, layerDiff, statPath, type CopyTarget } from './archive.js'
+import { bindsOf, type PathStat } from './archive-paths.js'
+import { changeLines, commitConfig, containerConfig, type CommitConfig } from './commit.js'
 import type { EventBus } from '../events/bus.js'
 import { signalNumber } from './signals.js'
 import { canKill, canRemoveWithoutForce, hasMonitor, isRunning, isUp } from './state.js'
 import { NO_RESTART, nextBackoff, parseRestartPolicy, restartAfterExit, restartAtStartup, type AskedPolicy, type RestartPolicy } from './restart.js'
 import { execa } from 'execa'
 import { cgroupOf, cgroupPids, filterPs, readSample, type CgroupPaths, type RawSample } from './cgroupstats.js'
-import { matches, type Filters } from './filters.js'
+import { matches, type FilterRefs, type Filters } from './filters.js'
 import { applyUpdate, type UpdateBody } from './update.js'
+import { dieAttributes } from './view.js'
 
 /** What a client asks for when creating a container from an OCI bundle. */
 export interface CreateRequest {
@@ -178,6 +184,24 @@ export class ContainerManager {
   /** Every container's record, newest first. */
   list (): ContainerRecord[] {
     return [...this.entries.values()].map(e => e.rec).sort((a, b) => b.created.localeCompare(a.created))
+  }
+
+  /**
+   * Looks up what list filters name: `ancestor` images (an unknown one is
+   * skipped, as Docker skips it) and the `before`/`since` containers (404
+   * when unknown, as in Docker).
+   */
+  filterRefs (f: Filters): FilterRefs {
+    const refs: FilterRefs = {}
+    const ancestors = f.get('ancestor') ?? []
+    if (ancestors.length > 0) {
+      refs.images = new Set(ancestors.flatMap(a => { try { return [this.images.resolve(a).id] } catch { return [] } }))
+    }
+    for (const key of ['before', 'since'] as const) {
+      const ref = f.get(key)?.at(-1)
+      if (ref !== undefined) refs[key] = this.resolve(ref)
+    }
+    return refs
   }
 
   /** Path of the container's log file (written by conmon). */
@@ -472,7 +496,7 @@ export class ContainerManager {
     const next: ContainerRecord = { ...rec, status: 'exited', exitCode: code, error, pid: 0, finishedAt: new Date().toISOString() }
     await this.store.save(next)
     Object.assign(rec, next)
-    this.event(rec, 'die', { exitCode: String(code) })
+    this.event(rec, 'die', dieAttributes(rec))
   }
 
   /**
@@ -503,7 +527,7 @@ export class ContainerManager {
     await this.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
       if (e.rec.status === 'restarting') { await this.stopAsked(e); return }
-      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
+      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: container ${e.rec.id} is not running`)
       await this.stopAsked(e)
       await this.runtimeOf(e.rec).kill(e.rec.id, signal)
       this.event(e.rec, 'kill', { signal: signalNumber(signal) })
@@ -695,10 +719,10 @@ export class ContainerManager {
   async resize (ref: string, height: number, width: number): Promise<void> {
     const rec = this.resolve(ref)
     checkSize(height, width)
-    if (!isRunning(rec.status)) throw conflict(`Container ${rec.id} is not running`)
+    if (!isRunning(rec.status)) throw conflict(`container ${rec.id} is not running`)
     if (!rec.tty) throw conflict(`container ${rec.id} has no terminal (it was created without Tty)`)
     await resizeTerminal(join(this.paths.states, rec.id, 'bundle'), height, width).catch(() => {
-      throw conflict(`Container ${rec.id} is not running`)
+      throw conflict(`container ${rec.id} is not running`)
     })
   }
 
@@ -717,13 +741,13 @@ export class ContainerManager {
   }
 
   /** Starts an exec; attached, its session (see Execs.start). */
-  async startExec (execId: string, detach: boolean): Promise<{ exec: ExecRecord, session?: ExecSession }> {
+  async startExec (execId: string, detach: boolean, raw?: boolean): Promise<{ exec: ExecRecord, session?: ExecSession }> {
     const exec = this.execs.get(execId)
     const e = this.entries.get(exec.containerId)
     if (e === undefined) throw noSuchContainer(exec.containerId)
     this.checkExecTarget(e.rec)
     this.execEvent(exec, `exec_start: ${exec.config.cmd.join(' ')}`)
-    const session = await this.execs.start(exec, this.execTarget(e.rec), detach)
+    const session = await this.execs.start(exec, this.execTarget(e.rec), detach, raw)
     return { exec, session }
   }
 
@@ -783,7 +807,7 @@ export class ContainerManager {
     Object.assign(rec, next)
     this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error, ...(restart ? { restartInMs: e.backoffMs } : {}) }, 'container exited')
     if (oomKilled) this.event(rec, 'oom')
-    this.event(rec, 'die', { exitCode: String(code) })
+    this.event(rec, 'die', dieAttributes(rec))
     this.notifyExit(e, code)
     if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
     if (restart) this.restartLater(e); else this.removeIfAuto(e)
@@ -980,6 +1004,108 @@ export class ContainerManager {
     return run
   }
 
+  // ---- cp / export / commit ------------------------------------------------------
+
+  /**
+   * The dir holding the container's root filesystem: an image container's
+   * overlay (mounted again if a reboot took it away), or a bundle's rootfs.
+   */
+  private async rootOf (e: Entry): Promise<string> {
+    const rec = e.rec
+    if (rec.layerDirs === undefined) {
+      const spec = await readBundle(rec.bundle)
+      return await realpath(resolve(rec.bundle, spec.root?.path ?? 'rootfs'))
+    }
+    const paths = rootfsPaths(this.store.containerDir(rec.id))
+    if (!await isMounted(paths.merged)) {
+      // In the container's queue, so that it cannot race a start's mount or a removal's unmount.
+      await this.serial(e, async () => {
+        if (!this.entries.has(rec.id)) throw noSuchContainer(rec.id)
+        await mountRootfs(rec.layerDirs!, paths)
+      })
+    }
+    return paths.merged
+  }
+
+  /** What docker cp works on: the rootfs, and the bind mounts of the container's spec (volumes, /etc/hostname, ...). */
+  private async copyTarget (e: Entry, ref: string): Promise<CopyTarget> {
+    const root = await this.rootOf(e)
+    return { root, binds: bindsOf((await readBundle(e.rec.bundle)).mounts), container: ref }
+  }
+
+  /** docker cp's stat (HEAD archive): `path` resolved in the container's rootfs, its last symlink not followed. */
+  async statPath (ref: string, path: string): Promise<PathStat> {
+    return await statPath(await this.copyTarget(this.entryOf(ref), ref), path)
+  }
+
+  /** docker cp out of the container: the stat of `path` and a tar of it. Running or not. */
+  async archivePath (ref: string, path: string): Promise<{ stat: PathStat, tar: Readable }> {
+    const e = this.entryOf(ref)
+    const out = await archivePath(await this.copyTarget(e, ref), path)
+    this.event(e.rec, 'archive-path')
+    return out
+  }
+
+  /**
+   * docker cp into the container: the tar `input` extracted into the dir
+   * `path`. 403 for a bundle's rootfs (berth never writes to a bundle) and
+   * for ReadonlyRootfs, as Docker refuses it. With `copyUIDGID`, everything
+   * is owned by the container's user (moby's tarCopyOptions).
+   */
+  async extractToDir (ref: string, path: string, input: Readable, opts: { noOverwriteDirNonDir: boolean, copyUIDGID: boolean }): Promise<void> {
+    const e = this.entryOf(ref)
+    const rec = e.rec
+    if (rec.layerDirs === undefined) throw forbidden(`container ${rec.name} runs from an OCI bundle, whose rootfs berth never writes to`)
+    if ((rec.createBody as { HostConfig?: { ReadonlyRootfs?: boolean } } | undefined)?.HostConfig?.ReadonlyRootfs === true) throw forbidden('container rootfs is marked read-only')
+    await extractToDir(await this.copyTarget(e, ref), path, input, { noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(opts.copyUIDGID ? { user: rec.user } : {}) })
+    this.event(rec, 'extract-to-dir')
+  }
+
+  /** docker export: a tar of the container's whole root filesystem. */
+  async exportContainer (ref: string): Promise<Readable> {
+    const e = this.entryOf(ref)
+    const tar = await exportRootfs(await this.rootOf(e))
+    this.event(e.rec, 'export')
+    return tar
+  }
+
+  /**
+   * docker commit: the container's overlay upper dir becomes a layer on top
+   * of its image's, under the container's config with `changes` applied. A
+   * running container is frozen meanwhile when `pause` (Docker's default), so
+   * that the layer is one moment's state.
+   */
+  async commit (ref: string, opts: { repo?: string, tag?: string, comment?: string, author?: string, pause: boolean, changes: string[], config?: CommitConfig | null }): Promise<ImageRecord> {
+    const e = this.entryOf(ref)
+    const tags = opts.repo !== undefined && opts.repo !== '' ? [parseRepoTag(opts.repo, opts.tag)] : []
+    return await this.serial(e, async () => {
+      const rec = e.rec
+      if (!this.entries.has(rec.id)) throw noSuchContainer(ref)
+      if (rec.layerDirs === undefined || rec.image === undefined) throw invalid(`container ${rec.name} runs from an OCI bundle, not an image: there is no layer to commit`)
+      const parent = this.images.resolve(rec.image)
+      const config = commitConfig(containerConfig(parent.config, (rec.createBody ?? {}) as DockerCreateBody), opts.config, changeLines(opts.changes))
+      // The runtime's mount points (an empty /etc/hostname, /proc, ...) are not the container's changes.
+      const spec = await readBundle(rec.bundle)
+      const exclude = ((spec.mounts ?? []) as Array<{ destination?: unknown }>).map(m => String(m.destination ?? ''))
+      const freeze = opts.pause && rec.status === 'running'
+      if (freeze) await this.runtimeOf(rec).pause(rec.id)
+      let image: ImageRecord
+      try {
+        const diff = await layerDiff(rootfsPaths(this.store.containerDir(rec.id)).upper, exclude)
+        image = await this.images.commitContainer(diff, {
+          parent, config, tags, container: rec.id, createdBy: (rec.cmd ?? [rec.path, ...rec.args]).join(' '),
+          ...(opts.comment !== undefined ? { comment: opts.comment } : {}),
+          ...(opts.author !== undefined ? { author: opts.author } : {})
+        })
+      } finally {
+        if (freeze) await this.runtimeOf(rec).resume(rec.id).catch((err: unknown) => this.log.error({ err, container: rec.id.slice(0, 12) }, 'resume after commit failed'))
+      }
+      this.log.info({ container: rec.id.slice(0, 12), image: image.id }, 'container committed')
+      this.event(rec, 'commit', { comment: opts.comment ?? '', imageID: image.id, imageRef: tags[0] !== undefined ? familiarKey(refKey(tags[0])) : '' })
+      return image
+    })
+  }
+
   // ---- stats / top / rename / update / prune -------------------------------------
 
   /** The cgroup of a running (or paused) container's init process; undefined when it runs no more. */
@@ -999,7 +1125,7 @@ export class ContainerManager {
   async top (ref: string, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
     const rec = this.resolve(ref)
     const paths = await this.cgroupOfRunning(rec)
-    if (paths === undefined) throw conflict(`Container ${rec.id} is not running`)
+    if (paths === undefined) throw conflict(`container ${rec.id} is not running`)
     const pids = await cgroupPids(paths)
     const r = await execa('ps', psArgs.split(/\s+/).filter(Boolean), { reject: false, timeout: 30_000, stdin: 'ignore' })
     if (r.exitCode !== 0) throw invalid(`Error running ps: ${r.stderr.trim() || `exit status ${String(r.exitCode)}`}`)
@@ -1059,6 +1185,14 @@ export class ContainerManager {
       await this.store.save(next)
       Object.assign(rec, next)
     })
+  }
+
+  /** Docker's sizes (`size=1`): the bytes in the container's own layer, and those plus its image's. */
+  async sizes (rec: ContainerRecord): Promise<{ SizeRw: number, SizeRootFs: number }> {
+    const rw = rec.layerDirs === undefined ? 0 : await treeSize(rootfsPaths(this.store.containerDir(rec.id)).upper)
+    let image = 0
+    if (rec.image !== undefined) { try { image = this.images.resolve(rec.image).size } catch {} }
+    return { SizeRw: rw, SizeRootFs: rw + image }
   }
 
   /** Docker's container prune: removes every container that is not running and passes `filters` (label, label!, until). */

@@ -36,7 +36,8 @@ export function statusText (rec: ContainerRecord, now: number): string {
   }
 }
 
-const command = (rec: ContainerRecord): string => [rec.path, ...rec.args].map(a => /\s/.test(a) ? JSON.stringify(a) : a).join(' ')
+/** The list's `Command` as moby writes it (daemon/container/view.go): an argument holding a space in single quotes, nothing escaped. */
+export const command = (rec: Pick<ContainerRecord, 'path' | 'args'>): string => [rec.path, ...rec.args.map(a => a.includes(' ') ? `'${a}'` : a)].join(' ')
 
 /** Docker's GraphDriver: the overlay's dirs for image containers, the bundle for the others. */
 function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string, string> | null } {
@@ -155,4 +156,10 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
     Mounts: mounts(rec),
     NetworkSettings: { Networks: {}, Ports: {} }
   }
+}
+
+/** The die event's attributes, as moby's daemon/monitor.go gives them: the exit code, and the run's whole seconds. */
+export function dieAttributes (rec: Pick<ContainerRecord, 'exitCode' | 'startedAt' | 'finishedAt'>): Record<string, string> {
+  const ran = rec.startedAt.startsWith('0001') ? 0 : Date.parse(rec.finishedAt) - Date.parse(rec.startedAt)
+  return { exitCode: String(rec.exitCode), execDuration: String(Number.isFinite(ran) && ran > 0 ? Math.floor(ran / 1000) : 0) }
 }

@@ -51,6 +51,8 @@ export interface ImageRecord {
   os: string
   author: string
   comment: string
+  /** The container a commit made the image from ('' otherwise). */
+  container: string
   history: HistoryEntry[]
 }
 
@@ -73,6 +75,20 @@ export interface ImportOptions {
   message?: string
 }
 
+/** What docker commit gives the store besides the layer. */
+export interface CommitOptions {
+  /** The image the container was made from: its layers and history come first. */
+  parent: ImageRecord
+  config: ImageConfig
+  tags: NamedRef[]
+  /** The container's id (the config's `container` field). */
+  container: string
+  /** The history entry's created_by: the container's command. */
+  createdBy: string
+  comment?: string
+  author?: string
+}
+
 /** One line of DELETE /images/{name}'s answer. */
 export type DeleteItem = { Untagged: string } | { Deleted: string }
 
@@ -84,6 +100,7 @@ interface ConfigDoc {
   author?: string
   comment?: string
   config?: ImageConfig | null
+  container?: string
   rootfs?: { type?: string, diff_ids?: string[] }
   history?: HistoryEntry[]
 }
@@ -95,6 +112,8 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm',
 export const noSuchImage = (ref: string): BerthError => new BerthError('NOT_FOUND', `No such image: ${ref}`)
 
 const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
+/** The diffID of a tar with no entries (two zero blocks): a commit that changed nothing adds no layer, as in Docker. */
+const EMPTY_LAYER = `sha256:${createHash('sha256').update(Buffer.alloc(1024)).digest('hex')}`
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 
 /** The local images of one berthd. */
@@ -292,6 +311,40 @@ export class ImageStore {
     }
   }
 
+  /**
+   * `docker commit`: the container's diff (a layer tar) on top of its
+   * image's layers, with `config`, and a history entry for it.
+   */
+  async commitContainer (diff: Readable, opts: CommitOptions): Promise<ImageRecord> {
+    const layer = await this.addLayer(diff)
+    try {
+      const parent = JSON.parse((await this.configBytes(opts.parent.id)).toString('utf8')) as ConfigDoc
+      const empty = layer.diffId === EMPTY_LAYER
+      const created = new Date().toISOString()
+      const comment = opts.comment ?? ''
+      const author = opts.author ?? ''
+      // An image without history gets one entry per layer, so that entries and layers still pair up.
+      const history = opts.parent.history.length > 0 ? opts.parent.history : opts.parent.diffIds.map(() => ({ created: opts.parent.created }))
+      const doc = {
+        architecture: parent.architecture ?? ARCH[process.arch] ?? process.arch,
+        ...(author !== '' ? { author } : {}),
+        ...(comment !== '' ? { comment } : {}),
+        config: opts.config,
+        container: opts.container,
+        created,
+        history: [...history, { created, created_by: opts.createdBy, ...(author !== '' ? { author } : {}), ...(comment !== '' ? { comment } : {}), ...(empty ? { empty_layer: true } : {}) }],
+        os: parent.os ?? 'linux',
+        rootfs: { type: 'layers', diff_ids: empty ? opts.parent.diffIds : [...opts.parent.diffIds, layer.diffId] }
+      }
+      const rec = await this.commit(Buffer.from(JSON.stringify(doc)), opts.tags)
+      // Docker tags a committed image as a separate step, with its own event.
+      for (const t of opts.tags) this.event('tag', rec.id, familiarKey(refKey(t)))
+      return rec
+    } finally {
+      this.release([layer.diffId])
+    }
+  }
+
   /** `docker load`: every image of a `docker save` archive (Docker or OCI layout, plain or gzip). */
   async load (input: Readable): Promise<LoadedImage[]> {
     const work = await mkdtemp(join(this.paths.tmp, 'load-'))
@@ -418,6 +471,7 @@ export class ImageStore {
       os: doc.os ?? 'linux',
       author: doc.author ?? '',
       comment: doc.comment ?? '',
+      container: doc.container ?? '',
       history: doc.history ?? []
     }
   }

@@ -1,23 +1,27 @@
 /**
- * Layer unpacking. A layer tar (plain or gzip) is read once as a stream: its
- * uncompressed bytes are hashed (the diffID) and kept as a file, so that
- * `docker save` gives the same bytes back, while each entry is written under
- * the layer dir. OCI/AUFS whiteouts become what overlayfs reads in a
- * lowerdir: `.wh.<name>` a 0/0 character device `<name>`, `.wh..wh..opq` the
- * xattr trusted.overlay.opaque=y on its dir (OCI image-spec layer.md,
- * "Whiteouts"; kernel Documentation/filesystems/overlayfs.rst).
+ * Tar extraction: layers (`unpackLayer`) and docker cp's uploads
+ * (`extractTar`) share one entry writer. A layer tar (plain or gzip) is read
+ * once as a stream: its uncompressed bytes are hashed (the diffID) and kept
+ * as a file, so that `docker save` gives the same bytes back, while each
+ * entry is written under the layer dir. In a layer, OCI/AUFS whiteouts become
+ * what overlayfs reads in a lowerdir: `.wh.<name>` a 0/0 character device
+ * `<name>`, `.wh..wh..opq` the xattr trusted.overlay.opaque=y on its dir (OCI
+ * image-spec layer.md, "Whiteouts"; kernel
+ * Documentation/filesystems/overlayfs.rst). In a copy they are plain files,
+ * as Docker's Untar leaves them.
  *
- * Nothing is ever written outside the layer dir: entry names with `..` are
- * refused, absolute names are made relative, and every parent of an entry
- * (and of a hard link's source) must be a real directory inside the layer,
- * checked with lstat, so no write goes through a symlink. Any refusal fails
- * the whole layer; the caller removes the partial dir.
+ * Nothing is ever written outside the destination: entry names with `..` are
+ * refused, absolute names are made relative (layers) or refused (copies), and
+ * every parent of an entry (and of a hard link's source) must be a real
+ * directory inside the destination, checked with lstat, so no write goes
+ * through a symlink. Any refusal fails the whole archive; for a layer the
+ * caller removes the partial dir.
  */
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { lchown, link, lstat, lutimes, mkdir, chmod, open, rm, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Transform, type Readable } from 'node:stream'
+import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import tar from 'tar-stream'
@@ -32,12 +36,12 @@ export const OPAQUE_MARKER = '.wh..wh..opq'
 export const OPAQUE_XATTR = 'trusted.overlay.opaque'
 
 /**
- * An entry's name made relative to the layer root ('' is the root itself).
+ * An entry's name made relative to the destination ('' is the root itself).
  * Leading slashes and `.` components go; a `..` component is refused.
  */
-export function entryPath (name: string): string {
+export function entryPath (name: string, what = 'layer'): string {
   const parts = name.split('/').filter(p => p !== '' && p !== '.')
-  if (parts.includes('..')) throw invalid(`refusing layer: entry ${JSON.stringify(name)} escapes the layer`)
+  if (parts.includes('..')) throw invalid(`refusing ${what}: entry ${JSON.stringify(name)} escapes the ${what === 'layer' ? 'layer' : 'destination'}`)
   return parts.join('/')
 }
 
@@ -93,8 +97,26 @@ export interface Unpacked {
   size: number
 }
 
-/** Per-layer state: dirs known to be real, dirs whose times are set last. */
-interface State { root: string, dirs: Set<string>, dirTimes: Array<[string, Date]>, size: number }
+/** How an extraction treats what it meets. */
+export interface ExtractOptions {
+  /**
+   * 'layer': OCI whiteouts become overlay whiteouts, absolute names count as
+   * relative, and a root entry's owner, mode and time go on the destination.
+   * 'copy' (docker cp): `.wh.` names are plain files, absolute names are
+   * refused, and a root entry is skipped, as Docker skips it.
+   */
+  kind: 'layer' | 'copy'
+  /** Refuse to replace a dir with a non-dir or the reverse (Docker's noOverwriteDirNonDir). */
+  noOverwriteDirNonDir?: boolean
+  /** Owner of every entry written, instead of the archive's (Docker's copyUIDGID). */
+  owner?: { uid: number, gid: number }
+}
+
+/** Per-extraction state: dirs known to be real, dirs whose times are set last. */
+interface State extends ExtractOptions { root: string, what: string, dirs: Set<string>, dirTimes: Array<[string, Date]>, size: number }
+
+const newState = (root: string, opts: ExtractOptions): State =>
+  ({ ...opts, root, what: opts.kind === 'layer' ? 'layer' : 'archive', dirs: new Set(['']), dirTimes: [], size: 0 })
 
 /**
  * Unpacks a layer tar from `input` into `dest` (which must exist and be
@@ -109,22 +131,37 @@ export async function unpackLayer (input: Readable, dest: string, tarCopy: strin
     transform (chunk: Buffer, _enc, cb) { hash.update(chunk); copy.write(chunk, err => cb(err, chunk)) },
     flush (cb) { copy.end(cb) }
   })
+  const state = newState(dest, { kind: 'layer' })
+  await extractEntries(src, tap, state, () => copy.destroy())
+  return { diffId: `sha256:${hash.digest('hex')}`, size: state.size }
+}
+
+/**
+ * Extracts a tar (plain or gzip) into `dest`, an existing dir: docker cp's
+ * upload. Throws INVALID_ARGUMENT for a bad or unsafe archive; entries
+ * written before the refusal stay, as with Docker.
+ */
+export async function extractTar (input: Readable, dest: string, opts: Omit<ExtractOptions, 'kind'> = {}): Promise<void> {
+  const src = await decompressed(input).catch(err => { throw asInvalid(err) })
+  await extractEntries(src, new PassThrough(), newState(dest, { ...opts, kind: 'copy' }), () => {})
+}
+
+/** Reads the tar bytes of `src` through `tap` and writes every entry. */
+async function extractEntries (src: Readable, tap: Transform, state: State, abort: () => void): Promise<void> {
   const extract = tar.extract()
   const piping = pipeline(src, tap, extract)
   piping.catch(() => {})
-  const state: State = { root: dest, dirs: new Set(['']), dirTimes: [], size: 0 }
   try {
     for await (const entry of extract) {
       await writeEntry(state, entry.header as Header, entry as Content)
     }
     await piping
   } catch (err) {
-    extract.destroy(); tap.destroy(); src.destroy(); copy.destroy()
+    extract.destroy(); tap.destroy(); src.destroy(); abort()
     throw asInvalid(err)
   }
   // Set last: writing a dir's entries changes its mtime.
   for (const [path, mtime] of state.dirTimes.reverse()) await lutimes(path, mtime, mtime)
-  return { diffId: `sha256:${hash.digest('hex')}`, size: state.size }
 }
 
 /** Archive and compression errors are the client's (400); file-system errors stay as they are. */
@@ -135,7 +172,7 @@ function asInvalid (err: unknown): unknown {
   return invalid(`invalid tar archive: ${e.message ?? String(err)}`, err)
 }
 
-/** Makes sure every parent of `rel` is a real dir inside the layer, creating missing ones (0755) when `create`. */
+/** Makes sure every parent of `rel` is a real dir inside the destination, creating missing ones (0755) when `create`. */
 async function checkParents (s: State, rel: string, create: boolean): Promise<void> {
   const parts = rel.split('/').slice(0, -1)
   for (let i = 1; i <= parts.length; i++) {
@@ -145,7 +182,7 @@ async function checkParents (s: State, rel: string, create: boolean): Promise<vo
     if (st === undefined && create) {
       await mkdir(join(s.root, p), { mode: 0o755 })
     } else if (st === undefined || !st.isDirectory()) {
-      throw invalid(`refusing layer: ${rel} would be written through ${p}, which is ${st === undefined ? 'missing' : 'not a directory'}`)
+      throw invalid(`refusing ${s.what}: ${rel} would be written through ${p}, which is ${st === undefined ? 'missing' : 'not a directory'}`)
     }
     s.dirs.add(p)
   }
@@ -156,6 +193,9 @@ async function clearTarget (s: State, rel: string, keepDir: boolean): Promise<bo
   const abs = join(s.root, rel)
   const st = await lstat(abs).catch(() => undefined)
   if (st === undefined) return false
+  if (s.noOverwriteDirNonDir === true && st.isDirectory() !== keepDir) {
+    throw invalid(keepDir ? `cannot overwrite non-directory ${rel} with directory` : `cannot overwrite directory ${rel} with non-directory`)
+  }
   if (keepDir && st.isDirectory()) return true
   await rm(abs, { recursive: true, force: true })
   for (const d of [...s.dirs]) if (d === rel || d.startsWith(`${rel}/`)) s.dirs.delete(d)
@@ -173,10 +213,17 @@ export async function copyTo (entry: Content, path: string): Promise<void> {
   try { for await (const chunk of entry) await fh.write(chunk as Buffer) } finally { await fh.close() }
 }
 
+/** Refuses an absolute name in a copy: Docker's clients only send relative ones. */
+function checkName (s: State, name: string): void {
+  if (s.kind === 'copy' && name.startsWith('/')) throw invalid(`refusing archive: entry ${JSON.stringify(name)} is absolute`)
+}
+
 async function writeEntry (s: State, h: Header, entry: Content): Promise<void> {
-  const rel = entryPath(h.name)
+  checkName(s, h.name)
+  const rel = entryPath(h.name, s.what)
   const abs = join(s.root, rel)
-  const wo = rel === '' ? undefined : whiteoutOf(rel)
+  if (rel === '' && s.kind === 'copy') { await drain(entry); return }
+  const wo = rel === '' || s.kind === 'copy' ? undefined : whiteoutOf(rel)
   if (wo !== undefined) {
     await drain(entry)
     if (wo.kind === 'ignore') return
@@ -201,17 +248,18 @@ async function writeEntry (s: State, h: Header, entry: Content): Promise<void> {
     case 'contiguous-file':
     case undefined:
     case null:
-      if (rel === '') throw invalid('refusing layer: a file entry names the layer root')
+      if (rel === '') throw invalid(`refusing ${s.what}: a file entry names the root`)
       await clearTarget(s, rel, false)
       await copyTo(entry, abs)
       s.size += h.size ?? 0
       break
     case 'link': {
-      const from = entryPath(h.linkname ?? '')
-      if (from === '' || rel === '') throw invalid(`refusing layer: hard link ${h.name} to the layer root`)
+      checkName(s, h.linkname ?? '')
+      const from = entryPath(h.linkname ?? '', s.what)
+      if (from === '' || rel === '') throw invalid(`refusing ${s.what}: hard link ${h.name} to the root`)
       await checkParents(s, from, false)
       const st = await lstat(join(s.root, from)).catch(() => undefined)
-      if (st === undefined || st.isDirectory()) throw invalid(`refusing layer: hard link ${h.name} to ${h.linkname ?? ''}, which is ${st === undefined ? 'missing' : 'a directory'}`)
+      if (st === undefined || st.isDirectory()) throw invalid(`refusing ${s.what}: hard link ${h.name} to ${h.linkname ?? ''}, which is ${st === undefined ? 'missing' : 'a directory'}`)
       await drain(entry)
       if (from === rel) return
       await clearTarget(s, rel, false)
@@ -219,7 +267,7 @@ async function writeEntry (s: State, h: Header, entry: Content): Promise<void> {
       return // the inode's owner, mode and times are its first entry's
     }
     case 'symlink':
-      if (rel === '') throw invalid('refusing layer: a symlink entry names the layer root')
+      if (rel === '') throw invalid(`refusing ${s.what}: a symlink entry names the root`)
       await clearTarget(s, rel, false)
       await symlink(h.linkname ?? '', abs)
       await drain(entry)
@@ -227,7 +275,7 @@ async function writeEntry (s: State, h: Header, entry: Content): Promise<void> {
     case 'character-device':
     case 'block-device':
     case 'fifo':
-      if (rel === '') throw invalid('refusing layer: a device entry names the layer root')
+      if (rel === '') throw invalid(`refusing ${s.what}: a device entry names the root`)
       await clearTarget(s, rel, false)
       mknod(abs, (h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR) | mode, h.devmajor ?? 0, h.devminor ?? 0)
       await drain(entry)
@@ -242,8 +290,8 @@ async function writeEntry (s: State, h: Header, entry: Content): Promise<void> {
 /** Owner, mode, xattrs and times, in that order (chown clears set-id bits; times last). */
 async function applyAttributes (s: State, abs: string, h: Header, mode: number): Promise<void> {
   const pax = h.pax ?? {}
-  const uid = pax.uid !== undefined ? Number(pax.uid) : h.uid ?? 0
-  const gid = pax.gid !== undefined ? Number(pax.gid) : h.gid ?? 0
+  const uid = s.owner?.uid ?? (pax.uid !== undefined ? Number(pax.uid) : h.uid ?? 0)
+  const gid = s.owner?.gid ?? (pax.gid !== undefined ? Number(pax.gid) : h.gid ?? 0)
   await lchown(abs, uid, gid)
   if (h.type !== 'symlink') await chmod(abs, mode)
   for (const [key, value] of Object.entries(pax)) {

@@ -33,6 +33,7 @@ export function imageInspect (rec: ImageRecord) {
     Parent: '',
     Comment: rec.comment,
     Created: rec.created,
+    Container: rec.container,
     DockerVersion: '',
     Author: rec.author,
     Config: {

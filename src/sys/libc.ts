@@ -35,6 +35,7 @@ export interface Libc {
   posix_spawnattr_setsigmask: (attr: Buffer, set: Buffer) => number
   sigfillset: (set: Buffer) => number
   sigemptyset: (set: Buffer) => number
+  chroot: (path: string) => number
   errno: () => number
 }
 
@@ -70,6 +71,7 @@ export function libc (): Libc {
     posix_spawnattr_setsigmask: c.func('int posix_spawnattr_setsigmask(void *, const void *)') as Libc['posix_spawnattr_setsigmask'],
     sigfillset: c.func('int sigfillset(void *)') as Libc['sigfillset'],
     sigemptyset: c.func('int sigemptyset(void *)') as Libc['sigemptyset'],
+    chroot: c.func('int chroot(const char *)') as Libc['chroot'],
     errno: () => koffi.errno()
   }
   return lib
@@ -110,6 +112,10 @@ export function makedev (major: number, minor: number): bigint {
   return (mi & 0xffn) | ((ma & 0xfffn) << 8n) | ((mi & ~0xffn) << 12n) | ((ma & ~0xfffn) << 32n)
 }
 
+/** glibc's major(3) and minor(3). */
+export const major = (dev: number): number => { const d = BigInt(dev); return Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn)) }
+export const minor = (dev: number): number => { const d = BigInt(dev); return Number((d & 0xffn) | ((d >> 12n) & ~0xffn)) }
+
 export const S_IFCHR = 0o020000
 export const S_IFBLK = 0o060000
 export const S_IFIFO = 0o010000
@@ -134,4 +140,10 @@ export function lgetxattr (path: string, name: string): Buffer | undefined {
     throw err
   }
   return buf.subarray(0, n)
+}
+
+/** chroot(2) then chdir("/"): every later path, and every symlink met on the way, resolves inside `path`. */
+export function chroot (path: string): void {
+  if (libc().chroot(path) < 0) throw fail('chroot', path)
+  process.chdir('/')
 }

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { parseFilters, matches } from '../../src/containers/filters.js'
+import { listsAll, parseFilters, matches } from '../../src/containers/filters.js'
 import { BerthError } from '../../src/errors.js'
 import type { ContainerRecord } from '../../src/store/records.js'
 import { record } from './fixtures.js'
@@ -45,7 +45,7 @@ t.test('parseFilters: every valid status', async t => {
 
 t.test('parseFilters: errors', async t => {
   invalid(t, () => parseFilters('{"bogus":["x"]}'), /invalid filter 'bogus'/, 'unknown key')
-  invalid(t, () => parseFilters('{"name":["x"],"ancestor":["y"]}'), /invalid filter 'ancestor'/, 'unknown key among known')
+  invalid(t, () => parseFilters('{"name":["x"],"volume":["y"]}'), /invalid filter 'volume'/, 'unknown key among known')
   invalid(t, () => parseFilters('{not json'), /invalid filter/, 'bad JSON')
   invalid(t, () => parseFilters('[]'), /invalid filter/, 'array')
   invalid(t, () => parseFilters('null'), /invalid filter/, 'null')
@@ -99,4 +99,41 @@ t.test('matches', async t => {
   t.equal(m('{"name":["web"],"status":["running"],"label":["app=shop"]}'), true)
   t.equal(m('{"name":["web"],"status":["exited"]}'), false)
   t.equal(m('{"name":["db"],"status":["running"]}'), false)
+})
+
+t.test('exited: the code of a container that ran', async t => {
+  const m = (json: string, over: Partial<ContainerRecord>): boolean => matches(rec(over), parseFilters(json))
+  const ran = { status: 'exited' as const, exitCode: 3, startedAt: '2024-01-02T03:04:06Z' }
+  t.equal(m('{"exited":["3"]}', ran), true)
+  t.equal(m('{"exited":["0","3"]}', ran), true, 'alternatives')
+  t.equal(m('{"exited":["0"]}', ran), false)
+  t.equal(m('{"exited":["0"]}', { status: 'exited', exitCode: 0, startedAt: '0001-01-01T00:00:00Z' }), false, 'never started')
+  t.equal(m('{"exited":["0"]}', { status: 'running', exitCode: 0 }), false, 'running')
+  invalid(t, () => parseFilters('{"exited":["x"]}'), /invalid filter 'exited=x'/, 'not a number')
+})
+
+t.test('listsAll: all, a positive limit or a status filter', async t => {
+  t.equal(listsAll(false, undefined, new Map()), false)
+  t.equal(listsAll(true, undefined, new Map()), true)
+  t.equal(listsAll(false, 1, new Map()), true, 'docker ps -l')
+  t.equal(listsAll(false, -1, new Map()), false, 'docker-py\'s limit=-1')
+  t.equal(listsAll(false, 0, new Map()), false)
+  t.equal(listsAll(false, undefined, parseFilters('{"status":["exited"]}')), true)
+  t.equal(listsAll(false, undefined, parseFilters('{"name":["x"]}')), false)
+})
+
+t.test('ancestor, before, since: with what the caller looked up', async t => {
+  const img = 'sha256:' + 'a'.repeat(64)
+  const early = rec({ id: '1'.repeat(64), created: '2024-01-01T00:00:00.000Z', image: img })
+  const mid = rec({ id: '2'.repeat(64), created: '2024-01-02T00:00:00.000Z' })
+  const late = rec({ id: '3'.repeat(64), created: '2024-01-03T00:00:00.000Z', image: img })
+  const pick = (json: string, refs = {}): string[] => [early, mid, late].filter(r => matches(r, parseFilters(json), refs)).map(r => r.id[0]!)
+  t.same(pick('{"ancestor":["bb"]}', { images: new Set([img]) }), ['1', '3'], 'the image\'s containers')
+  t.same(pick('{"ancestor":["nope"]}', { images: new Set() }), [], 'an unknown image: none')
+  t.same(pick('{"before":["x"]}', { before: mid }), ['1'], 'created before, itself left out')
+  t.same(pick('{"since":["x"]}', { since: mid }), ['3'], 'created after, itself left out')
+  t.same(pick('{"since":["x"],"ancestor":["bb"]}', { since: early, images: new Set([img]) }), ['3'])
+  t.equal(listsAll(false, undefined, parseFilters('{"before":["x"]}')), true, 'before lists stopped ones too')
+  t.equal(listsAll(false, undefined, parseFilters('{"since":["x"]}')), true)
+  t.equal(listsAll(false, undefined, parseFilters('{"ancestor":["bb"]}')), false)
 })

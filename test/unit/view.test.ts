@@ -1,5 +1,5 @@
 import t from 'tap'
-import { humanDuration, statusText, summary, inspect } from '../../src/containers/view.js'
+import { dieAttributes, humanDuration, statusText, summary, inspect } from '../../src/containers/view.js'
 import type { ContainerRecord, Status } from '../../src/store/records.js'
 import { record } from './fixtures.js'
 
@@ -62,7 +62,8 @@ t.test('summary', async t => {
   t.equal(s.Id, rec().id)
   t.same(s.Names, ['/web'])
   t.ok(s.Names.every(n => n.startsWith('/')), 'names start with /')
-  t.equal(s.Command, '/bin/sh -c "echo hi"', 'args with spaces quoted')
+  t.equal(s.Command, "/bin/sh -c 'echo hi'", 'an argument with a space in single quotes, as moby writes it')
+  t.equal(summary(rec({ args: ['-c', 'echo "a b"', 'x\ty'] }), now).Command, '/bin/sh -c \'echo "a b"\' x\ty', 'nothing escaped; only a space quotes')
   t.equal(s.Created, 1704164645, 'unix seconds, floored')
   t.equal(s.State, 'running')
   t.equal(s.Status, 'Up About a minute')
@@ -124,4 +125,10 @@ t.test('inspect', async t => {
   t.equal(ex.OOMKilled, true)
   t.equal(ex.Error, 'oom')
   t.equal(ex.Pid, 0, 'stale pid hidden')
+})
+
+t.test('dieAttributes: the exit code and the run\'s whole seconds', async t => {
+  t.same(dieAttributes({ exitCode: 3, startedAt: '2024-01-02T03:04:05.100Z', finishedAt: '2024-01-02T03:04:07.000Z' }), { exitCode: '3', execDuration: '1' })
+  t.same(dieAttributes({ exitCode: 0, startedAt: '2024-01-02T03:04:05Z', finishedAt: '2024-01-02T03:04:05.5Z' }), { exitCode: '0', execDuration: '0' })
+  t.same(dieAttributes({ exitCode: 127, startedAt: '0001-01-01T00:00:00Z', finishedAt: '2024-01-02T03:04:05Z' }), { exitCode: '127', execDuration: '0' }, 'never started')
 })

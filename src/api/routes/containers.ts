@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
-import { parseFilters, matches } from '../../containers/filters.js'
+import { listsAll, parseFilters, matches } from '../../containers/filters.js'
 import { parseSignal } from '../../containers/signals.js'
 import { inspect, summary } from '../../containers/view.js'
 import { isRunning, isUp } from '../../containers/state.js'
@@ -54,18 +54,20 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   const list = {
     schema: {
       tags, operationId: 'ContainerList', summary: 'List containers',
-      description: 'Running and restarting containers, or all of them with all=1. Newest first.',
+      description: 'Running and restarting containers; all of them with all=1, a positive limit or a status filter, as Docker does. Newest first.',
       querystring: S.ListQuery,
-      response: { 200: Type.Array(S.ContainerSummary, { description: 'The containers' }), ...S.errors(400) }
+      response: { 200: Type.Array(S.ContainerSummary, { description: 'The containers' }), ...S.errors(400, 404) }
     }
   } as const
-  const listContainers = (q: Static<typeof S.ListQuery>): Array<ReturnType<typeof summary>> => {
-    const all = bool(q.all)
+  const listContainers = async (q: Static<typeof S.ListQuery>): Promise<Array<ReturnType<typeof summary>>> => {
     const filters = parseFilters(q.filters)
+    const all = listsAll(bool(q.all), q.limit, filters)
     const now = Date.now()
-    let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters))
+    const refs = manager.filterRefs(filters)
+    let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
-    return recs.map(r => summary(r, now))
+    if (!bool(q.size)) return recs.map(r => summary(r, now))
+    return await Promise.all(recs.map(async r => ({ ...summary(r, now), ...await manager.sizes(r) })))
   }
   app.get('/containers/json', list, async (req) => listContainers(req.query))
   app.get('/containers', { schema: { ...list.schema, operationId: 'ContainerListAlias', summary: 'List containers (alias of /containers/json)' } }, async (req) => listContainers(req.query))
@@ -78,7 +80,8 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req) => {
     const rec = manager.resolve(req.params.id)
-    return inspect(rec, manager.logPath(rec.id), manager.execIds(rec.id))
+    const doc = inspect(rec, manager.logPath(rec.id), manager.execIds(rec.id))
+    return bool(req.query.size) ? { ...doc, ...await manager.sizes(rec) } : doc
   })
 
   app.post('/containers/:id/start', {

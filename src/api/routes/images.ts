@@ -1,6 +1,5 @@
 /** Image routes: thin handlers over the image store. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { parseFilters } from '../../containers/filters.js'
@@ -8,6 +7,7 @@ import { BerthError, invalid } from '../../errors.js'
 import type { ImageStore } from '../../images/store.js'
 import { parseRepoTag } from '../../images/reference.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
+import { discard, streamBodies, withBody } from '../bodies.js'
 import { bool } from '../docker.js'
 import * as S from '../schemas.js'
 
@@ -33,37 +33,14 @@ export function imagePath (method: string, url: string): string {
   return `/images/${m[1]!.replaceAll('/', '%2F')}/${m[2]!}${query}`
 }
 
-/** Reads the rest of a request body and drops it, so that an early error reaches the client (at most 10 s). */
-async function discard (raw: IncomingMessage): Promise<void> {
-  if (raw.readableEnded || raw.destroyed) return
-  await new Promise<void>(resolve => {
-    const t = setTimeout(() => { raw.destroy(); resolve() }, 10_000)
-    raw.once('end', () => { clearTimeout(t); resolve() })
-    raw.once('close', () => { clearTimeout(t); resolve() })
-    raw.resume()
-  })
-}
-
-/** Runs `fn` over the request body as a stream; on failure the body is drained first. */
-async function withBody<T> (req: { body: unknown, raw: IncomingMessage }, fn: (body: Readable) => Promise<T>): Promise<T> {
-  const body = (req.body as Readable | undefined) ?? req.raw
-  try {
-    return await fn(body)
-  } catch (err) {
-    await discard(req.raw)
-    throw err
-  }
-}
-
 const lines = (msgs: object[]): string => msgs.map(m => `${JSON.stringify(m)}\n`).join('')
 const list = (v: string | string[] | undefined): string[] => v === undefined ? [] : Array.isArray(v) ? v : [v]
 
 const jsonStream = (description: string) => ({ description, content: { 'application/json': { schema: Type.Ref('JsonMessage') } } })
 
 export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = async (app, { images }) => {
-  // Tar bodies stream to the store: no buffering, no body limit. This plugin's own parsers only.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', (_req, payload, done) => { done(null, payload) })
+  // Tar bodies stream to the store.
+  streamBodies(app)
   app.addSchema(S.JsonMessage)
 
   app.post('/images/create', {

@@ -45,10 +45,12 @@ async function startExec (manager: ContainerManager, execId: string, body: ExecS
   const exec = manager.inspectExec(execId)
   if (exec.config.consoleSize === undefined && Array.isArray(body?.ConsoleSize)) exec.config.consoleSize = body.ConsoleSize as [number, number]
   const keys = parseDetachKeys(exec.config.detachKeys)
-  const { session } = await manager.startExec(execId, detach)
+  // As moby's exec start: the stream is framed unless the start request says Tty, whatever the exec was
+  // created with (dockerode's exec.start({hijack, stdin}) on a TTY exec gets frames, which it demuxes).
+  const { session } = await manager.startExec(execId, detach, body?.Tty === true)
   if (session === undefined || socket === undefined) return false
   if (!upgrade) session.stdin = undefined
-  startStream(socket, upgrade, session.tty)
+  startStream(socket, upgrade, session.raw)
   serveExec(socket, session, keys).catch(err => { log.error({ err }, 'exec stream failed'); socket.destroy() })
   return true
 }

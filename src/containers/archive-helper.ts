@@ -1,0 +1,167 @@
+/**
+ * The file work of docker cp, export and commit, as its own short-lived
+ * program: it chroots into the container's rootfs (or, for commit, its overlay
+ * upper dir) before it touches a path, so every path and every symlink met on
+ * the way is resolved by the kernel inside that root. An absolute symlink
+ * `/etc -> /` points at the container's root, `..` stops there, and a
+ * container that swaps a dir for a symlink while a copy runs (the race of
+ * CVE-2018-15664) still only reaches its own files. Docker does the same with
+ * its chrootarchive re-exec. Everything it needs is imported before the
+ * chroot: nothing can be loaded from the host's disk afterwards.
+ *
+ * For docker cp the container's bind mounts (its volumes, /etc/hostname,
+ * hosts, resolv.conf) are mounted at their places first, so that cp sees
+ * what the container sees. The daemon then starts the helper under
+ * `unshare --mount --propagation private`: the mounts live in the helper's
+ * own mount namespace and go when it exits; none reaches the host's.
+ *
+ * usage: node archive-helper.js <root> <request JSON>
+ *   fd 3    one JSON line when the request is checked ({"stat": ...} or
+ *           {"ready": true}), then one when it is done ({"ok": true}); or a
+ *           line {"error": {"code", "message"}} and exit status 1
+ *   stdout  the tar (get, export, diff)
+ *   stdin   the tar (put)
+ */
+import { writeSync, type Stats } from 'node:fs'
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises'
+import { join, posix } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { BerthError, invalid, type ErrorCode } from '../errors.js'
+import { packTree } from '../images/pack.js'
+import { extractTar, OPAQUE_XATTR } from '../images/tar.js'
+import { chroot, fail, lgetxattr, libc } from '../sys/libc.js'
+import { goBase, type Bind, type HelperRequest, type RawStat } from './archive-paths.js'
+import { resolveUserIn } from './users.js'
+
+const answer = (msg: unknown): void => { writeSync(3, `${JSON.stringify(msg)}\n`) }
+
+const MS_RDONLY = 1
+const MS_REMOUNT = 32
+const MS_BIND = 4096
+const MS_REC = 16384
+const MAX_LINKS = 40
+
+/**
+ * `path` resolved inside `root` as if chrooted there, for a mount target
+ * (mount(2) is called before the chroot). Only the helper's own mount
+ * namespace sees the result, and after the chroot only what is under root.
+ */
+async function resolveIn (root: string, path: string): Promise<string> {
+  const todo = path.split('/').filter(p => p !== '')
+  const done: string[] = []
+  for (let links = 0; todo.length > 0;) {
+    const part = todo.shift()!
+    if (part === '.') continue
+    if (part === '..') { done.pop(); continue }
+    const abs = join(root, ...done, part)
+    if (!(await lstat(abs).catch(() => undefined))?.isSymbolicLink()) { done.push(part); continue }
+    if (++links > MAX_LINKS) throw Object.assign(new Error(`too many symbolic links in ${path}`), { code: 'ELOOP' })
+    const target = await readlink(abs)
+    if (target.startsWith('/')) done.length = 0
+    todo.unshift(...target.split('/').filter(p => p !== ''))
+  }
+  return join(root, ...done)
+}
+
+/** Mounts the container's binds at their places under `root`; one that cannot be made (source or target gone) is left out. */
+async function mountBinds (root: string, binds: Bind[]): Promise<void> {
+  for (const b of binds) {
+    const target = await resolveIn(root, b.destination)
+    if (libc().mount(b.source, target, '', MS_BIND | MS_REC, null) !== 0) {
+      process.stderr.write(`${fail('bind mount', `${b.source} on ${b.destination}`).message}\n`)
+      continue
+    }
+    if (b.readOnly && libc().mount('', target, '', MS_REMOUNT | MS_BIND | MS_RDONLY, null) !== 0) throw fail('read-only remount of', b.destination)
+  }
+}
+
+/** A path's lstat as the daemon reports it; a symlink's target is resolved in the root. */
+async function rawStat (path: string): Promise<RawStat> {
+  const st = await lstat(path, { bigint: true })
+  let linkTarget = ''
+  if (st.isSymbolicLink()) {
+    // A dangling link has no realpath: then its target is taken as written, made absolute.
+    linkTarget = await realpath(path).catch(async () => posix.resolve(posix.dirname(path), await readlink(path)))
+  }
+  return { name: goBase(path), size: Number(st.size), mode: Number(st.mode), mtimeNs: st.mtimeNs.toString(), linkTarget }
+}
+
+/**
+ * What the runtime made in an upper dir for the container's mounts is not
+ * the container's change (Docker keeps it in a separate "init" layer): an
+ * empty file or dir at a mount's destination, and a dir that holds nothing
+ * but those (the copy-up of /etc that making /etc/hostname caused).
+ */
+function mountPoints (destinations: string[]): (rel: string, abs: string, st: Stats) => Promise<boolean> {
+  const exclude = new Set(destinations.map(d => d.replace(/^\/+|\/+$/g, '')).filter(d => d !== ''))
+  const ancestors = new Set([...exclude].flatMap(d => d.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))
+  const skip = async (rel: string, abs: string, st: Stats): Promise<boolean> => {
+    if (exclude.has(rel)) {
+      if (st.isFile()) return st.size === 0
+      if (st.isDirectory()) return (await readdir(abs)).length === 0
+      return false
+    }
+    if (!ancestors.has(rel) || !st.isDirectory() || lgetxattr(abs, OPAQUE_XATTR) !== undefined) return false
+    for (const name of await readdir(abs)) {
+      if (!await skip(`${rel}/${name}`, join(abs, name), await lstat(join(abs, name)))) return false
+    }
+    return true
+  }
+  return skip
+}
+
+async function run (req: HelperRequest): Promise<void> {
+  switch (req.op) {
+    case 'stat':
+      answer({ stat: await rawStat(req.path) })
+      break
+    case 'get': {
+      const raw = await rawStat(req.path)
+      answer({ stat: raw })
+      await pipeline(packTree(req.path, { base: raw.name }), process.stdout)
+      break
+    }
+    case 'put': {
+      // Docker's extraction point: every symlink followed, the last one too, and it must be a dir.
+      const st = await stat(req.path)
+      if (!st.isDirectory()) throw invalid('extraction point is not a directory')
+      const dest = await realpath(req.path)
+      const owner = req.user !== undefined && req.user !== '' ? await resolveUserIn('/', req.user) : undefined
+      answer({ ready: true })
+      await extractTar(process.stdin, dest, { noOverwriteDirNonDir: req.noOverwriteDirNonDir, ...(owner !== undefined ? { owner: { uid: owner.uid, gid: owner.gid } } : {}) })
+      break
+    }
+    case 'export':
+    case 'diff': {
+      answer({ ready: true })
+      const skip = req.op === 'diff' ? mountPoints(req.exclude) : undefined
+      await pipeline(packTree('/', { base: '', whiteouts: req.op === 'diff', ...(skip !== undefined ? { skip } : {}) }), process.stdout)
+      break
+    }
+  }
+  answer({ ok: true })
+}
+
+/** An error as the daemon re-raises it: berth's code, or one for the errno. */
+function describe (err: unknown): { code: ErrorCode, message: string, errno?: string } {
+  if (err instanceof BerthError) return { code: err.code, message: err.message }
+  const e = err as NodeJS.ErrnoException
+  if (e.code === 'ENOENT') return { code: 'NOT_FOUND', message: e.message, errno: e.code }
+  if (e.code === 'ENOTDIR') return { code: 'INVALID_ARGUMENT', message: 'not a directory', errno: e.code }
+  if (e.code === 'ELOOP') return { code: 'INVALID_ARGUMENT', message: 'too many levels of symbolic links', errno: e.code }
+  if (e.code === 'EROFS') return { code: 'FORBIDDEN', message: 'the volume or container rootfs is marked read-only', errno: e.code }
+  return { code: 'INTERNAL', message: e.message ?? String(err), ...(typeof e.code === 'string' ? { errno: e.code } : {}) }
+}
+
+try {
+  const [root, json] = process.argv.slice(2)
+  if (root === undefined || json === undefined) throw new Error('usage: archive-helper.js <root> <request JSON>')
+  const req = JSON.parse(json) as HelperRequest
+  if ('binds' in req && req.binds.length > 0) await mountBinds(root, req.binds)
+  chroot(root)
+  await run(req)
+  process.exit(0)
+} catch (err) {
+  try { answer({ error: describe(err) }) } catch {}
+  process.exit(1)
+}
