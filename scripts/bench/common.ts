@@ -99,6 +99,19 @@ export function rssKb (pid: number): number {
   } catch { return 0 }
 }
 
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these. */
+export const CLOCK_TICKS = 100
+
+/** utime + stime of `pid` in clock ticks (0 if gone); fields 14 and 15, counted after the ')' of comm. */
+export function cpuTicks (pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+    // f[0] is field 3 (state): utime is field 14, stime 15.
+    return Number(f[11]) + Number(f[12])
+  } catch { return 0 }
+}
+
 /**
  * Waits (up to `tries` × 100 ms) for processes mentioning `dir` to go (monitors
  * exit on their own shortly after their container is removed), then SIGKILLs

@@ -9,10 +9,15 @@
  * scale bench (scale.ts: many containers, long runs, log throughput), then
  * the interactive bench (interactive.ts: exec round trip, attach and exec
  * stdin → stdout throughput), then the images bench (images.ts: `docker run
- * --rm` through the docker CLI vs raw `runc run`, import and load MB/s), and
- * saves all five in one JSON file. --rounds sets the rounds of this table, of
- * the exec round trips and of the docker-run rounds; --only names the parts
- * to run (lifecycle, restart, scale, interactive, images).
+ * --rm` through the docker CLI vs raw `runc run`, import and load MB/s), then
+ * the list bench (list.ts: GET /containers/json under autocannon load with N
+ * running; when the scale bench runs too, on its containers, inside it), then
+ * the events bench (events.ts: exit → `die` event delivery), and saves all
+ * seven in one JSON file. --rounds sets the rounds of this
+ * table, of the exec round trips, of the docker-run rounds and of the events
+ * bench; --scale-n the running containers of the scale and list benches;
+ * --only names the parts to run (lifecycle, restart, scale, interactive,
+ * images, list, events).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -27,10 +32,12 @@ import {
   BenchError, call, interrupted, isRunning, killLeftovers, makeBundle, median, now, percentile, ROOTFS, round2, run,
   runStandalone, sleep, spawnDaemon, stopDaemon, which, writeResults, type Daemon
 } from './common.js'
-import { imagesBench, printImages, type ImagesResult } from './images.js'
-import { interactiveBench, printInteractive, type InteractiveResult } from './interactive.js'
-import { printRestart, restartBench, type RestartResult } from './restart.js'
-import { parseScaleN, printScale, scaleBench, type ScaleResult } from './scale.js'
+import { eventsBench, printEvents } from './events.js'
+import { imagesBench, printImages } from './images.js'
+import { interactiveBench, printInteractive } from './interactive.js'
+import { listBench, listLoad, printList, type ListResult } from './list.js'
+import { printRestart, restartBench } from './restart.js'
+import { parseScaleN, printScale, scaleBench } from './scale.js'
 
 const WARMUP = 3
 const GOAL = 1.25
@@ -170,7 +177,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'restart', 'scale', 'interactive', 'images'] as const
+const PARTS = ['lifecycle', 'restart', 'scale', 'interactive', 'images', 'list', 'events'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -279,63 +286,49 @@ async function main (): Promise<void> {
     process.stderr.write(`  ${r.name} step medians (ms): ${Object.entries(r.stepMediansMs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`)
   }
 
-  // The restart bench: its own dirs and daemons; it cleans up after itself, also on Ctrl-C.
-  console.log('')
-  let restart: RestartResult | undefined
-  let restartFailure: unknown
-  try {
-    if (want('restart')) { restart = await restartBench({ quick, interrupted }); printRestart(restart) } else restartFailure = SKIPPED
-  } catch (err) {
-    restartFailure = err
+  // The other benches, in this order: each has its own dirs and daemon(s) and cleans up after
+  // itself, also on Ctrl-C; a failure is kept (and written) and the next one runs.
+  const others: Array<{ part: Part, result?: unknown, failure?: unknown }> = []
+  const other = async <R>(part: Part, bench: () => Promise<R>, print: (r: R) => void): Promise<void> => {
+    const entry: { part: Part, result?: unknown, failure?: unknown } = { part }
+    others.push(entry)
+    try {
+      if (want(part)) { console.log(''); const r = await bench(); print(r); entry.result = r } else entry.failure = SKIPPED
+    } catch (err) {
+      entry.failure = err
+    }
+    checkpoint()
   }
-  checkpoint()
-
-  // The scale bench: likewise its own dirs and daemon, cleaned up also on Ctrl-C.
-  console.log('')
-  let scale: ScaleResult | undefined
-  let scaleFailure: unknown
-  try {
-    if (want('scale')) { scale = await scaleBench({ quick, n: scaleN, interrupted }); printScale(scale) } else scaleFailure = SKIPPED
-  } catch (err) {
-    scaleFailure = err
+  await other('restart', () => restartBench({ quick, interrupted }), printRestart)
+  // The list bench's load goes on the scale bench's N running when both run: its own would cost a minute.
+  let list: { result?: ListResult, failure?: unknown } | undefined
+  const whileRunning = async (d: Daemon, dir: string, n: number): Promise<void> => {
+    try {
+      list = { result: await listLoad(d, dir, n, { quick, interrupted }) }
+    } catch (err) {
+      if (interrupted()) throw err
+      list = { failure: err }
+    }
   }
-  checkpoint()
-
-  // The interactive bench (exec, attach): likewise its own dirs and daemon, cleaned up also on Ctrl-C.
-  console.log('')
-  let interactive: InteractiveResult | undefined
-  let interactiveFailure: unknown
-  try {
-    if (want('interactive')) { interactive = await interactiveBench({ quick, rounds, interrupted }); printInteractive(interactive) } else interactiveFailure = SKIPPED
-  } catch (err) {
-    interactiveFailure = err
-  }
-  checkpoint()
-
-  // The images bench (docker run, import, load): likewise its own dirs and daemon, cleaned up also on Ctrl-C.
-  console.log('')
-  let images: ImagesResult | undefined
-  let imagesFailure: unknown
-  try {
-    if (want('images')) { images = await imagesBench({ quick, rounds, interrupted, peers }); printImages(images) } else imagesFailure = SKIPPED
-  } catch (err) {
-    imagesFailure = err
-  }
-  checkpoint()
+  await other('scale', () => scaleBench({ quick, n: scaleN, interrupted, whileRunning: want('list') ? whileRunning : undefined }), printScale)
+  await other('interactive', () => interactiveBench({ quick, rounds, interrupted }), printInteractive)
+  await other('images', () => imagesBench({ quick, rounds, interrupted, peers }), printImages)
+  // Printed in its place: from the scale bench's containers, or (scale not wanted, or failed before the load) on its own.
+  await other('list', async () => {
+    if (list?.failure !== undefined) throw list.failure
+    return list?.result ?? await listBench({ quick, n: scaleN, interrupted })
+  }, printList)
+  await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
-  await writeResults('lifecycle', {
-    rounds, warmup: WARMUP, goal: GOAL, versions, rows,
-    restart: restart ?? { error: (restartFailure as Error).message },
-    scale: scale ?? { error: (scaleFailure as Error).message },
-    interactive: interactive ?? { error: (interactiveFailure as Error).message },
-    images: images ?? { error: (imagesFailure as Error).message }
-  })
+  const fields: Record<string, unknown> = { rounds, warmup: WARMUP, goal: GOAL, versions, rows }
+  for (const o of others) fields[o.part] = o.result ?? { error: (o.failure as Error).message }
+  await writeResults('lifecycle', fields)
   // The first failure is thrown (and reported by runStandalone); the others are written here.
-  const failures = [['restart', restartFailure], ['scale', scaleFailure], ['interactive', interactiveFailure], ['images', imagesFailure]].filter(([, f]) => f !== undefined && f !== SKIPPED) as Array<[string, Error]>
-  for (const [name, f] of failures.slice(1)) process.stderr.write(`\n${name} bench failed: ${f.message}\n`)
-  if (failures.length > 0) throw failures[0]![1]
+  const failures = others.filter(o => o.failure !== undefined && o.failure !== SKIPPED) as Array<{ part: Part, failure: Error }>
+  for (const { part, failure } of failures.slice(1)) process.stderr.write(`\n${part} bench failed: ${failure.message}\n`)
+  if (failures.length > 0) throw failures[0]!.failure
 }
 
 runStandalone(import.meta.url, 'bench', main)
