@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseRfc3339Nano, formatNano, parseLogLine, frame, deframe, encodeEntry, encodeEntries, parseTimeParam, type LogEntry, type LogOptions } from '../../src/logs/logs.js'
+import { parseRfc3339Nano, formatNano, parseLogLine, frame, deframe, encodeEntry, encodeEntries, encodeChunk, parseTimeParam, type LogEntry, type LogOptions } from '../../src/logs/logs.js'
 
 const T = 1704164645n * 1_000_000_000n // 2024-01-02T03:04:05Z
 
@@ -189,4 +189,43 @@ t.test('encodeEntries: a run of one stream is one frame without timestamps, a fr
   t.same(stamped, [[1, '2026-01-01T00:00:00.000000001Z a\n'], [1, '2026-01-01T00:00:00.000000001Z b'], [2, '2026-01-01T00:00:00.000000001Z c\n'], [1, '2026-01-01T00:00:00.000000001Z d\n']])
   t.equal(encodeEntries(entries, { ...o, tty: true }).toString(), 'a\nbc\nd\n', 'TTY: raw bytes')
   t.equal(encodeEntries([], o).length, 0, 'nothing, no frame')
+})
+
+t.test('encodeChunk encodes as parseLogLine and encodeEntries do, line by line', async t => {
+  const lines = [
+    '2024-01-02T03:04:05.000000001Z stdout F hello',
+    '2024-01-02T03:04:05.000000002Z stdout P part',
+    '2024-01-02T03:04:05.000000003Z stdout F ial',
+    '2024-01-02T03:04:05.000000004Z stderr F oops',
+    '2024-01-02T03:04:05.000000005Z stderr F',
+    '2024-01-02T03:04:05.000000006Z stdout F  two  spaces ',
+    'garbage',
+    '2024-01-02T03:04:05Z stdin F nope',
+    '2024-01-02T03:04:05Z stdout X nope',
+    '2024-01-02T03:04:05Z stdout FF nope',
+    '2024-01-02T03:04:05Z stdoutt F nope',
+    '2024-01-02T03:04:05Z stdout',
+    '2024-01-02T03:04:05Z stdout ',
+    '',
+    'x stdout F short time',
+    '2024-01-02T03:04:05.000000007Z stderr P no newline then',
+    '2024-01-02T03:04:05.000000008Z stdout F back'
+  ]
+  // Every filter and mode, on every window of the lines, against the line-by-line path.
+  for (const tty of [false, true]) {
+    for (const [stdout, stderr] of [[true, true], [true, false], [false, true]] as const) {
+      const o: LogOptions = { stdout, stderr, tty, timestamps: false }
+      for (let from = 0; from < lines.length; from++) {
+        for (let to = from + 1; to <= lines.length; to++) {
+          const part = lines.slice(from, to)
+          const entries = part.map(l => parseLogLine(Buffer.from(l), false)).filter((e): e is LogEntry => e !== undefined && (e.stream === 'stdout' ? stdout : stderr))
+          const want = encodeEntries(entries, o)
+          const got = encodeChunk(Buffer.from(part.map(l => l + '\n').join('')), o)
+          if (!got.equals(want)) { t.same(got, want, `tty ${tty}, stdout ${stdout}, stderr ${stderr}, lines ${from}..${to}`); return }
+        }
+      }
+    }
+  }
+  t.pass('identical for every window, filter and mode')
+  t.equal(encodeChunk(Buffer.alloc(0), { stdout: true, stderr: true, tty: false }).length, 0, 'empty chunk, empty output')
 })
