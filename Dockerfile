@@ -20,4 +20,5 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist/src ./dist/src
 COPY openapi ./openapi
 VOLUME ["/run/berth", "/var/lib/berth"]
-ENTRYPOINT ["node", "/app/dist/src/main.js"]
+# --max-semi-space-size: see src/launch.ts
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/src/main.js"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * berthd's entry point: the only place that reads the config, listens, and
  * handles signals. Stopping berthd never stops containers: their monitors

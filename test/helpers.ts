@@ -15,6 +15,7 @@ import tar from 'tar-stream'
 import { Pool, type Dispatcher } from 'undici'
 import { contractProblem } from './contract.js'
 import { isAlive } from '../src/proc.js'
+import { NODE_FLAGS } from '../src/launch.js'
 
 type Tap = { teardown: (fn: () => unknown) => void, fail: (msg: string) => void }
 
@@ -68,7 +69,7 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
   const state = join(dir, 'st')
   const root = join(dir, 'root')
   let err = ''
-  const proc = execa('node', [BERTHD, '--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
+  const proc = execa('node', [...NODE_FLAGS, BERTHD, '--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
     reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false
   })
   proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })

@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { delimiter, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cmdOf, processesMentioning } from '../../test/helpers.js'
+import { NODE_FLAGS } from '../../src/launch.js'
 import { Pool, type Dispatcher } from 'undici'
 
 /** The repository's root (this file runs from dist/scripts/bench). */
@@ -170,7 +171,7 @@ export function spawnDaemon (dir: string, opts: { logLevel: string, args?: strin
   const spawnedEpoch = Date.now()
   const spawnedAt = now()
   // detached: a terminal's Ctrl-C must not kill it; cleanup still needs it to remove containers.
-  const proc = spawn(process.execPath, [BERTHD, '--socket', join(dir, 's.sock'), '--root', join(dir, 'root'), '--state', join(dir, 'st'), '--log-level', opts.logLevel, ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [...NODE_FLAGS, BERTHD, '--socket', join(dir, 's.sock'), '--root', join(dir, 'root'), '--state', join(dir, 'st'), '--log-level', opts.logLevel, ...(opts.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'], detached: true
   })
   let err = ''

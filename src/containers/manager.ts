@@ -662,9 +662,19 @@ export class ContainerManager {
       // An exited container's run was cleaned up when its exit was committed (the state dir goes last).
       const runLeft = rec.status !== 'exited' || existsSync(join(this.paths.states, rec.id))
       rec.status = 'removing'
-      await this.store.save(rec)
-      if (runLeft) await this.cleanupRun(rec)
-      await this.removeContainerDir(rec.id)
+      // Recorded only when a run is left to clean: a crash then has recovery finish the removal. With
+      // none left, the dir's rename to a dot-name (removeContainerDir) is the one step that removes it,
+      // and a crash before it leaves an exited container, as if the DELETE had not come.
+      if (runLeft) {
+        await this.store.save(rec)
+        await this.cleanupRun(rec)
+      }
+      try {
+        await this.removeContainerDir(rec.id)
+      } catch (err) {
+        if (!runLeft) rec.status = 'exited'
+        throw err
+      }
       this.entries.delete(rec.id)
       this.names.delete(rec.name)
       this.execs.dropContainer(rec.id)
