@@ -5,7 +5,9 @@
  * in one run so that drift in the machine's load hits both alike. Figures
  * are printed and saved, never asserted.
  *
- * After its table, main runs the restart-to-serving bench (restart.ts), the
+ * After its table, main runs the batch bench (batch.ts: 20 and 100
+ * containers created and started at once, against raw runc), the
+ * restart-to-serving bench (restart.ts), the
  * scale bench (scale.ts: many containers, long runs, log throughput), then
  * the interactive bench (interactive.ts: exec round trip, attach and exec
  * stdin → stdout throughput), then the images bench (images.ts: `docker run
@@ -13,11 +15,11 @@
  * the list bench (list.ts: GET /containers/json under autocannon load with N
  * running; when the scale bench runs too, on its containers, inside it), then
  * the events bench (events.ts: exit → `die` event delivery), and saves all
- * seven in one JSON file. --rounds sets the rounds of this
+ * eight in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale and list benches;
- * --only names the parts to run (lifecycle, restart, scale, interactive,
- * images, list, events).
+ * --only names the parts to run (lifecycle, batch, restart, scale,
+ * interactive, images, list, events).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -32,6 +34,7 @@ import {
   BenchError, call, interrupted, isRunning, killLeftovers, makeBundle, median, now, percentile, ROOTFS, round2, run,
   runStandalone, sleep, spawnDaemon, stopDaemon, which, writeResults, type Daemon
 } from './common.js'
+import { batchBench, printBatch } from './batch.js'
 import { eventsBench, printEvents } from './events.js'
 import { imagesBench, printImages } from './images.js'
 import { interactiveBench, printInteractive } from './interactive.js'
@@ -177,7 +180,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'restart', 'scale', 'interactive', 'images', 'list', 'events'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -299,6 +302,7 @@ async function main (): Promise<void> {
     }
     checkpoint()
   }
+  await other('batch', () => batchBench({ quick, interrupted }), printBatch)
   await other('restart', () => restartBench({ quick, interrupted }), printRestart)
   // The list bench's load goes on the scale bench's N running when both run: its own would cost a minute.
   let list: { result?: ListResult, failure?: unknown } | undefined
