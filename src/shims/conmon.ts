@@ -10,7 +10,6 @@ import { openSync, closeSync, constants as fsc, readFileSync, statSync } from 'n
 import { readFile, stat } from 'node:fs/promises'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
-import { execa } from 'execa'
 import { runtimeFailed } from '../errors.js'
 import { globalArgs, runtimeMessage, type RuntimeOptions } from '../runtime/runtime.js'
 import { startTime, isAlive } from '../proc.js'
@@ -257,16 +256,15 @@ export function launchExec (spec: ExecSpec): ExecMonitor {
   if (spec.attach) Object.assign(env, { _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' })
   let child
   try {
-    child = execa(spec.conmon, execArgs(spec), {
-      detached: true, cleanup: false, reject: false, extendEnv: false, buffer: false,
-      stdio: spec.attach ? ['ignore', 'ignore', efd as 2, 'pipe', 'pipe', 'pipe'] : ['ignore', 'ignore', efd as 2, 'pipe'],
-      env
+    // posix_spawn, as for create (src/sys/spawn.ts); 'pipe' fds are socketpairs, so the start pipe takes our writes.
+    child = spawnChild(spec.conmon, execArgs(spec), {
+      setsid: true, env,
+      stdio: spec.attach ? ['ignore', 'ignore', efd, 'pipe', 'pipe', 'pipe'] : ['ignore', 'ignore', efd, 'pipe']
     })
   } finally {
     closeSync(efd)
   }
-  void child.then(() => {}, () => {})
-  const [sync, start, attachPipe] = [3, 4, 5].map(fd => child.stdio[fd] as Socket | undefined)
+  const [sync, start, attachPipe] = [3, 4, 5].map(fd => child.pipes.get(fd))
   // conmon reads the start pipe twice: once before it forks, and (attached) once more before the runtime runs.
   start?.write('1')
   const messages = lineReader(sync!)

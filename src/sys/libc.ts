@@ -20,7 +20,7 @@ export interface Libc {
   mknod: (path: string, mode: number, dev: bigint) => number
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number
   lgetxattr: (path: string, name: string, value: Buffer, size: number) => number
-  pipe2: (fds: Buffer, flags: number) => number
+  socketpair: (domain: number, type: number, protocol: number, fds: Buffer) => number
   fcntl: (fd: number, cmd: number, arg: number) => number
   waitpid: (pid: number, status: number[], options: number) => number
   posix_spawn: (pid: number[], path: string, fileActions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>) => number
@@ -56,7 +56,7 @@ export function libc (): Libc {
     mknod: c.func('int mknod(const char *, uint32_t, uint64_t)') as Libc['mknod'],
     lsetxattr: c.func('int lsetxattr(const char *, const char *, const void *, size_t, int)') as Libc['lsetxattr'],
     lgetxattr: c.func('long lgetxattr(const char *, const char *, void *, size_t)') as Libc['lgetxattr'],
-    pipe2: c.func('int pipe2(void *, int)') as Libc['pipe2'],
+    socketpair: c.func('int socketpair(int, int, int, void *)') as Libc['socketpair'],
     fcntl: c.func('int fcntl(int, int, int)') as Libc['fcntl'],
     waitpid: c.func('int waitpid(int, _Out_ int *, int)') as Libc['waitpid'],
     posix_spawn: c.func('int posix_spawn(_Out_ int *, const char *, const void *, const void *, const char **, const char **)') as Libc['posix_spawn'],

@@ -11,14 +11,15 @@
  *
  * Exits are collected on SIGCHLD with waitpid(pid, WNOHANG) for the pids
  * spawned here only; libuv reaps its own children by pid too, so the two
- * never take each other's. Pipes are made with pipe2(2) and their parent
- * ends handed to libuv as stream handles (adoptFd).
+ * never take each other's. 'pipe' fds are socketpair(2) ends, as libuv
+ * makes them, so they carry data both ways; berthd's ends are handed to
+ * libuv as stream handles (adoptFd).
  */
 import type { Socket } from 'node:net'
 import { constants } from 'node:os'
 import { adoptFd, fail, libc } from './libc.js'
 
-/** What a child's fd is: /dev/null, a pipe berthd reads, or one of berthd's fds. */
+/** What a child's fd is: /dev/null, a connection to berthd (a socketpair, both ways), or one of berthd's fds. */
 export type ChildFd = 'ignore' | 'pipe' | number
 
 export interface SpawnOptions {
@@ -44,7 +45,9 @@ export interface Child {
   pipes: Map<number, Socket>
 }
 
-const O_CLOEXEC = 0o2000000
+const AF_UNIX = 1
+const SOCK_STREAM = 1
+const SOCK_CLOEXEC = 0o2000000
 const O_RDONLY = 0
 const O_WRONLY = 1
 const WNOHANG = 1
@@ -76,9 +79,9 @@ function reap (): void {
   if (waiting.size === 0 && reaperOn) { process.off('SIGCHLD', reap); reaperOn = false }
 }
 
-function pipe (): [number, number] {
+function socketPair (): [number, number] {
   const fds = Buffer.alloc(8)
-  if (libc().pipe2(fds, O_CLOEXEC) !== 0) throw fail('pipe2', '')
+  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) !== 0) throw fail('socketpair', '')
   return [fds.readInt32LE(0), fds.readInt32LE(4)]
 }
 
@@ -110,10 +113,10 @@ export function spawnChild (file: string, args: readonly string[], opts: SpawnOp
       }
       let source = how
       if (how === 'pipe') {
-        const [r, w] = pipe()
-        toClose.push(w)
-        pipes.set(childFd, adoptFd(r, true, false))
-        source = w
+        const [ours, theirs] = socketPair()
+        toClose.push(theirs)
+        pipes.set(childFd, adoptFd(ours, true, true))
+        source = theirs
       }
       // dup2 clears FD_CLOEXEC on the copy.
       c.posix_spawn_file_actions_adddup2(fa, above(source as number), childFd)
