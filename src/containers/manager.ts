@@ -323,11 +323,11 @@ export class ContainerManager {
     try {
       // The first record is written once the monitor has reported: if berthd dies before that,
       // start-up finds a state dir and a container dir without a record, and removes both.
-      await this.store.createDir(id)
+      const dir = await this.store.createDir(id)
       const spec = await build(rec)
       await this.launchMonitor(rec, spec)
       rec.status = 'created'
-      await this.store.save(rec)
+      await Promise.all([dir.synced, this.store.save(rec)])
     } catch (err) {
       log.info({ err }, 'create failed, undoing')
       await this.undoCreate(rec)

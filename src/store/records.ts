@@ -100,10 +100,16 @@ export class RecordStore {
   /** The container's persistent dir (record and log). */
   containerDir (id: string): string { return join(this.dir, id) }
 
-  /** Makes a container's dir, durably (its entry in the parent dir is synced too). */
-  async createDir (id: string): Promise<void> {
+  /**
+   * Makes a container's dir. Its entry in the parent dir is synced in the
+   * background: the caller awaits `synced` before it answers, and meanwhile
+   * does other work (the monitor's launch) rather than wait on the disk.
+   */
+  async createDir (id: string): Promise<{ synced: Promise<void> }> {
     await mkdir(this.containerDir(id), { mode: 0o700 })
-    await fsyncDir(this.dir)
+    const synced = fsyncDir(this.dir)
+    synced.catch(() => {})
+    return { synced }
   }
 
   async save (rec: ContainerRecord): Promise<void> {
