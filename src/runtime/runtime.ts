@@ -11,7 +11,8 @@ import { execa } from 'execa'
 import { runtimeFailed, BerthError } from '../errors.js'
 import { runChild } from '../sys/spawn.js'
 
-const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+/** The PATH berthd gives the runtime and its monitors: the system dirs only. */
+export const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 /** How to run one runtime binary. */
 export interface RuntimeOptions {

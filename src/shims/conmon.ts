@@ -11,7 +11,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
 import { runtimeFailed } from '../errors.js'
-import { globalArgs, runtimeMessage, type RuntimeOptions } from '../runtime/runtime.js'
+import { globalArgs, runtimeMessage, SAFE_PATH, type RuntimeOptions } from '../runtime/runtime.js'
 import { startTime, isAlive } from '../proc.js'
 import { fail, libc } from '../sys/libc.js'
 import { spawnChild } from '../sys/spawn.js'
@@ -118,7 +118,7 @@ export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> 
     // conmon double-forks: this first process exits at once, and its exit is not the container's.
     spawnChild(spec.conmon, conmonArgs(spec), {
       setsid: true, stdio: ['ignore', 'ignore', efd, wfd],
-      env: { _OCI_SYNCPIPE: '3', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
+      env: { _OCI_SYNCPIPE: '3', PATH: SAFE_PATH }
     })
   } catch (err) {
     closeSync(rfd)
@@ -252,7 +252,7 @@ export interface ExecMonitor {
 export function launchExec (spec: ExecSpec): ExecMonitor {
   const p = execPaths(spec.dir)
   const efd = openSync(p.conmonLog, 'a')
-  const env: Record<string, string> = { _OCI_SYNCPIPE: '3', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
+  const env: Record<string, string> = { _OCI_SYNCPIPE: '3', PATH: SAFE_PATH }
   if (spec.attach) Object.assign(env, { _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' })
   let child
   try {

@@ -97,7 +97,8 @@ export function adoptFd (fd: number, readable: boolean, writable: boolean): Sock
   return new Socket({ handle, readable, writable } as unknown as ConstructorParameters<typeof Socket>[0])
 }
 
-const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`
+/** The name of errno `n` (ENOENT, …). */
+export const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`
 
 /** An Error for the call that just failed, with `code` set to the errno's name. */
 export function fail (call: string, what: string): NodeJS.ErrnoException {

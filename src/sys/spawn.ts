@@ -17,7 +17,7 @@
  */
 import type { Socket } from 'node:net'
 import { constants } from 'node:os'
-import { adoptFd, fail, libc } from './libc.js'
+import { adoptFd, errnoName, fail, libc } from './libc.js'
 
 /** What a child's fd is: /dev/null, a connection to berthd (a socketpair, both ways), or one of berthd's fds. */
 export type ChildFd = 'ignore' | 'pipe' | number
@@ -130,7 +130,7 @@ export function spawnChild (file: string, args: readonly string[], opts: SpawnOp
     const pid = [0]
     const rc = c.posix_spawn(pid, file, fa, attr, [file, ...args, null], [...env, null])
     if (rc !== 0) {
-      const code = Object.entries(constants.errno).find(([, v]) => v === rc)?.[0] ?? `errno ${rc}`
+      const code = errnoName(rc)
       throw Object.assign(new Error(`spawn ${file} ${code}`), { code, errno: rc })
     }
     const exited = new Promise<Exit>(resolve => waiting.set(pid[0]!, resolve))
