@@ -5,6 +5,7 @@
  * fails the test if a monitor, runtime state or mount it made is left.
  */
 import { execa, type ResultPromise } from 'execa'
+import { createHash } from 'node:crypto'
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
@@ -303,4 +304,23 @@ export async function makeTar (entries: TarEntry[]): Promise<Buffer> {
   pack.finalize()
   await done
   return Buffer.concat(chunks)
+}
+
+/** The busybox rootfs as a tar. */
+export async function rootfsTar (): Promise<Buffer> {
+  return (await execa('tar', ['-C', ROOTFS, '-cf', '-', '.'], { encoding: 'buffer', stripFinalNewline: false })).stdout as unknown as Buffer
+}
+
+export const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
+
+/** A docker-save (manifest.json) archive of one image made of `layers`, tagged `repoTag`; `config` is the image's run config. */
+export async function saveArchive (layers: Buffer[], repoTag: string, config: Record<string, unknown> = { Cmd: ['sh'] }): Promise<{ archive: Buffer, id: string }> {
+  const image = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config, rootfs: { type: 'layers', diff_ids: layers.map(l => `sha256:${sha(l)}`) }, history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })) })
+  const names = layers.map((_, i) => `l${i}/layer.tar`)
+  const archive = await makeTar([
+    ...layers.map((l, i) => ({ name: names[i]!, body: l })),
+    { name: `${sha(image)}.json`, body: image },
+    { name: 'manifest.json', body: JSON.stringify([{ Config: `${sha(image)}.json`, RepoTags: [repoTag], Layers: names }]) }
+  ])
+  return { archive, id: `sha256:${sha(image)}` }
 }

@@ -7,12 +7,11 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { lstat, mkdir, readdir, readFile, readlink } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { execa } from 'execa'
 import { lgetxattr } from '../src/sys/libc.js'
-import { ROOTFS, makeTar, startDaemon, type Daemon, type TarEntry } from './helpers.js'
+import { makeTar, rootfsTar, saveArchive, sha, startDaemon, type Daemon, type TarEntry } from './helpers.js'
 
 const DOCKER = '/usr/local/bin/docker'
 
@@ -21,27 +20,6 @@ function docker (d: Daemon, args: string[], input?: Buffer | string) {
     env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
     input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL', encoding: 'utf8'
   })
-}
-
-/** The busybox rootfs as a tar. */
-async function rootfsTar (): Promise<Buffer> {
-  return (await execa('tar', ['-C', ROOTFS, '-cf', '-', '.'], { encoding: 'buffer', stripFinalNewline: false })).stdout as unknown as Buffer
-}
-
-
-
-const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
-
-/** A docker-save (manifest.json) archive of one image made of `layers`, tagged `repoTag`. */
-async function saveArchive (layers: Buffer[], repoTag: string): Promise<{ archive: Buffer, id: string }> {
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: layers.map(l => `sha256:${sha(l)}`) }, history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })) })
-  const names = layers.map((_, i) => `l${i}/layer.tar`)
-  const archive = await makeTar([
-    ...layers.map((l, i) => ({ name: names[i]!, body: l })),
-    { name: `${sha(config)}.json`, body: config },
-    { name: 'manifest.json', body: JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: [repoTag], Layers: names }]) }
-  ])
-  return { archive, id: `sha256:${sha(config)}` }
 }
 
 /** Every path under `dir`. */

@@ -22,7 +22,7 @@ import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
 import { Execs, type ExecConfig, type ExecRecord, type ExecSession } from './exec.js'
 import { checkCreateBody, dockerSpec, hostsFile, mergeImageConfig, resolvConf, specJson, type DockerCreateBody } from './dockerspec.js'
-import { isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
+import { isMounted, mkdirInRootfs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import { ImageStore, type ImageRecord } from '../images/store.js'
 import { familiarKey, parseRepoTag, refKey } from '../images/reference.js'
@@ -259,8 +259,8 @@ export class ContainerManager {
         ...(host.Init === true ? { init: this.config.init } : {}),
         cgroupsPath: `/berth/${rec.id}`
       })
-      // Docker makes the working dir when the image lacks it.
-      await mkdir(join(paths.merged, spec.process.cwd), { recursive: true })
+      // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
+      mkdirInRootfs(paths.merged, spec.process.cwd)
       await writeFile(files.hostname, `${spec.hostname ?? rec.id.slice(0, 12)}\n`)
       const hostNetwork = host.NetworkMode === 'host'
       const hostFile = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '')

@@ -8,6 +8,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { invalid } from '../errors.js'
+import { mkdirAllInRoot } from '../sys/inroot.js'
 import { fail, libc } from '../sys/libc.js'
 
 export interface RootfsPaths { upper: string, work: string, merged: string }
@@ -51,4 +53,13 @@ export async function unmountRootfs (p: RootfsPaths): Promise<void> {
   if (!await isMounted(p.merged)) return
   if (libc().umount2(p.merged, 0) === 0) return
   if (libc().umount2(p.merged, MNT_DETACH) !== 0 && await isMounted(p.merged)) throw fail('umount', p.merged)
+}
+
+/** Makes the working dir `dir` (and its parents) inside the rootfs, resolved in it as the container would: a symlink on the way never reaches the host. */
+export function mkdirInRootfs (rootfs: string, dir: string): void {
+  try {
+    mkdirAllInRoot(rootfs, dir)
+  } catch (err) {
+    throw invalid(`cannot create working directory ${dir} in the container: ${(err as Error).message}`, err)
+  }
 }
