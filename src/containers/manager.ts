@@ -5,7 +5,7 @@
  * a container's state dir is removed only after that.
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs'
-import { readFile, readdir, realpath, rm, stat, writeFile, mkdir } from 'node:fs/promises'
+import { lstat, readFile, readdir, realpath, rm, writeFile, mkdir } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
@@ -1287,12 +1287,15 @@ const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
 const nameInUse = (name: string, other: string | undefined): BerthError =>
   conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
 
-/** Bytes in the files under `dir` (what removing it frees); 0 when it is gone. */
+/**
+ * Bytes in the files under `dir` (what removing it frees); 0 when it is gone.
+ * lstat, never stat: a running container may swap a dir for a symlink to the host's.
+ */
 async function treeSize (dir: string): Promise<number> {
   let total = 0
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
   for (const d of entries) {
-    if (d.isFile()) total += await stat(join(d.parentPath, d.name)).then(s => s.size, () => 0)
+    if (d.isFile()) total += await lstat(join(d.parentPath, d.name)).then(s => s.isFile() ? s.size : 0, () => 0)
   }
   return total
 }
