@@ -25,6 +25,15 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const ROOTFS = join(REPO, 'test', '.rootfs')
 export const BERTHD = join(REPO, 'dist', 'src', 'main.js')
 
+/**
+ * The command that starts a test's berthd with `args`. tap's NODE_OPTIONS
+ * loads its processinfo hook, which follows every child of berthd, also the
+ * archive helper into its chroot, and writes `.tap/` files there: into the
+ * test rootfs that bundle containers share. The hook puts NODE_OPTIONS back
+ * into any env given to spawn, so `env -u` takes it out after the spawn.
+ */
+export const berthdCommand = (args: string[]): [string, string[]] => ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...NODE_FLAGS, BERTHD, ...args]]
+
 export interface Response { status: number, headers: Record<string, string | string[] | undefined>, body: any, raw: Buffer }
 
 /** A berthd started for one test. */
@@ -70,7 +79,7 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
   const state = join(dir, 'st')
   const root = join(dir, 'root')
   let err = ''
-  const proc = execa('node', [...NODE_FLAGS, BERTHD, '--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
+  const proc = execa(...berthdCommand(['--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs]), {
     reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false
   })
   proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })
