@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deframe } from '../src/logs/logs.js'
 import { makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon, type TarEntry } from './helpers.js'
@@ -79,6 +79,7 @@ t.test('hostile images and containers', async t => {
     { name: 'etc/passwd', type: 'symlink', linkname: '/dev/zero' }
   ])
   await hostileImage(d, 'huge', [{ name: 'etc/passwd', body: Buffer.alloc(5 * 1024 * 1024, 'a:x:1:1::/:/bin/sh\n') }])
+  await hostileImage(d, 'volume', [{ name: 'data', type: 'symlink', linkname: join(host, 'dir') }])
   await hostileImage(d, 'workdir', [{ name: 'w', type: 'symlink', linkname: join(host, 'dir') }], { Cmd: ['sh', '-c', 'pwd'], WorkingDir: '/w/x' })
 
   t.test('a passwd or group that is a symlink to a host file is read inside the container', async t => {
@@ -150,6 +151,25 @@ t.test('hostile images and containers', async t => {
     t.equal(asked.out, `0\n${join(host, 'dir', 'a', 'b', 'c')}\n`)
     t.same(await tree(host), hostBefore, 'nothing was made on the host')
     t.notOk(existsSync(join(host, 'dir', 'x')))
+  })
+
+  t.test('a bind whose target is a symlink to a host dir is mounted inside the container, and docker cp follows it there', async t => {
+    const src = join(d.dir, 'bind-src')
+    await mkdir(src)
+    await writeFile(join(src, 'seen'), 'from the bind\n')
+    const r = await runOut(d, 'volume', { Cmd: ['sh', '-c', 'cat /data/seen'], HostConfig: { Binds: [`${src}:/data`] } })
+    t.equal(r.code, 0)
+    t.equal(r.out, 'from the bind\n')
+    const c = await create(d, 'volume', { Cmd: ['sleep', '300'], HostConfig: { Binds: [`${src}:/data`] } })
+    const id = c.body.Id as string
+    t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
+    t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    const put = await d.req('PUT', `/containers/${id}/archive?path=/data`, await makeTar([{ name: 'copied', body: 'in\n' }]), { 'content-type': 'application/x-tar' })
+    t.equal(put.status, 200)
+    t.ok(existsSync(join(src, 'copied')), 'docker cp wrote into the bind source, as Docker does')
+    t.same(await tree(host), hostBefore, 'and nothing into the host dir the symlink names')
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8')
+    t.notOk(mounts.includes(join(host, 'dir')), 'no mount on the host dir')
   })
 
   t.test('no container was left and the host is as it was', async t => {
