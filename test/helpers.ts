@@ -289,6 +289,17 @@ export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: un
 /** The runtimes every lifecycle test runs against. */
 export const RUNTIMES = ['runc', 'crun'] as const
 
+/** A tmpfs of `size` (e.g. '256k') on a new temp dir: a small disk to fill. Unmounted and removed with `t`. */
+export async function smallTmpfs (t: Tap, size: string): Promise<string> {
+  const mnt = await mkdtemp(join(tmpdir(), 'bt-full-'))
+  await execa('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt])
+  t.teardown(async () => {
+    await execa('umount', ['-l', mnt], { reject: false })
+    await rm(mnt, { recursive: true, force: true })
+  })
+  return mnt
+}
+
 /** Imports the busybox rootfs as image `name` through the API, with the request `docker import - name` sends. */
 export async function importBusybox (d: Pick<Daemon, 'client'>, name = 'bb'): Promise<void> {
   const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import type { Readable } from 'node:stream'
+import { finished, PassThrough, type Readable } from 'node:stream'
 
 /** Makes every body of the plugin's routes a stream (the plugin's own parsers only). */
 export function streamBodies (app: Pick<FastifyInstance, 'removeAllContentTypeParsers' | 'addContentTypeParser'>): void {
@@ -25,12 +25,23 @@ export async function discard (raw: IncomingMessage): Promise<void> {
   })
 }
 
-/** Runs `fn` over the request body as a stream; on failure the body is drained first. */
+/**
+ * Runs `fn` over the request body as a stream; on failure the body is drained
+ * first. `fn` gets a stream of its own that it may destroy: destroying the
+ * request itself would reset the connection before the error is sent.
+ */
 export async function withBody<T> (req: { body: unknown, raw: IncomingMessage }, fn: (body: Readable) => Promise<T>): Promise<T> {
-  const body = (req.body as Readable | undefined) ?? req.raw
+  const raw = (req.body as Readable | undefined) ?? req.raw
+  const body = new PassThrough()
+  raw.pipe(body)
+  finished(raw, err => { if (err !== undefined && err !== null) body.destroy(err) }) // the client went away
+  body.once('close', () => raw.unpipe(body))
   try {
     return await fn(body)
   } catch (err) {
+    // Unpiped now, not on body's 'close' a tick later: that unpipe would pause the drain.
+    raw.unpipe(body)
+    body.destroy()
     await discard(req.raw)
     throw err
   }

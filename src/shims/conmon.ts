@@ -265,6 +265,8 @@ export function launchExec (spec: ExecSpec): ExecMonitor {
     closeSync(efd)
   }
   const [sync, start, attachPipe] = [3, 4, 5].map(fd => child.pipes.get(fd))
+  // A monitor that dies before reading makes our write fail (EPIPE); the sync pipe reports that death.
+  start?.on('error', () => {})
   // conmon reads the start pipe twice: once before it forks, and (attached) once more before the runtime runs.
   start?.write('1')
   const messages = lineReader(sync!)
