@@ -1413,6 +1413,7 @@ export interface operations {
                         OomKillDisable?: boolean | null;
                         /** @description 0 or -1: unlimited */
                         PidsLimit?: number | null;
+                        /** @description A negative Soft or Hard is unlimited */
                         Ulimits?: {
                             Name: string;
                             Soft: number;

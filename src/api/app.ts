@@ -37,6 +37,24 @@ declare module 'http' {
   interface IncomingMessage { berthApiVersion?: string }
 }
 
+/** Deeper than any Docker body (the create body nests 5 levels); far below what overflows the stack. */
+const MAX_JSON_DEPTH = 64
+
+/** True when `text`'s arrays and objects nest deeper than `max` (brackets inside strings do not count). */
+export function jsonDepthExceeds (text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
 /** The app with every route registered; call `ready()` or `listen()` on it. */
 export async function buildApp (deps: AppDeps) {
   const app = Fastify({
@@ -54,9 +72,14 @@ export async function buildApp (deps: AppDeps) {
 
   // Request validators compile on a route's first request, not at start-up: compiling every route's
   // schema (Docker's create body alone has some 80 fields) took ~470 ms of ready() on a busy machine.
-  // The options are fastify's own defaults, plus union types in JSON Schema `type` lists.
-  const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false, allowUnionTypes: true })
-  app.setValidatorCompiler(({ schema }) => {
+  // The options are fastify's own defaults, plus union types in JSON Schema `type` lists. Only the
+  // URL and headers, which are text, are coerced: a body's types are the client's, and Docker refuses
+  // `"Cmd": 123` (json: cannot unmarshal number) rather than run a program named "123".
+  const options = { useDefaults: true, removeAdditional: true, allErrors: false, allowUnionTypes: true } as const
+  const ajvText = new Ajv({ ...options, coerceTypes: 'array' })
+  const ajvBody = new Ajv({ ...options, coerceTypes: false })
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? ajvBody : ajvText
     let compiled: ValidateFunction | undefined
     const validate = (data: unknown): boolean => {
       compiled ??= ajv.compile(schema)
@@ -73,10 +96,22 @@ export async function buildApp (deps: AppDeps) {
   app.setSerializerCompiler(() => data => JSON.stringify(data))
 
   // Clients send bodies as text/plain, application/x-tar or with no type at all: JSON is tried for any.
-  app.removeContentTypeParser('text/plain')
+  // Nesting is bounded before parsing, for every content type: code that walks a body (validation,
+  // zero-value checks) recurses, and a 5,000-deep body overflowed the stack.
+  const tooDeep = (text: string): Error | undefined => jsonDepthExceeds(text, MAX_JSON_DEPTH)
+    ? Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 })
+    : undefined
+  const fastifyJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser(['application/json', 'text/plain'])
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const err = tooDeep(body as string)
+    if (err !== undefined) done(err, undefined); else fastifyJson(req, body as string, done)
+  })
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = (body as string).trim()
     if (text === '') { done(null, undefined); return }
+    const err = tooDeep(text)
+    if (err !== undefined) { done(err, undefined); return }
     try { done(null, JSON.parse(text)) } catch (err) { done(Object.assign(err as Error, { statusCode: 400 }), undefined) }
   })
 

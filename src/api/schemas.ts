@@ -446,12 +446,15 @@ export const TarResponse = Type.Unsafe<NodeJS.ReadableStream>({
 /** Content types tar bodies come with (any other is accepted too). */
 export const TAR_TYPES = ['application/x-tar', 'application/tar', 'text/plain']
 
+/** A path a client names in a container: a C string (no NUL byte) within PATH_MAX. */
+const ContainerPath = (description: string) => Type.String({ minLength: 1, maxLength: 4095, pattern: '^[^\\u0000]*$', description })
+
 export const ArchiveQuery = Type.Object({
-  path: Type.String({ minLength: 1, description: 'A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir\'s contents.' })
+  path: ContainerPath('A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir\'s contents.')
 })
 
 export const ArchivePutQuery = Type.Object({
-  path: Type.String({ minLength: 1, description: 'A dir in the container to extract into; every symlink on the way, the last one too, is followed inside the container\'s root filesystem' }),
+  path: ContainerPath('A dir in the container to extract into; every symlink on the way, the last one too, is followed inside the container\'s root filesystem'),
   noOverwriteDirNonDir: Type.Optional(Type.String({ description: 'Docker boolean: refuse an entry that would replace a dir with a non-dir or the reverse' })),
   copyUIDGID: Type.Optional(Type.String({ description: 'Docker boolean: own every extracted entry by the container\'s User (resolved in its /etc/passwd) instead of the archive\'s uid and gid' }))
 })

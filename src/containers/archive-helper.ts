@@ -147,6 +147,7 @@ function describe (err: unknown): { code: ErrorCode, message: string, errno?: st
   if (e.code === 'ENOENT') return { code: 'NOT_FOUND', message: e.message, errno: e.code }
   if (e.code === 'ENOTDIR') return { code: 'INVALID_ARGUMENT', message: 'not a directory', errno: e.code }
   if (e.code === 'ELOOP') return { code: 'INVALID_ARGUMENT', message: 'too many levels of symbolic links', errno: e.code }
+  if (e.code === 'ENAMETOOLONG') return { code: 'INVALID_ARGUMENT', message: 'file name too long', errno: e.code }
   if (e.code === 'EROFS') return { code: 'FORBIDDEN', message: 'the volume or container rootfs is marked read-only', errno: e.code }
   return { code: 'INTERNAL', message: e.message ?? String(err), ...(typeof e.code === 'string' ? { errno: e.code } : {}) }
 }

@@ -10,11 +10,13 @@
  * the field, unless the field holds its zero value: the docker CLI sends every
  * key, mostly zero.
  */
+import { readFileSync } from 'node:fs'
 import { hostname as osHostname, availableParallelism } from 'node:os'
 import { isIP } from 'node:net'
 import { posix } from 'node:path'
 import { invalid } from '../errors.js'
 import type { DockerCreateBody, DockerHostConfig, DockerMount } from './createbody.js'
+import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 
@@ -344,6 +346,15 @@ const FLAG_KEYS: Record<string, string> = {
   ...Object.fromEntries([...PROPAGATIONS, 'unbindable', 'runbindable'].map(p => [p, 'propagation']))
 }
 const TMPFS_DATA = ['', 'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']
+/** What the kernel's tmpfs accepts for an option (shmem_parse_one): checked here, or the runtime refuses it at start with EINVAL. */
+const TMPFS_VALUES: Record<string, [RegExp, string]> = {
+  size: [/^\d+[kmgtpe%]?$/i, 'a number of bytes with an optional k, m or g suffix, or a percentage'],
+  nr_blocks: [/^\d+[kmgtpe]?$/i, 'a number with an optional k, m or g suffix'],
+  nr_inodes: [/^\d+[kmgtpe%]?$/i, 'a number with an optional k, m or g suffix, or a percentage'],
+  mode: [/^[0-7]{1,4}$/, 'an octal file mode'],
+  uid: [/^\d+$/, 'a number'],
+  gid: [/^\d+$/, 'a number']
+}
 
 /** moby/sys/mount MergeTmpfsOptions: the last of conflicting options wins, order kept. */
 export function mergeTmpfsOptions (options: string[]): string[] {
@@ -356,6 +367,8 @@ export function mergeTmpfsOptions (options: string[]): string[] {
       const eq = o.indexOf('=')
       if (eq < 0 || !TMPFS_DATA.includes(o.slice(0, eq))) throw invalid(`invalid tmpfs option ${JSON.stringify(eq < 0 ? [o] : [o.slice(0, eq), o.slice(eq + 1)])}`)
       key = `=${o.slice(0, eq)}`
+      const [re, what] = TMPFS_VALUES[o.slice(0, eq)] ?? [/(?:)/, '']
+      if (!re.test(o.slice(eq + 1))) throw invalid(`invalid tmpfs option ${JSON.stringify(o)}: ${o.slice(0, eq)} must be ${what}`)
     }
     if (!seen.has(key)) { seen.add(key); out.unshift(o) }
   }
@@ -451,6 +464,31 @@ function allMounts (user: OciMount[], extra: OciMount[], o: { shmSize: number, i
 // ---------------------------------------------------------------- resources
 
 const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
+/** The kernel's (and runc's) bounds on cpu.shares under cgroup v1; Docker clamps to them. */
+const MAX_CPU_SHARES = 262_144
+
+/** The host's online CPUs or memory nodes as a cpuset list ("0-3"); the kernel refuses any other in cpuset.cpus. */
+function hostCpuset (field: 'cpus' | 'mems'): string {
+  const path = field === 'cpus' ? '/sys/devices/system/cpu/online' : '/sys/devices/system/node/online'
+  try { return readFileSync(path, 'utf8').trim() } catch { return field === 'cpus' ? `0-${availableParallelism() - 1}` : '0' }
+}
+
+const cpusetRanges = (list: string): Array<[number, number]> => list.split(',').filter(Boolean).map(r => {
+  const [lo, hi = lo] = r.split('-').map(Number) as [number, number?]
+  return [lo, hi]
+})
+
+/** True when every id in cpuset list `asked` is in list `available` (both in "0-2,4" form). */
+export function cpusetWithin (asked: string, available: string): boolean {
+  const have = cpusetRanges(available)
+  const top = Math.max(...have.map(([, b]) => b))
+  return cpusetRanges(asked).every(([lo, hi]) => {
+    // Past the largest id first, so that "0-99999" is refused without a walk.
+    if (lo > hi || hi > top) return false
+    for (let id = lo; id <= hi; id++) if (!have.some(([a, b]) => a <= id && id <= b)) return false
+    return true
+  })
+}
 const DEVICE_RULE = /^([acb]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/
 
 /** Docker's device cgroup rule syntax, `c 1:3 rwm` (moby oci.AppendDevicePermissionsFromCgroupRules). */
@@ -485,6 +523,7 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
   if (period !== 0 && (period < 1000 || period > 1_000_000)) throw invalid('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
   if (quota > 0 && quota < 1000) throw invalid('CPU cfs quota can not be less than 1ms (i.e. 1000)')
   if (shares < 0) throw invalid(`invalid CpuShares: ${shares}: must not be negative`)
+  if (shares > MAX_CPU_SHARES) throw invalid(`invalid CpuShares: ${shares}: the maximum allowed cpu-shares is ${MAX_CPU_SHARES}`)
   if (shares > 0) cpu.shares = shares
   if (nano > 0) { cpu.period = 100_000; cpu.quota = Math.floor(nano * 100_000 / 1e9) }
   if (period !== 0) cpu.period = period
@@ -492,6 +531,10 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
   for (const [field, key, v] of [['cpus', 'CpusetCpus', str(hc.CpusetCpus)], ['mems', 'CpusetMems', str(hc.CpusetMems)]] as const) {
     if (v === '') continue
     if (!CPUSET.test(v)) throw invalid(`Invalid value ${v} for ${key === 'CpusetCpus' ? 'cpuset cpus' : 'cpuset mems'}`)
+    const available = hostCpuset(field)
+    if (!cpusetWithin(v, available)) {
+      throw invalid(`Requested ${field === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${v}, available: ${available}`)
+    }
     cpu[field] = v
   }
 
@@ -508,13 +551,19 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
 
 const ULIMITS = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']
 const RLIM_INFINITY = 2n ** 64n - 1n
+const nrOpen = (): number => { try { return Number(readFileSync('/proc/sys/fs/nr_open', 'utf8')) } catch { return 1_048_576 } }
 
 /** Ulimits → OCI rlimits (go-units' names and checks); -1 is unlimited. */
 function rlimits (ulimits: NonNullable<DockerHostConfig['Ulimits']>): OciRlimit[] {
   return ulimits.map(u => {
     if (!ULIMITS.includes(u.Name)) throw invalid(`invalid ulimit type: ${u.Name}`)
-    if (u.Soft > u.Hard && u.Hard >= 0) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`)
     const value = (n: number): number | bigint => n < 0 ? RLIM_INFINITY : n
+    // Compared as the kernel's unsigned values: a negative soft limit is unlimited, above any finite hard one.
+    if (value(u.Soft) > value(u.Hard)) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`)
+    // setrlimit refuses more open files than fs.nr_open (EPERM), so unlimited nofile never works.
+    if (u.Name === 'nofile' && value(u.Hard) > nrOpen()) {
+      throw invalid(`ulimit nofile: hard limit ${u.Hard < 0 ? 'unlimited' : u.Hard} is above the kernel's maximum of ${nrOpen()} open files (fs.nr_open)`)
+    }
     return { type: `RLIMIT_${u.Name.toUpperCase()}`, soft: value(u.Soft), hard: value(u.Hard) }
   })
 }
@@ -582,6 +631,7 @@ interface Plan {
 }
 
 function plan (body: DockerCreateBody): Plan {
+  checkNoNul(body)
   checkUnsupported(body)
   const hc = body.HostConfig ?? {}
   checkAutoRemove(parseRestartPolicy(hc.RestartPolicy), hc.AutoRemove === true)
@@ -700,11 +750,24 @@ export function dockerSpec (input: SpecInput): OciSpec {
     },
     ...(isZero(hc.Annotations) ? {} : { annotations: { ...hc.Annotations } })
   }
+  checkSpecPaths(spec)
   return spec
 }
 
+/** The executable, the working dir and every mount point of `spec` within PATH_MAX. */
+export function checkSpecPaths (spec: { process?: { args?: string[], cwd?: string }, mounts?: Array<{ destination: string }> }): void {
+  checkPathLength('the command\'s executable', spec.process?.args?.[0] ?? '')
+  checkPathLength('the working directory', spec.process?.cwd ?? '')
+  for (const m of spec.mounts ?? []) checkPathLength('a mount point', m.destination)
+}
+
+/** Parses config.json text; an rlimit a JS number cannot hold (RLIM_INFINITY) comes back as a bigint that specJson writes exactly. */
+export function parseSpecJson (text: string): unknown {
+  return JSON.parse(text, (k, v: unknown) => (k === 'soft' || k === 'hard') && typeof v === 'number' && v > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : v)
+}
+
 /** config.json text: like JSON.stringify, but writes 64-bit rlimits (RLIM_INFINITY) exactly. */
-export function specJson (spec: OciSpec): string {
+export function specJson (spec: object): string {
   return JSON.stringify(spec, (_k, v) => typeof v === 'bigint' ? `\u0000${v}\u0000` : v, 2).replace(/"\\u0000(\d+)\\u0000"/g, '$1') + '\n'
 }
 

@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { conflict, invalid, BerthError } from '../errors.js'
+import { checkNoNul, checkPathLength } from './cstrings.js'
 import { frame, logStream } from '../logs/logs.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { execPaths, launchExec } from '../shims/conmon.js'
@@ -119,6 +120,9 @@ export function execProcess (base: OciProcess, cfg: ExecConfig, user: ProcessUse
 /** Checks an exec create body (pure): Docker's messages for Docker's mistakes. */
 export function checkExecConfig (cfg: ExecConfig): void {
   if (cfg.cmd.length === 0 || cfg.cmd[0] === '') throw invalid('No exec command specified')
+  checkNoNul({ Cmd: cfg.cmd, Env: cfg.env, WorkingDir: cfg.workingDir, User: cfg.user })
+  checkPathLength('the command\'s executable', cfg.cmd[0]!)
+  checkPathLength('the working directory', cfg.workingDir)
   if (cfg.workingDir !== '' && !cfg.workingDir.startsWith('/')) throw invalid(`the working directory '${cfg.workingDir}' is invalid, it needs to be an absolute path`)
   for (const e of cfg.env) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${JSON.stringify(e)}`)
 }

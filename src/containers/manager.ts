@@ -21,7 +21,7 @@ import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '..
 import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
 import { Execs, type ExecConfig, type ExecRecord, type ExecSession } from './exec.js'
-import { checkCreateBody, dockerSpec, hostsFile, mergeImageConfig, resolvConf, specJson, type DockerCreateBody } from './dockerspec.js'
+import { checkCreateBody, checkSpecPaths, dockerSpec, hostsFile, mergeImageConfig, parseSpecJson, resolvConf, specJson, type DockerCreateBody } from './dockerspec.js'
 import { isMounted, mkdirInRootfs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import { ImageStore, type ImageRecord } from '../images/store.js'
@@ -368,7 +368,7 @@ export class ContainerManager {
       process: { ...spec.process, terminal: rec.tty }
     }
     if (rec.tty && rec.consoleSize !== undefined) ours.process!.consoleSize = { height: rec.consoleSize[0], width: rec.consoleSize[1] }
-    await writeFile(join(bundleDir, 'config.json'), JSON.stringify(ours))
+    await writeFile(join(bundleDir, 'config.json'), specJson(ours))
     const info = await createContainer({
       id: rec.id,
       name: rec.name,
@@ -527,9 +527,12 @@ export class ContainerManager {
     await this.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
       if (e.rec.status === 'restarting') { await this.stopAsked(e); return }
-      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: container ${e.rec.id} is not running`)
+      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
       await this.stopAsked(e)
-      await this.runtimeOf(e.rec).kill(e.rec.id, signal)
+      await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch((err: unknown) => {
+        // The process exited after the status was read: the runtime's refusal is Docker's 409.
+        throw hasCode(err, 'CONFLICT') ? conflict(`Cannot kill container: ${ref}: ${(err as Error).message}`) : err
+      })
       this.event(e.rec, 'kill', { signal: signalNumber(signal) })
     })
   }
@@ -539,7 +542,7 @@ export class ContainerManager {
     const e = this.entryOf(ref)
     await this.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`container ${e.rec.id} is already paused`)
-      if (e.rec.status !== 'running') throw conflict(`container ${e.rec.id} is not running`)
+      if (e.rec.status !== 'running') throw conflict(`Container ${e.rec.id} is not running`)
       await this.runtimeOf(e.rec).pause(e.rec.id)
       e.rec.status = 'paused'
       await this.store.save(e.rec)
@@ -1142,7 +1145,8 @@ export class ContainerManager {
     try {
       return filterPs(r.stdout, pids)
     } catch (err) {
-      throw runtimeFailed((err as Error).message)
+      // The client's ps_args decide the columns (`--help all` prints none).
+      throw invalid(`${(err as Error).message}: ps_args must keep the PID column`)
     }
   }
 
@@ -1187,9 +1191,9 @@ export class ContainerManager {
       const next: ContainerRecord = { ...rec, ...(restartPolicy !== undefined ? { restartPolicy } : {}) }
       if (created !== undefined) {
         const specPath = join(rec.bundle, 'config.json')
-        const spec = JSON.parse(await readFile(specPath, 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
+        const spec = parseSpecJson(await readFile(specPath, 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
         spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, ...resources } }
-        await writeFileAtomic(specPath, JSON.stringify(spec))
+        await writeFileAtomic(specPath, specJson(spec))
         next.createBody = { ...created, HostConfig: hostConfig }
       }
       await this.store.save(next)
@@ -1246,12 +1250,13 @@ async function readBundle (bundle: string): Promise<OciSpec> {
   })
   let spec: OciSpec
   try {
-    spec = JSON.parse(text) as OciSpec
+    spec = parseSpecJson(text) as OciSpec
   } catch (err) {
     throw invalid(`bundle ${bundle}: config.json does not parse: ${(err as Error).message}`)
   }
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw invalid(`bundle ${bundle}: config.json is not an object`)
   if (!Array.isArray(spec.process?.args) || spec.process.args.length === 0) throw invalid(`bundle ${bundle}: config.json has no process.args`)
+  checkSpecPaths(spec)
   return spec
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { runtimeMessage, argv, globalArgs, isNotExist } from '../../src/runtime/runtime.js'
+import { runtimeMessage, argv, globalArgs, isNotExist, isNotRunning } from '../../src/runtime/runtime.js'
 
 t.test('runtimeMessage', async t => {
   const rows: Array<[string, string, string]> = [
@@ -35,7 +35,17 @@ t.test('runtimeMessage', async t => {
     ['JSON without error level falls back to the raw last line',
       '{"level":"info","msg":"hello"}',
       '{"level":"info","msg":"hello"}'],
-    ['JSON null line does not throw', 'null', 'null']
+    ['JSON null line does not throw', 'null', 'null'],
+    // conmon forwards the first 8 KiB of the runtime's output: the text, not the JSON, of a line cut there.
+    ['JSON error line cut short',
+      '{"level":"error","msg":"runc create failed: exec: \\"xxxx\\u00e9',
+      'runc create failed: exec: "xxxx\u00e9...'],
+    ['JSON error line cut inside an escape',
+      '{"level":"error","msg":"exec: \\"ab\\',
+      'exec: "ab...'],
+    ['JSON error line cut inside a unicode escape',
+      '{"level":"error","msg":"exec: ab\\u00',
+      'exec: ab...']
   ]
   for (const [name, input, want] of rows) t.equal(runtimeMessage(input), want, name)
 })
@@ -69,4 +79,11 @@ t.test('isNotExist', async t => {
   const no = ['', 'permission denied', 'container is running', 'exit status 1', 'timed out']
   for (const m of yes) t.equal(isNotExist(m), true, m)
   for (const m of no) t.equal(isNotExist(m), false, m)
+})
+
+t.test('isNotRunning', async t => {
+  t.ok(isNotRunning('container not running'), 'runc')
+  t.ok(isNotRunning('kill container: No such process'), 'crun, ESRCH')
+  t.notOk(isNotRunning('container "x" does not exist'))
+  t.notOk(isNotRunning('the maximum allowed cpu-shares is 262144'))
 })
