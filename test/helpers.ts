@@ -226,6 +226,22 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, 
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
+/** A tmpfs of `size` (mount's size=) on a fresh dir, unmounted and removed in teardown: a disk that can be filled. */
+export async function mountTmpfs (t: Tap, size: string): Promise<string> {
+  const mnt = await mkdtemp(join(tmpdir(), 'bt-fs-'))
+  await execa('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt])
+  t.teardown(async () => {
+    await execa('umount', ['-l', mnt], { reject: false })
+    await rm(mnt, { recursive: true, force: true })
+  })
+  return mnt
+}
+
+/** Fills the filesystem holding `dir` to the last byte with a file named `filler`. */
+export const fillDisk = async (dir: string): Promise<void> => {
+  await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, 'filler')} bs=4k 2>/dev/null; true`])
+}
+
 /** A request whose connection the daemon took over (attach, exec start). */
 export interface Hijacked {
   /** The status line's code: 101 when upgraded, 200 when not, else the error's. */

@@ -1,11 +1,9 @@
 /** Crash safety: berthd SIGKILLed at any moment, monitors killed, records damaged, a full disk. */
 import t from 'tap'
-import { execa } from 'execa'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkInvariants } from '../scripts/chaos.js'
-import { createContainer, makeBundle, run, sleep, startDaemon, until } from './helpers.js'
+import { createContainer, fillDisk, makeBundle, mountTmpfs, run, sleep, startDaemon, until } from './helpers.js'
 
 const isGone = (pid: number): boolean => { try { process.kill(pid, 0); return false } catch { return true } }
 
@@ -118,17 +116,12 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
 })
 
 t.test('a full disk gives a clear error and leaves nothing half-made', async t => {
-  const mnt = await mkdtemp(join(tmpdir(), 'bt-full-'))
-  await execa('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt])
-  t.teardown(async () => {
-    await execa('umount', ['-l', mnt], { reject: false })
-    await rm(mnt, { recursive: true, force: true })
-  })
+  const mnt = await mountTmpfs(t, '256k')
   const d = await startDaemon(t, ['--root', join(mnt, 'root')])
   const ok = await createContainer(d, ['sleep', '60'])
   await d.req('POST', `/containers/${ok}/start`)
   const bundle = await makeBundle(d, ['true'])
-  await execa('sh', ['-c', `dd if=/dev/zero of=${join(mnt, 'filler')} bs=4k 2>/dev/null; true`])
+  await fillDisk(mnt)
   const r = await d.req('POST', '/containers', { Bundle: bundle })
   t.equal(r.status, 500)
   t.match(r.body.message, /no space left on device/i)
