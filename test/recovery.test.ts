@@ -1,6 +1,6 @@
 /** Crash safety: berthd SIGKILLed at any moment, monitors killed, records damaged, a full disk. */
 import t from 'tap'
-import { readdir, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkInvariants } from '../scripts/chaos.js'
 import { createContainer, fillDisk, makeBundle, mountTmpfs, run, sleep, startDaemon, until } from './helpers.js'
@@ -95,6 +95,12 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
   const garbage = await createContainer(d, ['sleep', '60'])
   await d.req('POST', `/containers/${garbage}/start`)
   const truncated = await createContainer(d, ['true'])
+  // sleep 600: were it wrongly adopted, it would not exit on its own within the test.
+  const orphan = await createContainer(d, ['sleep', '600'])
+  await d.req('POST', `/containers/${orphan}/start`)
+  const orphanPid = (await d.req('GET', `/containers/${orphan}/json`)).body.State.Pid as number
+  const monitorPid = Number(await readFile(join(d.state, 'containers', orphan, 'conmon.pid'), 'utf8'))
+  t.ok(orphanPid > 0 && monitorPid > 0 && !isGone(monitorPid), 'the orphan and its monitor run')
 
   // The state dir vanishes while the container runs: it can still be stopped and removed.
   await rm(join(d.state, 'containers', victim), { recursive: true, force: true })
@@ -103,6 +109,10 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
   t.equal((await d.req('DELETE', `/containers/${victim}`)).status, 204)
 
   await d.stop('SIGKILL')
+  // The monitor dies while berthd is down; the container it watched lives on.
+  process.kill(monitorPid, 'SIGKILL')
+  await until(() => isGone(monitorPid), 10_000, 'the killed monitor to be gone')
+  t.notOk(isGone(orphanPid), 'the orphan outlives its monitor')
   await writeFile(join(d.root, 'containers', garbage, 'container.json'), 'not json at all {')
   await writeFile(join(d.root, 'containers', truncated, 'container.json'), '{"version":1,"id":')
   const d2 = await d.restart()
@@ -110,6 +120,13 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
   t.equal((await d2.req('GET', `/containers/${garbage}/json`)).status, 404, 'a damaged record is set aside')
   t.equal((await d2.req('GET', `/containers/${truncated}/json`)).status, 404)
   t.match((await d2.req('GET', `/containers/${keep}/json`)).body.State, { Status: 'running' }, 'the others load')
+  t.match((await d2.req('GET', `/containers/${orphan}/json`)).body.State,
+    { Status: 'exited', Running: false, ExitCode: 137, Error: 'container monitor died; container killed' },
+    'a container whose monitor died is not adopted: it is killed, and says why')
+  await until(() => isGone(orphanPid), 10_000, 'the orphan to be killed')
+  const waited = await Promise.race([d2.req('POST', `/containers/${orphan}/wait`), sleep(10_000).then(() => 'no answer')])
+  t.same((waited as { body: unknown }).body, { StatusCode: 137, Error: null }, 'wait answers with its exit')
+  t.equal((await d2.req('DELETE', `/containers/${orphan}`)).status, 204)
   const aside = (await readdir(join(d2.root, 'containers'))).filter(n => n.startsWith('.bad-'))
   t.equal(aside.length, 2, 'both damaged records kept aside for a human')
   t.same(await checkInvariants(d2), [], 'the damaged container\'s monitor and runtime state were cleaned as leaks')
