@@ -4,12 +4,9 @@
  * a restart, timeNano written exactly, and the docker client reading them.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
 import { contractProblem } from './contract.js'
-import { ROOTFS, createContainer, run, startDaemon, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { createContainer, DOCKER, dockerEnv, dockerTest, ROOTFS, run, startDaemon, type Daemon } from './helpers.js'
 
 interface Ev { Type: string, Action: string, Actor: { ID: string, Attributes: Record<string, string> }, time: number, timeNano: number, scope: string }
 
@@ -109,9 +106,9 @@ t.test('events: a container\'s life, filters, replay, live, restart, docker clie
     t.same(r.list.map(e => e.Action), ['create', 'start', 'die', 'destroy'])
     t.same(r.raw, all.raw.split('\n').filter(l => l.includes(id)).map(l => `${l}\n`).join(''), 'byte for byte, timeNano included')
 
-    await t.test('docker events', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+    await dockerTest(t, 'docker events', async t => {
       const out = await execa(DOCKER, ['events', '--since', '0', '--until', nowS(), '--filter', 'event=die'], {
-        env: { DOCKER_HOST: `unix://${d2.socket}`, DOCKER_CONFIG: `${d2.dir}/docker-config` }, reject: false, timeout: 30_000, encoding: 'utf8'
+        env: dockerEnv(d2), reject: false, timeout: 30_000, encoding: 'utf8'
       })
       t.equal(out.exitCode, 0, out.stderr)
       const lines = out.stdout.split('\n').filter(l => l !== '')

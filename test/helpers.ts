@@ -6,12 +6,13 @@
  */
 import { execa, type ResultPromise } from 'execa'
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import tar from 'tar-stream'
+import type { Test } from 'tap'
 import { Pool, type Dispatcher } from 'undici'
 import { contractProblem } from './contract.js'
 import { isAlive } from '../src/proc.js'
@@ -240,6 +241,33 @@ export async function mountTmpfs (t: Tap, size: string): Promise<string> {
 /** Fills the filesystem holding `dir` to the last byte with a file named `filler`. */
 export const fillDisk = async (dir: string): Promise<void> => {
   await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, 'filler')} bs=4k 2>/dev/null; true`])
+}
+
+/**
+ * The docker client the CLI tests drive: $BERTH_TEST_DOCKER when set (a path
+ * that does not exist stands for a machine without one), else
+ * /usr/local/bin/docker, else `docker` on PATH. scripts/setup.sh installs one.
+ */
+export const DOCKER: string = process.env.BERTH_TEST_DOCKER ??
+  ['/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)].map(dir => join(dir, 'docker')).find(existsSync) ??
+  '/usr/local/bin/docker'
+
+/** The environment that points the docker client at `d`. */
+export const dockerEnv = (d: Pick<Daemon, 'socket' | 'dir'>): Record<string, string> =>
+  ({ DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` })
+
+/**
+ * A test group that drives the docker client. Without a client it fails,
+ * saying how to get one: a suite that skips is not the suite the README promises.
+ */
+export function dockerTest (t: Test, name: string, fn: (t: Test) => Promise<void>): Promise<unknown> {
+  return t.test(name, async t => {
+    if (!existsSync(DOCKER)) {
+      t.fail(`no docker client at ${DOCKER} (nor on PATH): run scripts/setup.sh as root, which installs one, or set BERTH_TEST_DOCKER to one`)
+      return
+    }
+    await fn(t)
+  })
 }
 
 /** A request whose connection the daemon took over (attach, exec start). */

@@ -5,11 +5,8 @@
  * update, and the docker client's --restart.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
-import { ROOTFS, createContainer, run, sleep, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { createContainer, DOCKER, dockerEnv, dockerTest, ROOTFS, run, sleep, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Longer than the back-off before a third restart (400 ms) with room for a slow start: a restart that should not happen would show. */
 const QUIET_MS = 2500
@@ -209,9 +206,9 @@ t.test('after berthd is SIGKILLed, the policies decide what starts again', async
   t.pass('a restart pending when berthd died goes ahead when it starts')
 })
 
-t.test('docker run --restart through the docker client', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker run --restart through the docker client', async t => {
   const d = await startDaemon(t)
-  const env = { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` }
+  const env = dockerEnv(d)
   const docker = (args: string[], input?: string) => execa(DOCKER, args, { env, input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL' })
   const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
   const imported = await execa(DOCKER, ['import', '-', 'bb'], { env, input: tar.stdout, reject: false, timeout: 60_000 })
