@@ -243,6 +243,13 @@ export const fillDisk = async (dir: string): Promise<void> => {
   await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, 'filler')} bs=4k 2>/dev/null; true`])
 }
 
+/** The container's events from `since` (unix seconds) until now, in order: what tests check the order of things by. */
+export async function containerEvents (d: Pick<Daemon, 'client'>, id: string, since: string): Promise<Array<{ Action: string, timeNano: number, Actor: { Attributes: Record<string, string> } }>> {
+  const filters = JSON.stringify({ container: [id] })
+  const r = await d.client.request({ method: 'GET', path: `/events?since=${since}&until=${(Date.now() / 1000).toFixed(3)}&filters=${encodeURIComponent(filters)}` })
+  return (await r.body.text()).split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { Action: string, timeNano: number, Actor: { Attributes: Record<string, string> } })
+}
+
 /**
  * The docker client the CLI tests drive: $BERTH_TEST_DOCKER when set (a path
  * that does not exist stands for a machine without one), else

@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { execa } from 'execa'
-import { createContainer, DOCKER, dockerEnv, dockerTest, ROOTFS, run, sleep, startDaemon, until, type Daemon } from './helpers.js'
+import { containerEvents, createContainer, DOCKER, dockerEnv, dockerTest, ROOTFS, run, sleep, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Longer than the back-off before a third restart (400 ms) with room for a slow start: a restart that should not happen would show. */
 const QUIET_MS = 2500
@@ -15,12 +15,7 @@ const state = async (d: Daemon, id: string): Promise<{ State: Record<string, any
   (await d.req('GET', `/containers/${id}/json`)).body
 
 /** The container's event actions from `since` (unix seconds) until now, in order. */
-async function actions (d: Daemon, id: string, since: string): Promise<string[]> {
-  const filters = JSON.stringify({ container: [id] })
-  const r = await d.client.request({ method: 'GET', path: `/events?since=${since}&until=${(Date.now() / 1000).toFixed(3)}&filters=${encodeURIComponent(filters)}` })
-  const text = await r.body.text()
-  return text.split('\n').filter(l => l !== '').map(l => (JSON.parse(l) as { Action: string }).Action)
-}
+const actions = async (d: Daemon, id: string, since: string): Promise<string[]> => (await containerEvents(d, id, since)).map(e => e.Action)
 
 const nowS = (): string => (Date.now() / 1000).toFixed(3)
 const isGone = (pid: number): boolean => { try { process.kill(pid, 0); return false } catch { return true } }
