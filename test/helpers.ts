@@ -270,7 +270,7 @@ export const dockerEnv = (d: Pick<Daemon, 'socket' | 'dir'>): Record<string, str
 export function dockerTest (t: Test, name: string, fn: (t: Test) => Promise<void>): Promise<unknown> {
   return t.test(name, async t => {
     if (!existsSync(DOCKER)) {
-      t.fail(`no docker client at ${DOCKER} (nor on PATH): run scripts/setup.sh as root, which installs one, or set BERTH_TEST_DOCKER to one`)
+      t.fail(`no docker client at ${DOCKER}: run scripts/setup.sh as root, which installs one, or set BERTH_TEST_DOCKER to one`)
       return
     }
     await fn(t)
