@@ -4,16 +4,13 @@
  * use, attach and exec, is in docker-cli.test.ts.)
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
-import { importBusybox, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { DOCKER, dockerEnv, dockerTest, importBusybox, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Runs the docker client against `d`; never hangs a test for more than 30 s. */
 function docker (d: Daemon, args: string[]) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: '', reject: false, timeout: 30_000, killSignal: 'SIGKILL'
   })
 }
@@ -25,7 +22,7 @@ const lines = (s: string): string[] => s === '' ? [] : s.split('\n')
 // which only the signals it handles reach).
 const SERVICE = ['sh', '-c', 'trap "echo got usr1" USR1; trap "echo bye; exit 0" TERM; echo started; while :; do sleep 0.1; done']
 
-t.test('docker CLI: everyday commands', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker CLI: everyday commands', async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
 

@@ -7,12 +7,13 @@
 import { execa, type ResultPromise } from 'execa'
 import { createHash } from 'node:crypto'
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import tar from 'tar-stream'
+import type { Test } from 'tap'
 import { Pool, type Dispatcher } from 'undici'
 import { contractProblem } from './contract.js'
 import { isAlive } from '../src/proc.js'
@@ -236,6 +237,56 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, 
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
+/** A tmpfs of `size` (mount's size=) on a fresh dir, unmounted and removed in teardown: a disk that can be filled. */
+export async function mountTmpfs (t: Tap, size: string): Promise<string> {
+  const mnt = await mkdtemp(join(tmpdir(), 'bt-fs-'))
+  await execa('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt])
+  t.teardown(async () => {
+    await execa('umount', ['-l', mnt], { reject: false })
+    await rm(mnt, { recursive: true, force: true })
+  })
+  return mnt
+}
+
+/** Fills the filesystem holding `dir` to the last byte with a file named `filler`. */
+export const fillDisk = async (dir: string): Promise<void> => {
+  await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, 'filler')} bs=4k 2>/dev/null; true`])
+}
+
+/** The container's events from `since` (unix seconds) until now, in order: what tests check the order of things by. */
+export async function containerEvents (d: Pick<Daemon, 'client'>, id: string, since: string): Promise<Array<{ Action: string, timeNano: number, Actor: { Attributes: Record<string, string> } }>> {
+  const filters = JSON.stringify({ container: [id] })
+  const r = await d.client.request({ method: 'GET', path: `/events?since=${since}&until=${(Date.now() / 1000).toFixed(3)}&filters=${encodeURIComponent(filters)}` })
+  return (await r.body.text()).split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { Action: string, timeNano: number, Actor: { Attributes: Record<string, string> } })
+}
+
+/**
+ * The docker client the CLI tests drive: $BERTH_TEST_DOCKER when set (a path
+ * that does not exist stands for a machine without one), else
+ * /usr/local/bin/docker, else `docker` on PATH. scripts/setup.sh installs one.
+ */
+export const DOCKER: string = process.env.BERTH_TEST_DOCKER ??
+  ['/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)].map(dir => join(dir, 'docker')).find(existsSync) ??
+  '/usr/local/bin/docker'
+
+/** The environment that points the docker client at `d`. */
+export const dockerEnv = (d: Pick<Daemon, 'socket' | 'dir'>): Record<string, string> =>
+  ({ DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` })
+
+/**
+ * A test group that drives the docker client. Without a client it fails,
+ * saying how to get one: a suite that skips is not the suite the README promises.
+ */
+export function dockerTest (t: Test, name: string, fn: (t: Test) => Promise<void>): Promise<unknown> {
+  return t.test(name, async t => {
+    if (!existsSync(DOCKER)) {
+      t.fail(`no docker client at ${DOCKER}: run scripts/setup.sh as root, which installs one, or set BERTH_TEST_DOCKER to one`)
+      return
+    }
+    await fn(t)
+  })
+}
+
 /** A request whose connection the daemon took over (attach, exec start). */
 export interface Hijacked {
   /** The status line's code: 101 when upgraded, 200 when not, else the error's. */
@@ -288,17 +339,6 @@ export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: un
 
 /** The runtimes every lifecycle test runs against. */
 export const RUNTIMES = ['runc', 'crun'] as const
-
-/** A tmpfs of `size` (e.g. '256k') on a new temp dir: a small disk to fill. Unmounted and removed with `t`. */
-export async function smallTmpfs (t: Tap, size: string): Promise<string> {
-  const mnt = await mkdtemp(join(tmpdir(), 'bt-full-'))
-  await execa('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt])
-  t.teardown(async () => {
-    await execa('umount', ['-l', mnt], { reject: false })
-    await rm(mnt, { recursive: true, force: true })
-  })
-  return mnt
-}
 
 /** Imports the busybox rootfs as image `name` through the API, with the request `docker import - name` sends. */
 export async function importBusybox (d: Pick<Daemon, 'client'>, name = 'bb'): Promise<void> {

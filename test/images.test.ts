@@ -11,13 +11,11 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { execa } from 'execa'
 import { lgetxattr } from '../src/sys/libc.js'
-import { makeTar, rootfsTar, saveArchive, sha, startDaemon, type Daemon, type TarEntry } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, sha, startDaemon, type Daemon, type TarEntry } from './helpers.js'
 
 function docker (d: Daemon, args: string[], input?: Buffer | string) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL', encoding: 'utf8'
   })
 }
@@ -33,7 +31,7 @@ async function walk (dir: string): Promise<string[]> {
   return out
 }
 
-t.test('docker CLI: import, images, tag, history, inspect, save, load, rmi', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker CLI: import, images, tag, history, inspect, save, load, rmi', async t => {
   const d = await startDaemon(t)
   const rootfs = await rootfsTar()
 

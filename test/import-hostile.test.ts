@@ -10,10 +10,9 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import { execa } from 'execa'
 import tar from 'tar-stream'
 import { isAlive } from '../src/proc.js'
-import { importBusybox, makeTar, smallTmpfs, startDaemon, type Daemon } from './helpers.js'
+import { fillDisk, importBusybox, makeTar, mountTmpfs, startDaemon, type Daemon } from './helpers.js'
 
 /** A gzipped tar holding one file of `size` zero bytes, built as a stream (never held whole). */
 async function tarBomb (size: number): Promise<Buffer> {
@@ -51,7 +50,7 @@ t.test('bodies that are not tars: 400, and berthd serves on', async t => {
 })
 
 t.test('a full disk and a gzip bomb on a small disk: 500 no space left, and berthd serves on', async t => {
-  const mnt = await smallTmpfs(t, '8m')
+  const mnt = await mountTmpfs(t, '8m')
   const root = join(mnt, 'root')
   const d = await startDaemon(t, ['--root', root])
   const bomb = await tarBomb(256 * 1024 * 1024)
@@ -59,7 +58,7 @@ t.test('a full disk and a gzip bomb on a small disk: 500 no space left, and bert
   await failsCleanly(t, d, root, bomb, 500, /no space left on device/i)
 
   const good = await makeTar([{ name: 'a', body: 'a'.repeat(100_000) }])
-  await execa('sh', ['-c', `dd if=/dev/zero of=${join(mnt, 'filler')} bs=4k 2>/dev/null; true`])
+  await fillDisk(mnt)
   await failsCleanly(t, d, root, good, 500, /no space left on device/i)
   await rm(join(mnt, 'filler'))
   const ok = await d.req('POST', '/images/create?fromSrc=-&repo=fits', good, { 'content-type': 'application/x-tar' })

@@ -1,10 +1,9 @@
 /** Crash safety: berthd SIGKILLed at any moment, monitors killed, records damaged, a full disk. */
 import t from 'tap'
-import { execa } from 'execa'
-import { readdir, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkInvariants } from '../scripts/chaos.js'
-import { createContainer, makeBundle, run, sleep, smallTmpfs, startDaemon, until } from './helpers.js'
+import { createContainer, fillDisk, makeBundle, mountTmpfs, run, sleep, startDaemon, until } from './helpers.js'
 
 const isGone = (pid: number): boolean => { try { process.kill(pid, 0); return false } catch { return true } }
 
@@ -33,11 +32,16 @@ t.test('SIGKILL with containers in every state; restart re-loads them all', asyn
   t.match(await status(exited), { Status: 'exited', ExitCode: 3 })
   t.match(await status(later), { Status: 'exited', ExitCode: 7 }, 'the real code of an exit while berthd was down')
   t.equal((await d2.req('GET', '/containers/json?all=1')).body.length, 5)
-  const t0 = Date.now()
-  t.same((await d2.req('POST', `/containers/${later}/wait`)).body, { StatusCode: 7, Error: null })
-  t.ok(Date.now() - t0 < 1000, 'wait answered at once')
-
+  // Wait on the exited one answers while the running one still runs: order, not milliseconds. Should it
+  // block instead, the running one is killed after 20 s so the race ends and the assertion says so.
   const w = await d2.open('POST', `/containers/${running}/wait`)
+  const failSafe = setTimeout(() => { void d2.req('POST', `/containers/${running}/kill`) }, 20_000)
+  const first = await Promise.race([
+    d2.req('POST', `/containers/${later}/wait`).then(r => ({ later: r.body })),
+    w.body.then(r => ({ running: r.body }))
+  ])
+  clearTimeout(failSafe)
+  t.same(first, { later: { StatusCode: 7, Error: null } }, 'wait on an exited container answers before anything else happens')
   t.equal((await d2.req('POST', `/containers/${running}/kill`)).status, 204)
   t.same((await w.body).body, { StatusCode: 137, Error: null })
   t.equal((await d2.req('DELETE', `/containers/${running}`)).status, 204)
@@ -96,6 +100,12 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
   const garbage = await createContainer(d, ['sleep', '60'])
   await d.req('POST', `/containers/${garbage}/start`)
   const truncated = await createContainer(d, ['true'])
+  // sleep 600: were it wrongly adopted, it would not exit on its own within the test.
+  const orphan = await createContainer(d, ['sleep', '600'])
+  await d.req('POST', `/containers/${orphan}/start`)
+  const orphanPid = (await d.req('GET', `/containers/${orphan}/json`)).body.State.Pid as number
+  const monitorPid = Number(await readFile(join(d.state, 'containers', orphan, 'conmon.pid'), 'utf8'))
+  t.ok(orphanPid > 0 && monitorPid > 0 && !isGone(monitorPid), 'the orphan and its monitor run')
 
   // The state dir vanishes while the container runs: it can still be stopped and removed.
   await rm(join(d.state, 'containers', victim), { recursive: true, force: true })
@@ -104,6 +114,10 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
   t.equal((await d.req('DELETE', `/containers/${victim}`)).status, 204)
 
   await d.stop('SIGKILL')
+  // The monitor dies while berthd is down; the container it watched lives on.
+  process.kill(monitorPid, 'SIGKILL')
+  await until(() => isGone(monitorPid), 10_000, 'the killed monitor to be gone')
+  t.notOk(isGone(orphanPid), 'the orphan outlives its monitor')
   await writeFile(join(d.root, 'containers', garbage, 'container.json'), 'not json at all {')
   await writeFile(join(d.root, 'containers', truncated, 'container.json'), '{"version":1,"id":')
   const d2 = await d.restart()
@@ -111,18 +125,25 @@ t.test('a killed monitor, a damaged record, a state dir removed behind berthd', 
   t.equal((await d2.req('GET', `/containers/${garbage}/json`)).status, 404, 'a damaged record is set aside')
   t.equal((await d2.req('GET', `/containers/${truncated}/json`)).status, 404)
   t.match((await d2.req('GET', `/containers/${keep}/json`)).body.State, { Status: 'running' }, 'the others load')
+  t.match((await d2.req('GET', `/containers/${orphan}/json`)).body.State,
+    { Status: 'exited', Running: false, ExitCode: 137, Error: 'container monitor died; container killed' },
+    'a container whose monitor died is not adopted: it is killed, and says why')
+  await until(() => isGone(orphanPid), 10_000, 'the orphan to be killed')
+  const waited = await Promise.race([d2.req('POST', `/containers/${orphan}/wait`), sleep(10_000).then(() => 'no answer')])
+  t.same((waited as { body: unknown }).body, { StatusCode: 137, Error: null }, 'wait answers with its exit')
+  t.equal((await d2.req('DELETE', `/containers/${orphan}`)).status, 204)
   const aside = (await readdir(join(d2.root, 'containers'))).filter(n => n.startsWith('.bad-'))
   t.equal(aside.length, 2, 'both damaged records kept aside for a human')
   t.same(await checkInvariants(d2), [], 'the damaged container\'s monitor and runtime state were cleaned as leaks')
 })
 
 t.test('a full disk gives a clear error and leaves nothing half-made', async t => {
-  const mnt = await smallTmpfs(t, '256k')
+  const mnt = await mountTmpfs(t, '256k')
   const d = await startDaemon(t, ['--root', join(mnt, 'root')])
   const ok = await createContainer(d, ['sleep', '60'])
   await d.req('POST', `/containers/${ok}/start`)
   const bundle = await makeBundle(d, ['true'])
-  await execa('sh', ['-c', `dd if=/dev/zero of=${join(mnt, 'filler')} bs=4k 2>/dev/null; true`])
+  await fillDisk(mnt)
   const r = await d.req('POST', '/containers', { Bundle: bundle })
   t.equal(r.status, 500)
   t.match(r.body.message, /no space left on device/i)

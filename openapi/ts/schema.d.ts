@@ -2117,8 +2117,8 @@ export interface operations {
     ContainerWait: {
         parameters: {
             query?: {
-                /** @description Default not-running */
-                condition?: "not-running" | "next-exit" | "removed";
+                /** @description Default (and empty) not-running */
+                condition?: "not-running" | "next-exit" | "removed" | "";
             };
             header?: never;
             path: {

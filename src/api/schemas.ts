@@ -168,7 +168,8 @@ export const StopQuery = Type.Object({
 })
 
 export const WaitQuery = Type.Object({
-  condition: Type.Optional(Type.Union([Type.Literal('not-running'), Type.Literal('next-exit'), Type.Literal('removed')], { description: 'Default not-running' }))
+  // An empty condition is not-running, as in Docker: the 20.10 client sends `condition=` for a plain `docker wait`.
+  condition: Type.Optional(Type.Union([Type.Literal('not-running'), Type.Literal('next-exit'), Type.Literal('removed'), Type.Literal('')], { description: 'Default (and empty) not-running' }))
 })
 
 export const WaitResponse = Type.Object({

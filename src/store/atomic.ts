@@ -13,6 +13,13 @@ export async function fsyncDir (path: string): Promise<void> {
   try { await fh.sync() } finally { await fh.close() }
 }
 
+/**
+ * Test seam: called once the temp file is written and synced, just before the
+ * rename that commits it. A throw there stands for a crash at that point, so
+ * tests can check the write-then-rename contract deterministically.
+ */
+export const faults: { beforeRename?: (tmp: string, path: string) => void | Promise<void> } = {}
+
 /** Writes `data` to `path` atomically and durably. */
 export async function writeFileAtomic (path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`)
@@ -25,6 +32,7 @@ export async function writeFileAtomic (path: string, data: string | Uint8Array):
     throw err
   }
   await fh.close()
+  await faults.beforeRename?.(tmp, path)
   await rename(tmp, path)
   await fsyncDir(dirname(path))
 }

@@ -167,7 +167,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req, reply) => {
     // Register before sending anything, so an exit right after cannot be missed.
-    const w = manager.wait(req.params.id, req.query.condition ?? 'not-running')
+    const w = manager.wait(req.params.id, req.query.condition === undefined || req.query.condition === '' ? 'not-running' : req.query.condition)
     const headers = { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<string, string>
     const res = reply.hijack().raw
     res.on('close', w.cancel)
