@@ -1,7 +1,10 @@
-/** The HTTP layer under clients that do not wait: early answers over unsent bodies. */
+/** The HTTP layer under clients that do not wait: early answers over unsent bodies, followed logs that are slow to start. */
 import t from 'tap'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { startDaemon } from './helpers.js'
+import { join } from 'node:path'
+import { deframe } from '../src/logs/logs.js'
+import { makeBundle, startDaemon } from './helpers.js'
 
 /** Blocks this process for `ms`: the daemon, another process, answers meanwhile, and nothing here reads it yet. */
 const block = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) }
@@ -95,4 +98,22 @@ t.test('a kept-alive connection carries on after an answer that did not wait for
     })
   })
   t.match(out, /^HTTP\/1\.1 400 [^]*HTTP\/1\.1 200 [^]*OK$/, 'the 400, then the next request\'s answer')
+})
+
+t.test('logs with follow send their headers before the first line', async t => {
+  const sig = join(d.dir, 'sig')
+  await mkdir(sig)
+  // Silent until the test says go (or 10 s pass): its line tells which came first.
+  const bundle = await makeBundle(d, ['sh', '-c', 'i=0; while [ ! -e /tmp/go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -e /tmp/go ] && echo after-headers || echo gave-up'], s => {
+    s.mounts.push({ destination: '/tmp', type: 'bind', source: sig, options: ['rbind', 'rw'] })
+  })
+  const id = (await d.req('POST', '/containers', { Bundle: bundle })).body.Id as string
+  t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+  const logs = await d.open('GET', `/containers/${id}/logs?stdout=1&follow=1`)
+  t.equal(logs.status, 200)
+  t.equal(logs.headers['content-type'], 'application/vnd.docker.multiplexed-stream')
+  t.equal(logs.headers['api-version'], '1.44', 'the usual headers')
+  await writeFile(join(sig, 'go'), '')
+  const body = await logs.body
+  t.same(deframe(body.raw).map(f => f.data.toString()), ['after-headers\n'], 'the headers came while the container was silent')
 })
