@@ -248,9 +248,9 @@ export async function mountTmpfs (t: Tap, size: string): Promise<string> {
   return mnt
 }
 
-/** Fills the filesystem holding `dir` to the last byte with a file named `filler`. */
-export const fillDisk = async (dir: string): Promise<void> => {
-  await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, 'filler')} bs=4k 2>/dev/null; true`])
+/** Fills the filesystem holding `dir` to the last byte with a file named `name` there. */
+export const fillDisk = async (dir: string, name = 'filler'): Promise<void> => {
+  await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, name)} bs=4k 2>/dev/null; true`])
 }
 
 /** The container's events from `since` (unix seconds) until now, in order: what tests check the order of things by. */

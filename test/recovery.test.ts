@@ -1,6 +1,7 @@
 /** Crash safety: berthd SIGKILLed at any moment, monitors killed, records damaged, a full disk. */
 import t from 'tap'
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkInvariants } from '../scripts/chaos.js'
 import { createContainer, fillDisk, makeBundle, mountTmpfs, run, sleep, startDaemon, until } from './helpers.js'
@@ -153,4 +154,63 @@ t.test('a full disk gives a clear error and leaves nothing half-made', async t =
   await rm(join(mnt, 'filler'))
   t.equal((await d.req('POST', '/containers', { Bundle: bundle })).status, 201, 'works again once there is room')
   t.equal((await d.req('DELETE', `/containers/${ok}?force=1`)).status, 204)
+})
+
+t.test('a full disk keeps neither an exit nor a removal waiting', async t => {
+  const mnt = await mountTmpfs(t, '256k')
+  let d = await startDaemon(t, ['--root', join(mnt, 'root')])
+  const records = join(mnt, 'root', 'containers')
+  const onDisk = async (id: string): Promise<{ status: string, exitCode: number }> => JSON.parse(await readFile(join(records, id, 'container.json'), 'utf8'))
+  let fillers = 0
+  /** Fills what room is left (a removal frees some). */
+  const fill = (): Promise<void> => fillDisk(mnt, `filler${fillers++}`)
+  // Containers that exit when the test says (a file in a dir bound from outside the full disk).
+  const sig = join(d.dir, 'sig')
+  await mkdir(sig)
+  const onCue = async (name: string, code: number): Promise<string> => {
+    const bundle = await makeBundle(d, ['sh', '-c', `while [ ! -e /tmp/${name} ]; do sleep 0.05; done; exit ${code}`], s => {
+      s.mounts.push({ destination: '/tmp', type: 'bind', source: sig, options: ['rbind', 'rw'] })
+    })
+    const id = (await d.req('POST', '/containers', { Bundle: bundle })).body.Id as string
+    t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    return id
+  }
+  // An answer, or 'no answer' (a failure) after a bound far above any machine's worst.
+  const within = async <T>(p: Promise<T>): Promise<T | 'no answer'> => await Promise.race([p, sleep(15_000).then(() => 'no answer' as const)])
+  const { id: done } = await run(d, ['sh', '-c', 'exit 3'])
+  const late = await onCue('late', 7)
+  const gone = await onCue('gone', 9)
+  await fill()
+
+  // Exits while the disk is full: shown at once, from memory.
+  const w = await d.open('POST', `/containers/${late}/wait?condition=next-exit`)
+  await writeFile(join(sig, 'late'), '')
+  t.same(await within(w.body.then(r => r.body)), { StatusCode: 7, Error: null }, 'wait answers')
+  t.match((await d.req('GET', `/containers/${late}/json`)).body.State, { Status: 'exited', Running: false, ExitCode: 7 }, 'inspect says exited')
+  t.same(await within(d.req('POST', `/containers/${late}/wait`).then(r => r.body)), { StatusCode: 7, Error: null }, 'a later wait answers at once')
+  t.match(await onDisk(late), { status: 'running' }, 'the disk is full: the record still says running')
+
+  // Removal writes nothing: an exited container goes, and so does one whose exit is not on record yet.
+  t.equal((await d.req('DELETE', `/containers/${done}`)).status, 204, 'delete of an exited container')
+  t.notOk(existsSync(join(records, done)), 'its dir is gone')
+  await fill()
+  await writeFile(join(sig, 'gone'), '')
+  t.same(await within(d.req('POST', `/containers/${gone}/wait`).then(r => r.body)), { StatusCode: 9, Error: null })
+  t.equal((await d.req('DELETE', `/containers/${gone}`)).status, 204, 'delete of a container whose exit is not on record')
+  t.same((await readdir(records)).sort(), [late], 'only the uncommitted one is left, no dot-dirs')
+  await fill()
+
+  // berthd dies before the exit could be written: conmon's exit file tells the next one.
+  await d.stop('SIGKILL')
+  d = await d.restart()
+  t.match((await d.req('GET', `/containers/${late}/json`)).body.State, { Status: 'exited', ExitCode: 7 }, 'after a restart, still exited 7')
+  t.match(await onDisk(late), { status: 'running' }, 'and still not on record')
+
+  for (let i = 0; i < fillers; i++) await rm(join(mnt, `filler${i}`))
+  await until(async () => (await onDisk(late)).status === 'exited', 10_000, 'the exit to be committed')
+  t.match(await onDisk(late), { status: 'exited', exitCode: 7 }, 'committed once there is room')
+  t.same(await checkInvariants(d), [], 'the run was cleaned up after the commit')
+  await d.stop()
+  d = await d.restart()
+  t.match((await d.req('GET', `/containers/${late}/json`)).body.State, { Status: 'exited', ExitCode: 7 }, 'and after another restart')
 })

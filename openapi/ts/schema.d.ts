@@ -313,7 +313,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a container's logs */
+        /**
+         * Get a container's logs
+         * @description With follow=1 and a running container, status 200 and headers are sent at once; lines follow as they are written, until the container stops.
+         */
         get: operations["ContainerLogs"];
         put?: never;
         post?: never;

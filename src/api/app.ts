@@ -13,6 +13,7 @@ import type { ImageStore } from '../images/store.js'
 import type { EventBus } from '../events/bus.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
+import { drainUnreadBodies } from './bodies.js'
 import { archiveRoutes } from './routes/archive.js'
 import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
@@ -170,6 +171,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images })
   await app.register(eventRoutes, { events: deps.events })
+  drainUnreadBodies(app.server)
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.
   app.server.on('upgrade', handleUpgrade(deps.manager, app.log))
   return app

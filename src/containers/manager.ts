@@ -1,8 +1,9 @@
 /**
  * The container manager: owns every container's record and lifecycle, one
  * operation at a time per container. Operations go refresh → check → act →
- * persist; an exit code reaches the record before any waiter hears of it, and
- * a container's state dir is removed only after that.
+ * persist; an exit code reaches the record before any waiter hears of it (on
+ * a full disk it is shown from memory at once and written when the disk
+ * allows), and a container's state dir is removed only after that.
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs'
 import { lstat, readFile, readdir, realpath, rm, writeFile, mkdir } from 'node:fs/promises'
@@ -16,7 +17,7 @@ import { Runtime } from '../runtime/runtime.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled } from '../shims/conmon.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { seqpacketSupport } from '../shims/seqpacket.js'
-import { ensureDir, removeTree, writeFileAtomic } from '../store/atomic.js'
+import { ensureDir, hideTree, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { generateName, isSafeRef, newId, normalizeName } from './names.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
@@ -76,6 +77,8 @@ interface Entry {
   /** The last back-off before a policy restart (ms; 0 once started through the API), and the pending restart's timer. */
   backoffMs: number
   restartTimer?: NodeJS.Timeout
+  /** A run's end shown but not yet in the record (the disk was full): what to do once it is. */
+  uncommitted?: { restart: boolean }
 }
 
 const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set(), backoffMs: 0 })
@@ -459,6 +462,8 @@ export class ContainerManager {
    * back-off over, as Docker's does; a policy restart keeps them.
    */
   private async startRun (e: Entry, manual: boolean): Promise<void> {
+    // The last run's end goes on record (and its state away) before a new run starts.
+    await this.commitLater(e)
     const rec = e.rec
     if (rec.status === 'exited' || rec.status === 'restarting') {
       // Only in memory: on disk the container stays exited (or restarting) until it runs, so
@@ -664,19 +669,25 @@ export class ContainerManager {
       const rec = e.rec
       // An exited container's run was cleaned up when its exit was committed (the state dir goes last).
       const runLeft = rec.status !== 'exited' || existsSync(join(this.paths.states, rec.id))
+      // The dir's rename to a dot-name is the one step that removes the container, and it writes
+      // nothing, so a full disk cannot keep a container (or its space) from going. A crash after it
+      // leaves a dot-dir the next start deletes and a run it cleans as leaked; a crash before it, the
+      // container as if the DELETE had not come.
+      const was = rec.status
       rec.status = 'removing'
-      // Recorded only when a run is left to clean: a crash then has recovery finish the removal. With
-      // none left, the dir's rename to a dot-name (removeContainerDir) is the one step that removes it,
-      // and a crash before it leaves an exited container, as if the DELETE had not come.
-      if (runLeft) {
-        await this.store.save(rec)
-        await this.cleanupRun(rec)
+      let hidden: string | undefined
+      try {
+        hidden = await hideTree(this.store.containerDir(rec.id))
+      } catch (err) {
+        rec.status = was
+        throw err
       }
       try {
-        await this.removeContainerDir(rec.id)
+        if (runLeft) await this.cleanupRun(rec)
+        if (hidden !== undefined) await unmountRootfs(rootfsPaths(hidden))
+        if (hidden !== undefined) await rm(hidden, { recursive: true, force: true })
       } catch (err) {
-        if (!runLeft) rec.status = 'exited'
-        throw err
+        this.log.error({ err, container: rec.id.slice(0, 12) }, 'clean-up after removal failed; the next start finishes it')
       }
       this.entries.delete(rec.id)
       this.names.delete(rec.name)
@@ -816,14 +827,38 @@ export class ContainerManager {
     const next: ContainerRecord = {
       ...rec, status: restart ? 'restarting' : 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0, restartCount: rec.restartCount + (restart ? 1 : 0)
     }
-    await this.store.save(next)
+    let saveErr: unknown
+    await this.store.save(next).catch((err: unknown) => { saveErr = err })
     Object.assign(rec, next)
     this.log.info({ container: rec.id.slice(0, 12), exitCode: code, error, ...(restart ? { restartInMs: e.backoffMs } : {}) }, 'container exited')
     if (oomKilled) this.event(rec, 'oom')
     this.event(rec, 'die', dieAttributes(rec))
     this.notifyExit(e, code)
-    if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(rec)
+    if (saveErr !== undefined) {
+      // A full disk must not hide an exit: it is shown from memory at once, and committed when a write
+      // succeeds (commitLater). conmon's exit file and the run's state stay until then, so a restart
+      // of berthd meanwhile reads the exit again.
+      e.uncommitted = { restart }
+      this.log.error({ err: saveErr, container: rec.id.slice(0, 12) }, 'exit not committed; retrying')
+      return
+    }
+    await this.afterCommit(e, restart)
+  }
+
+  /** What follows a committed exit: the run's clean-up, then its restart or auto-removal. */
+  private async afterCommit (e: Entry, restart: boolean): Promise<void> {
+    if (this.recovering) this.cleanupLater(e); else await this.cleanupRun(e.rec)
     if (restart) this.restartLater(e); else this.removeIfAuto(e)
+  }
+
+  /** Writes an exit that finishRun could only show; throws while the disk still refuses. */
+  private async commitLater (e: Entry): Promise<void> {
+    const pending = e.uncommitted
+    if (pending === undefined || !this.entries.has(e.rec.id)) return
+    await this.store.save(e.rec)
+    e.uncommitted = undefined
+    this.log.info({ container: e.rec.id.slice(0, 12), exitCode: e.rec.exitCode }, 'exit committed')
+    await this.afterCommit(e, pending.restart)
   }
 
   /** Starts a restarting container once its back-off is over, unless a stop, kill or removal came first. */
@@ -890,6 +925,7 @@ export class ContainerManager {
     try { files = await readdir(this.paths.exits) } catch {}
     for (const id of files) this.exitFileSeen(id)
     for (const e of this.entries.values()) {
+      if (e.uncommitted !== undefined) void this.serial(e, () => this.commitLater(e)).catch(() => {})
       if (!hasMonitor(e.rec.status) || isAlive(e.rec.monitorPid, e.rec.monitorStart)) continue
       void this.serial(e, async () => {
         if (!hasMonitor(e.rec.status) || isAlive(e.rec.monitorPid, e.rec.monitorStart)) return

@@ -31,7 +31,8 @@ t.test('loadAll sets aside what it cannot read and removes half-made dirs', asyn
   await put('c'.repeat(64), JSON.stringify({ ...good, id: 'c'.repeat(64), version: 99 }))
   await put('d'.repeat(64), JSON.stringify(good)) // names another container
   await put('e'.repeat(64)) // berthd died before the first record
-  await put('.deleted-x')
+  await put('.deleted-x') // a removal berthd died in the middle of
+  await put('.keep-x') // some other dot-name
   const bad: string[] = []
   const loaded = await store.loadAll((id, reason) => bad.push(`${id[0]!}: ${reason}`))
   t.same(loaded.map(r => r.id), [good.id])
@@ -44,7 +45,8 @@ t.test('loadAll sets aside what it cannot read and removes half-made dirs', asyn
   t.match(bad.find(b => b.startsWith('b:')), /JSON|Unexpected/)
   const left = (await readdir(dir)).sort()
   t.ok(left.includes(good.id))
-  t.ok(left.includes('.deleted-x'), 'dot-names are skipped')
+  t.ok(left.includes('.keep-x'), 'dot-names are skipped')
+  t.notOk(left.includes('.deleted-x'), 'what a removal hid is deleted')
   t.equal(left.filter(n => n.startsWith('.bad-')).length, 3, 'unreadable records are renamed aside, not deleted')
   t.notOk(left.includes('e'.repeat(64)), 'the half-made dir is gone')
 })
