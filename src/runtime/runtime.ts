@@ -65,6 +65,15 @@ export function runtimeMessage (output: string): string {
   return m !== null ? m[1]!.replace(/\\"/g, '"') : last
 }
 
+/**
+ * True when the runtime's message says the container's own program cannot be
+ * run (missing, not executable, not a program): the caller's fault, which
+ * Docker answers with 400 (moby's translateContainerdStartErr), not a failure
+ * of the runtime.
+ */
+export const isProgramFault = (msg: string): boolean =>
+  /executable file\b.*\bnot found|exec(vp?)?:? ["`'][^"`']*["`']:.*(no such file or directory|permission denied|not a directory|exec format error)/i.test(msg)
+
 /** True when the runtime's message says the container is not (or no longer) there. */
 export const isNotExist = (msg: string): boolean => /does not exist|not found|no such file/i.test(msg)
 
