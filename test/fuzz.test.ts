@@ -141,7 +141,10 @@ t.test('fuzz: generated requests for every route', async t => {
   const counts = new Map<string, number>()
   const count = (k: string): void => { counts.set(k, (counts.get(k) ?? 0) + 1) }
   /** 5xx by route, status and message (ids blanked): the smallest request that got each. */
-  const faults = new Map<string, { r: FuzzRequest, n: number, allowed?: string }>()
+  const faults = new Map<string, { r: FuzzRequest, n: number, before: string[], allowed?: string }>()
+  /** The last requests to each object (or to none) with their statuses: a 5xx that depends on state is reported with what led to it. */
+  const recent = new Map<string, string[]>()
+  const targetOf = (r: FuzzRequest): string => /\/(containers|exec|images)\/([^/?]+)/.exec(r.path)?.slice(1).join('/') ?? ''
   const badErrors: string[] = []
   const hangs = new Map<string, { r: FuzzRequest, n: number }>()
   let sent = 0
@@ -154,6 +157,8 @@ t.test('fuzz: generated requests for every route', async t => {
     const o = await send(d, r)
     sent++
     count(String(o.status))
+    const history = recent.get(targetOf(r)) ?? []
+    recent.set(targetOf(r), [...history, `${describe(r)} → ${o.status}`].slice(-6))
     if (o.status === 'hang' || o.status === 'reset') {
       const k = `${o.status} ${r.method} ${r.op.template}`
       const prev = hangs.get(k)
@@ -171,7 +176,12 @@ t.test('fuzz: generated requests for every route', async t => {
       try { message = JSON.parse(text).message } catch {}
       const key = `${r.method} ${r.op.template} ${o.status}: ${String(message).replace(/[0-9a-f]{12,64}/g, '<id>').slice(0, 300)}`
       const prev = faults.get(key)
-      faults.set(key, { r: prev === undefined || size(r) < size(prev.r) ? r : prev.r, n: (prev?.n ?? 0) + 1, allowed: SERVER_FAULTS.find(f => f.re.test(String(message)))?.why })
+      faults.set(key, {
+        r: prev === undefined || size(r) < size(prev.r) ? r : prev.r,
+        n: (prev?.n ?? 0) + 1,
+        before: prev?.before ?? [...history, `${describe(r)} (the first one)`],
+        allowed: SERVER_FAULTS.find(f => f.re.test(String(message)))?.why
+      })
     }
   }
 
@@ -217,7 +227,7 @@ t.test('fuzz: generated requests for every route', async t => {
   for (const e of badErrors.slice(0, 20)) t.fail(`error body is not {"message": string}: ${e}`)
   for (const [key, f] of faults) {
     if (f.allowed !== undefined) continue
-    t.fail(`5xx ×${f.n}: ${key}\n  smallest: ${describe(f.r)}`)
+    t.fail(`5xx ×${f.n}: ${key}\n  smallest: ${describe(f.r)}\n  the first, and the requests to its object before it:\n    ${f.before.join('\n    ')}`)
   }
   const statuses = [...counts].sort().map(([k, v]) => `${k}:${v}`).join(' ')
   const left = [...faults].map(([k, f]) => `${k} ×${f.n}${f.allowed !== undefined ? ` (allowed: ${f.allowed})` : ''}`)
