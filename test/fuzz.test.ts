@@ -16,8 +16,9 @@ import { existsSync, readFileSync, statSync, writeFileSync, rmSync, readdirSync 
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { gzipSync } from 'node:zlib'
+import { Client, Pool, type Dispatcher } from 'undici'
 import { anyRequest, operations, touches, type FuzzRequest, type Pools } from './fuzz-gen.js'
-import { importBusybox, makeBundle, makeTar, REPO, sleep, startDaemon, until, type Daemon } from './helpers.js'
+import { importBusybox, makeBundle, makeTar, REPO, sleep, startDaemon, until } from './helpers.js'
 
 const BATCH = 20
 const RUNS = Number(process.env.BERTH_FUZZ_RUNS ?? 1000)
@@ -47,12 +48,12 @@ const PENDING_CRASHERS: Array<{ why: string, match: (r: FuzzRequest, pools: Pool
 
 interface Outcome { status: number | 'hang' | 'reset', contentType: string, body: Buffer, cut: boolean }
 
-/** Sends `r` without the contract check; a stream is cut after BODY_MS, a head not in after HEAD_MS is a hang. */
-async function send (d: Daemon, r: FuzzRequest): Promise<Outcome> {
+/** Sends `r` on `pool` without the contract check; a stream is cut after BODY_MS, a head not in after HEAD_MS is a hang. */
+async function send (pool: Dispatcher, r: FuzzRequest): Promise<Outcome> {
   const ac = new AbortController()
   let timer = setTimeout(() => ac.abort(), HEAD_MS)
   try {
-    const res = await d.client.request({ method: r.method as 'GET', path: r.path, headers: r.headers, body: r.body, signal: ac.signal })
+    const res = await pool.request({ method: r.method as 'GET', path: r.path, headers: r.headers, body: r.body, signal: ac.signal })
     clearTimeout(timer)
     let cut = false
     timer = setTimeout(() => { cut = true; ac.abort() }, BODY_MS)
@@ -151,12 +152,16 @@ t.test('fuzz: generated requests for every route', async t => {
   let skipped = 0
 
   const size = (x: FuzzRequest): number => x.path.length + (x.body?.length ?? 0)
+  /** The batch being sent, each request with its status: what a failed batch check reports. */
+  let batchLog: string[] = []
   const check = async (r: FuzzRequest): Promise<void> => {
     if (touches(r.method, r.path, canary)) { skipped++; return }
     if (process.env.BERTH_FUZZ_ALL === undefined && PENDING_CRASHERS.some(p => p.match(r, pools))) { skipped++; return }
-    const o = await send(d, r)
+    const started = Date.now()
+    const o = await send(pool, r)
     sent++
     count(String(o.status))
+    batchLog.push(`${describe(r)} → ${o.status} in ${Date.now() - started} ms`)
     const history = recent.get(targetOf(r)) ?? []
     recent.set(targetOf(r), [...history, `${describe(r)} → ${o.status}`].slice(-6))
     if (o.status === 'hang' || o.status === 'reset') {
@@ -186,31 +191,59 @@ t.test('fuzz: generated requests for every route', async t => {
   }
 
   /** The process-level test: berthd has not exited and answers /_ping. */
-  const alive = async (batch: FuzzRequest[]): Promise<void> => {
-    const pingOk = d.proc.exitCode === null && await Promise.race([
-      d.client.request({ method: 'GET', path: '/_ping' }).then(async r => { await r.body.dump(); return r.statusCode === 200 }, () => false),
-      sleep(10_000).then(() => false)
-    ])
-    if (!pingOk) {
-      throw new Error(`berthd ${d.proc.exitCode === null ? 'stopped answering /_ping' : `exited (${String(d.proc.exitCode)})`} after this batch:\n${batch.map(describe).join('\n')}\n${d.stderr().split('\n').slice(-30).join('\n')}`)
+  const ping = async (client: Dispatcher): Promise<boolean> => await Promise.race([
+    client.request({ method: 'GET', path: '/_ping' }).then(async r => { await r.body.dump(); return r.statusCode === 200 }, () => false),
+    sleep(10_000).then(() => false)
+  ])
+  /** berthd's CPU seconds so far: a daemon that does not answer and burns CPU is stuck in a loop, one that does not is waiting. */
+  const cpu = (): number => {
+    const f = readFileSync(`/proc/${d.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  }
+  const alive = async (): Promise<void> => {
+    if (d.proc.exitCode === null) {
+      const cpuBefore = cpu()
+      // On a connection of its own: a connection of the pool that stopped answering is not a stuck daemon (see below).
+      const fresh = new Client('http://localhost', { socketPath: d.socket })
+      const ok = await ping(fresh)
+      await fresh.destroy()
+      if (ok) return
+      throw new Error(`berthd stopped answering /_ping (${(cpu() - cpuBefore).toFixed(1)} s of CPU in the wait) after this batch:\n${batchLog.join('\n')}\n${d.stderr().split('\n').slice(-10).join('\n')}`)
     }
+    throw new Error(`berthd exited (${String(d.proc.exitCode)}) after this batch:\n${batchLog.join('\n')}\n${d.stderr().split('\n').slice(-30).join('\n')}`)
   }
   /** Checked every batch, so a touched canary names the batch that touched it. */
-  const canaryUntouched = async (batch: FuzzRequest[]): Promise<void> => {
+  const canaryUntouched = async (): Promise<void> => {
     const st = ((await d.req('GET', `/containers/${canary.id}/json`)).body as { State: Record<string, unknown> }).State
-    if (st.Running !== true || st.StartedAt !== canaryState.StartedAt) throw new Error(`the canary was touched in this batch:\n${batch.map(describe).join('\n')}`)
+    if (st.Running !== true || st.StartedAt !== canaryState.StartedAt) throw new Error(`the canary was touched in this batch:\n${batchLog.join('\n')}`)
+  }
+
+  /** The fuzz's own connections, replaced when one stops answering (reported: a connection must stay usable after any answer). */
+  const newPool = (): Pool => new Pool('http://localhost', { socketPath: d.socket, bodyTimeout: 0, headersTimeout: 0 })
+  let pool = newPool()
+  t.teardown(async () => { await pool.destroy() })
+  const stuck: string[] = []
+  const connectionsAnswer = async (): Promise<void> => {
+    if (await ping(pool)) return
+    stuck.push(batchLog.join('\n    '))
+    void pool.destroy()
+    pool = newPool()
   }
 
   await tend()
   const gen = anyRequest(ops, pools)
   let dead = false
-  await fc.assert(fc.asyncProperty(fc.array(gen, { minLength: BATCH, maxLength: BATCH }), async batch => {
+  // fc.check, not fc.assert: its report would print whole batches (schemas and tar bytes); the error names the requests.
+  const run = await fc.check(fc.asyncProperty(fc.array(gen, { minLength: BATCH, maxLength: BATCH }), async batch => {
     if (dead) throw new Error('berthd is gone')
+    batchLog = []
     for (const r of batch) await check(r)
-    try { await alive(batch) } catch (err) { dead = true; throw err }
-    await canaryUntouched(batch)
+    try { await alive() } catch (err) { dead = true; throw err }
+    await connectionsAnswer()
+    await canaryUntouched()
     await tend()
-  }), { seed: SEED, numRuns: Math.max(1, Math.ceil(RUNS / BATCH)), endOnFailure: true }).catch(err => { t.fail(`the fuzz stopped: ${(err as Error).message}`) })
+  }), { seed: SEED, numRuns: Math.max(1, Math.ceil(RUNS / BATCH)), endOnFailure: true })
+  if (run.failed) t.fail(`the fuzz stopped in batch ${run.numRuns} (seed ${run.seed}, path ${String(run.counterexamplePath)}): ${String((run.errorInstance as Error | undefined)?.message ?? run.errorInstance)}`)
 
   if (!dead) {
     const st = ((await d.req('GET', `/containers/${canary.id}/json`)).body as { State: Record<string, unknown> }).State
@@ -225,6 +258,7 @@ t.test('fuzz: generated requests for every route', async t => {
   t.equal(existsSync(secret) ? statSync(secret).nlink : 1, 1, 'no hard link to a host file was made')
 
   for (const e of badErrors.slice(0, 20)) t.fail(`error body is not {"message": string}: ${e}`)
+  for (const b of stuck.slice(0, 3)) t.fail(`a kept-alive connection stopped answering (a new one answered) after this batch:\n    ${b}`)
   for (const [key, f] of faults) {
     if (f.allowed !== undefined) continue
     t.fail(`5xx ×${f.n}: ${key}\n  smallest: ${describe(f.r)}\n  the first, and the requests to its object before it:\n    ${f.before.join('\n    ')}`)
