@@ -28,6 +28,7 @@ t.test('errors', async t => {
   await writeFile(join(badJson, 'config.json'), '{"process": ')
   const noArgs = await makeBundle(d, ['x'], s => { delete s.process.args })
   const missingExe = await makeBundle(d, ['/no/such/program'])
+  const notOnPath = await makeBundle(d, ['nosuchprogram'])
 
   /** Asserts status, exact JSON content type and a message matching `re`. */
   const expectError = async (what: string, status: number, re: RegExp, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<void> => {
@@ -49,7 +50,10 @@ t.test('errors', async t => {
   await expectError('config.json without args', 400, /process\.args/, 'POST', '/containers', { Bundle: noArgs })
   await expectError('missing bundle dir', 400, /config\.json/, 'POST', '/containers', { Bundle: '/no/such/bundle' })
   await expectError('unknown runtime', 400, /runtime.*nosuch/, 'POST', '/containers', { Bundle: good, Runtime: 'nosuch' })
-  await expectError('runtime failure', 500, /no such file or directory|not found/, 'POST', '/containers', { Bundle: missingExe })
+  // The container's program cannot be run: the caller's fault, 400 as in Docker (moby's translateContainerdStartErr), from either runtime.
+  await expectError('missing program (runc)', 400, /no such file or directory|not found/i, 'POST', '/containers', { Bundle: missingExe, Runtime: 'runc' })
+  await expectError('missing program (crun)', 400, /no such file or directory|not found/i, 'POST', '/containers', { Bundle: missingExe, Runtime: 'crun' })
+  await expectError('program not on PATH', 400, /not found/i, 'POST', '/containers', { Bundle: notOnPath })
   // A body over the limit is refused from its Content-Length, before it is read (sending it all would race the close).
   const tooLarge = await rawRequest(d.socket, 'POST /containers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{"Bundle":')
   t.match(tooLarge, /^HTTP\/1\.1 413 /, 'body too large: status')

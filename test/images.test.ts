@@ -211,6 +211,10 @@ t.test('refusals: unknown images, bad archives, escapes, bad names', async t => 
     t.equal(r.status, 400, what)
     t.match(r.body.message, /refusing layer|escapes/, what)
   }
+  // Found by the fuzzer: a name component over 255 bytes was a 500 (ENAMETOOLONG).
+  const long = await d.req('POST', '/images/create?fromSrc=-&repo=long', await makeTar([{ name: 'x'.repeat(300), body: 'x' }]))
+  t.equal(long.status, 400, 'a name too long for the file system')
+  t.match(long.body.message, /name is too long/)
   t.same(await readdir(outside), [], 'nothing written outside the store')
   t.notOk((await walk(d.dir)).some(p => /escaped|pwned/.test(p)), 'no escaped file anywhere')
   t.same(await readdir(join(d.root, 'images', 'tmp')), [], 'no half-done layer left')

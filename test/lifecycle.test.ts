@@ -164,6 +164,18 @@ for (const runtime of RUNTIMES) {
       await until(async () => (await readdir(join(d.state, 'rt', runtime))).length === 0, 5000, 'runtime state cleaned')
     })
 
+    t.test('two stops at once of a paused container', async t => {
+      // Found by the fuzzer: the second stop resumed again and got a 500 ('container not paused').
+      const id = await createContainer(d, ['sleep', '60'])
+      await d.req('POST', `/containers/${id}/start`)
+      t.equal((await d.req('POST', `/containers/${id}/pause`)).status, 204)
+      const stops = await Promise.all([1, 2].map(async () => (await d.req('POST', `/containers/${id}/stop?t=1`)).status))
+      t.same(stops, [204, 204])
+      const st = (await d.req('GET', `/containers/${id}/json`)).body.State
+      t.match(st, { Status: 'exited', Paused: false })
+      t.equal((await d.req('DELETE', `/containers/${id}`)).status, 204)
+    })
+
     t.test('next-exit waits for a created container to run and exit', async t => {
       const id = await createContainer(d, ['sh', '-c', 'exit 7'])
       const w = await d.open('POST', `/containers/${id}/wait?condition=next-exit`)

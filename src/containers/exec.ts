@@ -13,7 +13,7 @@ import { checkNoNul, checkPathLength } from './cstrings.js'
 import { frame, logStream } from '../logs/logs.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { execPaths, launchExec } from '../shims/conmon.js'
-import type { RuntimeOptions } from '../runtime/runtime.js'
+import { isProgramFault, type RuntimeOptions } from '../runtime/runtime.js'
 import { newId } from './names.js'
 import { boundingSet } from '../proc.js'
 import { resolveUserIn, type ProcessUser } from './users.js'
@@ -223,7 +223,7 @@ export class Execs {
       : monitor.exit.then(code => finished(code < 0 ? 137 : code))
     if (detach) {
       void ended.then(() => this.cleanup(dir, rec.id))
-      if (failure !== undefined) throw new BerthError('RUNTIME', failure)
+      if (failure !== undefined) throw new BerthError(isProgramFault(failure) ? 'INVALID_ARGUMENT' : 'RUNTIME', failure)
       return undefined
     }
     const output = failure !== undefined

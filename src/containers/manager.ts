@@ -585,7 +585,12 @@ export class ContainerManager {
         }
         if (!isRunning(e.rec.status)) throw notModified('container already stopped')
         await this.stopAsked(e)
-        if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id)
+        if (e.rec.status === 'paused') {
+          await this.runtimeOf(e.rec).resume(e.rec.id)
+          // Thawed: a second stop must not resume again (the runtime refuses, found by the fuzzer as a 500).
+          e.rec.status = 'running'
+          await this.store.save(e.rec)
+        }
         await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch(() => {})
         this.event(e.rec, 'kill', { signal: signalNumber(signal) })
         return true

@@ -168,10 +168,15 @@ async function extractEntries (src: Readable, tap: Transform, state: State): Pro
   for (const [path, mtime] of state.dirTimes.reverse()) await lutimes(path, mtime, mtime)
 }
 
-/** Archive and compression errors are the client's (400); file-system errors stay as they are. */
+/**
+ * Archive and compression errors are the client's (400), and so is a name the
+ * file system cannot hold (a component over 255 bytes); other file-system
+ * errors stay as they are.
+ */
 function asInvalid (err: unknown): unknown {
   if (err instanceof BerthError) return err
   const e = err as NodeJS.ErrnoException
+  if (e.code === 'ENAMETOOLONG') return invalid('invalid tar archive: an entry\'s name is too long for the file system', err)
   if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && e.code !== 'EINVAL') return err
   return invalid(`invalid tar archive: ${e.message ?? String(err)}`, err)
 }

@@ -84,6 +84,15 @@ function errorLineMessage (line: string): string | undefined {
 /** True when the runtime's message says the container's process has gone (runc: "container not running", crun: ESRCH). */
 export const isNotRunning = (msg: string): boolean => /\bnot running\b|no such process/i.test(msg)
 
+/**
+ * True when the runtime's message says the container's own program cannot be
+ * run (missing, not executable, not a program): the caller's fault, which
+ * Docker answers with 400 (moby's translateContainerdStartErr), not a failure
+ * of the runtime.
+ */
+export const isProgramFault = (msg: string): boolean =>
+  /executable file\b.*\bnot found|exec(vp?)?:? ["`'][^"`']*["`']:.*(no such file or directory|permission denied|not a directory|exec format error)/i.test(msg)
+
 /** True when the runtime's message says the container is not (or no longer) there. */
 export const isNotExist = (msg: string): boolean => /does not exist|not found|no such file/i.test(msg)
 
