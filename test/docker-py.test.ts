@@ -62,3 +62,33 @@ t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove, create/s
   t.same(out.after, ['exited', 4])
   t.same(out.left, [], 'removed')
 })
+
+// docker-py sends exec create's detach keys as `detachKeys`; Docker's decoder matches it to DetachKeys.
+const DETACH_SCRIPT = `
+import docker, json, socket, sys
+c = docker.APIClient(base_url='unix://' + sys.argv[1], version='auto')
+ct = c.create_container('bb', ['sleep', '60'])
+c.start(ct)
+ex = c.exec_create(ct, ['cat'], stdin=True, tty=True, detach_keys='ctrl-x')
+s = c.exec_start(ex, socket=True, tty=True)
+raw = getattr(s, '_sock', s)
+raw.settimeout(5)
+raw.sendall(b'\\x18')
+closed = False
+try:
+    while raw.recv(4096):
+        pass
+    closed = True
+except socket.timeout:
+    pass
+print(json.dumps({'detached': closed, 'running': c.exec_inspect(ex)['Running']}))
+`
+
+t.test('docker-py: exec_create(detach_keys=...) detaches on those keys', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const r = await execa(PYTHON, ['-c', DETACH_SCRIPT, d.socket], { reject: false, timeout: 60_000 })
+  t.equal(r.exitCode, 0, r.stderr)
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
+  t.same(out, { detached: true, running: true }, 'ctrl-x closed the stream; cat runs on')
+})
