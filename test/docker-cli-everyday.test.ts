@@ -64,6 +64,8 @@ dockerTest(t, 'docker CLI: everyday commands', async t => {
     t.same(lines((await docker(d, ['ps', '--filter', 'since=web', '--format', '{{.Names}}'])).stdout), ['fresh', 'done'])
     const since = await docker(d, ['ps', '--filter', 'since=nosuch'])
     t.same([since.exitCode, since.stderr], [1, 'Error response from daemon: No such container: nosuch'])
+    const driver = await docker(d, ['create', '--log-driver', 'asdf', 'bb', 'true'])
+    t.same([driver.exitCode, driver.stderr], [1, 'Error response from daemon: logger: no log driver named \'asdf\' is registered'], 'an unknown log driver: Docker\'s message')
     const full = await docker(d, ['ps', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])
     t.equal(full.stdout, `${id} "sh -c 'trap \\"echo got usr1\\" USR1; trap \\"echo bye; exit 0\\" TERM; echo started; while :; do sleep 0.1; done'"`)
     t.same(lines((await docker(d, ['ps', '--format', '{{.Label "app"}} {{.Image}} {{.State}}'])).stdout), ['shop bb running'])
