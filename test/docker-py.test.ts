@@ -64,6 +64,7 @@ t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove, create/s
 })
 
 // docker-py sends exec create's detach keys as `detachKeys`; Docker's decoder matches it to DetachKeys.
+// images.load raises ImageLoadError from the stream's errorDetail: Docker answers a failed load with 200.
 const DETACH_SCRIPT = `
 import docker, json, socket, sys
 c = docker.APIClient(base_url='unix://' + sys.argv[1], version='auto')
@@ -81,14 +82,21 @@ try:
     closed = True
 except socket.timeout:
     pass
-print(json.dumps({'detached': closed, 'running': c.exec_inspect(ex)['Running']}))
+out = {'detached': closed, 'running': c.exec_inspect(ex)['Running']}
+try:
+    docker.DockerClient(base_url='unix://' + sys.argv[1], version='auto').images.load(b'not a tar archive' * 100)
+    out['load'] = 'loaded'
+except docker.errors.ImageLoadError as e:
+    out['load'] = str(e)
+print(json.dumps(out))
 `
 
-t.test('docker-py: exec_create(detach_keys=...) detaches on those keys', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
+t.test('docker-py: exec_create(detach_keys=...) detaches on those keys; images.load raises the daemon\'s error', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
   const r = await execa(PYTHON, ['-c', DETACH_SCRIPT, d.socket], { reject: false, timeout: 60_000 })
   t.equal(r.exitCode, 0, r.stderr)
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
-  t.same(out, { detached: true, running: true }, 'ctrl-x closed the stream; cat runs on')
+  t.same([out.detached, out.running], [true, true], 'ctrl-x closed the stream; cat runs on')
+  t.match(out.load, /^invalid image archive: Invalid tar header/, 'images.load of a non-archive: ImageLoadError with the message from the stream')
 })

@@ -630,7 +630,7 @@ export interface paths {
         put?: never;
         /**
          * Load images from a docker save archive (docker load)
-         * @description The body is a docker save tar (Docker's manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags.
+         * @description The body is a docker save tar (Docker's manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags. As in Docker, an archive that cannot be loaded is still a 200: the stream's one line is `{"errorDetail": {"message": ...}, "error": ...}`.
          */
         post: operations["ImageLoad"];
         delete?: never;
