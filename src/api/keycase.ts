@@ -69,7 +69,7 @@ function canonicalise (v: unknown, shape: Shape): void {
       if (name === undefined) continue
       if (name !== k) {
         (renamed ??= new Map()).set(name, o[k])
-        delete o[k] // eslint-disable-line @typescript-eslint/no-dynamic-delete
+        delete o[k]
       } else renamed?.delete(k)
     }
     if (renamed !== undefined) for (const [name, x] of renamed) o[name] = x
