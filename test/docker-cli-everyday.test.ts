@@ -64,6 +64,8 @@ dockerTest(t, 'docker CLI: everyday commands', async t => {
     t.same(lines((await docker(d, ['ps', '--filter', 'since=web', '--format', '{{.Names}}'])).stdout), ['fresh', 'done'])
     const since = await docker(d, ['ps', '--filter', 'since=nosuch'])
     t.same([since.exitCode, since.stderr], [1, 'Error response from daemon: No such container: nosuch'])
+    const info = await docker(d, ['info', '--format', '{{.Debug}} {{.ExperimentalBuild}} {{.LiveRestoreEnabled}} {{.LoggingDriver}}'])
+    t.same([info.exitCode, info.stdout], [0, 'true false true json-file'], 'docker info: SystemInfo\'s fields')
     const driver = await docker(d, ['create', '--log-driver', 'asdf', 'bb', 'true'])
     t.same([driver.exitCode, driver.stderr], [1, 'Error response from daemon: logger: no log driver named \'asdf\' is registered'], 'an unknown log driver: Docker\'s message')
     const full = await docker(d, ['ps', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])

@@ -174,7 +174,7 @@ export async function buildApp (deps: AppDeps) {
   })
   app.setNotFoundHandler(async (_req, reply) => reply.code(404).type('application/json').send({ message: 'page not found' }))
 
-  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
+  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions, events: deps.events })
   await app.register(containerRoutes, { manager: deps.manager })
   await app.register(ecosystemRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })
