@@ -99,6 +99,13 @@ t.test('errors', async t => {
   t.equal(plain.status, 201, 'text/plain JSON body accepted')
   const empty = await d.req('POST', `/containers/${plain.body.Id as string}/start`, '', {})
   t.equal(empty.status, 204, 'start with an empty body and no content type')
+  // Docker reads an empty application/json body as no body.
+  const emptyJson = await d.req('POST', `/containers/${plain.body.Id as string}/rename?name=renamed`, '', { 'content-type': 'application/json' })
+  t.equal(emptyJson.status, 204, `rename with an empty application/json body: ${emptyJson.raw.toString()}`)
+  // Routing comes before the body: an unknown route is a 404, whatever it was sent.
+  for (const headers of [{ 'content-type': 'application/json' }, {}] as Array<Record<string, string>>) {
+    await expectError(`unknown route with a non-JSON body (${JSON.stringify(headers)})`, 404, /^page not found$/, 'POST', '/nosuch', 'not json {', headers)
+  }
 
   // The daemon is still healthy, and other containers untouched.
   t.equal((await d.req('GET', `/containers/${id}/json`)).body.State.Status, 'created')

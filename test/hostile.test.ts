@@ -18,7 +18,7 @@ import { makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon, type 
 async function hostileImage (d: Daemon, tag: string, entries: TarEntry[], config: Record<string, unknown> = { Cmd: ['sh'] }): Promise<void> {
   const { archive } = await saveArchive([await rootfsTar(), await makeTar(entries)], tag, config)
   const r = await d.req('POST', '/images/load', archive, { 'content-type': 'application/x-tar' })
-  if (r.status !== 200) throw new Error(`load ${tag}: ${r.status} ${r.raw.toString()}`)
+  if (r.status !== 200 || r.raw.includes('"errorDetail"')) throw new Error(`load ${tag}: ${r.status} ${r.raw.toString()}`)
 }
 
 /** Creates a container of `image`; the response as it came. */

@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { lstat, mkdir, readdir, readFile, readlink } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { execa } from 'execa'
@@ -81,6 +81,11 @@ dockerTest(t, 'docker CLI: import, images, tag, history, inspect, save, load, rm
   t.match(rmi.stdout, new RegExp(`Deleted: ${id}`))
   t.equal((await d.req('GET', `/images/${id}/json`)).status, 404)
 
+  const garbage = join(d.dir, 'garbage.tar')
+  await writeFile(garbage, 'not a tar archive'.repeat(100))
+  const bad = await docker(d, ['load', '-i', garbage])
+  t.equal(bad.exitCode, 1, 'load of a non-archive fails')
+  t.match(bad.stderr, /invalid image archive: Invalid tar header/, 'with the daemon\'s message, read from the stream')
   const load = await docker(d, ['load', '-i', saved])
   t.equal(load.exitCode, 0, load.stderr)
   t.match(load.stdout, /Loaded image: bb:latest/)
@@ -190,8 +195,12 @@ t.test('refusals: unknown images, bad archives, escapes, bad names', async t => 
   t.equal((await d.req('POST', '/images/create?fromSrc=-&repo=bad', '')).status, 400)
   t.equal((await d.req('POST', '/images/create?fromSrc=-&repo=Bad', await makeTar([{ name: 'a', body: 'a' }]))).status, 400)
   t.equal((await d.req('POST', '/images/create?fromSrc=-&repo=ok&changes=RUN%20x', await makeTar([{ name: 'a', body: 'a' }]))).status, 400)
-  t.equal((await d.req('POST', '/images/load', Buffer.from('not a tar'.repeat(100)))).status, 400)
-  t.equal((await d.req('POST', '/images/load', await makeTar([{ name: 'x', body: 'x' }]))).status, 400, 'no manifest')
+  // Docker answers a load that fails with 200 and the error in the JSON-message stream.
+  for (const [what, body] of [['not a tar', Buffer.from('not a tar'.repeat(100))], ['no manifest', await makeTar([{ name: 'x', body: 'x' }])]] as const) {
+    const r = await d.req('POST', '/images/load', body)
+    t.equal(r.status, 200, `load, ${what}: status`)
+    t.match(r.raw.toString(), /^\{"errorDetail":\{"message":"[^"]+"\},"error":"[^"]+"\}\n$/, `load, ${what}: the error in the stream`)
+  }
   const pull = await d.req('POST', '/images/create?fromImage=docker.io%2Flibrary%2Fbb&tag=latest')
   t.equal(pull.status, 404)
   t.match(pull.body.message, /does not pull images from registries/)

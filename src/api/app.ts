@@ -3,7 +3,7 @@
  * conventions live here once: /vX.Y/ prefixes, exact `application/json`,
  * `{"message": ...}` errors, bodies with any content type.
  */
-import Fastify, { LogController } from 'fastify'
+import Fastify, { LogController, type FastifyRequest } from 'fastify'
 import { Ajv, type ValidateFunction } from 'ajv'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -14,6 +14,7 @@ import type { EventBus } from '../events/bus.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
 import { drainUnreadBodies } from './bodies.js'
+import { canonicalKeys } from './keycase.js'
 import { archiveRoutes } from './routes/archive.js'
 import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
@@ -97,24 +98,34 @@ export async function buildApp (deps: AppDeps) {
   app.setSerializerCompiler(() => data => JSON.stringify(data))
 
   // Clients send bodies as text/plain, application/x-tar or with no type at all: JSON is tried for any.
-  // Nesting is bounded before parsing, for every content type: code that walks a body (validation,
-  // zero-value checks) recurses, and a 5,000-deep body overflowed the stack.
+  // An empty body is no body, whatever its type, as in Docker; a route that does not exist reads no body,
+  // so that it answers 404 however bad the body. Nesting is bounded before parsing: code that walks a
+  // body (validation, zero-value checks) recurses, and a 5,000-deep body overflowed the stack. Keys are
+  // then put in the route schema's spelling, as Go's decoder matches them regardless of case.
   const tooDeep = (text: string): Error | undefined => jsonDepthExceeds(text, MAX_JSON_DEPTH)
     ? Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 })
     : undefined
-  const fastifyJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser(['application/json', 'text/plain'])
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const err = tooDeep(body as string)
-    if (err !== undefined) done(err, undefined); else fastifyJson(req, body as string, done)
-  })
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  type Done = (err: Error | null, body?: unknown) => void
+  type Parse = (req: FastifyRequest, text: string, done: Done) => void
+  const jsonBody = (parse: Parse) => (req: FastifyRequest, body: string | Buffer, done: Done): void => {
+    if (req.is404) { done(null, undefined); return }
     const text = (body as string).trim()
     if (text === '') { done(null, undefined); return }
     const err = tooDeep(text)
     if (err !== undefined) { done(err, undefined); return }
-    try { done(null, JSON.parse(text)) } catch (err) { done(Object.assign(err as Error, { statusCode: 400 }), undefined) }
-  })
+    parse(req, text, (err, parsed) => {
+      if (err === null) canonicalKeys(parsed, req.routeOptions.schema?.body)
+      done(err, parsed)
+    })
+  }
+  const anyJson: Parse = (_req, text, done) => {
+    let parsed: unknown
+    try { parsed = JSON.parse(text) } catch (err) { done(Object.assign(err as Error, { statusCode: 400 }), undefined); return }
+    done(null, parsed)
+  }
+  app.removeContentTypeParser(['application/json', 'text/plain'])
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBody(app.getDefaultJsonParser('error', 'error')))
+  app.addContentTypeParser('*', { parseAs: 'string' }, jsonBody(anyJson))
 
   app.addSchema(ErrorResponse)
   await app.register(swagger, {
@@ -163,7 +174,7 @@ export async function buildApp (deps: AppDeps) {
   })
   app.setNotFoundHandler(async (_req, reply) => reply.code(404).type('application/json').send({ message: 'page not found' }))
 
-  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
+  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions, events: deps.events })
   await app.register(containerRoutes, { manager: deps.manager })
   await app.register(ecosystemRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })

@@ -198,11 +198,17 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.CgroupnsMode', zeroOr('private', 'host'), 'use private or host']
 ]
 
+/** Docker's log drivers on Linux (moby daemon/logdrivers_linux.go), and k8s-file, which berth writes. */
+const LOG_DRIVERS = new Set(['awslogs', 'fluentd', 'gcplogs', 'gelf', 'journald', 'json-file', 'local', 'logentries', 'none', 'splunk', 'syslog', 'k8s-file'])
+
 const at = (obj: unknown, path: string): unknown => path.split('.').reduce<any>((o, k) => o?.[k], obj)
 const shown = (v: unknown): string => { const s = JSON.stringify(v); return s.length > 80 ? `${s.slice(0, 77)}...` : s }
 
 /** Refuses fields berth cannot honour; their zero values pass. */
 function checkUnsupported (body: DockerCreateBody): void {
+  // Docker's message for a driver it does not know (moby daemon/logger ValidateLogOpts); known ones berth lacks are refused below.
+  const driver = str(body.HostConfig?.LogConfig?.Type)
+  if (driver !== '' && !LOG_DRIVERS.has(driver)) throw invalid(`logger: no log driver named '${driver}' is registered`)
   for (const [path, ok, why] of UNSUPPORTED) {
     const v = at(body, path)
     if (!ok(v)) throw invalid(`${path.replace(/^HostConfig\./, '')} is not supported: ${why} (got ${shown(v)})`)

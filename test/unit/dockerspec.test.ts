@@ -268,6 +268,8 @@ t.test('network modes', async t => {
   }
   t.doesNotThrow(() => checkCreateBody(cli({ NetworkMode: 'host' }, { NetworkingConfig: { EndpointsConfig: { host: {} } } })))
   refuses(t, () => checkCreateBody(cli({}, { NetworkingConfig: { EndpointsConfig: { mynet: {} } } })), /^NetworkingConfig.EndpointsConfig is not supported: network "mynet"/)
+  refuses(t, () => checkCreateBody(cli({ LogConfig: { Type: 'asdf', Config: {} } })), 'logger: no log driver named \'asdf\' is registered')
+  refuses(t, () => checkCreateBody(cli({ LogConfig: { Type: 'syslog', Config: {} } })), /^LogConfig.Type is not supported: /)
   refuses(t, () => checkCreateBody(cli({}, { NetworkingConfig: { EndpointsConfig: { default: { Aliases: ['db'] } } } })), /^NetworkingConfig.EndpointsConfig.default.Aliases is not supported/)
 })
 
