@@ -1728,7 +1728,7 @@ export interface operations {
                         };
                         GraphDriver: {
                             Name: string;
-                            Data: null | {
+                            Data: {
                                 [key: string]: string;
                             };
                         };
@@ -3814,7 +3814,7 @@ export interface operations {
                         VirtualSize: number;
                         GraphDriver: {
                             Name: string;
-                            Data: null | {
+                            Data: {
                                 [key: string]: string;
                             };
                         };
