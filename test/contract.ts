@@ -4,7 +4,7 @@
  * a route Docker also has against Docker's own document (below). A response
  * either document does not allow fails the test that caused it.
  */
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import yaml from 'js-yaml'
@@ -74,6 +74,7 @@ export function contractProblem (method: string, url: string, status: number, co
  * a wrong type, a value outside an enum or a missing required field is a disagreement and fails the test.
  */
 const dockerYaml = '/usr/share/gocode/src/github.com/docker/docker/api/swagger.yaml'
+if (!existsSync(dockerYaml)) throw new Error(`${dockerYaml} is missing: apt-get install -y golang-github-docker-docker-dev (scripts/setup.sh does)`)
 const docker = yaml.load(readFileSync(dockerYaml, 'utf8')) as Json
 const dockerAjv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
 
