@@ -340,6 +340,8 @@ t.test('API: commit options, export of a bundle container', async t => {
   t.same(sameIns.Config.Env, ['FROM_CREATE=1'])
   t.same(sameIns.Config.Labels, { a: '1' })
   t.same(sameIns.Config.Cmd, ['sleep', '1000'])
+  t.equal(sameIns.Parent, base.Id, 'Parent is the container\'s image, as Docker sets it')
+  t.equal(base.Parent, '', 'an imported image has no parent')
 
   // A body config replaces the container's; its gaps come from the container's.
   await sh(d, id, 'echo x > /x')

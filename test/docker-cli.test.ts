@@ -39,7 +39,7 @@ dockerTest(t, 'docker CLI: attach, start -ai, exec', async t => {
     t.equal(ok.exitCode, 0)
     t.match(ok.stdout, /^bin$/m)
     const missing = await docker(d, ['exec', 'box', 'no-such-command'])
-    t.equal(missing.exitCode, 127)
+    t.equal(missing.exitCode, 126, 'docker exec exits with the exec\'s 126')
     t.match(missing.stdout + missing.stderr, /OCI runtime exec failed: .*no-such-command/)
   })
 

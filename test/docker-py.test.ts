@@ -33,6 +33,10 @@ out['stream'] = b''.join(lg.logs(stream=True)).decode()
 out['tail'] = lg.logs(tail=2, timestamps=True).decode()
 out['stdout_only'] = lg.logs(stderr=False).decode()
 lg.remove()
+ln = c.containers.run('bb', ['sh', '-c', 'printf "hello\\\\nworld\\\\n"; echo after'], detach=True)
+ln.wait()
+out['items'] = [x.decode() for x in ln.logs(stream=True)]
+ln.remove()
 dt = c.containers.run('bb', ['sh', '-c', 'sleep 0.3; exit 4'], detach=True)
 out['detached'] = [dt.status, dt.wait()['StatusCode']]
 dt.reload()
@@ -58,6 +62,7 @@ t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove, create/s
   t.equal(out.stream, 'one\ntwo\nthree\n', 'logs(stream=True) follows until the container stops')
   t.match(out.tail, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z two\n\d{4}-\d\d-\d\dT[\d:.]+Z three\n$/, 'logs(tail=2, timestamps=True)')
   t.equal(out.stdout_only, 'one\ntwo\n')
+  t.same(out.items, ['hello\n', 'world\n', 'after\n'], 'iterating logs(stream=True): one item per line, as Docker sends a frame per line')
   t.same(out.detached, ['created', 4], 'run(detach=True): the object as created (docker-py does not reload it); wait() gives the code')
   t.same(out.after, ['exited', 4])
   t.same(out.left, [], 'removed')

@@ -41,11 +41,11 @@ for (const runtime of RUNTIMES) {
       t.equal(ok.raw.length, 0, 'no output, no frames')
     })
 
-    t.test('a command that does not exist: Docker\'s message on the stream and 127', async t => {
+    t.test('a command that does not exist: Docker\'s message on the stream and 126 (moby\'s exec inspect for any failed start)', async t => {
       const r = await execRun(d, id, { Cmd: ['no-such-command'] })
       t.equal(r.status, 101)
       t.match(r.stdout, /^OCI runtime exec failed: .*no-such-command.* not found.*: unknown\r\n$/)
-      t.equal(r.ins.ExitCode, 127)
+      t.equal(r.ins.ExitCode, 126)
       t.equal(r.ins.Running, false)
     })
 

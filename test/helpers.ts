@@ -127,7 +127,7 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
 async function readResponse (method: string, path: string, r: Dispatcher.ResponseData): Promise<Response> {
   const raw = Buffer.from(await r.body.arrayBuffer())
   const problem = contractProblem(method, path, r.statusCode, r.headers['content-type'] as string | undefined, raw)
-  if (problem !== undefined) throw new Error(`response differs from openapi/berth.json: ${problem}`)
+  if (problem !== undefined) throw new Error(`response breaks the contract: ${problem}`)
   const ct = String(r.headers['content-type'] ?? '')
   let parsed: unknown = raw
   if (ct.startsWith('application/json') && raw.length > 0) parsed = JSON.parse(raw.toString())

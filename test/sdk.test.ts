@@ -19,7 +19,7 @@ t.test('the generated client drives berthd', async t => {
       // Every response the SDK sees is also held to the document.
       const body = Buffer.from(await res.clone().arrayBuffer())
       const problem = contractProblem(req.method, new URL(req.url).pathname + new URL(req.url).search, res.status, res.headers.get('content-type') ?? undefined, body)
-      if (problem !== undefined) throw new Error(`response differs from openapi/berth.json: ${problem}`)
+      if (problem !== undefined) throw new Error(`response breaks the contract: ${problem}`)
       return res as unknown as Response
     }
   })

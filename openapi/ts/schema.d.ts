@@ -1804,7 +1804,7 @@ export interface operations {
                         };
                         GraphDriver: {
                             Name: string;
-                            Data: null | {
+                            Data: {
                                 [key: string]: string;
                             };
                         };
@@ -3890,7 +3890,7 @@ export interface operations {
                         VirtualSize: number;
                         GraphDriver: {
                             Name: string;
-                            Data: null | {
+                            Data: {
                                 [key: string]: string;
                             };
                         };

@@ -153,7 +153,7 @@ export const ContainerInspect = Type.Object({
     AutoRemove: Type.Boolean(),
     Runtime: Type.String()
   }),
-  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]) }),
+  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Record(Type.String(), Type.String()) }),
   Mounts: Type.Array(Type.Unknown()),
   NetworkSettings: Type.Object({ Networks: Type.Record(Type.String(), Type.Unknown()), Ports: Type.Record(Type.String(), Type.Unknown()) })
 }, { description: 'Docker\'s inspect document' })
@@ -458,7 +458,7 @@ export const ImageInspect = Type.Object({
   Os: Type.String(),
   Size: Type.Integer(),
   VirtualSize: Type.Integer(),
-  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]) }),
+  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Record(Type.String(), Type.String()) }),
   RootFS: Type.Object({ Type: Type.String(), Layers: Type.Array(Type.String()) }),
   Metadata: Type.Object({ LastTagTime: Type.String() })
 }, { description: 'Docker\'s image inspect document' })

@@ -127,10 +127,12 @@ export function checkExecConfig (cfg: ExecConfig): void {
   for (const e of cfg.env) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${JSON.stringify(e)}`)
 }
 
-/** Docker's exit code and message for an exec the runtime could not start. */
+/**
+ * Docker's exit code and message for an exec the runtime could not start: moby's exec start sets 126 for any
+ * failure to start (daemon/exec.go), a missing binary included; 127 is only `docker run`'s.
+ */
 export function startFailure (message: string): { code: number, text: string } {
-  const code = /executable file not found|no such file or directory/i.test(message) ? 127 : 126
-  return { code, text: `OCI runtime exec failed: ${message}: unknown` }
+  return { code: 126, text: `OCI runtime exec failed: ${message}: unknown` }
 }
 
 /** The container facts an exec start needs. */

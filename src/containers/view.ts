@@ -39,9 +39,9 @@ export function statusText (rec: ContainerRecord, now: number): string {
 /** The list's `Command` as moby writes it (daemon/container/view.go): an argument holding a space in single quotes, nothing escaped. */
 export const command = (rec: Pick<ContainerRecord, 'path' | 'args'>): string => [rec.path, ...rec.args.map(a => a.includes(' ') ? `'${a}'` : a)].join(' ')
 
-/** Docker's GraphDriver: the overlay's dirs for image containers, the bundle for the others. */
-function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string, string> | null } {
-  if (rec.layerDirs === undefined) return { Name: 'bundle', Data: null }
+/** Docker's GraphDriver: the overlay's dirs for image containers, the bundle for the others (Docker's Data is always a map). */
+function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string, string> } {
+  if (rec.layerDirs === undefined) return { Name: 'bundle', Data: {} }
   const dir = rec.bundle.replace(/\/bundle$/, '')
   return {
     Name: 'overlay2',
@@ -76,6 +76,17 @@ function networkMode (rec: ContainerRecord): string {
   if (rec.createBody === undefined) return 'none'
   const m = bodyOf(rec).HostConfig?.NetworkMode
   return typeof m === 'string' && m !== '' ? m : 'default'
+}
+
+/**
+ * What Docker's daemon fills into a stored HostConfig: the cgroup namespace mode it chose (createspec's
+ * default, `host`), and no swappiness for the `-1` older clients send for "unset".
+ */
+function filledDefaults (host: Record<string, unknown>): Record<string, unknown> {
+  return {
+    CgroupnsMode: typeof host.CgroupnsMode === 'string' && host.CgroupnsMode !== '' ? host.CgroupnsMode : 'host',
+    ...(host.MemorySwappiness === -1 ? { MemorySwappiness: null } : {})
+  }
 }
 
 /** Docker's `Mounts` list, from the binds, mounts and tmpfs that were asked for. */
@@ -145,6 +156,7 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
     HostConfig: {
       // As asked, then what berth decided: Docker's inspect shows the request's HostConfig.
       ...bodyOf(rec).HostConfig,
+      ...filledDefaults(bodyOf(rec).HostConfig ?? {}),
       // The logs API reads back what the monitor wrote, as Docker's json-file driver does.
       LogConfig: { Type: 'json-file', Config: {} },
       NetworkMode: networkMode(rec),

@@ -53,6 +53,8 @@ export interface ImageRecord {
   comment: string
   /** The container a commit made the image from ('' otherwise). */
   container: string
+  /** The image a commit was made from ('' otherwise): inspect's Parent. */
+  parent: string
   history: HistoryEntry[]
 }
 
@@ -101,6 +103,8 @@ interface ConfigDoc {
   comment?: string
   config?: ImageConfig | null
   container?: string
+  /** The image a commit was made from: moby's image config field of that name. */
+  parent?: string
   rootfs?: { type?: string, diff_ids?: string[] }
   history?: HistoryEntry[]
 }
@@ -332,6 +336,7 @@ export class ImageStore {
         config: opts.config,
         container: opts.container,
         created,
+        parent: opts.parent.id,
         history: [...history, { created, created_by: opts.createdBy, ...(author !== '' ? { author } : {}), ...(comment !== '' ? { comment } : {}), ...(empty ? { empty_layer: true } : {}) }],
         os: parent.os ?? 'linux',
         rootfs: { type: 'layers', diff_ids: empty ? opts.parent.diffIds : [...opts.parent.diffIds, layer.diffId] }
@@ -472,6 +477,7 @@ export class ImageStore {
       author: doc.author ?? '',
       comment: doc.comment ?? '',
       container: doc.container ?? '',
+      parent: doc.parent ?? '',
       history: doc.history ?? []
     }
   }

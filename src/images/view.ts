@@ -30,7 +30,7 @@ export function imageInspect (rec: ImageRecord) {
     Id: rec.id,
     RepoTags: rec.repoTags,
     RepoDigests: [],
-    Parent: '',
+    Parent: rec.parent,
     Comment: rec.comment,
     Created: rec.created,
     Container: rec.container,
@@ -51,7 +51,7 @@ export function imageInspect (rec: ImageRecord) {
     Os: rec.os,
     Size: rec.size,
     VirtualSize: rec.size,
-    GraphDriver: { Name: 'overlay2', Data: rec.layerDirs.length > 0 ? { LowerDir: [...rec.layerDirs].reverse().join(':') } : null },
+    GraphDriver: { Name: 'overlay2', Data: rec.layerDirs.length > 0 ? { LowerDir: [...rec.layerDirs].reverse().join(':') } : {} as Record<string, string> },
     RootFS: { Type: 'layers', Layers: rec.diffIds },
     Metadata: { LastTagTime: '0001-01-01T00:00:00Z' }
   }

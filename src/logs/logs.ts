@@ -116,37 +116,31 @@ const wanted = (e: LogEntry, o: LogOptions): boolean =>
 
 /**
  * Encodes entries for the client into one buffer, allocated once: raw bytes
- * for TTY containers, else frames. Without timestamps, a run of entries of
- * the same stream is one frame (a frame per log line costs 8 bytes a line and
- * the client a read each); with them, each line is its own frame, timestamp
- * first. A complete line gets its newline back.
+ * for TTY containers, else one frame per entry (timestamp first when asked),
+ * as Docker's json-file driver sends one frame per stored line, so that a
+ * client iterating the stream gets a line per item. A complete line gets its
+ * newline back.
  */
 export function encodeEntries (entries: LogEntry[], o: LogOptions): Buffer {
-  const payloadLen = (e: LogEntry): number => (o.timestamps ? e.time.length + 1 : 0) + e.content.length + (e.full ? 1 : 0)
-  const merge = !o.timestamps
   let size = 0
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!
-    const opens = !o.tty && (!merge || i === 0 || entries[i - 1]!.stream !== e.stream)
-    size += payloadLen(e) + (opens ? 8 : 0)
-  }
+  for (const e of entries) size += (o.tty ? 0 : 8) + (o.timestamps ? e.time.length + 1 : 0) + e.content.length + (e.full ? 1 : 0)
   const out = Buffer.allocUnsafe(size)
   let p = 0
-  let header = -1
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!
-    if (!o.tty && (!merge || i === 0 || entries[i - 1]!.stream !== e.stream)) {
-      if (header >= 0) out.writeUInt32BE(p - header - 8, header + 4)
-      header = p
-      out.writeUInt32BE(e.stream === 'stdout' ? 0x01000000 : 0x02000000, p)
-      p += 8
-    }
+  for (const e of entries) {
+    const header = p
+    if (!o.tty) p += 8
     if (o.timestamps) { p += out.write(e.time, p, 'latin1'); out[p++] = 0x20 }
     p += e.content.copy(out, p)
     if (e.full) out[p++] = 0x0a
+    if (!o.tty) writeHeader(out, header, e.stream === 'stdout' ? 1 : 2, p - header - 8)
   }
-  if (header >= 0) out.writeUInt32BE(p - header - 8, header + 4)
   return out
+}
+
+/** Writes a frame header at `at`: the stream byte, three zeros, the payload length. */
+function writeHeader (out: Buffer, at: number, stream: 1 | 2, length: number): void {
+  out.writeUInt32BE(stream === 1 ? 0x01000000 : 0x02000000, at)
+  out.writeUInt32BE(length, at + 4)
 }
 
 const STDOUT = Buffer.from('stdout')
@@ -163,8 +157,6 @@ const STDERR = Buffer.from('stderr')
 export function encodeChunk (chunk: Buffer, o: Pick<LogOptions, 'stdout' | 'stderr' | 'tty'>): Buffer {
   const out = Buffer.allocUnsafe(chunk.length)
   let p = 0
-  let header = -1
-  let last = 0
   for (let start = 0; start < chunk.length;) {
     let nl = chunk.indexOf(0x0a, start)
     if (nl < 0) nl = chunk.length
@@ -177,17 +169,12 @@ export function encodeChunk (chunk: Buffer, o: Pick<LogOptions, 'stdout' | 'stde
     // The tag is one letter, followed by a space or the end of the line.
     if (stream === 0 || (tag !== 0x46 && tag !== 0x50) || (s2 + 2 !== nl && chunk[s2 + 2] !== 0x20)) continue
     if (!(stream === 1 ? o.stdout : o.stderr)) continue
-    if (!o.tty && stream !== last) {
-      if (header >= 0) out.writeUInt32BE(p - header - 8, header + 4)
-      header = p
-      out.writeUInt32BE(stream === 1 ? 0x01000000 : 0x02000000, p)
-      p += 8
-      last = stream
-    }
+    const header = p
+    if (!o.tty) p += 8
     if (s2 + 3 < nl) p += chunk.copy(out, p, s2 + 3, nl)
     if (tag === 0x46) out[p++] = 0x0a
+    if (!o.tty) writeHeader(out, header, stream, p - header - 8)
   }
-  if (header >= 0) out.writeUInt32BE(p - header - 8, header + 4)
   return out.subarray(0, p)
 }
 

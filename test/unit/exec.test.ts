@@ -146,12 +146,10 @@ t.test('checkExecConfig', async t => {
   refuses(t, cfg({ workingDir: 'rel', env: ['=x'] }), 'the working directory \'rel\' is invalid, it needs to be an absolute path', 'then the working directory')
 })
 
-t.test('startFailure', async t => {
+t.test('startFailure: 126 for every failure to start, as moby\'s exec inspect reports', async t => {
   const rows: Array<[string, number]> = [
-    ['exec failed: unable to start container process: exec: "nope": executable file not found in $PATH', 127],
-    ['exec failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory', 127],
-    ['EXECUTABLE FILE NOT FOUND', 127],
-    ['No Such File Or Directory', 127],
+    ['exec failed: unable to start container process: exec: "nope": executable file not found in $PATH', 126],
+    ['exec failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory', 126],
     ['exec failed: unable to start container process: exec: "/etc": permission denied', 126],
     ['exec format error', 126],
     ['', 126]

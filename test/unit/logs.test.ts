@@ -179,12 +179,12 @@ t.test('parseTimeParam', async t => {
   for (const [v, want] of rows) t.equal(parseTimeParam(v), want, JSON.stringify(v))
 })
 
-t.test('encodeEntries: a run of one stream is one frame without timestamps, a frame a line with them', async t => {
+t.test('encodeEntries: a frame per entry, as Docker\'s json-file driver sends them', async t => {
   const e = (stream: 'stdout' | 'stderr', text: string, full = true): LogEntry => ({ ns: 1n, time: '2026-01-01T00:00:00.000000001Z', stream, full, content: Buffer.from(text) })
   const entries = [e('stdout', 'a'), e('stdout', 'b', false), e('stderr', 'c'), e('stdout', 'd')]
   const o: LogOptions = { stdout: true, stderr: true, timestamps: false, tty: false }
-  const merged = deframe(encodeEntries(entries, o)).map(f => [f.stream, f.data.toString()])
-  t.same(merged, [[1, 'a\nb'], [2, 'c\n'], [1, 'd\n']], 'partial lines join the run unchanged')
+  const framed = deframe(encodeEntries(entries, o)).map(f => [f.stream, f.data.toString()])
+  t.same(framed, [[1, 'a\n'], [1, 'b'], [2, 'c\n'], [1, 'd\n']], 'lines of one stream stay apart; a partial line is its own frame')
   const stamped = deframe(encodeEntries(entries, { ...o, timestamps: true })).map(f => [f.stream, f.data.toString()])
   t.same(stamped, [[1, '2026-01-01T00:00:00.000000001Z a\n'], [1, '2026-01-01T00:00:00.000000001Z b'], [2, '2026-01-01T00:00:00.000000001Z c\n'], [1, '2026-01-01T00:00:00.000000001Z d\n']])
   t.equal(encodeEntries(entries, { ...o, tty: true }).toString(), 'a\nbc\nd\n', 'TTY: raw bytes')
