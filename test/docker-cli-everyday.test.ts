@@ -173,6 +173,8 @@ dockerTest(t, 'docker CLI: everyday commands', async t => {
 
   t.test('top, stats --no-stream, pause/unpause, rename, update --memory', async t => {
     await docker(d, ['run', '-d', '--name', 'svc', 'bb', 'sleep', '1000'])
+    // The start answers once the runtime has let the process go; it may still be `runc init` for a moment before its exec.
+    await until(async () => !/runc init/.test((await docker(d, ['top', 'svc'])).stdout), 10_000, 'the process to exec sleep')
     const top = await docker(d, ['top', 'svc'])
     t.equal(top.exitCode, 0, top.stderr)
     t.match(top.stdout, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD\n\S+\s+\d+\s+\d+\s+.*sleep 1000$/)

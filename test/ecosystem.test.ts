@@ -63,6 +63,8 @@ dockerTest(t, 'stats, top, rename, update, prune', async t => {
 
   t.test('docker top lists the container\'s processes', async t => {
     await docker(d, ['run', '-d', '--name', 'tp', 'bb', 'sleep', '1234'])
+    // The start answers once the runtime has let the process go; it may still be `runc init` for a moment before its exec.
+    await until(async () => !/runc init/.test((await docker(d, ['top', 'tp'])).stdout), 10_000, 'the process to exec sleep')
     const r = await docker(d, ['top', 'tp'])
     t.equal(r.exitCode, 0, r.stderr)
     t.match(r.stdout, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD/)
