@@ -99,8 +99,10 @@ function fromSwagger (schema: unknown): unknown {
 // Where the 1.41 document is behind Docker itself (README, "Docker's API document"): Docker answers "no"
 // for a container without a restart policy; later documents add it to the enum.
 ;(docker.definitions.RestartPolicy.properties.Name.enum as string[]).push('no')
-// Docker on Linux answers an empty Isolation; later documents add '' to the enum.
+// Docker on Linux answers an empty Isolation, in a container's HostConfig and in /info; later documents add ''
+// to both enums.
 ;(docker.definitions.HostConfig.allOf[1].properties.Isolation.enum as string[]).push('')
+;(docker.definitions.SystemInfo.properties.Isolation.enum as string[]).push('')
 dockerAjv.addSchema({ $id: 'docker', definitions: fromSwagger(docker.definitions) as Json })
 
 const dockerRoutes = Object.entries(docker.paths as Record<string, Json>).map(([template, ops]) => ({
