@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { conflict, invalid, BerthError } from '../errors.js'
+import { conflict, invalid, noSuchExec, BerthError } from '../errors.js'
 import { frame, logStream } from '../logs/logs.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { execPaths, launchExec } from '../shims/conmon.js'
@@ -135,8 +135,6 @@ export interface ExecTarget {
   stateDir: string
   runtime: RuntimeOptions
 }
-
-const noSuchExec = (id: string): BerthError => new BerthError('NOT_FOUND', `No such exec instance: ${id}`)
 
 /** All exec instances of one berthd. */
 export class Execs {

@@ -6,18 +6,10 @@
  * mount(2) directly (no `mount` process), and the kernel keeps them across a
  * berthd restart; after a reboot they are made again before the next start.
  */
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { RootfsPaths } from '../store/layout.js'
 import { fail, libc } from '../sys/libc.js'
-
-export interface RootfsPaths { upper: string, work: string, merged: string }
-
-/** Where a container's overlay lives, under its dir in the root. */
-export const rootfsPaths = (containerDir: string): RootfsPaths => ({
-  upper: join(containerDir, 'rootfs', 'upper'),
-  work: join(containerDir, 'rootfs', 'work'),
-  merged: join(containerDir, 'rootfs', 'merged')
-})
 
 /** The overlay mount options (pure): lowerdirs top first, as overlayfs wants them. */
 export function overlayOptions (layerDirs: readonly string[], p: RootfsPaths): string {
@@ -51,4 +43,14 @@ export async function unmountRootfs (p: RootfsPaths): Promise<void> {
   if (!await isMounted(p.merged)) return
   if (libc().umount2(p.merged, 0) === 0) return
   if (libc().umount2(p.merged, MNT_DETACH) !== 0 && await isMounted(p.merged)) throw fail('umount', p.merged)
+}
+
+/** Bytes in the files under `dir` (a container's upper dir: its own writes, what removing it frees); 0 when it is gone. */
+export async function upperSize (dir: string): Promise<number> {
+  let total = 0
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
+  for (const d of entries) {
+    if (d.isFile()) total += await stat(join(d.parentPath, d.name)).then(s => s.size, () => 0)
+  }
+  return total
 }

@@ -18,7 +18,7 @@ import { mkdtemp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import { BerthError, conflict, invalid } from '../errors.js'
+import { conflict, invalid, noSuchImage } from '../errors.js'
 import { ensureDir, fsyncDir, readIfExists, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { applyChanges } from './changes.js'
 import { familiarKey, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
@@ -108,8 +108,6 @@ interface ConfigDoc {
 const INDEX_VERSION = 1
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', ia32: '386' }
 
-/** Docker's wording for a missing image. */
-export const noSuchImage = (ref: string): BerthError => new BerthError('NOT_FOUND', `No such image: ${ref}`)
 
 const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
 /** The diffID of a tar with no entries (two zero blocks): a commit that changed nothing adds no layer, as in Docker. */
