@@ -43,6 +43,8 @@ export interface SupervisorDeps {
   log: Logger
   /** Whether a process is still the one recorded (src/proc.ts; unit tests pass a fake). */
   isAlive?: (pid: number, start: number) => boolean
+  /** SIGKILLs a container's init whose monitor died (unit tests pass a fake). */
+  killProcess?: (pid: number) => void
   livenessMs?: number
   recoveryLimitMs?: number
 }
@@ -54,6 +56,7 @@ export const policyOf = (rec: ContainerRecord): RestartPolicy => rec.autoRemove 
 export class Supervisor {
   private readonly table: ContainerTable
   private readonly isAlive: (pid: number, start: number) => boolean
+  private readonly killProcess: (pid: number) => void
   private watcher: FSWatcher | undefined
   private ticker: NodeJS.Timeout | undefined
   /** Clean-ups found at start-up wait for this, so that serving comes first (see serving()). */
@@ -66,6 +69,7 @@ export class Supervisor {
   constructor (private readonly d: SupervisorDeps) {
     this.table = d.table
     this.isAlive = d.isAlive ?? isAlive
+    this.killProcess = d.killProcess ?? (pid => { try { process.kill(pid, 'SIGKILL') } catch {} })
   }
 
   /** Starts watching for exits, re-loads the containers `load` gives, and starts the liveness sweep. */
@@ -226,9 +230,7 @@ export class Supervisor {
 
   private async applyExitAction (e: Entry, action: RecoveryAction): Promise<void> {
     if (action.kind !== 'exited') return
-    if (action.killContainer && this.isAlive(e.rec.pid, e.rec.pidStart)) {
-      try { process.kill(e.rec.pid, 'SIGKILL') } catch {}
-    }
+    if (action.killContainer && this.isAlive(e.rec.pid, e.rec.pidStart)) this.killProcess(e.rec.pid)
     await this.finishRun(e, action.code, new Date().toISOString(), action.error, false)
   }
 
