@@ -25,36 +25,9 @@ import { familiarKey, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, spli
 import { unpackLayer, type Unpacked } from './tar.js'
 import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
+import type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
-/** The OCI image config's `config` object: defaults for containers made from the image. */
-export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object> }
-
-/** One entry of an image's history (OCI image config `history`). */
-export interface HistoryEntry { created?: string, created_by?: string, comment?: string, empty_layer?: boolean, author?: string }
-
-/** An image as the rest of berth sees it. */
-export interface ImageRecord {
-  /** 'sha256:<64 hex>': the sha256 of the stored image config bytes. */
-  id: string
-  config: ImageConfig
-  /** 'sha256:<hex>' of each uncompressed layer tar, bottom first. */
-  diffIds: string[]
-  /** Absolute paths of the unpacked layers, bottom first (overlay lowerdirs). */
-  layerDirs: string[]
-  /** RFC 3339. */
-  created: string
-  /** Bytes of file content, summed over the layers. */
-  size: number
-  /** Familiar 'name:tag's, e.g. 'bb:latest'. */
-  repoTags: string[]
-  architecture: string
-  os: string
-  author: string
-  comment: string
-  /** The container a commit made the image from ('' otherwise). */
-  container: string
-  history: HistoryEntry[]
-}
+export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
 /** Returns the id of a container that uses the image, or undefined. */
 export type IsUsed = (imageId: string) => string | undefined
