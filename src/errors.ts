@@ -57,6 +57,9 @@ export const notModified = (message: string): BerthError => new BerthError('NOT_
 export const runtimeFailed = (message: string, cause?: unknown): BerthError =>
   new BerthError('RUNTIME', message, { cause })
 
+/** An error whose code came from elsewhere (a helper process's answer), with its message as given. */
+export const withCode = (code: ErrorCode, message: string): BerthError => new BerthError(code, message)
+
 /** True when `err` is a BerthError with the given code. */
 export const hasCode = (err: unknown, code: ErrorCode): boolean =>
   err instanceof BerthError && err.code === code

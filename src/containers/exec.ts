@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { conflict, invalid, noSuchExec, BerthError } from '../errors.js'
+import { conflict, invalid, noSuchExec, runtimeFailed } from '../errors.js'
 import { frame, logStream } from '../logs/logs.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { execPaths, launchExec } from '../shims/conmon.js'
@@ -217,7 +217,7 @@ export class Execs {
       : monitor.exit.then(code => finished(code < 0 ? 137 : code))
     if (detach) {
       void ended.then(() => this.cleanup(dir, rec.id))
-      if (failure !== undefined) throw new BerthError('RUNTIME', failure)
+      if (failure !== undefined) throw runtimeFailed(failure)
       return undefined
     }
     const output = failure !== undefined
