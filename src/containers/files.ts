@@ -19,6 +19,7 @@ import { mountDestinations, readBundle } from './bundle.js'
 import { changeLines, commitConfig, containerConfig, type CommitConfig } from './commit.js'
 import type { DockerCreateBody } from './dockerspec.js'
 import { isMounted, mountRootfs } from './rootfs.js'
+import { canPause } from './state.js'
 import type { ContainerTable, Entry } from './table.js'
 
 /** What the container files need from the manager. */
@@ -117,7 +118,8 @@ export class ContainerFiles {
       const parent = this.d.images.resolve(rec.image)
       const config = commitConfig(containerConfig(parent.config, (rec.createBody ?? {}) as DockerCreateBody), opts.config, changeLines(opts.changes))
       const exclude = mountDestinations(await readBundle(rec.bundle))
-      const freeze = opts.pause && rec.status === 'running'
+      // A paused container is frozen already; only a running one is paused for the commit.
+      const freeze = opts.pause && canPause(rec.status)
       if (freeze) await this.d.runtimeOf(rec).pause(rec.id)
       let image: ImageRecord
       try {

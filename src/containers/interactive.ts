@@ -13,7 +13,7 @@ import type { Layout } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
 export type { AttachConnection } from '../shims/attach.js'
 import { Execs, type ExecConfig, type ExecRecord, type ExecSession, type ExecTarget } from './exec.js'
-import { hasMonitor, isRunning } from './state.js'
+import { canExec, hasMonitor, isRunning } from './state.js'
 import type { ContainerTable, Entry } from './table.js'
 
 /** The largest terminal side a resize may ask for (struct winsize holds 16 bits). */
@@ -140,7 +140,7 @@ export class Interactive {
 /** Docker's 409s for an exec in a container that does not run. */
 function checkExecTarget (rec: ContainerRecord): void {
   if (rec.status === 'paused') throw conflict(`Container ${rec.id} is paused, unpause the container before exec`)
-  if (rec.status !== 'running') throw conflict(`container ${rec.id} is not running`)
+  if (!canExec(rec.status)) throw conflict(`container ${rec.id} is not running`)
 }
 
 /** A terminal size a client may ask for: whole numbers, 1 to MAX_TERMINAL. */

@@ -29,6 +29,8 @@ export const needsNewRun = (s: Status): boolean => s === 'exited' || s === 'rest
 export const canKill = (s: Status): boolean => s === 'running' || s === 'paused'
 export const canPause = (s: Status): boolean => s === 'running'
 export const canUnpause = (s: Status): boolean => s === 'paused'
+/** An exec needs a running (not paused) container. */
+export const canExec = (s: Status): boolean => s === 'running'
 export const canRemoveWithoutForce = (s: Status): boolean => s === 'created' || s === 'exited'
 /** Docker's wait condition `not-running` holds at once (a container being created will run). */
 export const isNotRunning = (s: Status): boolean => !isUp(s) && s !== 'creating'
