@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything berthd and its tests need on a fresh Debian machine, as root:
-# conmon, runc, crun, busybox-static, tini and python3-docker (tests) from apt, npm dependencies, the build,
-# crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
+# conmon, runc, crun, busybox-static, tini and python3-docker (tests) from apt, a docker client (tests),
+# npm dependencies, the build, crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
 # Idempotent and quick when there is nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +15,31 @@ need=()
 for pkg in conmon runc crun busybox-static curl tini python3-docker; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing ${need[*]}" >&2
+docker_client=/usr/local/bin/docker
+have_docker=false
+if [ -x "$docker_client" ] || command -v docker >/dev/null; then have_docker=true; fi
+if [ ${#need[@]} -gt 0 ] || [ "$have_docker" = false ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The docker-CLI tests drive a real docker client. Installing Debian's docker.io
+# would also enable and start dockerd and containerd (its postinst runs
+# invoke-rc.d docker start) and pull in iptables, so only the client binary is
+# taken out of the package: no daemon, no service, no maintainer scripts run.
+if [ "$have_docker" = false ]; then
+  echo "setup: installing the docker client from Debian's docker.io at $docker_client" >&2
+  deb_dir=$(mktemp -d)
+  chown _apt "$deb_dir" 2>/dev/null || true # apt downloads as _apt when it can
+  (cd "$deb_dir" && apt-get download -qq docker.io)
+  dpkg-deb --fsys-tarfile "$deb_dir"/docker.io_*.deb | tar -xOf - ./usr/bin/docker >"$deb_dir/docker"
+  install -m 0755 "$deb_dir/docker" "$docker_client"
+  rm -rf "$deb_dir"
+  "$docker_client" --version >&2
 fi
 
 # npm ci when node_modules is missing or older than the lock file.

@@ -14,17 +14,15 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { execa } from 'execa'
 import tar from 'tar-stream'
-import { ROOTFS, createContainer, makeTar, startDaemon, type Daemon, type TarEntry } from './helpers.js'
+import { createContainer, DOCKER, dockerEnv, dockerTest, makeTar, ROOTFS, startDaemon, type Daemon, type TarEntry } from './helpers.js'
 
-const DOCKER = '/usr/local/bin/docker'
-const noDocker = existsSync(DOCKER) ? false : `no docker client at ${DOCKER}`
 /** The busybox rootfs's /etc/passwd (scripts/make-rootfs.sh). */
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'
 
 /** Runs the docker client against `d`; stdout as bytes, since cp and export write tars there. */
 async function docker (d: Daemon, args: string[], input?: Buffer | string) {
   const r = await execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL', encoding: 'buffer', stripFinalNewline: false
   })
   return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout as Uint8Array), text: Buffer.from(r.stdout as Uint8Array).toString().trim(), stderr: Buffer.from(r.stderr as Uint8Array).toString() }
@@ -77,7 +75,7 @@ const MODE_DIR = 2 ** 31
 const MODE_SYMLINK = 2 ** 27
 const MODE_STICKY = 2 ** 20
 
-t.test('docker CLI: cp both ways, into stopped containers, export', { skip: noDocker }, async t => {
+dockerTest(t, 'docker CLI: cp both ways, into stopped containers, export', async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
   const run = await docker(d, ['run', '-d', '--name', 'box', 'bb', 'sleep', '1000'])
@@ -143,7 +141,7 @@ t.test('docker CLI: cp both ways, into stopped containers, export', { skip: noDo
   t.notOk([...all.keys()].some(n => n.startsWith('/') || n.startsWith('..')), 'names relative to the root')
 })
 
-t.test('docker CLI: commit writes and deletions into an image that runs', { skip: noDocker }, async t => {
+dockerTest(t, 'docker CLI: commit writes and deletions into an image that runs', async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
   const work = await docker(d, ['run', '--name', 'work', 'bb', 'sh', '-c',

@@ -5,12 +5,11 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BERTHD, createContainer, run, startDaemon, until } from './helpers.js'
-import { NODE_FLAGS } from '../src/launch.js'
+import { berthdCommand, createContainer, run, startDaemon, until } from './helpers.js'
 
 /** Runs berthd expecting it to refuse to start; returns its exit code and stderr. */
 async function refusedStart (args: string[]): Promise<{ code: number | undefined, stderr: string }> {
-  const r = await execa('node', [...NODE_FLAGS, BERTHD, ...args], { reject: false, timeout: 20_000, stdin: 'ignore' })
+  const r = await execa(...berthdCommand(args), { reject: false, timeout: 20_000, stdin: 'ignore' })
   return { code: r.exitCode, stderr: r.stderr }
 }
 

@@ -4,16 +4,13 @@
  * use, attach and exec, is in docker-cli.test.ts.)
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
-import { importBusybox, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { DOCKER, dockerEnv, dockerTest, importBusybox, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Runs the docker client against `d`; never hangs a test for more than 30 s. */
 function docker (d: Daemon, args: string[]) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: '', reject: false, timeout: 30_000, killSignal: 'SIGKILL'
   })
 }
@@ -25,7 +22,7 @@ const lines = (s: string): string[] => s === '' ? [] : s.split('\n')
 // which only the signals it handles reach).
 const SERVICE = ['sh', '-c', 'trap "echo got usr1" USR1; trap "echo bye; exit 0" TERM; echo started; while :; do sleep 0.1; done']
 
-t.test('docker CLI: everyday commands', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker CLI: everyday commands', async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
 
@@ -67,6 +64,10 @@ t.test('docker CLI: everyday commands', { skip: existsSync(DOCKER) ? false : `no
     t.same(lines((await docker(d, ['ps', '--filter', 'since=web', '--format', '{{.Names}}'])).stdout), ['fresh', 'done'])
     const since = await docker(d, ['ps', '--filter', 'since=nosuch'])
     t.same([since.exitCode, since.stderr], [1, 'Error response from daemon: No such container: nosuch'])
+    const info = await docker(d, ['info', '--format', '{{.Debug}} {{.ExperimentalBuild}} {{.LiveRestoreEnabled}} {{.LoggingDriver}}'])
+    t.same([info.exitCode, info.stdout], [0, 'true false true json-file'], 'docker info: SystemInfo\'s fields')
+    const driver = await docker(d, ['create', '--log-driver', 'asdf', 'bb', 'true'])
+    t.same([driver.exitCode, driver.stderr], [1, 'Error response from daemon: logger: no log driver named \'asdf\' is registered'], 'an unknown log driver: Docker\'s message')
     const full = await docker(d, ['ps', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])
     t.equal(full.stdout, `${id} "sh -c 'trap \\"echo got usr1\\" USR1; trap \\"echo bye; exit 0\\" TERM; echo started; while :; do sleep 0.1; done'"`)
     t.same(lines((await docker(d, ['ps', '--format', '{{.Label "app"}} {{.Image}} {{.State}}'])).stdout), ['shop bb running'])

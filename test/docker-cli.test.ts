@@ -3,16 +3,13 @@
  * flags, and exec -it from a terminal (util-linux `script` gives it a pty).
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
-import { createContainer, sleep, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { createContainer, DOCKER, dockerEnv, dockerTest, sleep, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Runs the docker client against `d`; never hangs a test for more than 30 s. */
 function docker (d: Daemon, args: string[], input?: string) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: input ?? '', reject: false, timeout: 30_000, killSignal: 'SIGKILL'
   })
 }
@@ -23,12 +20,12 @@ function inTerminal (d: Daemon, command: string, keys: string[] = []) {
     for (const k of keys) { await sleep(700); yield k }
   }
   return execa('script', ['-qec', `stty rows 30 cols 100; ${command}`, '/dev/null'], {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config`, TERM: 'xterm' },
+    env: { ...dockerEnv(d), TERM: 'xterm' },
     stdin: typing(), reject: false, timeout: 30_000, killSignal: 'SIGKILL'
   })
 }
 
-t.test('docker CLI: attach, start -ai, exec', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker CLI: attach, start -ai, exec', async t => {
   const d = await startDaemon(t)
   const box = await createContainer(d, ['sleep', '1000'], { Name: 'box' })
   t.equal((await d.req('POST', `/containers/${box}/start`)).status, 204)

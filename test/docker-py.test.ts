@@ -62,3 +62,69 @@ t.test('docker-py: run, get, list, exec_run, stats, stop, wait, remove, create/s
   t.same(out.after, ['exited', 4])
   t.same(out.left, [], 'removed')
 })
+
+// docker-py sends exec create's detach keys as `detachKeys`; Docker's decoder matches it to DetachKeys.
+// images.load raises ImageLoadError from the stream's errorDetail: Docker answers a failed load with 200.
+const DETACH_SCRIPT = `
+import docker, json, socket, sys
+c = docker.APIClient(base_url='unix://' + sys.argv[1], version='auto')
+ct = c.create_container('bb', ['sleep', '60'])
+c.start(ct)
+ex = c.exec_create(ct, ['cat'], stdin=True, tty=True, detach_keys='ctrl-x')
+s = c.exec_start(ex, socket=True, tty=True)
+raw = getattr(s, '_sock', s)
+raw.settimeout(5)
+raw.sendall(b'\\x18')
+closed = False
+try:
+    while raw.recv(4096):
+        pass
+    closed = True
+except socket.timeout:
+    pass
+out = {'detached': closed, 'running': c.exec_inspect(ex)['Running']}
+try:
+    docker.DockerClient(base_url='unix://' + sys.argv[1], version='auto').images.load(b'not a tar archive' * 100)
+    out['load'] = 'loaded'
+except docker.errors.ImageLoadError as e:
+    out['load'] = str(e)
+print(json.dumps(out))
+`
+
+t.test('docker-py: exec_create(detach_keys=...) detaches on those keys; images.load raises the daemon\'s error', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const r = await execa(PYTHON, ['-c', DETACH_SCRIPT, d.socket], { reject: false, timeout: 60_000 })
+  t.equal(r.exitCode, 0, r.stderr)
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
+  t.same([out.detached, out.running], [true, true], 'ctrl-x closed the stream; cat runs on')
+  t.match(out.load, /^invalid image archive: Invalid tar header/, 'images.load of a non-archive: ImageLoadError with the message from the stream')
+})
+
+/** SystemInfo's fields in moby's api/swagger.yaml (Debian's golang-github-docker-docker-dev), and CDISpecDirs from API 1.44. */
+const SYSTEM_INFO = ('ID Containers ContainersRunning ContainersPaused ContainersStopped Images Driver DriverStatus DockerRootDir Plugins ' +
+  'MemoryLimit SwapLimit KernelMemory CpuCfsPeriod CpuCfsQuota CPUShares CPUSet PidsLimit OomKillDisable IPv4Forwarding BridgeNfIptables ' +
+  'BridgeNfIp6tables Debug NFd NGoroutines SystemTime LoggingDriver CgroupDriver CgroupVersion NEventsListener KernelVersion OperatingSystem ' +
+  'OSVersion OSType Architecture NCPU MemTotal IndexServerAddress RegistryConfig GenericResources HttpProxy HttpsProxy NoProxy Name Labels ' +
+  'ExperimentalBuild ServerVersion ClusterStore ClusterAdvertise Runtimes DefaultRuntime Swarm LiveRestoreEnabled Isolation InitBinary ' +
+  'ContainerdCommit RuncCommit InitCommit SecurityOptions ProductLicense DefaultAddressPools Warnings CDISpecDirs').split(' ')
+
+t.test('docker-py: info() has every field of Docker\'s SystemInfo', { skip: hasDockerPy ? false : 'python3-docker is not installed (apt-get install -y python3-docker)' }, async t => {
+  const d = await startDaemon(t)
+  const script = 'import docker, json, sys\nprint(json.dumps(docker.APIClient(base_url="unix://" + sys.argv[1], version="auto").info()))'
+  const r = await execa(PYTHON, ['-c', script, d.socket], { reject: false, timeout: 60_000 })
+  t.equal(r.exitCode, 0, r.stderr)
+  const info = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
+  t.same(Object.keys(info).sort(), [...SYSTEM_INFO].sort(), 'the same fields')
+  t.match(info, {
+    Debug: true, // the test daemon logs at debug level
+    ExperimentalBuild: false,
+    LiveRestoreEnabled: true,
+    LoggingDriver: 'json-file',
+    NGoroutines: 0,
+    Swarm: { LocalNodeState: 'inactive', ControlAvailable: false },
+    Plugins: { Log: ['json-file', 'k8s-file'] }
+  })
+  t.ok(info.NFd > 0, 'open descriptors counted')
+  t.ok(Math.abs(Date.parse(info.SystemTime) - Date.now()) < 60_000, 'SystemTime is now')
+})

@@ -3,15 +3,12 @@
  * client, and their API errors.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
-import { ROOTFS, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { DOCKER, dockerEnv, dockerTest, ROOTFS, startDaemon, until, type Daemon } from './helpers.js'
 
 function docker (d: Daemon, args: string[]) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: '', reject: false, timeout: 60_000, killSignal: 'SIGKILL'
   })
 }
@@ -20,12 +17,12 @@ function docker (d: Daemon, args: string[]) {
 async function importBusybox (d: Daemon, name: string): Promise<void> {
   const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
   const r = await execa(DOCKER, ['import', '-', name], {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` }, input: tar.stdout, reject: false, timeout: 60_000
+    env: dockerEnv(d), input: tar.stdout, reject: false, timeout: 60_000
   })
   if (r.exitCode !== 0) throw new Error(`docker import failed: ${r.stderr}`)
 }
 
-t.test('stats, top, rename, update, prune', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'stats, top, rename, update, prune', async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { createContainer, makeBundle, startDaemon } from './helpers.js'
+import { createContainer, importBusybox, makeBundle, startDaemon } from './helpers.js'
 
 /** Writes `text` on a new connection and returns what comes back until the server closes or 2 s pass. */
 function rawRequest (socket: string, text: string): Promise<string> {
@@ -28,6 +28,7 @@ t.test('errors', async t => {
   await writeFile(join(badJson, 'config.json'), '{"process": ')
   const noArgs = await makeBundle(d, ['x'], s => { delete s.process.args })
   const missingExe = await makeBundle(d, ['/no/such/program'])
+  const notOnPath = await makeBundle(d, ['nosuchprogram'])
 
   /** Asserts status, exact JSON content type and a message matching `re`. */
   const expectError = async (what: string, status: number, re: RegExp, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<void> => {
@@ -49,7 +50,10 @@ t.test('errors', async t => {
   await expectError('config.json without args', 400, /process\.args/, 'POST', '/containers', { Bundle: noArgs })
   await expectError('missing bundle dir', 400, /config\.json/, 'POST', '/containers', { Bundle: '/no/such/bundle' })
   await expectError('unknown runtime', 400, /runtime.*nosuch/, 'POST', '/containers', { Bundle: good, Runtime: 'nosuch' })
-  await expectError('runtime failure', 500, /no such file or directory|not found/, 'POST', '/containers', { Bundle: missingExe })
+  // The container's program cannot be run: the caller's fault, 400 as in Docker (moby's translateContainerdStartErr), from either runtime.
+  await expectError('missing program (runc)', 400, /no such file or directory|not found/i, 'POST', '/containers', { Bundle: missingExe, Runtime: 'runc' })
+  await expectError('missing program (crun)', 400, /no such file or directory|not found/i, 'POST', '/containers', { Bundle: missingExe, Runtime: 'crun' })
+  await expectError('program not on PATH', 400, /not found/i, 'POST', '/containers', { Bundle: notOnPath })
   // A body over the limit is refused from its Content-Length, before it is read (sending it all would race the close).
   const tooLarge = await rawRequest(d.socket, 'POST /containers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{"Bundle":')
   t.match(tooLarge, /^HTTP\/1\.1 413 /, 'body too large: status')
@@ -95,8 +99,62 @@ t.test('errors', async t => {
   t.equal(plain.status, 201, 'text/plain JSON body accepted')
   const empty = await d.req('POST', `/containers/${plain.body.Id as string}/start`, '', {})
   t.equal(empty.status, 204, 'start with an empty body and no content type')
+  // Docker reads an empty application/json body as no body.
+  const emptyJson = await d.req('POST', `/containers/${plain.body.Id as string}/rename?name=renamed`, '', { 'content-type': 'application/json' })
+  t.equal(emptyJson.status, 204, `rename with an empty application/json body: ${emptyJson.raw.toString()}`)
+  // Routing comes before the body: an unknown route is a 404, whatever it was sent.
+  for (const headers of [{ 'content-type': 'application/json' }, {}] as Array<Record<string, string>>) {
+    await expectError(`unknown route with a non-JSON body (${JSON.stringify(headers)})`, 404, /^page not found$/, 'POST', '/nosuch', 'not json {', headers)
+  }
 
   // The daemon is still healthy, and other containers untouched.
   t.equal((await d.req('GET', `/containers/${id}/json`)).body.State.Status, 'created')
   t.equal((await d.req('GET', '/_ping')).status, 200)
+})
+
+t.test('values the runtime or kernel would refuse are 400s before it sees them', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d)
+  const running = (await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['sleep', '60'] })).body.Id as string
+  t.equal((await d.req('POST', `/containers/${running}/start`)).status, 204)
+  const expect400 = async (what: string, re: RegExp, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<void> => {
+    const r = await d.req(method, path, body, headers)
+    t.equal(r.status, 400, `${what}: status`)
+    t.match(r.body, { message: re }, `${what}: message`)
+  }
+  const create = (body: Record<string, unknown>): ['POST', string, unknown] => ['POST', '/containers/create', { Image: 'bb', Cmd: ['true'], ...body }]
+  const update = (body: Record<string, unknown>): ['POST', string, unknown] => ['POST', `/containers/${running}/update`, body]
+
+  await expect400('create: Cmd a number, not coerced to a string', /Cmd must be array,string,null/, ...create({ Cmd: 123 }))
+  await expect400('create: Memory 1e308', /HostConfig\/Memory must be <= 9007199254740991/, ...create({ HostConfig: { Memory: 1e308 } }))
+  await expect400('create: unlimited nofile', /ulimit nofile: hard limit unlimited is above the kernel's maximum/, ...create({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: -1, Hard: -1 }] } }))
+  await expect400('create: unlimited soft over a hard limit', /soft limit must be less than or equal to hard limit: -5 > 10/, ...create({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: -5, Hard: 10 }] } }))
+  await expect400('create: CpusetCpus the machine lacks', /^Requested CPUs are not available - requested 0-99999, available: /, ...create({ HostConfig: { CpusetCpus: '0-99999' } }))
+  await expect400('create: Tmpfs size=-1', /invalid tmpfs option "size=-1": size must be a number/, ...create({ HostConfig: { Tmpfs: { '/t': 'size=-1' } } }))
+  await expect400('create: NUL in Hostname', /^Hostname must not contain a NUL byte$/, ...create({ Hostname: 'a\u0000b' }))
+  // runc quotes a missing executable whole: at 100 KB its message filled conmon's pipe and create hung for 60 s.
+  const started = Date.now()
+  await expect400('create: a 100 KB executable name', /the command's executable is 102400 bytes long: the kernel's limit for a path is 4095 bytes/, ...create({ Cmd: ['x'.repeat(100 * 1024)] }))
+  t.ok(Date.now() - started < 10_000, 'refused at once')
+
+  await expect400('update: Memory 1e308', /^invalid request: body\/Memory must be <= 9007199254740991$/, ...update({ Memory: 1e308 }))
+  await expect400('update: PidsLimit 2^53', /body\/PidsLimit must be <= 9007199254740991/, ...update({ PidsLimit: 2 ** 53 }))
+  await expect400('update: CpuShares out of range', /^invalid CpuShares: 1000000000000: the maximum allowed cpu-shares is 262144$/, ...update({ CpuShares: 1e12 }))
+  await expect400('update: CpusetCpus the machine lacks', /^Requested CPUs are not available - requested 99, available: /, ...update({ CpusetCpus: '99' }))
+
+  // A body nested 5,000 deep overflowed the stack of code that walks it; every route refuses it before parsing.
+  const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`
+  for (const [method, path] of [['POST', `/containers/${running}/update`], ['POST', '/containers/create'], ['POST', '/containers'], ['POST', `/containers/${running}/exec`]]) {
+    await expect400(`${path}: JSON 5,000 deep`, /^JSON nested deeper than 64 levels$/, method!, path!, deep, { 'content-type': 'application/json' })
+    await expect400(`${path}: JSON 5,000 deep, no content type`, /^JSON nested deeper than 64 levels$/, method!, path!, `[${deep}]`, {})
+  }
+
+  await expect400('archive: NUL in path', /querystring\/path must match pattern/, 'GET', `/containers/${running}/archive?path=/etc%00x`)
+  await expect400('archive: 10,000 character path', /querystring\/path must NOT have more than 4095 characters/, 'GET', `/containers/${running}/archive?path=/${'a'.repeat(10_000)}`)
+  await expect400('archive put: NUL in path', /querystring\/path must match pattern/, 'PUT', `/containers/${running}/archive?path=/tmp%00x`, Buffer.alloc(1024), { 'content-type': 'application/x-tar' })
+  await expect400('top: NUL in ps_args', /querystring\/ps_args must match pattern/, 'GET', `/containers/${running}/top?ps_args=a%00x`)
+  await expect400('top: ps_args without a PID column', /^Couldn't find PID field in ps output: ps_args must keep the PID column$/, 'GET', `/containers/${running}/top?ps_args=--help%20all`)
+
+  t.equal((await d.req('DELETE', `/containers/${running}?force=1`)).status, 204)
+  t.same((await d.req('GET', '/containers/json?all=1')).body, [], 'no refused create left a container')
 })

@@ -5,13 +5,15 @@
  * fails the test if a monitor, runtime state or mount it made is left.
  */
 import { execa, type ResultPromise } from 'execa'
+import { createHash } from 'node:crypto'
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import tar from 'tar-stream'
+import type { Test } from 'tap'
 import { Pool, type Dispatcher } from 'undici'
 import { contractProblem } from './contract.js'
 import { isAlive } from '../src/proc.js'
@@ -23,6 +25,15 @@ type Tap = { teardown: (fn: () => unknown) => void, fail: (msg: string) => void 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const ROOTFS = join(REPO, 'test', '.rootfs')
 export const BERTHD = join(REPO, 'dist', 'src', 'main.js')
+
+/**
+ * The command that starts a test's berthd with `args`. tap's NODE_OPTIONS
+ * loads its processinfo hook, which follows every child of berthd, also the
+ * archive helper into its chroot, and writes `.tap/` files there: into the
+ * test rootfs that bundle containers share. The hook puts NODE_OPTIONS back
+ * into any env given to spawn, so `env -u` takes it out after the spawn.
+ */
+export const berthdCommand = (args: string[]): [string, string[]] => ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...NODE_FLAGS, BERTHD, ...args]]
 
 export interface Response { status: number, headers: Record<string, string | string[] | undefined>, body: any, raw: Buffer }
 
@@ -69,7 +80,7 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
   const state = join(dir, 'st')
   const root = join(dir, 'root')
   let err = ''
-  const proc = execa('node', [...NODE_FLAGS, BERTHD, '--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
+  const proc = execa(...berthdCommand(['--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs]), {
     reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false
   })
   proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })
@@ -226,6 +237,56 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, 
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
+/** A tmpfs of `size` (mount's size=) on a fresh dir, unmounted and removed in teardown: a disk that can be filled. */
+export async function mountTmpfs (t: Tap, size: string): Promise<string> {
+  const mnt = await mkdtemp(join(tmpdir(), 'bt-fs-'))
+  await execa('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt])
+  t.teardown(async () => {
+    await execa('umount', ['-l', mnt], { reject: false })
+    await rm(mnt, { recursive: true, force: true })
+  })
+  return mnt
+}
+
+/** Fills the filesystem holding `dir` to the last byte with a file named `name` there. */
+export const fillDisk = async (dir: string, name = 'filler'): Promise<void> => {
+  await execa('sh', ['-c', `dd if=/dev/zero of=${join(dir, name)} bs=4k 2>/dev/null; true`])
+}
+
+/** The container's events from `since` (unix seconds) until now, in order: what tests check the order of things by. */
+export async function containerEvents (d: Pick<Daemon, 'client'>, id: string, since: string): Promise<Array<{ Action: string, timeNano: number, Actor: { Attributes: Record<string, string> } }>> {
+  const filters = JSON.stringify({ container: [id] })
+  const r = await d.client.request({ method: 'GET', path: `/events?since=${since}&until=${(Date.now() / 1000).toFixed(3)}&filters=${encodeURIComponent(filters)}` })
+  return (await r.body.text()).split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { Action: string, timeNano: number, Actor: { Attributes: Record<string, string> } })
+}
+
+/**
+ * The docker client the CLI tests drive: $BERTH_TEST_DOCKER when set (a path
+ * that does not exist stands for a machine without one), else
+ * /usr/local/bin/docker, else `docker` on PATH. scripts/setup.sh installs one.
+ */
+export const DOCKER: string = process.env.BERTH_TEST_DOCKER ??
+  ['/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)].map(dir => join(dir, 'docker')).find(existsSync) ??
+  '/usr/local/bin/docker'
+
+/** The environment that points the docker client at `d`. */
+export const dockerEnv = (d: Pick<Daemon, 'socket' | 'dir'>): Record<string, string> =>
+  ({ DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` })
+
+/**
+ * A test group that drives the docker client. Without a client it fails,
+ * saying how to get one: a suite that skips is not the suite the README promises.
+ */
+export function dockerTest (t: Test, name: string, fn: (t: Test) => Promise<void>): Promise<unknown> {
+  return t.test(name, async t => {
+    if (!existsSync(DOCKER)) {
+      t.fail(`no docker client at ${DOCKER}: run scripts/setup.sh as root, which installs one, or set BERTH_TEST_DOCKER to one`)
+      return
+    }
+    await fn(t)
+  })
+}
+
 /** A request whose connection the daemon took over (attach, exec start). */
 export interface Hijacked {
   /** The status line's code: 101 when upgraded, 200 when not, else the error's. */
@@ -303,4 +364,23 @@ export async function makeTar (entries: TarEntry[]): Promise<Buffer> {
   pack.finalize()
   await done
   return Buffer.concat(chunks)
+}
+
+/** The busybox rootfs as a tar. */
+export async function rootfsTar (): Promise<Buffer> {
+  return (await execa('tar', ['-C', ROOTFS, '-cf', '-', '.'], { encoding: 'buffer', stripFinalNewline: false })).stdout as unknown as Buffer
+}
+
+export const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
+
+/** A docker-save (manifest.json) archive of one image made of `layers`, tagged `repoTag`; `config` is the image's run config. */
+export async function saveArchive (layers: Buffer[], repoTag: string, config: Record<string, unknown> = { Cmd: ['sh'] }): Promise<{ archive: Buffer, id: string }> {
+  const image = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config, rootfs: { type: 'layers', diff_ids: layers.map(l => `sha256:${sha(l)}`) }, history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })) })
+  const names = layers.map((_, i) => `l${i}/layer.tar`)
+  const archive = await makeTar([
+    ...layers.map((l, i) => ({ name: names[i]!, body: l })),
+    { name: `${sha(image)}.json`, body: image },
+    { name: 'manifest.json', body: JSON.stringify([{ Config: `${sha(image)}.json`, RepoTags: [repoTag], Layers: names }]) }
+  ])
+  return { archive, id: `sha256:${sha(image)}` }
 }

@@ -6,42 +6,18 @@
  */
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { lstat, mkdir, readdir, readFile, readlink } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
+import { lstat, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { execa } from 'execa'
 import { lgetxattr } from '../src/sys/libc.js'
-import { ROOTFS, makeTar, startDaemon, type Daemon, type TarEntry } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, sha, startDaemon, type Daemon, type TarEntry } from './helpers.js'
 
 function docker (d: Daemon, args: string[], input?: Buffer | string) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL', encoding: 'utf8'
   })
-}
-
-/** The busybox rootfs as a tar. */
-async function rootfsTar (): Promise<Buffer> {
-  return (await execa('tar', ['-C', ROOTFS, '-cf', '-', '.'], { encoding: 'buffer', stripFinalNewline: false })).stdout as unknown as Buffer
-}
-
-
-
-const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
-
-/** A docker-save (manifest.json) archive of one image made of `layers`, tagged `repoTag`. */
-async function saveArchive (layers: Buffer[], repoTag: string): Promise<{ archive: Buffer, id: string }> {
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: layers.map(l => `sha256:${sha(l)}`) }, history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })) })
-  const names = layers.map((_, i) => `l${i}/layer.tar`)
-  const archive = await makeTar([
-    ...layers.map((l, i) => ({ name: names[i]!, body: l })),
-    { name: `${sha(config)}.json`, body: config },
-    { name: 'manifest.json', body: JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: [repoTag], Layers: names }]) }
-  ])
-  return { archive, id: `sha256:${sha(config)}` }
 }
 
 /** Every path under `dir`. */
@@ -55,7 +31,7 @@ async function walk (dir: string): Promise<string[]> {
   return out
 }
 
-t.test('docker CLI: import, images, tag, history, inspect, save, load, rmi', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker CLI: import, images, tag, history, inspect, save, load, rmi', async t => {
   const d = await startDaemon(t)
   const rootfs = await rootfsTar()
 
@@ -105,6 +81,11 @@ t.test('docker CLI: import, images, tag, history, inspect, save, load, rmi', { s
   t.match(rmi.stdout, new RegExp(`Deleted: ${id}`))
   t.equal((await d.req('GET', `/images/${id}/json`)).status, 404)
 
+  const garbage = join(d.dir, 'garbage.tar')
+  await writeFile(garbage, 'not a tar archive'.repeat(100))
+  const bad = await docker(d, ['load', '-i', garbage])
+  t.equal(bad.exitCode, 1, 'load of a non-archive fails')
+  t.match(bad.stderr, /invalid image archive: Invalid tar header/, 'with the daemon\'s message, read from the stream')
   const load = await docker(d, ['load', '-i', saved])
   t.equal(load.exitCode, 0, load.stderr)
   t.match(load.stdout, /Loaded image: bb:latest/)
@@ -214,8 +195,12 @@ t.test('refusals: unknown images, bad archives, escapes, bad names', async t => 
   t.equal((await d.req('POST', '/images/create?fromSrc=-&repo=bad', '')).status, 400)
   t.equal((await d.req('POST', '/images/create?fromSrc=-&repo=Bad', await makeTar([{ name: 'a', body: 'a' }]))).status, 400)
   t.equal((await d.req('POST', '/images/create?fromSrc=-&repo=ok&changes=RUN%20x', await makeTar([{ name: 'a', body: 'a' }]))).status, 400)
-  t.equal((await d.req('POST', '/images/load', Buffer.from('not a tar'.repeat(100)))).status, 400)
-  t.equal((await d.req('POST', '/images/load', await makeTar([{ name: 'x', body: 'x' }]))).status, 400, 'no manifest')
+  // Docker answers a load that fails with 200 and the error in the JSON-message stream.
+  for (const [what, body] of [['not a tar', Buffer.from('not a tar'.repeat(100))], ['no manifest', await makeTar([{ name: 'x', body: 'x' }])]] as const) {
+    const r = await d.req('POST', '/images/load', body)
+    t.equal(r.status, 200, `load, ${what}: status`)
+    t.match(r.raw.toString(), /^\{"errorDetail":\{"message":"[^"]+"\},"error":"[^"]+"\}\n$/, `load, ${what}: the error in the stream`)
+  }
   const pull = await d.req('POST', '/images/create?fromImage=docker.io%2Flibrary%2Fbb&tag=latest')
   t.equal(pull.status, 404)
   t.match(pull.body.message, /does not pull images from registries/)
@@ -235,6 +220,10 @@ t.test('refusals: unknown images, bad archives, escapes, bad names', async t => 
     t.equal(r.status, 400, what)
     t.match(r.body.message, /refusing layer|escapes/, what)
   }
+  // Found by the fuzzer: a name component over 255 bytes was a 500 (ENAMETOOLONG).
+  const long = await d.req('POST', '/images/create?fromSrc=-&repo=long', await makeTar([{ name: 'x'.repeat(300), body: 'x' }]))
+  t.equal(long.status, 400, 'a name too long for the file system')
+  t.match(long.body.message, /name is too long/)
   t.same(await readdir(outside), [], 'nothing written outside the store')
   t.notOk((await walk(d.dir)).some(p => /escaped|pwned/.test(p)), 'no escaped file anywhere')
   t.same(await readdir(join(d.root, 'images', 'tmp')), [], 'no half-done layer left')

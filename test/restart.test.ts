@@ -5,11 +5,8 @@
  * update, and the docker client's --restart.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { execa } from 'execa'
-import { ROOTFS, createContainer, run, sleep, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { containerEvents, createContainer, DOCKER, dockerEnv, dockerTest, ROOTFS, run, sleep, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Longer than the back-off before a third restart (400 ms) with room for a slow start: a restart that should not happen would show. */
 const QUIET_MS = 2500
@@ -18,12 +15,7 @@ const state = async (d: Daemon, id: string): Promise<{ State: Record<string, any
   (await d.req('GET', `/containers/${id}/json`)).body
 
 /** The container's event actions from `since` (unix seconds) until now, in order. */
-async function actions (d: Daemon, id: string, since: string): Promise<string[]> {
-  const filters = JSON.stringify({ container: [id] })
-  const r = await d.client.request({ method: 'GET', path: `/events?since=${since}&until=${(Date.now() / 1000).toFixed(3)}&filters=${encodeURIComponent(filters)}` })
-  const text = await r.body.text()
-  return text.split('\n').filter(l => l !== '').map(l => (JSON.parse(l) as { Action: string }).Action)
-}
+const actions = async (d: Daemon, id: string, since: string): Promise<string[]> => (await containerEvents(d, id, since)).map(e => e.Action)
 
 const nowS = (): string => (Date.now() / 1000).toFixed(3)
 const isGone = (pid: number): boolean => { try { process.kill(pid, 0); return false } catch { return true } }
@@ -209,9 +201,9 @@ t.test('after berthd is SIGKILLed, the policies decide what starts again', async
   t.pass('a restart pending when berthd died goes ahead when it starts')
 })
 
-t.test('docker run --restart through the docker client', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker run --restart through the docker client', async t => {
   const d = await startDaemon(t)
-  const env = { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` }
+  const env = dockerEnv(d)
   const docker = (args: string[], input?: string) => execa(DOCKER, args, { env, input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL' })
   const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
   const imported = await execa(DOCKER, ['import', '-', 'bb'], { env, input: tar.stdout, reject: false, timeout: 60_000 })

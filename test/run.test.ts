@@ -6,13 +6,11 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { execa } from 'execa'
-import { ROOTFS, startDaemon, until, type Daemon } from './helpers.js'
-
-const DOCKER = '/usr/local/bin/docker'
+import { DOCKER, dockerEnv, dockerTest, ROOTFS, startDaemon, until, type Daemon } from './helpers.js'
 
 function docker (d: Daemon, args: string[], input?: string) {
   return execa(DOCKER, args, {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    env: dockerEnv(d),
     input: input ?? '', reject: false, timeout: 60_000, killSignal: 'SIGKILL'
   })
 }
@@ -21,14 +19,14 @@ function docker (d: Daemon, args: string[], input?: string) {
 async function importBusybox (d: Daemon, name: string): Promise<void> {
   const tar = await execa('tar', ['-C', ROOTFS, '-c', '.'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 })
   const r = await execa(DOCKER, ['import', '-', name], {
-    env: { DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: `${d.dir}/docker-config` }, input: tar.stdout, reject: false, timeout: 60_000
+    env: dockerEnv(d), input: tar.stdout, reject: false, timeout: 60_000
   })
   if (r.exitCode !== 0) throw new Error(`docker import failed: ${r.stderr}`)
 }
 
 const mountedUnder = (dir: string): string[] => readFileSync('/proc/self/mounts', 'utf8').split('\n').filter(l => l.includes(dir))
 
-t.test('docker run from an image', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'docker run from an image', async t => {
   const d = await startDaemon(t)
   await importBusybox(d, 'bb')
 
@@ -170,7 +168,7 @@ t.test('docker run from an image', { skip: existsSync(DOCKER) ? false : `no dock
   })
 })
 
-t.test('image containers survive a SIGKILLed berthd with their rootfs', { skip: existsSync(DOCKER) ? false : `no docker client at ${DOCKER}` }, async t => {
+dockerTest(t, 'image containers survive a SIGKILLed berthd with their rootfs', async t => {
   let d = await startDaemon(t)
   await importBusybox(d, 'bb')
   const run = await docker(d, ['run', '-d', '--name', 'keep', 'bb', 'sh', '-c', 'echo data > /tmp/kept; sleep 1000'])

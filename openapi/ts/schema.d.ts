@@ -313,7 +313,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a container's logs */
+        /**
+         * Get a container's logs
+         * @description With follow=1 and a running container, status 200 and headers are sent at once; lines follow as they are written, until the container stops.
+         */
         get: operations["ContainerLogs"];
         put?: never;
         post?: never;
@@ -627,7 +630,7 @@ export interface paths {
         put?: never;
         /**
          * Load images from a docker save archive (docker load)
-         * @description The body is a docker save tar (Docker's manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags.
+         * @description The body is a docker save tar (Docker's manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags. As in Docker, an archive that cannot be loaded is still a 200: the stream's one line is `{"errorDetail": {"message": ...}, "error": ...}`.
          */
         post: operations["ImageLoad"];
         delete?: never;
@@ -948,34 +951,110 @@ export interface operations {
                 content: {
                     "application/json": {
                         ID: string;
-                        Name: string;
                         Containers: number;
                         ContainersRunning: number;
                         ContainersPaused: number;
                         ContainersStopped: number;
                         Images: number;
                         Driver: string;
+                        DriverStatus: string[][];
                         DockerRootDir: string;
-                        OperatingSystem: string;
-                        OSType: string;
-                        Architecture: string;
-                        KernelVersion: string;
-                        NCPU: number;
-                        MemTotal: number;
-                        ServerVersion: string;
+                        /** @description What berth offers: no volume drivers, the host and null networks, the log drivers it writes */
+                        Plugins: {
+                            Volume: string[];
+                            Network: string[];
+                            Authorization: null | string[];
+                            Log: string[];
+                        };
+                        MemoryLimit: boolean;
+                        SwapLimit: boolean;
+                        KernelMemory: boolean;
+                        CpuCfsPeriod: boolean;
+                        CpuCfsQuota: boolean;
+                        CPUShares: boolean;
+                        CPUSet: boolean;
+                        PidsLimit: boolean;
+                        OomKillDisable: boolean;
+                        IPv4Forwarding: boolean;
+                        BridgeNfIptables: boolean;
+                        BridgeNfIp6tables: boolean;
+                        /** @description Logging at debug or trace level */
+                        Debug: boolean;
+                        NFd: number;
+                        /** @description Always 0: berthd is not written in Go */
+                        NGoroutines: number;
+                        SystemTime: string;
+                        LoggingDriver: string;
                         CgroupDriver: string;
                         CgroupVersion: string;
-                        DefaultRuntime: string;
+                        NEventsListener: number;
+                        KernelVersion: string;
+                        OperatingSystem: string;
+                        OSVersion: string;
+                        OSType: string;
+                        Architecture: string;
+                        NCPU: number;
+                        MemTotal: number;
+                        /** @description Empty: berth uses no registry */
+                        IndexServerAddress: string;
+                        RegistryConfig: {
+                            AllowNondistributableArtifactsCIDRs: string[];
+                            AllowNondistributableArtifactsHostnames: string[];
+                            InsecureRegistryCIDRs: string[];
+                            IndexConfigs: {
+                                [key: string]: unknown;
+                            };
+                            Mirrors: string[];
+                        };
+                        GenericResources: null | unknown[];
+                        HttpProxy: string;
+                        HttpsProxy: string;
+                        NoProxy: string;
+                        Name: string;
+                        Labels: string[];
+                        ExperimentalBuild: boolean;
+                        ServerVersion: string;
+                        ClusterStore: string;
+                        ClusterAdvertise: string;
                         Runtimes: {
                             [key: string]: {
                                 path: string;
                             };
                         };
+                        DefaultRuntime: string;
+                        Swarm: {
+                            NodeID: string;
+                            NodeAddr: string;
+                            LocalNodeState: string;
+                            ControlAvailable: boolean;
+                            Error: string;
+                            RemoteManagers: null;
+                        };
+                        /** @description Containers run on while berthd restarts: each has its own monitor */
+                        LiveRestoreEnabled: boolean;
+                        Isolation: string;
                         /** @description What HostConfig.Init runs, as Docker names it (tini, bind-mounted as /sbin/docker-init) */
                         InitBinary: string;
-                        Swarm: {
-                            LocalNodeState: string;
+                        ContainerdCommit: {
+                            ID: string;
+                            Expected: string;
                         };
+                        RuncCommit: {
+                            ID: string;
+                            Expected: string;
+                        };
+                        InitCommit: {
+                            ID: string;
+                            Expected: string;
+                        };
+                        SecurityOptions: string[];
+                        ProductLicense: string;
+                        DefaultAddressPools: {
+                            Base: string;
+                            Size: number;
+                        }[];
+                        Warnings: string[];
+                        CDISpecDirs: string[];
                     };
                 };
             };
@@ -1413,6 +1492,7 @@ export interface operations {
                         OomKillDisable?: boolean | null;
                         /** @description 0 or -1: unlimited */
                         PidsLimit?: number | null;
+                        /** @description A negative Soft or Hard is unlimited */
                         Ulimits?: {
                             Name: string;
                             Soft: number;
@@ -2116,8 +2196,8 @@ export interface operations {
     ContainerWait: {
         parameters: {
             query?: {
-                /** @description Default not-running */
-                condition?: "not-running" | "next-exit" | "removed";
+                /** @description Default (and empty) not-running */
+                condition?: "not-running" | "next-exit" | "removed" | "";
             };
             header?: never;
             path: {

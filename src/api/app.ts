@@ -3,7 +3,7 @@
  * conventions live here once: /vX.Y/ prefixes, exact `application/json`,
  * `{"message": ...}` errors, bodies with any content type.
  */
-import Fastify, { LogController } from 'fastify'
+import Fastify, { LogController, type FastifyRequest } from 'fastify'
 import { Ajv, type ValidateFunction } from 'ajv'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -13,6 +13,8 @@ import type { ImageStore } from '../images/store.js'
 import type { EventBus } from '../events/bus.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
+import { drainUnreadBodies } from './bodies.js'
+import { canonicalKeys } from './keycase.js'
 import { archiveRoutes } from './routes/archive.js'
 import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
@@ -37,6 +39,24 @@ declare module 'http' {
   interface IncomingMessage { berthApiVersion?: string }
 }
 
+/** Deeper than any Docker body (the create body nests 5 levels); far below what overflows the stack. */
+const MAX_JSON_DEPTH = 64
+
+/** True when `text`'s arrays and objects nest deeper than `max` (brackets inside strings do not count). */
+export function jsonDepthExceeds (text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
 /** The app with every route registered; call `ready()` or `listen()` on it. */
 export async function buildApp (deps: AppDeps) {
   const app = Fastify({
@@ -54,9 +74,14 @@ export async function buildApp (deps: AppDeps) {
 
   // Request validators compile on a route's first request, not at start-up: compiling every route's
   // schema (Docker's create body alone has some 80 fields) took ~470 ms of ready() on a busy machine.
-  // The options are fastify's own defaults, plus union types in JSON Schema `type` lists.
-  const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false, allowUnionTypes: true })
-  app.setValidatorCompiler(({ schema }) => {
+  // The options are fastify's own defaults, plus union types in JSON Schema `type` lists. Only the
+  // URL and headers, which are text, are coerced: a body's types are the client's, and Docker refuses
+  // `"Cmd": 123` (json: cannot unmarshal number) rather than run a program named "123".
+  const options = { useDefaults: true, removeAdditional: true, allErrors: false, allowUnionTypes: true } as const
+  const ajvText = new Ajv({ ...options, coerceTypes: 'array' })
+  const ajvBody = new Ajv({ ...options, coerceTypes: false })
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? ajvBody : ajvText
     let compiled: ValidateFunction | undefined
     const validate = (data: unknown): boolean => {
       compiled ??= ajv.compile(schema)
@@ -73,12 +98,34 @@ export async function buildApp (deps: AppDeps) {
   app.setSerializerCompiler(() => data => JSON.stringify(data))
 
   // Clients send bodies as text/plain, application/x-tar or with no type at all: JSON is tried for any.
-  app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  // An empty body is no body, whatever its type, as in Docker; a route that does not exist reads no body,
+  // so that it answers 404 however bad the body. Nesting is bounded before parsing: code that walks a
+  // body (validation, zero-value checks) recurses, and a 5,000-deep body overflowed the stack. Keys are
+  // then put in the route schema's spelling, as Go's decoder matches them regardless of case.
+  const tooDeep = (text: string): Error | undefined => jsonDepthExceeds(text, MAX_JSON_DEPTH)
+    ? Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 })
+    : undefined
+  type Done = (err: Error | null, body?: unknown) => void
+  type Parse = (req: FastifyRequest, text: string, done: Done) => void
+  const jsonBody = (parse: Parse) => (req: FastifyRequest, body: string | Buffer, done: Done): void => {
+    if (req.is404) { done(null, undefined); return }
     const text = (body as string).trim()
     if (text === '') { done(null, undefined); return }
-    try { done(null, JSON.parse(text)) } catch (err) { done(Object.assign(err as Error, { statusCode: 400 }), undefined) }
-  })
+    const err = tooDeep(text)
+    if (err !== undefined) { done(err, undefined); return }
+    parse(req, text, (err, parsed) => {
+      if (err === null) canonicalKeys(parsed, req.routeOptions.schema?.body)
+      done(err, parsed)
+    })
+  }
+  const anyJson: Parse = (_req, text, done) => {
+    let parsed: unknown
+    try { parsed = JSON.parse(text) } catch (err) { done(Object.assign(err as Error, { statusCode: 400 }), undefined); return }
+    done(null, parsed)
+  }
+  app.removeContentTypeParser(['application/json', 'text/plain'])
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBody(app.getDefaultJsonParser('error', 'error')))
+  app.addContentTypeParser('*', { parseAs: 'string' }, jsonBody(anyJson))
 
   app.addSchema(ErrorResponse)
   await app.register(swagger, {
@@ -127,7 +174,7 @@ export async function buildApp (deps: AppDeps) {
   })
   app.setNotFoundHandler(async (_req, reply) => reply.code(404).type('application/json').send({ message: 'page not found' }))
 
-  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions })
+  await app.register(systemRoutes, { manager: deps.manager, versions: deps.versions, events: deps.events })
   await app.register(containerRoutes, { manager: deps.manager })
   await app.register(ecosystemRoutes, { manager: deps.manager })
   await app.register(interactiveRoutes, { manager: deps.manager })
@@ -135,6 +182,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images })
   await app.register(eventRoutes, { events: deps.events })
+  drainUnreadBodies(app.server)
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.
   app.server.on('upgrade', handleUpgrade(deps.manager, app.log))
   return app

@@ -168,7 +168,8 @@ export const StopQuery = Type.Object({
 })
 
 export const WaitQuery = Type.Object({
-  condition: Type.Optional(Type.Union([Type.Literal('not-running'), Type.Literal('next-exit'), Type.Literal('removed')], { description: 'Default not-running' }))
+  // An empty condition is not-running, as in Docker: the 20.10 client sends `condition=` for a plain `docker wait`.
+  condition: Type.Optional(Type.Union([Type.Literal('not-running'), Type.Literal('next-exit'), Type.Literal('removed'), Type.Literal('')], { description: 'Default (and empty) not-running' }))
 })
 
 export const WaitResponse = Type.Object({
@@ -236,29 +237,87 @@ export const VersionResponse = Type.Object({
   Components: Type.Array(Type.Object({ Name: Type.String(), Version: Type.String(), Details: Type.Record(Type.String(), Type.String()) }))
 })
 
+const Commit = Type.Object({ ID: Type.String(), Expected: Type.String() })
+const Strs = Type.Array(Type.String())
+
+/** Every field of Docker's SystemInfo (moby api/swagger.yaml), with CDISpecDirs from API 1.44; zero where berth has no such thing. */
 export const InfoResponse = Type.Object({
   ID: Type.String(),
-  Name: Type.String(),
   Containers: Type.Integer(),
   ContainersRunning: Type.Integer(),
   ContainersPaused: Type.Integer(),
   ContainersStopped: Type.Integer(),
   Images: Type.Integer(),
   Driver: Type.String(),
+  DriverStatus: Type.Array(Strs),
   DockerRootDir: Type.String(),
-  OperatingSystem: Type.String(),
-  OSType: Type.String(),
-  Architecture: Type.String(),
-  KernelVersion: Type.String(),
-  NCPU: Type.Integer(),
-  MemTotal: Type.Integer(),
-  ServerVersion: Type.String(),
+  Plugins: Type.Object({ Volume: Strs, Network: Strs, Authorization: Type.Union([Type.Null(), Strs]), Log: Strs }, { description: 'What berth offers: no volume drivers, the host and null networks, the log drivers it writes' }),
+  MemoryLimit: Type.Boolean(),
+  SwapLimit: Type.Boolean(),
+  KernelMemory: Type.Boolean(),
+  CpuCfsPeriod: Type.Boolean(),
+  CpuCfsQuota: Type.Boolean(),
+  CPUShares: Type.Boolean(),
+  CPUSet: Type.Boolean(),
+  PidsLimit: Type.Boolean(),
+  OomKillDisable: Type.Boolean(),
+  IPv4Forwarding: Type.Boolean(),
+  BridgeNfIptables: Type.Boolean(),
+  BridgeNfIp6tables: Type.Boolean(),
+  Debug: Type.Boolean({ description: 'Logging at debug or trace level' }),
+  NFd: Type.Integer(),
+  NGoroutines: Type.Integer({ description: 'Always 0: berthd is not written in Go' }),
+  SystemTime: Type.String(),
+  LoggingDriver: Type.String(),
   CgroupDriver: Type.String(),
   CgroupVersion: Type.String(),
-  DefaultRuntime: Type.String(),
+  NEventsListener: Type.Integer(),
+  KernelVersion: Type.String(),
+  OperatingSystem: Type.String(),
+  OSVersion: Type.String(),
+  OSType: Type.String(),
+  Architecture: Type.String(),
+  NCPU: Type.Integer(),
+  MemTotal: Type.Integer(),
+  IndexServerAddress: Type.String({ description: 'Empty: berth uses no registry' }),
+  RegistryConfig: Type.Object({
+    AllowNondistributableArtifactsCIDRs: Strs,
+    AllowNondistributableArtifactsHostnames: Strs,
+    InsecureRegistryCIDRs: Strs,
+    IndexConfigs: Type.Record(Type.String(), Type.Unknown()),
+    Mirrors: Strs
+  }),
+  GenericResources: Type.Union([Type.Null(), Type.Array(Type.Unknown())]),
+  HttpProxy: Type.String(),
+  HttpsProxy: Type.String(),
+  NoProxy: Type.String(),
+  Name: Type.String(),
+  Labels: Strs,
+  ExperimentalBuild: Type.Boolean(),
+  ServerVersion: Type.String(),
+  ClusterStore: Type.String(),
+  ClusterAdvertise: Type.String(),
   Runtimes: Type.Record(Type.String(), Type.Object({ path: Type.String() })),
+  DefaultRuntime: Type.String(),
+  Swarm: Type.Object({
+    NodeID: Type.String(),
+    NodeAddr: Type.String(),
+    LocalNodeState: Type.String(),
+    ControlAvailable: Type.Boolean(),
+    Error: Type.String(),
+    RemoteManagers: Type.Null()
+  }),
+  LiveRestoreEnabled: Type.Boolean({ description: 'Containers run on while berthd restarts: each has its own monitor' }),
+  Isolation: Type.String(),
   InitBinary: Type.String({ description: 'What HostConfig.Init runs, as Docker names it (tini, bind-mounted as /sbin/docker-init)' }),
-  Swarm: Type.Object({ LocalNodeState: Type.String() })
+  ContainerdCommit: Commit,
+  RuncCommit: Commit,
+  InitCommit: Commit,
+  SecurityOptions: Strs,
+  ProductLicense: Type.String(),
+  DefaultAddressPools: Type.Array(Type.Object({ Base: Type.String(), Size: Type.Integer() })),
+  Warnings: Strs,
+  CDISpecDirs: Strs
 })
 
 const Bool = Type.Union([Type.Null(), Type.Boolean()])
@@ -446,12 +505,15 @@ export const TarResponse = Type.Unsafe<NodeJS.ReadableStream>({
 /** Content types tar bodies come with (any other is accepted too). */
 export const TAR_TYPES = ['application/x-tar', 'application/tar', 'text/plain']
 
+/** A path a client names in a container: a C string (no NUL byte) within PATH_MAX. */
+const ContainerPath = (description: string) => Type.String({ minLength: 1, maxLength: 4095, pattern: '^[^\\u0000]*$', description })
+
 export const ArchiveQuery = Type.Object({
-  path: Type.String({ minLength: 1, description: 'A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir\'s contents.' })
+  path: ContainerPath('A path in the container, resolved inside its root filesystem: symlinks are followed as if chrooted there (the last one is not), `..` stops at the root. A trailing `/.` means the dir\'s contents.')
 })
 
 export const ArchivePutQuery = Type.Object({
-  path: Type.String({ minLength: 1, description: 'A dir in the container to extract into; every symlink on the way, the last one too, is followed inside the container\'s root filesystem' }),
+  path: ContainerPath('A dir in the container to extract into; every symlink on the way, the last one too, is followed inside the container\'s root filesystem'),
   noOverwriteDirNonDir: Type.Optional(Type.String({ description: 'Docker boolean: refuse an entry that would replace a dir with a non-dir or the reverse' })),
   copyUIDGID: Type.Optional(Type.String({ description: 'Docker boolean: own every extracted entry by the container\'s User (resolved in its /etc/passwd) instead of the archive\'s uid and gid' }))
 })

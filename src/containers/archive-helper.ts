@@ -31,7 +31,6 @@ import { packTree } from '../images/pack.js'
 import { extractTar, OPAQUE_XATTR } from '../images/tar.js'
 import { chroot, fail, lgetxattr, libc } from '../sys/libc.js'
 import { goBase, type Bind, type HelperRequest, type RawStat } from './archive-paths.js'
-import { resolveUserIn } from './users.js'
 
 const answer = (msg: unknown): void => { writeSync(3, `${JSON.stringify(msg)}\n`) }
 
@@ -126,9 +125,8 @@ async function run (req: HelperRequest): Promise<void> {
       const st = await stat(req.path)
       if (!st.isDirectory()) throw invalid('extraction point is not a directory')
       const dest = await realpath(req.path)
-      const owner = req.user !== undefined && req.user !== '' ? await resolveUserIn('/', req.user) : undefined
       answer({ ready: true })
-      await extractTar(process.stdin, dest, { noOverwriteDirNonDir: req.noOverwriteDirNonDir, ...(owner !== undefined ? { owner: { uid: owner.uid, gid: owner.gid } } : {}) })
+      await extractTar(process.stdin, dest, { noOverwriteDirNonDir: req.noOverwriteDirNonDir, ...(req.owner !== undefined ? { owner: req.owner } : {}) })
       break
     }
     case 'export':
@@ -149,6 +147,7 @@ function describe (err: unknown): { code: ErrorCode, message: string, errno?: st
   if (e.code === 'ENOENT') return { code: 'NOT_FOUND', message: e.message, errno: e.code }
   if (e.code === 'ENOTDIR') return { code: 'INVALID_ARGUMENT', message: 'not a directory', errno: e.code }
   if (e.code === 'ELOOP') return { code: 'INVALID_ARGUMENT', message: 'too many levels of symbolic links', errno: e.code }
+  if (e.code === 'ENAMETOOLONG') return { code: 'INVALID_ARGUMENT', message: 'file name too long', errno: e.code }
   if (e.code === 'EROFS') return { code: 'FORBIDDEN', message: 'the volume or container rootfs is marked read-only', errno: e.code }
   return { code: 'INTERNAL', message: e.message ?? String(err), ...(typeof e.code === 'string' ? { errno: e.code } : {}) }
 }

@@ -12,7 +12,7 @@ export interface Bind { source: string, destination: string, readOnly: boolean }
 export type HelperRequest =
   | { op: 'stat', path: string, binds: Bind[] }
   | { op: 'get', path: string, binds: Bind[] }
-  | { op: 'put', path: string, binds: Bind[], noOverwriteDirNonDir: boolean, user?: string }
+  | { op: 'put', path: string, binds: Bind[], noOverwriteDirNonDir: boolean, owner?: { uid: number, gid: number } }
   | { op: 'export' }
   | { op: 'diff', exclude: string[] }
 

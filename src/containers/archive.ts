@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { withCode, type ErrorCode } from '../errors.js'
+import { resolveUserIn } from './users.js'
 import { containerPath, pathStat, type Bind, type HelperRequest, type PathStat, type RawStat } from './archive-paths.js'
 
 const HELPER = fileURLToPath(new URL('./archive-helper.js', import.meta.url))
@@ -124,7 +125,9 @@ export async function archivePath (t: CopyTarget, path: string): Promise<{ stat:
 /** docker cp in: extracts the tar `input` into the dir `path` (the last symlink followed too). */
 export async function extractToDir (t: CopyTarget, path: string, input: Readable, opts: { noOverwriteDirNonDir: boolean, user?: string }): Promise<void> {
   const container = t.container
-  const h = await startHelper(t.root, { op: 'put', path: containerPath(path), binds: t.binds, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(opts.user !== undefined ? { user: opts.user } : {}) }, input)
+  // The owner is looked up here, in the root as the kernel resolves it, not by the helper.
+  const owner = opts.user !== undefined && opts.user !== '' ? await resolveUserIn(t.root, opts.user) : undefined
+  const h = await startHelper(t.root, { op: 'put', path: containerPath(path), binds: t.binds, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner !== undefined ? { owner: { uid: owner.uid, gid: owner.gid } } : {}) }, input)
   if (h.first.ready !== true) raise(h.first, missing(path, container))
   const end = await h.done
   if (end.ok !== true) raise(end, missing(path, container))

@@ -10,7 +10,7 @@ import { invalid } from '../errors.js'
 import { writeFileAtomic } from '../store/atomic.js'
 import { bundleSpec } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
-import { specJson, type OciSpec as FullSpec } from './dockerspec.js'
+import { checkSpecPaths, parseSpecJson, specJson, type OciSpec as FullSpec } from './dockerspec.js'
 
 /** The parts of an OCI runtime-spec config.json berth reads. */
 export interface OciSpec {
@@ -28,12 +28,13 @@ export async function readBundle (bundle: string): Promise<OciSpec> {
   })
   let spec: OciSpec
   try {
-    spec = JSON.parse(text) as OciSpec
+    spec = parseSpecJson(text) as OciSpec
   } catch (err) {
     throw invalid(`bundle ${bundle}: config.json does not parse: ${(err as Error).message}`)
   }
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw invalid(`bundle ${bundle}: config.json is not an object`)
   checkProcess(bundle, spec)
+  checkSpecPaths(spec as Parameters<typeof checkSpecPaths>[0])
   return spec
 }
 
@@ -79,7 +80,7 @@ export async function runSpec (rec: Pick<ContainerRecord, 'bundle' | 'tty' | 'co
     process: { ...spec.process, terminal: rec.tty }
   }
   if (rec.tty && rec.consoleSize !== undefined) ours.process.consoleSize = { height: rec.consoleSize[0], width: rec.consoleSize[1] }
-  return specJson(ours as unknown as FullSpec)
+  return specJson(ours)
 }
 
 /** The spec's mount points (the runtime's, such as an empty /etc/hostname or /proc: not a container's changes). */
@@ -87,7 +88,7 @@ export const mountDestinations = (spec: OciSpec): string[] => (spec.mounts ?? []
 
 /** Writes new cgroup limits into a bundle berth made, for the container's next run. */
 export async function writeResources (bundle: string, resources: object): Promise<void> {
-  const spec = JSON.parse(await readFile(bundleSpec(bundle), 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
+  const spec = parseSpecJson(await readFile(bundleSpec(bundle), 'utf8')) as { linux?: { resources?: Record<string, unknown> } }
   spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, ...resources } }
-  await writeFileAtomic(bundleSpec(bundle), JSON.stringify(spec))
+  await writeFileAtomic(bundleSpec(bundle), specJson(spec))
 }

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { totalmem } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { conflict, invalid, runtimeFailed } from '../errors.js'
+import { conflict, invalid } from '../errors.js'
 import { isAlive } from '../proc.js'
 import type { ContainerRecord } from '../store/records.js'
 import { isRunning } from './state.js'
@@ -256,6 +256,7 @@ export async function topOf (rec: Pick<ContainerRecord, 'id' | 'status' | 'pid' 
   try {
     return filterPs(r.stdout, pids)
   } catch (err) {
-    throw runtimeFailed((err as Error).message)
+    // The client's ps_args decide the columns (`--help all` prints none).
+    throw invalid(`${(err as Error).message}: ps_args must keep the PID column`)
   }
 }

@@ -25,7 +25,14 @@ export const orNull = <T extends TSchema>(s: T, description?: string) =>
 const nullable = <T extends TSchema>(s: T, description?: string) => Type.Optional(orNull(s, description))
 const Str = (description?: string) => nullable(Type.String(), description)
 const Bool = (description?: string) => nullable(Type.Boolean(), description)
-const Int = (description?: string) => nullable(Type.Integer(), description)
+/**
+ * Docker's int64 fields, bounded to what a JS number holds exactly: beyond it
+ * (1e308, 2^53) the value would reach the runtime rounded or as a float it
+ * cannot read.
+ */
+export const SafeInteger = (options: { minimum?: number } = {}) =>
+  Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, ...options })
+const Int = (description?: string) => nullable(SafeInteger(), description)
 const Strings = (description?: string) => nullable(Type.Array(Type.String()), description)
 const StringMap = (description?: string) => nullable(Type.Record(Type.String(), Type.String()), description)
 const Empty = Type.Record(Type.String(), Type.Unknown())
@@ -33,7 +40,7 @@ const Empty = Type.Record(Type.String(), Type.Unknown())
 /** Docker's StrSlice: a JSON string is a one-element list. */
 const StrSlice = (description: string) => Type.Optional(Type.Unsafe<string[] | string | null>({ type: ['array', 'string', 'null'], items: { type: 'string' }, description }))
 
-const ThrottleDevices = orNull(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Rate: Type.Optional(Type.Integer()) })))
+const ThrottleDevices = orNull(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Rate: Type.Optional(SafeInteger()) })))
 
 const Mount = Type.Object({
   Type: Type.Optional(Type.String({ description: '`bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused)' })),
@@ -99,7 +106,7 @@ const HostConfig = Type.Object({
   NanoCpus: Int('CPU quota in billionths of a CPU'),
   CgroupParent: Str(),
   BlkioWeight: Int(),
-  BlkioWeightDevice: nullable(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Weight: Type.Optional(Type.Integer()) }))),
+  BlkioWeightDevice: nullable(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Weight: Type.Optional(SafeInteger()) }))),
   BlkioDeviceReadBps: Type.Optional(ThrottleDevices),
   BlkioDeviceWriteBps: Type.Optional(ThrottleDevices),
   BlkioDeviceReadIOps: Type.Optional(ThrottleDevices),
@@ -120,7 +127,7 @@ const HostConfig = Type.Object({
   MemorySwappiness: Int(),
   OomKillDisable: Bool(),
   PidsLimit: Int('0 or -1: unlimited'),
-  Ulimits: nullable(Type.Array(Type.Object({ Name: Type.String(), Soft: Type.Integer(), Hard: Type.Integer() }))),
+  Ulimits: nullable(Type.Array(Type.Object({ Name: Type.String(), Soft: SafeInteger(), Hard: SafeInteger() })), 'A negative Soft or Hard is unlimited'),
   CpuCount: Int(),
   CpuPercent: Int(),
   IOMaximumIOps: Int(),

@@ -10,12 +10,14 @@
  * the field, unless the field holds its zero value: the docker CLI sends every
  * key, mostly zero.
  */
+import { readFileSync } from 'node:fs'
 import { hostname as osHostname, availableParallelism } from 'node:os'
 import { isIP } from 'node:net'
 import { invalid } from '../errors.js'
 import { isZero, list, num, str, type DockerCreateBody, type DockerHostConfig } from './createbody.js'
 import { parseExtraHosts } from './etc-files.js'
 import { allMounts, bindMount, cleanPath, userMounts, type OciMount } from './mounts.js'
+import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 
@@ -172,11 +174,17 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.CgroupnsMode', zeroOr('private', 'host'), 'use private or host']
 ]
 
+/** Docker's log drivers on Linux (moby daemon/logdrivers_linux.go), and k8s-file, which berth writes. */
+const LOG_DRIVERS = new Set(['awslogs', 'fluentd', 'gcplogs', 'gelf', 'journald', 'json-file', 'local', 'logentries', 'none', 'splunk', 'syslog', 'k8s-file'])
+
 const at = (obj: unknown, path: string): unknown => path.split('.').reduce<any>((o, k) => o?.[k], obj)
 const shown = (v: unknown): string => { const s = JSON.stringify(v); return s.length > 80 ? `${s.slice(0, 77)}...` : s }
 
 /** Refuses fields berth cannot honour; their zero values pass. */
 function checkUnsupported (body: DockerCreateBody): void {
+  // Docker's message for a driver it does not know (moby daemon/logger ValidateLogOpts); known ones berth lacks are refused below.
+  const driver = str(body.HostConfig?.LogConfig?.Type)
+  if (driver !== '' && !LOG_DRIVERS.has(driver)) throw invalid(`logger: no log driver named '${driver}' is registered`)
   for (const [path, ok, why] of UNSUPPORTED) {
     const v = at(body, path)
     if (!ok(v)) throw invalid(`${path.replace(/^HostConfig\./, '')} is not supported: ${why} (got ${shown(v)})`)
@@ -284,6 +292,31 @@ export function capabilities (capAdd: string[], capDrop: string[], privileged: b
 // ---------------------------------------------------------------- resources
 
 const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
+/** The kernel's (and runc's) bounds on cpu.shares under cgroup v1; Docker clamps to them. */
+const MAX_CPU_SHARES = 262_144
+
+/** The host's online CPUs or memory nodes as a cpuset list ("0-3"); the kernel refuses any other in cpuset.cpus. */
+function hostCpuset (field: 'cpus' | 'mems'): string {
+  const path = field === 'cpus' ? '/sys/devices/system/cpu/online' : '/sys/devices/system/node/online'
+  try { return readFileSync(path, 'utf8').trim() } catch { return field === 'cpus' ? `0-${availableParallelism() - 1}` : '0' }
+}
+
+const cpusetRanges = (list: string): Array<[number, number]> => list.split(',').filter(Boolean).map(r => {
+  const [lo, hi = lo] = r.split('-').map(Number) as [number, number?]
+  return [lo, hi]
+})
+
+/** True when every id in cpuset list `asked` is in list `available` (both in "0-2,4" form). */
+export function cpusetWithin (asked: string, available: string): boolean {
+  const have = cpusetRanges(available)
+  const top = Math.max(...have.map(([, b]) => b))
+  return cpusetRanges(asked).every(([lo, hi]) => {
+    // Past the largest id first, so that "0-99999" is refused without a walk.
+    if (lo > hi || hi > top) return false
+    for (let id = lo; id <= hi; id++) if (!have.some(([a, b]) => a <= id && id <= b)) return false
+    return true
+  })
+}
 const DEVICE_RULE = /^([acb]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/
 
 /** Docker's device cgroup rule syntax, `c 1:3 rwm` (moby oci.AppendDevicePermissionsFromCgroupRules). */
@@ -318,6 +351,7 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
   if (period !== 0 && (period < 1000 || period > 1_000_000)) throw invalid('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
   if (quota > 0 && quota < 1000) throw invalid('CPU cfs quota can not be less than 1ms (i.e. 1000)')
   if (shares < 0) throw invalid(`invalid CpuShares: ${shares}: must not be negative`)
+  if (shares > MAX_CPU_SHARES) throw invalid(`invalid CpuShares: ${shares}: the maximum allowed cpu-shares is ${MAX_CPU_SHARES}`)
   if (shares > 0) cpu.shares = shares
   if (nano > 0) { cpu.period = 100_000; cpu.quota = Math.floor(nano * 100_000 / 1e9) }
   if (period !== 0) cpu.period = period
@@ -325,6 +359,10 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
   for (const [field, key, v] of [['cpus', 'CpusetCpus', str(hc.CpusetCpus)], ['mems', 'CpusetMems', str(hc.CpusetMems)]] as const) {
     if (v === '') continue
     if (!CPUSET.test(v)) throw invalid(`Invalid value ${v} for ${key === 'CpusetCpus' ? 'cpuset cpus' : 'cpuset mems'}`)
+    const available = hostCpuset(field)
+    if (!cpusetWithin(v, available)) {
+      throw invalid(`Requested ${field === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${v}, available: ${available}`)
+    }
     cpu[field] = v
   }
 
@@ -341,13 +379,19 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
 
 const ULIMITS = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']
 const RLIM_INFINITY = 2n ** 64n - 1n
+const nrOpen = (): number => { try { return Number(readFileSync('/proc/sys/fs/nr_open', 'utf8')) } catch { return 1_048_576 } }
 
 /** Ulimits → OCI rlimits (go-units' names and checks); -1 is unlimited. */
 function rlimits (ulimits: NonNullable<DockerHostConfig['Ulimits']>): OciRlimit[] {
   return ulimits.map(u => {
     if (!ULIMITS.includes(u.Name)) throw invalid(`invalid ulimit type: ${u.Name}`)
-    if (u.Soft > u.Hard && u.Hard >= 0) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`)
     const value = (n: number): number | bigint => n < 0 ? RLIM_INFINITY : n
+    // Compared as the kernel's unsigned values: a negative soft limit is unlimited, above any finite hard one.
+    if (value(u.Soft) > value(u.Hard)) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`)
+    // setrlimit refuses more open files than fs.nr_open (EPERM), so unlimited nofile never works.
+    if (u.Name === 'nofile' && value(u.Hard) > nrOpen()) {
+      throw invalid(`ulimit nofile: hard limit ${u.Hard < 0 ? 'unlimited' : u.Hard} is above the kernel's maximum of ${nrOpen()} open files (fs.nr_open)`)
+    }
     return { type: `RLIMIT_${u.Name.toUpperCase()}`, soft: value(u.Soft), hard: value(u.Hard) }
   })
 }
@@ -403,6 +447,7 @@ interface Plan {
 }
 
 function plan (body: DockerCreateBody): Plan {
+  checkNoNul(body)
   checkUnsupported(body)
   const hc = body.HostConfig ?? {}
   checkAutoRemove(parseRestartPolicy(hc.RestartPolicy), hc.AutoRemove === true)
@@ -521,10 +566,23 @@ export function dockerSpec (input: SpecInput): OciSpec {
     },
     ...(isZero(hc.Annotations) ? {} : { annotations: { ...hc.Annotations } })
   }
+  checkSpecPaths(spec)
   return spec
 }
 
+/** The executable, the working dir and every mount point of `spec` within PATH_MAX. */
+export function checkSpecPaths (spec: { process?: { args?: string[], cwd?: string }, mounts?: Array<{ destination: string }> }): void {
+  checkPathLength('the command\'s executable', spec.process?.args?.[0] ?? '')
+  checkPathLength('the working directory', spec.process?.cwd ?? '')
+  for (const m of spec.mounts ?? []) checkPathLength('a mount point', m.destination)
+}
+
+/** Parses config.json text; an rlimit a JS number cannot hold (RLIM_INFINITY) comes back as a bigint that specJson writes exactly. */
+export function parseSpecJson (text: string): unknown {
+  return JSON.parse(text, (k, v: unknown) => (k === 'soft' || k === 'hard') && typeof v === 'number' && v > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : v)
+}
+
 /** config.json text: like JSON.stringify, but writes 64-bit rlimits (RLIM_INFINITY) exactly. */
-export function specJson (spec: OciSpec): string {
+export function specJson (spec: object): string {
   return JSON.stringify(spec, (_k, v) => typeof v === 'bigint' ? `\u0000${v}\u0000` : v, 2).replace(/"\\u0000(\d+)\\u0000"/g, '$1') + '\n'
 }

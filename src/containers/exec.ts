@@ -9,10 +9,11 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { conflict, invalid, noSuchExec, runtimeFailed } from '../errors.js'
+import { checkNoNul, checkPathLength } from './cstrings.js'
 import { frame, logStream } from '../logs/logs.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
 import { execPaths, launchExec } from '../shims/conmon.js'
-import type { RuntimeOptions } from '../runtime/runtime.js'
+import { isProgramFault, type RuntimeOptions } from '../runtime/runtime.js'
 import { newId } from './names.js'
 import { boundingSet } from '../proc.js'
 import { resolveUserIn, type ProcessUser } from './users.js'
@@ -119,6 +120,9 @@ export function execProcess (base: OciProcess, cfg: ExecConfig, user: ProcessUse
 /** Checks an exec create body (pure): Docker's messages for Docker's mistakes. */
 export function checkExecConfig (cfg: ExecConfig): void {
   if (cfg.cmd.length === 0 || cfg.cmd[0] === '') throw invalid('No exec command specified')
+  checkNoNul({ Cmd: cfg.cmd, Env: cfg.env, WorkingDir: cfg.workingDir, User: cfg.user })
+  checkPathLength('the command\'s executable', cfg.cmd[0]!)
+  checkPathLength('the working directory', cfg.workingDir)
   if (cfg.workingDir !== '' && !cfg.workingDir.startsWith('/')) throw invalid(`the working directory '${cfg.workingDir}' is invalid, it needs to be an absolute path`)
   for (const e of cfg.env) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${JSON.stringify(e)}`)
 }
@@ -217,7 +221,7 @@ export class Execs {
       : monitor.exit.then(code => finished(code < 0 ? 137 : code))
     if (detach) {
       void ended.then(() => this.cleanup(dir, rec.id))
-      if (failure !== undefined) throw runtimeFailed(failure)
+      if (failure !== undefined) throw isProgramFault(failure) ? invalid(failure) : runtimeFailed(failure)
       return undefined
     }
     const output = failure !== undefined

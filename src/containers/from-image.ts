@@ -7,7 +7,6 @@
  * record's fields.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { ImageRecord } from '../images/store.js'
 import type { Layout } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
@@ -15,7 +14,7 @@ import { checkProcess, writeBundle, type OciSpec } from './bundle.js'
 import { dockerSpec, mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
 import { hostsFile, resolvConf } from './etc-files.js'
 import { parseRestartPolicy } from './restart.js'
-import { mountRootfs } from './rootfs.js'
+import { mkdirInRootfs, mountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 
 /** The record fields an image container gets at create (besides those every create sets). */
@@ -46,8 +45,8 @@ export async function prepareImageBundle ({ id, body, image, layout, init }: Ima
     ...(host.Init === true ? { init } : {}),
     cgroupsPath: `/berth/${id}`
   })
-  // Docker makes the working dir when the image lacks it.
-  await mkdir(join(paths.merged, spec.process.cwd), { recursive: true })
+  // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
+  mkdirInRootfs(paths.merged, spec.process.cwd)
   const hostname = spec.hostname ?? id.slice(0, 12)
   await writeFile(files.hostname, `${hostname}\n`)
   const hostNetwork = host.NetworkMode === 'host'

@@ -2,20 +2,22 @@
  * The container manager: the API's verbs and their checks, one operation at
  * a time per container (ContainerTable's queue). Operations go refresh →
  * check → act → persist. What happens when a run ends is the Supervisor's
- * (an exit code reaches the record before any waiter hears of it, and a
+ * (an exit code reaches the record before any waiter hears of it; on a full
+ * disk it is shown from memory at once and written when the disk allows; a
  * run's state dir is removed only after that); the monitor side of a run is
  * MonitorRuns'; the paths are Layout's.
  */
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { withTimeout } from '../async.js'
 import type { Config } from '../config.js'
-import { conflict, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
+import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import { Runtime } from '../runtime/runtime.js'
 import { MonitorRuns } from '../shims/runs.js'
-import { ensureDir, removeTree } from '../store/atomic.js'
+import { ensureDir, hideTree, removeTree } from '../store/atomic.js'
 import { Layout, rootfsPaths } from '../store/layout.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { bundleFields, readBundle, runSpec, writeResources, type OciSpec } from './bundle.js'
@@ -266,6 +268,8 @@ export class ContainerManager {
    * back-off over, as Docker's does; a policy restart keeps them.
    */
   private async startRun (e: Entry, manual: boolean): Promise<void> {
+    // The last run's end goes on record (and its state away) before a new run starts.
+    await this.supervisor.commitLater(e)
     const rec = e.rec
     if (needsNewRun(rec.status)) {
       // Only in memory: on disk the container stays exited (or restarting) until it runs, so
@@ -323,9 +327,12 @@ export class ContainerManager {
     await this.table.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
       if (e.rec.status === 'restarting') { await this.stopAsked(e); return }
-      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: container ${e.rec.id} is not running`)
+      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
       await this.stopAsked(e)
-      await this.runtimeOf(e.rec).kill(e.rec.id, signal)
+      await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch((err: unknown) => {
+        // The process exited after the status was read: the runtime's refusal is Docker's 409.
+        throw hasCode(err, 'CONFLICT') ? conflict(`Cannot kill container: ${ref}: ${(err as Error).message}`) : err
+      })
       this.event(e.rec, 'kill', { signal: signalNumber(signal) })
     })
   }
@@ -335,7 +342,7 @@ export class ContainerManager {
     const e = this.table.get(ref)
     await this.table.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`container ${e.rec.id} is already paused`)
-      if (!canPause(e.rec.status)) throw conflict(`container ${e.rec.id} is not running`)
+      if (!canPause(e.rec.status)) throw conflict(`Container ${e.rec.id} is not running`)
       await this.runtimeOf(e.rec).pause(e.rec.id)
       e.rec.status = 'paused'
       await this.store.save(e.rec)
@@ -373,7 +380,12 @@ export class ContainerManager {
         }
         if (!isRunning(e.rec.status)) throw notModified('container already stopped')
         await this.stopAsked(e)
-        if (e.rec.status === 'paused') await this.runtimeOf(e.rec).resume(e.rec.id)
+        if (e.rec.status === 'paused') {
+          await this.runtimeOf(e.rec).resume(e.rec.id)
+          // Thawed: a second stop must not resume again (the runtime refuses, found by the fuzzer as a 500).
+          e.rec.status = 'running'
+          await this.store.save(e.rec)
+        }
         await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch(() => {})
         this.event(e.rec, 'kill', { signal: signalNumber(signal) })
         return true
@@ -442,19 +454,25 @@ export class ContainerManager {
       const rec = e.rec
       // An exited container's run was cleaned up when its exit was committed (the state dir goes last).
       const runLeft = rec.status !== 'exited' || this.runs.hasState(rec.id)
+      // The dir's rename to a dot-name is the one step that removes the container, and it writes
+      // nothing, so a full disk cannot keep a container (or its space) from going. A crash after it
+      // leaves a dot-dir the next start deletes and a run it cleans as leaked; a crash before it, the
+      // container as if the DELETE had not come.
+      const was = rec.status
       rec.status = 'removing'
-      // Recorded only when a run is left to clean: a crash then has recovery finish the removal. With
-      // none left, the dir's rename to a dot-name (removeContainerDir) is the one step that removes it,
-      // and a crash before it leaves an exited container, as if the DELETE had not come.
-      if (runLeft) {
-        await this.store.save(rec)
-        await this.runs.end(rec)
+      let hidden: string | undefined
+      try {
+        hidden = await hideTree(this.layout.containerDir(rec.id))
+      } catch (err) {
+        rec.status = was
+        throw err
       }
       try {
-        await this.removeContainerDir(rec.id)
+        if (runLeft) await this.runs.end(rec)
+        if (hidden !== undefined) await unmountRootfs(rootfsPaths(hidden))
+        if (hidden !== undefined) await rm(hidden, { recursive: true, force: true })
       } catch (err) {
-        if (!runLeft) rec.status = 'exited'
-        throw err
+        this.log.error({ err, container: rec.id.slice(0, 12) }, 'clean-up after removal failed; the next start finishes it')
       }
       this.interactive.dropContainer(rec.id)
       this.table.drop(e)

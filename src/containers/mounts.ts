@@ -59,6 +59,15 @@ const FLAG_KEYS: Record<string, string> = {
   ...Object.fromEntries([...PROPAGATIONS, 'unbindable', 'runbindable'].map(p => [p, 'propagation']))
 }
 const TMPFS_DATA = ['', 'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']
+/** What the kernel's tmpfs accepts for an option (shmem_parse_one): checked here, or the runtime refuses it at start with EINVAL. */
+const TMPFS_VALUES: Record<string, [RegExp, string]> = {
+  size: [/^\d+[kmgtpe%]?$/i, 'a number of bytes with an optional k, m or g suffix, or a percentage'],
+  nr_blocks: [/^\d+[kmgtpe]?$/i, 'a number with an optional k, m or g suffix'],
+  nr_inodes: [/^\d+[kmgtpe%]?$/i, 'a number with an optional k, m or g suffix, or a percentage'],
+  mode: [/^[0-7]{1,4}$/, 'an octal file mode'],
+  uid: [/^\d+$/, 'a number'],
+  gid: [/^\d+$/, 'a number']
+}
 
 /** moby/sys/mount MergeTmpfsOptions: the last of conflicting options wins, order kept. */
 export function mergeTmpfsOptions (options: string[]): string[] {
@@ -71,6 +80,8 @@ export function mergeTmpfsOptions (options: string[]): string[] {
       const eq = o.indexOf('=')
       if (eq < 0 || !TMPFS_DATA.includes(o.slice(0, eq))) throw invalid(`invalid tmpfs option ${JSON.stringify(eq < 0 ? [o] : [o.slice(0, eq), o.slice(eq + 1)])}`)
       key = `=${o.slice(0, eq)}`
+      const [re, what] = TMPFS_VALUES[o.slice(0, eq)] ?? [/(?:)/, '']
+      if (!re.test(o.slice(eq + 1))) throw invalid(`invalid tmpfs option ${JSON.stringify(o)}: ${o.slice(0, eq)} must be ${what}`)
     }
     if (!seen.has(key)) { seen.add(key); out.unshift(o) }
   }

@@ -6,9 +6,11 @@
  * mount(2) directly (no `mount` process), and the kernel keeps them across a
  * berthd restart; after a reboot they are made again before the next start.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { invalid } from '../errors.js'
 import type { RootfsPaths } from '../store/layout.js'
+import { mkdirAllInRoot } from '../sys/inroot.js'
 import { fail, libc } from '../sys/libc.js'
 
 /** The overlay mount options (pure): lowerdirs top first, as overlayfs wants them. */
@@ -45,12 +47,25 @@ export async function unmountRootfs (p: RootfsPaths): Promise<void> {
   if (libc().umount2(p.merged, MNT_DETACH) !== 0 && await isMounted(p.merged)) throw fail('umount', p.merged)
 }
 
-/** Bytes in the files under `dir` (a container's upper dir: its own writes, what removing it frees); 0 when it is gone. */
+/**
+ * Bytes in the files under `dir` (a container's upper dir: its own writes,
+ * what removing it frees); 0 when it is gone. lstat, never stat: a running
+ * container may swap a dir for a symlink to the host's.
+ */
 export async function upperSize (dir: string): Promise<number> {
   let total = 0
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
   for (const d of entries) {
-    if (d.isFile()) total += await stat(join(d.parentPath, d.name)).then(s => s.size, () => 0)
+    if (d.isFile()) total += await lstat(join(d.parentPath, d.name)).then(s => s.isFile() ? s.size : 0, () => 0)
   }
   return total
+}
+
+/** Makes the working dir `dir` (and its parents) inside the rootfs, resolved in it as the container would: a symlink on the way never reaches the host. */
+export function mkdirInRootfs (rootfs: string, dir: string): void {
+  try {
+    mkdirAllInRoot(rootfs, dir)
+  } catch (err) {
+    throw invalid(`cannot create working directory ${dir} in the container: ${(err as Error).message}`, err)
+  }
 }

@@ -2,7 +2,9 @@
  * Exit supervision: what happens when a run ends, decided apart from the
  * API verbs (containerd's CRI event monitor, podman's handleExitFile). An
  * exit goes record → memory → events → waiters → clean-up → restart policy
- * (or AutoRemove), in that order, in the container's queue. Also: the
+ * (or AutoRemove), in that order, in the container's queue. On a full disk
+ * the exit is shown from memory at once, and the clean-up and the policy
+ * wait until the record is written. Also: the
  * liveness sweep (exit files whose event was missed, monitors that died
  * without one), the re-load after a berthd restart (decided by
  * recovery.ts), and the starts and clean-ups it leaves for once berthd
@@ -127,14 +129,38 @@ export class Supervisor {
     const next: ContainerRecord = {
       ...rec, status: restart ? 'restarting' : 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0, restartCount: rec.restartCount + (restart ? 1 : 0)
     }
-    await this.d.store.save(next)
+    let saveErr: unknown
+    await this.d.store.save(next).catch((err: unknown) => { saveErr = err })
     Object.assign(rec, next)
     this.d.log.info({ container: rec.id.slice(0, 12), exitCode: code, error, ...(restart ? { restartInMs: e.backoffMs } : {}) }, 'container exited')
     if (oomKilled) this.d.event(rec, 'oom')
     this.d.event(rec, 'die', dieAttributes(rec))
     this.table.notifyExit(e, code)
-    if (this.recovering) this.cleanupLater(e); else await this.d.runs.end(rec)
+    if (saveErr !== undefined) {
+      // A full disk must not hide an exit: it is shown from memory at once, and committed when a write
+      // succeeds (commitLater). conmon's exit file and the run's state stay until then, so a restart
+      // of berthd meanwhile reads the exit again.
+      e.uncommitted = { restart }
+      this.d.log.error({ err: saveErr, container: rec.id.slice(0, 12) }, 'exit not committed; retrying')
+      return
+    }
+    await this.afterCommit(e, restart)
+  }
+
+  /** What follows a committed exit: the run's clean-up, then its restart or auto-removal. */
+  private async afterCommit (e: Entry, restart: boolean): Promise<void> {
+    if (this.recovering) this.cleanupLater(e); else await this.d.runs.end(e.rec)
     if (restart) this.restartLater(e); else this.removeIfAuto(e)
+  }
+
+  /** Writes an exit that finishRun could only show; throws while the disk still refuses. The manager calls it before a new run. */
+  async commitLater (e: Entry): Promise<void> {
+    const pending = e.uncommitted
+    if (pending === undefined || !this.table.has(e.rec.id)) return
+    await this.d.store.save(e.rec)
+    e.uncommitted = undefined
+    this.d.log.info({ container: e.rec.id.slice(0, 12), exitCode: e.rec.exitCode }, 'exit committed')
+    await this.afterCommit(e, pending.restart)
   }
 
   /**
@@ -215,6 +241,7 @@ export class Supervisor {
   async checkLiveness (): Promise<void> {
     for (const id of await this.d.runs.exitIds()) this.exitSeen(id)
     for (const e of this.table.all()) {
+      if (e.uncommitted !== undefined) void this.table.serial(e, () => this.commitLater(e)).catch(() => {})
       if (!hasMonitor(e.rec.status) || this.isAlive(e.rec.monitorPid, e.rec.monitorStart)) continue
       void this.table.serial(e, async () => {
         if (!hasMonitor(e.rec.status) || this.isAlive(e.rec.monitorPid, e.rec.monitorStart)) return

@@ -28,6 +28,8 @@ export interface Entry {
   /** The last back-off before a policy restart (ms; 0 once started through the API), and the pending restart's timer. */
   backoffMs: number
   restartTimer?: NodeJS.Timeout
+  /** A run's end shown but not yet in the record (the disk was full): what to do once it is. */
+  uncommitted?: { restart: boolean }
 }
 
 export const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set(), backoffMs: 0 })

@@ -3,9 +3,8 @@
  * way Docker resolves it, through the container's own /etc/passwd and
  * /etc/group (never the host's).
  */
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { invalid } from '../errors.js'
+import { readFileInRoot } from '../sys/inroot.js'
 
 export interface ProcessUser { uid: number, gid: number, additionalGids?: number[] }
 
@@ -75,8 +74,26 @@ export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupE
   return extra.length > 0 ? { uid, gid, additionalGids: extra } : { uid, gid }
 }
 
-/** Reads the rootfs's passwd and group files (missing files count as empty) and resolves `spec`. */
+/** The most of a passwd or group file berth reads: far more than any real one, and a bound on what an image can make it hold. */
+export const MAX_USER_FILE = 4 * 1024 * 1024
+
+/**
+ * Reads the rootfs's passwd and group files, resolved inside the rootfs
+ * (a symlink to a host file leads to the container's own file of that name),
+ * and resolves `spec`. A missing file counts as empty; a file that is not a
+ * regular file (a FIFO, a device) or is over MAX_USER_FILE is refused.
+ */
 export async function resolveUserIn (rootfs: string, spec: string): Promise<ProcessUser> {
-  const [passwd, group] = await Promise.all(['passwd', 'group'].map(f => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '')))
-  return resolveUser(spec, parsePasswd(passwd!), parseGroup(group!))
+  const read = async (path: string): Promise<string> => {
+    try {
+      return (await readFileInRoot(rootfs, path, MAX_USER_FILE))?.toString('utf8') ?? ''
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOTREG') throw invalid(`unable to find user ${spec}: ${path} in the container is not a regular file`)
+      if (code === 'EFBIG') throw invalid(`unable to find user ${spec}: ${path} in the container is larger than ${MAX_USER_FILE / 1024 / 1024} MiB`)
+      throw invalid(`unable to find user ${spec}: cannot read ${path} in the container: ${(err as Error).message}`, err)
+    }
+  }
+  const [passwd, group] = await Promise.all([read('/etc/passwd'), read('/etc/group')])
+  return resolveUser(spec, parsePasswd(passwd), parseGroup(group))
 }

@@ -136,6 +136,9 @@ export class EventBus {
     return this.recent.filter(ev => ev.timeNano >= since && ev.timeNano <= until && eventMatches(ev, filters))
   }
 
+  /** How many subscribers are listening now (Docker's NEventsListener). */
+  get listeners (): number { return this.subscribers.size }
+
   /** Calls `fn` for every event from now on; returns the unsubscribe. */
   subscribe (fn: Subscriber): () => void {
     this.subscribers.add(fn)

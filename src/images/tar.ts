@@ -18,11 +18,10 @@
  * caller removes the partial dir.
  */
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { lchown, link, lstat, lutimes, mkdir, chmod, open, rm, symlink } from 'node:fs/promises'
+import { lchown, link, lstat, lutimes, mkdir, chmod, open, rm, symlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PassThrough, Transform, type Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { PassThrough, pipeline, Transform, type Readable } from 'node:stream'
+import { pipeline as pipelineAsync } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import tar from 'tar-stream'
 import { BerthError, invalid } from '../errors.js'
@@ -64,7 +63,7 @@ export function whiteoutOf (rel: string): Whiteout | undefined {
   return { kind: 'remove', path: dir === '' ? name : `${dir}/${name}` }
 }
 
-/** A stream's bytes, gunzipped when they start with gzip's magic 1f 8b. */
+/** A stream's bytes, gunzipped when they start with gzip's magic 1f 8b. `input` is consumed: on failure it is destroyed. */
 export async function decompressed (input: Readable): Promise<Readable> {
   const first = await new Promise<Buffer | null>((resolve, reject) => {
     const onReadable = (): void => {
@@ -83,10 +82,8 @@ export async function decompressed (input: Readable): Promise<Readable> {
   if (first.length === 1 && first[0] === 0x1f) gzip = true
   input.unshift(first)
   if (!gzip) return input
-  const gunzip = createGunzip()
-  input.pipe(gunzip)
-  input.once('error', err => gunzip.destroy(err))
-  return gunzip
+  // pipeline, not pipe: a failure on either side destroys both, so a layer file's fd is not left open.
+  return pipeline(input, createGunzip(), () => {})
 }
 
 /** What unpacking a layer gave. */
@@ -126,14 +123,20 @@ const newState = (root: string, opts: ExtractOptions): State =>
 export async function unpackLayer (input: Readable, dest: string, tarCopy: string): Promise<Unpacked> {
   const src = await decompressed(input).catch(err => { throw asInvalid(err) })
   const hash = createHash('sha256')
-  const copy = createWriteStream(tarCopy, { mode: 0o600 })
-  const tap = new Transform({
-    transform (chunk: Buffer, _enc, cb) { hash.update(chunk); copy.write(chunk, err => cb(err, chunk)) },
-    flush (cb) { copy.end(cb) }
-  })
-  const state = newState(dest, { kind: 'layer' })
-  await extractEntries(src, tap, state, () => copy.destroy())
-  return { diffId: `sha256:${hash.digest('hex')}`, size: state.size }
+  // A file handle, not a WriteStream: a failed write rejects into the tap's
+  // callback (the request's error), and close waits for a write in flight
+  // instead of racing it the way destroying a WriteStream does.
+  const copy = await open(tarCopy, 'wx', 0o600).catch(err => { src.destroy(); throw err })
+  try {
+    const tap = new Transform({
+      transform (chunk: Buffer, _enc, cb) { hash.update(chunk); writeAll(copy, chunk).then(() => cb(null, chunk), cb) }
+    })
+    const state = newState(dest, { kind: 'layer' })
+    await extractEntries(src, tap, state)
+    return { diffId: `sha256:${hash.digest('hex')}`, size: state.size }
+  } finally {
+    await copy.close()
+  }
 }
 
 /**
@@ -143,13 +146,13 @@ export async function unpackLayer (input: Readable, dest: string, tarCopy: strin
  */
 export async function extractTar (input: Readable, dest: string, opts: Omit<ExtractOptions, 'kind'> = {}): Promise<void> {
   const src = await decompressed(input).catch(err => { throw asInvalid(err) })
-  await extractEntries(src, new PassThrough(), newState(dest, { ...opts, kind: 'copy' }), () => {})
+  await extractEntries(src, new PassThrough(), newState(dest, { ...opts, kind: 'copy' }))
 }
 
 /** Reads the tar bytes of `src` through `tap` and writes every entry. */
-async function extractEntries (src: Readable, tap: Transform, state: State, abort: () => void): Promise<void> {
+async function extractEntries (src: Readable, tap: Transform, state: State): Promise<void> {
   const extract = tar.extract()
-  const piping = pipeline(src, tap, extract)
+  const piping = pipelineAsync(src, tap, extract)
   piping.catch(() => {})
   try {
     for await (const entry of extract) {
@@ -157,17 +160,23 @@ async function extractEntries (src: Readable, tap: Transform, state: State, abor
     }
     await piping
   } catch (err) {
-    extract.destroy(); tap.destroy(); src.destroy(); abort()
+    // pipeline destroys all three once one is; this covers a refusal in writeEntry.
+    extract.destroy(); tap.destroy(); src.destroy()
     throw asInvalid(err)
   }
   // Set last: writing a dir's entries changes its mtime.
   for (const [path, mtime] of state.dirTimes.reverse()) await lutimes(path, mtime, mtime)
 }
 
-/** Archive and compression errors are the client's (400); file-system errors stay as they are. */
+/**
+ * Archive and compression errors are the client's (400), and so is a name the
+ * file system cannot hold (a component over 255 bytes); other file-system
+ * errors stay as they are.
+ */
 function asInvalid (err: unknown): unknown {
   if (err instanceof BerthError) return err
   const e = err as NodeJS.ErrnoException
+  if (e.code === 'ENAMETOOLONG') return invalid('invalid tar archive: an entry\'s name is too long for the file system', err)
   if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && e.code !== 'EINVAL') return err
   return invalid(`invalid tar archive: ${e.message ?? String(err)}`, err)
 }
@@ -210,7 +219,12 @@ export const drain = async (entry: Content): Promise<void> => { for await (const
 /** Writes an entry's content to a new file (never through an existing one). */
 export async function copyTo (entry: Content, path: string): Promise<void> {
   const fh = await open(path, 'wx', 0o600)
-  try { for await (const chunk of entry) await fh.write(chunk as Buffer) } finally { await fh.close() }
+  try { for await (const chunk of entry) await writeAll(fh, chunk as Buffer) } finally { await fh.close() }
+}
+
+/** Writes all of `chunk`: a write can be short (a disk filling up), and only the next one fails with ENOSPC. */
+async function writeAll (fh: FileHandle, chunk: Buffer): Promise<void> {
+  for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten
 }
 
 /** Refuses an absolute name in a copy: Docker's clients only send relative ones. */

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { runtimeFailed, BerthError } from '../errors.js'
+import { conflict, hasCode, invalid, runtimeFailed, BerthError } from '../errors.js'
 import { runChild } from '../sys/spawn.js'
 
 /** The PATH berthd gives the runtime and its monitors: the system dirs only. */
@@ -55,15 +55,43 @@ export interface UpdateResources {
 export function runtimeMessage (output: string): string {
   const lines = output.split('\n').map(l => l.trim()).filter(Boolean)
   for (let i = lines.length - 1; i >= 0; i--) {
-    try {
-      const entry = JSON.parse(lines[i]!) as { level?: string, msg?: string }
-      if (entry.level === 'error' && typeof entry.msg === 'string') return entry.msg
-    } catch {}
+    const msg = errorLineMessage(lines[i]!)
+    if (msg !== undefined) return msg
   }
   const last = lines.at(-1) ?? ''
   const m = /^time="[^"]*" level=\w+ msg="(.*)"$/.exec(last)
   return m !== null ? m[1]!.replace(/\\"/g, '"') : last
 }
+
+/**
+ * The `msg` of a JSON log line at level error. A line cut short (conmon
+ * forwards only the first 8 KiB of the runtime's output) still gives the text
+ * it has, rather than raw JSON.
+ */
+function errorLineMessage (line: string): string | undefined {
+  try {
+    const entry = JSON.parse(line) as { level?: string, msg?: string }
+    return entry.level === 'error' && typeof entry.msg === 'string' ? entry.msg : undefined
+  } catch {}
+  // runc writes level first; crun writes msg first, so its cut lines have no level to check.
+  const cut = /^\{(?:"level":"error",)?"msg":"((?:[^"\\]|\\.)*)/.exec(line)
+  if (cut === null) return undefined
+  // Drop a trailing escape the cut split in two, then read the rest as the JSON string it is.
+  const text = cut[1]!.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '')
+  try { return `${JSON.parse(`"${text}"`) as string}...` } catch { return undefined }
+}
+
+/** True when the runtime's message says the container's process has gone (runc: "container not running", crun: ESRCH). */
+export const isNotRunning = (msg: string): boolean => /\bnot running\b|no such process/i.test(msg)
+
+/**
+ * True when the runtime's message says the container's own program cannot be
+ * run (missing, not executable, not a program): the caller's fault, which
+ * Docker answers with 400 (moby's translateContainerdStartErr), not a failure
+ * of the runtime.
+ */
+export const isProgramFault = (msg: string): boolean =>
+  /executable file\b.*\bnot found|exec(vp?)?:? ["`'][^"`']*["`']:.*(no such file or directory|permission denied|not a directory|exec format error)/i.test(msg)
 
 /** True when the runtime's message says the container is not (or no longer) there. */
 export const isNotExist = (msg: string): boolean => /does not exist|not found|no such file/i.test(msg)
@@ -75,8 +103,12 @@ export interface RuntimeState { id: string, pid: number, status: 'creating' | 'c
 export class Runtime {
   constructor (readonly opts: RuntimeOptions) {}
 
-  /** Runs `runtime <global args> <args>`; rejects with the runtime's own message. */
-  async run (args: string[]): Promise<string> {
+  /**
+   * Runs `runtime <global args> <args>`; rejects with the runtime's own message.
+   * With the container's `id`, a refusal because its process has just gone (a
+   * race with its exit that berth's status could not see yet) is Docker's 409.
+   */
+  async run (args: string[], id?: string): Promise<string> {
     // posix_spawn, not fork: see src/sys/spawn.ts.
     let r
     try {
@@ -86,13 +118,14 @@ export class Runtime {
     }
     if (r.code === 0) return r.stdout
     const msg = runtimeMessage(r.stderr) || (r.timedOut ? 'timed out' : `exit status ${String(r.code ?? r.signal)}`)
+    if (id !== undefined && !r.timedOut && isNotRunning(msg)) throw conflict(`Container ${id} is not running`)
     throw runtimeFailed(`${this.opts.name} ${args[0] ?? ''}: ${msg}`)
   }
 
   async start (id: string): Promise<void> { await this.run(argv.start(id)) }
-  async kill (id: string, signal: string, all = false): Promise<void> { await this.run(argv.kill(id, signal, all)) }
-  async pause (id: string): Promise<void> { await this.run(argv.pause(id)) }
-  async resume (id: string): Promise<void> { await this.run(argv.resume(id)) }
+  async kill (id: string, signal: string, all = false): Promise<void> { await this.run(argv.kill(id, signal, all), id) }
+  async pause (id: string): Promise<void> { await this.run(argv.pause(id), id) }
+  async resume (id: string): Promise<void> { await this.run(argv.resume(id), id) }
 
   /** Changes a running container's cgroup limits (`update --resources`, which runc and crun both read). */
   async update (id: string, resources: UpdateResources): Promise<void> {
@@ -100,7 +133,11 @@ export class Runtime {
     try {
       const file = join(dir, 'resources.json')
       await writeFile(file, JSON.stringify(resources))
-      await this.run(argv.update(id, file))
+      await this.run(argv.update(id, file), id).catch((err: unknown) => {
+        // Every value here is the client's: the runtime refusing one (runc: "the maximum allowed
+        // cpu-shares is 262144", a cpuset the cgroup will not take) is a bad request.
+        throw hasCode(err, 'RUNTIME') ? invalid((err as Error).message, err) : err
+      })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -10,8 +10,8 @@ import { openSync, closeSync, constants as fsc, readFileSync, statSync } from 'n
 import { readFile, stat } from 'node:fs/promises'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
-import { runtimeFailed } from '../errors.js'
-import { globalArgs, runtimeMessage, SAFE_PATH, type RuntimeOptions } from '../runtime/runtime.js'
+import { invalid, runtimeFailed } from '../errors.js'
+import { globalArgs, isProgramFault, runtimeMessage, SAFE_PATH, type RuntimeOptions } from '../runtime/runtime.js'
 import { startTime, isAlive } from '../proc.js'
 import { fail, libc } from '../sys/libc.js'
 import { statePaths } from '../store/layout.js'
@@ -130,7 +130,8 @@ export async function createContainer (spec: MonitorSpec): Promise<MonitorInfo> 
   const msg = parseSyncLine(text)
   if (msg.data <= 0) {
     killMonitor(await monitorFromPidFile(spec.stateDir, spec.id))
-    throw runtimeFailed(runtimeMessage(msg.message ?? '') || `${spec.runtime.name} create failed`)
+    const text = runtimeMessage(msg.message ?? '') || `${spec.runtime.name} create failed`
+    throw isProgramFault(text) ? invalid(text) : runtimeFailed(text)
   }
   const monitorPid = readPid(p.conmonPid)
   return { pid: msg.data, pidStart: startTime(msg.data), monitorPid, monitorStart: startTime(monitorPid) }
@@ -258,6 +259,8 @@ export function launchExec (spec: ExecSpec): ExecMonitor {
     closeSync(efd)
   }
   const [sync, start, attachPipe] = [3, 4, 5].map(fd => child.pipes.get(fd))
+  // A monitor that dies before reading makes our write fail (EPIPE); the sync pipe reports that death.
+  start?.on('error', () => {})
   // conmon reads the start pipe twice: once before it forks, and (attached) once more before the runtime runs.
   start?.write('1')
   const messages = lineReader(sync!)

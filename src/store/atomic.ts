@@ -13,6 +13,13 @@ export async function fsyncDir (path: string): Promise<void> {
   try { await fh.sync() } finally { await fh.close() }
 }
 
+/**
+ * Test seam: called once the temp file is written and synced, just before the
+ * rename that commits it. A throw there stands for a crash at that point, so
+ * tests can check the write-then-rename contract deterministically.
+ */
+export const faults: { beforeRename?: (tmp: string, path: string) => void | Promise<void> } = {}
+
 /** Writes `data` to `path` atomically and durably. */
 export async function writeFileAtomic (path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`)
@@ -25,21 +32,35 @@ export async function writeFileAtomic (path: string, data: string | Uint8Array):
     throw err
   }
   await fh.close()
+  await faults.beforeRename?.(tmp, path)
   await rename(tmp, path)
   await fsyncDir(dirname(path))
 }
 
-/** Removes a directory tree so that a crash part-way leaves only a dot-name that loaders skip. */
-export async function removeTree (path: string): Promise<void> {
-  const hidden = join(dirname(path), `.deleted-${basename(path)}-${randomBytes(4).toString('hex')}`)
+/** Names of trees hideTree set aside (a crash can leave them; loaders skip dot-names). */
+export const HIDDEN_PREFIX = '.deleted-'
+
+/**
+ * Renames a directory tree to a dot-name that loaders skip, durably: the one
+ * step that makes it gone, and one that needs no room on disk. Returns the
+ * new path, or undefined if there was nothing to hide.
+ */
+export async function hideTree (path: string): Promise<string | undefined> {
+  const hidden = join(dirname(path), `${HIDDEN_PREFIX}${basename(path)}-${randomBytes(4).toString('hex')}`)
   try {
     await rename(path, hidden)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
   }
   await fsyncDir(dirname(path)).catch(() => {})
-  await rm(hidden, { recursive: true, force: true })
+  return hidden
+}
+
+/** Removes a directory tree so that a crash part-way leaves only a dot-name that loaders skip. */
+export async function removeTree (path: string): Promise<void> {
+  const hidden = await hideTree(path)
+  if (hidden !== undefined) await rm(hidden, { recursive: true, force: true })
 }
 
 /** Reads a file, or undefined when it does not exist. */

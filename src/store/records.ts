@@ -2,9 +2,9 @@
  * Container records: `<root>/containers/<id>/container.json`, versioned and
  * written atomically. The daemon is the only writer.
  */
-import { mkdir, readdir, rename } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fsyncDir, writeFileAtomic, readIfExists, removeTree } from './atomic.js'
+import { fsyncDir, writeFileAtomic, readIfExists, removeTree, HIDDEN_PREFIX } from './atomic.js'
 
 /** Version of the record format this build writes. */
 export const RECORD_VERSION = 1
@@ -119,12 +119,18 @@ export class RecordStore {
   /**
    * Loads every record. A record that does not parse, or carries a version
    * this build does not know, is set aside (renamed) and reported, never fatal.
+   * Dirs a removal hid (hideTree) and did not get to delete are deleted.
    */
   async loadAll (onBad: (id: string, reason: string) => void, beforeRemove: (dir: string) => Promise<void> = async () => {}): Promise<ContainerRecord[]> {
     let names: string[]
     try { names = await readdir(this.dir) } catch { return [] }
     const out: ContainerRecord[] = []
-    await Promise.all(names.filter(n => !n.startsWith('.')).map(async id => {
+    // Removals berthd died in the middle of: the rename to a dot-name removed the container; the rest goes now.
+    const leftovers = names.filter(n => n.startsWith(HIDDEN_PREFIX)).map(async n => {
+      await beforeRemove(join(this.dir, n)).catch(() => {})
+      await rm(join(this.dir, n), { recursive: true, force: true }).catch(() => {})
+    })
+    await Promise.all([...leftovers, ...names.filter(n => !n.startsWith('.')).map(async id => {
       const file = join(this.dir, id, 'container.json')
       try {
         const text = await readIfExists(file)
@@ -143,7 +149,7 @@ export class RecordStore {
         await beforeRemove(join(this.dir, id)).catch(() => {})
         await rename(join(this.dir, id), join(this.dir, `.bad-${id}-${Date.now()}`)).catch(() => {})
       }
-    }))
+    })])
     return out
   }
 }

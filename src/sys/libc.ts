@@ -36,6 +36,9 @@ export interface Libc {
   sigfillset: (set: Buffer) => number
   sigemptyset: (set: Buffer) => number
   chroot: (path: string) => number
+  mkdirat: (dirfd: number, path: string, mode: number) => number
+  /** syscall(2), variadic: each argument after the number is a koffi type name, then its value. */
+  syscall: (nr: number, ...typedArgs: unknown[]) => number
   errno: () => number
 }
 
@@ -72,6 +75,8 @@ export function libc (): Libc {
     sigfillset: c.func('int sigfillset(void *)') as Libc['sigfillset'],
     sigemptyset: c.func('int sigemptyset(void *)') as Libc['sigemptyset'],
     chroot: c.func('int chroot(const char *)') as Libc['chroot'],
+    mkdirat: c.func('int mkdirat(int, const char *, uint32_t)') as Libc['mkdirat'],
+    syscall: c.func('long syscall(long, ...)') as Libc['syscall'],
     errno: () => koffi.errno()
   }
   return lib

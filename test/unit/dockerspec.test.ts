@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { availableParallelism } from 'node:os'
 import { Ajv } from 'ajv'
 import {
-  checkCreateBody, dockerSpec, mergeCommand, mergeImageConfig, capabilities, containerHostname, specJson,
+  checkCreateBody, cpusetWithin, dockerSpec, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
   DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
   type DockerCreateBody, type ImageConfigInput, type SpecInput, type OciSpec
 } from '../../src/containers/dockerspec.js'
@@ -202,6 +202,10 @@ t.test('resources', async t => {
   refuses(t, () => r({ CpuQuota: 10 }), 'CPU cfs quota can not be less than 1ms (i.e. 1000)')
   refuses(t, () => r({ CpusetCpus: '0-' }), 'Invalid value 0- for cpuset cpus')
   refuses(t, () => r({ CpusetMems: 'x' }), 'Invalid value x for cpuset mems')
+  // Refused here, or the kernel refuses the cgroup write (ERANGE) and the runtime fails with a 500.
+  refuses(t, () => r({ CpusetCpus: '0-99999' }), /^Requested CPUs are not available - requested 0-99999, available: \d/)
+  refuses(t, () => r({ CpusetMems: '7' }), /^Requested memory nodes are not available - requested 7, available: \d/)
+  refuses(t, () => r({ CpuShares: 262_145 }), 'invalid CpuShares: 262145: the maximum allowed cpu-shares is 262144')
   t.same(r({ PidsLimit: 100 }).pids, { limit: 100 })
   t.notOk(r({ PidsLimit: 0 }).pids, '0 is unlimited')
   t.notOk(r({ PidsLimit: -1 }).pids, '-1 is unlimited')
@@ -221,6 +225,10 @@ t.test('process settings: Ulimits, SecurityOpt, OomScoreAdj, GroupAdd', async t 
   t.same(s.process.user.additionalGids, [10, 20])
   refuses(t, () => spec({ Ulimits: [{ Name: 'bogus', Soft: 1, Hard: 1 }] }), 'invalid ulimit type: bogus')
   refuses(t, () => spec({ Ulimits: [{ Name: 'nofile', Soft: 2, Hard: 1 }] }), 'ulimit soft limit must be less than or equal to hard limit: 2 > 1')
+  // Negative is unlimited, so above any hard limit (runc failed on the float 2^64 it was handed).
+  refuses(t, () => spec({ Ulimits: [{ Name: 'core', Soft: -5, Hard: 10 }] }), 'ulimit soft limit must be less than or equal to hard limit: -5 > 10')
+  refuses(t, () => spec({ Ulimits: [{ Name: 'nofile', Soft: -1, Hard: -1 }] }), /^ulimit nofile: hard limit unlimited is above the kernel's maximum of \d+ open files \(fs.nr_open\)$/)
+  t.same(parseSpecJson(specJson(s)), s, 'config.json read back keeps RLIM_INFINITY exact')
   refuses(t, () => spec({ OomScoreAdj: 1001 }), 'Invalid value 1001, range for oom score adj is [-1000, 1000]')
   refuses(t, () => spec({ GroupAdd: ['audio'] }), /^GroupAdd is not supported: group "audio"/)
   for (const o of ['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true', 'no-new-privileges=1']) {
@@ -263,6 +271,8 @@ t.test('network modes', async t => {
   }
   t.doesNotThrow(() => checkCreateBody(cli({ NetworkMode: 'host' }, { NetworkingConfig: { EndpointsConfig: { host: {} } } })))
   refuses(t, () => checkCreateBody(cli({}, { NetworkingConfig: { EndpointsConfig: { mynet: {} } } })), /^NetworkingConfig.EndpointsConfig is not supported: network "mynet"/)
+  refuses(t, () => checkCreateBody(cli({ LogConfig: { Type: 'asdf', Config: {} } })), 'logger: no log driver named \'asdf\' is registered')
+  refuses(t, () => checkCreateBody(cli({ LogConfig: { Type: 'syslog', Config: {} } })), /^LogConfig.Type is not supported: /)
   refuses(t, () => checkCreateBody(cli({}, { NetworkingConfig: { EndpointsConfig: { default: { Aliases: ['db'] } } } })), /^NetworkingConfig.EndpointsConfig.default.Aliases is not supported/)
 })
 
@@ -331,6 +341,9 @@ t.test('Mounts and Tmpfs', async t => {
   t.same(mergeTmpfsOptions(['noexec', 'size=1m', 'defaults', 'size=2m', 'private', 'rshared']), ['noexec', 'size=2m', 'rshared'])
   refuses(t, () => mergeTmpfsOptions(['bogus']), 'invalid tmpfs option ["bogus"]')
   refuses(t, () => spec({ Tmpfs: { '/t': 'size=1m,color=red' } }), 'invalid tmpfs option ["color","red"]')
+  refuses(t, () => spec({ Tmpfs: { '/t': 'size=-1' } }), 'invalid tmpfs option "size=-1": size must be a number of bytes with an optional k, m or g suffix, or a percentage')
+  refuses(t, () => spec({ Tmpfs: { '/t': 'mode=999' } }), 'invalid tmpfs option "mode=999": mode must be an octal file mode')
+  t.same(mount(spec({ Tmpfs: { '/t': 'size=50%,nr_inodes=1k,mode=700,uid=1' } }), '/t')?.options.slice(-4), ['size=50%', 'nr_inodes=1k', 'mode=700', 'uid=1'])
   refuses(t, () => spec({ Tmpfs: { run: '' } }), /invalid mount path: 'run' mount path must be absolute/)
   refuses(t, () => spec({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/v' }] }), /^Mounts: type "volume" is not supported: named volumes are not supported/)
   refuses(t, () => spec({ Mounts: [{ Type: 'npipe', Source: 'v', Target: '/v' }] }), /^Mounts: type "npipe" is not supported/)
@@ -457,4 +470,22 @@ t.test('/etc/hosts and /etc/resolv.conf', async t => {
 t.test('errors are BerthErrors', async t => {
   refuses(t, () => checkCreateBody(cli({ PortBindings: { '80/tcp': null } })), /^PortBindings is not supported/, 'a map\'s keys count')
   try { checkCreateBody(cli({ Links: ['a:b'] })); t.fail('accepted') } catch (err) { t.ok(err instanceof BerthError) }
+})
+
+t.test('cpusetWithin', async t => {
+  const rows: Array<[string, string, boolean]> = [
+    ['0', '0-1', true], ['0-1', '0-1', true], ['1,0', '0-1', true], ['2', '0-1', false], ['0-99999', '0-1', false],
+    ['0-3', '0-1,2-3', true], ['0-3', '0-1,3', false], ['3-1', '0-3', false], ['5', '0-3,5', true]
+  ]
+  for (const [asked, available, want] of rows) t.equal(cpusetWithin(asked, available), want, `${asked} of ${available}`)
+})
+
+t.test('C strings: no NUL byte, paths within PATH_MAX', async t => {
+  refuses(t, () => checkCreateBody(cli({}, { Hostname: 'a\u0000b' })), 'Hostname must not contain a NUL byte')
+  refuses(t, () => checkCreateBody(cli({}, { Env: ['A=1', 'B=x\u0000y'] })), 'Env.1 must not contain a NUL byte')
+  refuses(t, () => checkCreateBody(cli({ Binds: ['/a:/b\u0000'] })), 'HostConfig.Binds.0 must not contain a NUL byte')
+  refuses(t, () => spec({}, { Cmd: ['x'.repeat(4096)] }), 'the command\'s executable is 4096 bytes long: the kernel\'s limit for a path is 4095 bytes')
+  t.doesNotThrow(() => spec({}, { Cmd: ['x'.repeat(4095), 'y'.repeat(100_000)] }), 'a long argument is the kernel\'s to judge, not a path')
+  refuses(t, () => spec({}, { WorkingDir: `/${'w'.repeat(5000)}` }), /^the working directory is 5001 bytes long/)
+  refuses(t, () => spec({ Tmpfs: { [`/${'m'.repeat(5000)}`]: '' } }), /^a mount point is 5001 bytes long/)
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { runtimeMessage, argv, globalArgs, isNotExist } from '../../src/runtime/runtime.js'
+import { runtimeMessage, argv, globalArgs, isNotExist, isNotRunning, isProgramFault } from '../../src/runtime/runtime.js'
 
 t.test('runtimeMessage', async t => {
   const rows: Array<[string, string, string]> = [
@@ -35,7 +35,17 @@ t.test('runtimeMessage', async t => {
     ['JSON without error level falls back to the raw last line',
       '{"level":"info","msg":"hello"}',
       '{"level":"info","msg":"hello"}'],
-    ['JSON null line does not throw', 'null', 'null']
+    ['JSON null line does not throw', 'null', 'null'],
+    // conmon forwards the first 8 KiB of the runtime's output: the text, not the JSON, of a line cut there.
+    ['JSON error line cut short',
+      '{"level":"error","msg":"runc create failed: exec: \\"xxxx\\u00e9',
+      'runc create failed: exec: "xxxx\u00e9...'],
+    ['JSON error line cut inside an escape',
+      '{"level":"error","msg":"exec: \\"ab\\',
+      'exec: "ab...'],
+    ['JSON error line cut inside a unicode escape',
+      '{"level":"error","msg":"exec: ab\\u00',
+      'exec: ab...']
   ]
   for (const [name, input, want] of rows) t.equal(runtimeMessage(input), want, name)
 })
@@ -57,6 +67,12 @@ t.test('argv', async t => {
   t.same(argv.resume('c1'), ['resume', 'c1'])
 })
 
+/** A predicate's table test: true for every `yes`, false for every `no`. */
+const table = (t: { equal: (a: unknown, b: unknown, msg: string) => unknown }, fn: (m: string) => boolean, yes: string[], no: string[]): void => {
+  for (const m of yes) t.equal(fn(m), true, m)
+  for (const m of no) t.equal(fn(m), false, m)
+}
+
 t.test('isNotExist', async t => {
   const yes = [
     'container does not exist',
@@ -66,7 +82,24 @@ t.test('isNotExist', async t => {
     'open /run/crun/abc/status: No such file or directory',
     'Container Does Not Exist'
   ]
-  const no = ['', 'permission denied', 'container is running', 'exit status 1', 'timed out']
-  for (const m of yes) t.equal(isNotExist(m), true, m)
-  for (const m of no) t.equal(isNotExist(m), false, m)
+  table(t, isNotExist, yes, ['', 'permission denied', 'container is running', 'exit status 1', 'timed out'])
+})
+
+t.test('isProgramFault: the container\'s program cannot be run', async t => {
+  const yes = [
+    'runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH',
+    'runc create failed: unable to start container process: exec: "/no/such/program": stat /no/such/program: no such file or directory',
+    'runc create failed: unable to start container process: exec: "/etc/passwd": permission denied',
+    'executable file `nosuch` not found in $PATH: No such file or directory',
+    'execvp `/no/such/program`: No such file or directory',
+    'OCI runtime exec failed: exec failed: unable to start container process: exec: "x": executable file not found in $PATH: unknown'
+  ]
+  table(t, isProgramFault, yes, ['', 'runc create failed: unable to apply cgroup configuration: no such file or directory', 'container does not exist', 'mount: permission denied', 'exit status 1'])
+})
+
+t.test('isNotRunning', async t => {
+  t.ok(isNotRunning('container not running'), 'runc')
+  t.ok(isNotRunning('kill container: No such process'), 'crun, ESRCH')
+  t.notOk(isNotRunning('container "x" does not exist'))
+  t.notOk(isNotRunning('the maximum allowed cpu-shares is 262144'))
 })

@@ -1,4 +1,7 @@
 /** Container routes: thin handlers over the container manager. */
+import type { ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
@@ -167,12 +170,9 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req, reply) => {
     // Register before sending anything, so an exit right after cannot be missed.
-    const w = manager.wait(req.params.id, req.query.condition ?? 'not-running')
-    const headers = { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<string, string>
-    const res = reply.hijack().raw
+    const w = manager.wait(req.params.id, req.query.condition === undefined || req.query.condition === '' ? 'not-running' : req.query.condition)
+    const res = headNow(reply, 'application/json')
     res.on('close', w.cancel)
-    res.writeHead(200, headers)
-    res.flushHeaders()
     const code = await w.promise
     res.end(JSON.stringify({ StatusCode: code, Error: null }))
   })
@@ -192,6 +192,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.get('/containers/:id/logs', {
     schema: {
       tags, operationId: 'ContainerLogs', summary: 'Get a container\'s logs',
+      description: 'With follow=1 and a running container, status 200 and headers are sent at once; lines follow as they are written, until the container stops.',
       params: S.IdParams, querystring: S.LogsQuery,
       response: {
         200: { ...S.LogsResponse, content: { 'application/vnd.docker.multiplexed-stream': { schema: S.LogsResponse }, 'application/vnd.docker.raw-stream': { schema: S.LogsResponse } } },
@@ -215,9 +216,19 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
     const waiter = bool(q.follow) && isRunning(rec.status) ? manager.wait(rec.id, 'next-exit') : undefined
     const stream = logStream(manager.logPath(rec.id), { stdout, stderr, timestamps: bool(q.timestamps), tail, since, until, tty: rec.tty }, waiter && { done: waiter.promise })
-    if (waiter !== undefined) stream.on('close', waiter.cancel)
-    return reply
-      .header('Content-Type', rec.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream')
-      .send(stream)
+    const type = rec.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream'
+    if (waiter === undefined) return reply.header('Content-Type', type).send(stream)
+    stream.on('close', waiter.cancel)
+    // Followed: the next line may be long in coming, and clients give up on headers that do not come.
+    pipeline(stream, headNow(reply, type)).catch(() => {})
   })
+}
+
+/** Takes the response over and sends its status (200) and headers now, ahead of a body that may be long in coming. */
+function headNow (reply: FastifyReply, contentType: string): ServerResponse {
+  const headers = { ...reply.getHeaders(), 'content-type': contentType } as Record<string, string>
+  const res = reply.hijack().raw
+  res.writeHead(200, headers)
+  res.flushHeaders()
+  return res
 }

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
 import { statsDocument, type RawSample } from '../../containers/cgroupstats.js'
 import { parseFilters } from '../../containers/filters.js'
+import { orNull, SafeInteger } from '../../containers/createbody.js'
 import { UPDATABLE } from '../../containers/update.js'
 import { invalid } from '../../errors.js'
 import { parseTimeParam } from '../../logs/logs.js'
@@ -36,7 +37,7 @@ const StatsResponse = Type.Object({
   networks: Type.Record(Type.String(), Type.Unknown())
 }, { description: 'Docker\'s stats document (one per line when streaming). Counters are read from the cgroup of the container\'s init process (v1 or v2); all zero for a stopped container.' })
 
-const Resource = Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
+const Resource = Type.Optional(orNull(SafeInteger()))
 const UpdateBody = Type.Object({
   Memory: Resource,
   MemorySwap: Resource,
@@ -110,10 +111,10 @@ export const ecosystemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
       tags, operationId: 'ContainerTop', summary: 'List the processes of a container',
       description: 'Runs `ps` on the host with ps_args (default `-ef`) and keeps the rows whose PID is in the container\'s cgroup, as Docker does. 409 unless it runs.',
       params: S.IdParams,
-      querystring: Type.Object({ ps_args: Type.Optional(Type.String({ description: 'Arguments for ps; the output needs a PID column' })) }),
+      querystring: Type.Object({ ps_args: Type.Optional(Type.String({ maxLength: 4096, pattern: '^[^\\u0000]*$', description: 'Arguments for ps; the output needs a PID column' })) }),
       response: {
         200: Type.Object({ Titles: Type.Array(Type.String()), Processes: Type.Array(Type.Array(Type.String())) }, { description: 'ps columns and rows' }),
-        ...S.errors(404, 409)
+        ...S.errors(400, 404, 409)
       }
     }
   }, async (req) => await manager.top(req.params.id, req.query.ps_args ?? '-ef'))

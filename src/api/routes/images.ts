@@ -9,6 +9,7 @@ import { parseRepoTag } from '../../images/reference.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
 import { discard, streamBodies, withBody } from '../bodies.js'
 import { bool } from '../docker.js'
+import { toHttp } from '../errors.js'
 import * as S from '../schemas.js'
 
 const tags = ['Image']
@@ -69,14 +70,22 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
   app.post('/images/load', {
     schema: {
       tags, operationId: 'ImageLoad', summary: 'Load images from a docker save archive (docker load)',
-      description: 'The body is a docker save tar (Docker\'s manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags.',
+      description: 'The body is a docker save tar (Docker\'s manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags. As in Docker, an archive that cannot be loaded is still a 200: the stream\'s one line is `{"errorDetail": {"message": ...}, "error": ...}`.',
       querystring: Type.Object({ quiet: Type.Optional(S.DockerBool), platform: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) }),
       body: S.TarBody, consumes: S.TAR_TYPES,
       response: { 200: jsonStream('JSON-message stream: `Loaded image: name:tag` or `Loaded image ID: sha256:...` per image'), ...S.errors(400, 500) }
     }
   }, async (req, reply) => {
-    const loaded = await withBody(req, body => images.load(body))
-    const msgs = loaded.flatMap(l => l.tags.length > 0 ? l.tags.map(t => ({ stream: `Loaded image: ${t}\n` })) : [{ stream: `Loaded image ID: ${l.id}\n` }])
+    let msgs: object[]
+    try {
+      const loaded = await withBody(req, body => images.load(body))
+      msgs = loaded.flatMap(l => l.tags.length > 0 ? l.tags.map(t => ({ stream: `Loaded image: ${t}\n` })) : [{ stream: `Loaded image ID: ${l.id}\n` }])
+    } catch (err) {
+      // Docker answers 200 and puts the failure in the stream (moby postImagesLoad), where docker-py and the CLI read it.
+      const { status, message } = toHttp(err)
+      if (status >= 500) req.log.error({ err }, 'image load failed'); else req.log.debug({ message }, 'image load refused')
+      msgs = [{ errorDetail: { message }, error: message }]
+    }
     return reply.type('application/json').send(lines(msgs))
   })
 

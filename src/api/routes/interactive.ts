@@ -15,6 +15,7 @@ import type { ExecRecord } from '../../containers/exec.js'
 import { invalid } from '../../errors.js'
 import { bool, splitVersion, versionError } from '../docker.js'
 import { toHttp } from '../errors.js'
+import { canonicalKeys } from '../keycase.js'
 import { parseDetachKeys, rawError, serveAttach, serveExec, startStream } from '../streams.js'
 import { logEnd } from '../../logs/logs.js'
 import * as S from '../schemas.js'
@@ -216,6 +217,7 @@ export function handleUpgrade (manager: ContainerManager, log: Logger) {
         try { parsed = JSON.parse(text) as ExecStart } catch { throw invalid('exec start body is not JSON') }
       }
       if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) throw invalid('exec start body must be an object')
+      canonicalKeys(parsed, S.ExecStartBody)
       if (!await startExec(manager, decodeURIComponent(execM![1]!), parsed, parsed?.Detach === true ? undefined : socket, true, log)) {
         // Detached through an upgrade request: Docker answers a plain 200.
         socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')

@@ -1,8 +1,10 @@
 /** System routes: ping, version, info, and the OpenAPI document. */
+import { readdirSync, readFileSync } from 'node:fs'
 import { arch, cpus, hostname, release, totalmem } from 'node:os'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
+import type { EventBus } from '../../events/bus.js'
 import { API_VERSION, MIN_API_VERSION } from '../docker.js'
 import * as S from '../schemas.js'
 
@@ -10,9 +12,13 @@ import * as S from '../schemas.js'
 export interface Versions { berth: string, conmon: string, runtimes: Record<string, string> }
 
 const tags = ['System']
+/** A one-line file's text, '' when it cannot be read. */
+const readLine = (path: string): string => { try { return readFileSync(path, 'utf8').trim() } catch { return '' } }
+/** The host's OS version as /etc/os-release gives it (VERSION_ID), as Docker reports it. */
+const osVersion = (): string => /^VERSION_ID="?([^"\n]*)"?$/m.exec(readLine('/etc/os-release'))?.[1] ?? ''
 const goArch = (): string => ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[arch()] ?? arch()
 
-export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager, versions: Versions }> = async (app, { manager, versions }) => {
+export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager, versions: Versions, events: EventBus }> = async (app, { manager, versions, events }) => {
   app.get('/_ping', {
     schema: {
       tags, operationId: 'SystemPing', summary: 'Ping the daemon',
@@ -50,14 +56,16 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
     ]
   }))
 
+  const os = osVersion()
   app.get('/info', {
     schema: { tags, operationId: 'SystemInfo', summary: 'System-wide information', response: { 200: S.InfoResponse, ...S.errors() } }
   }, async () => {
     const recs = manager.list()
     const count = (s: string): number => recs.filter(r => r.status === s).length
+    const commit = { ID: '', Expected: '' }
+    const limits = manager.cgroupVersion === '2' || manager.cgroupVersion === '1'
     return {
       ID: '',
-      Name: hostname(),
       Containers: recs.length,
       ContainersRunning: count('running'),
       ContainersPaused: count('paused'),
@@ -65,20 +73,64 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       Images: manager.images.list().length,
       // Image containers' root filesystems are overlays (bundle containers bring their own).
       Driver: 'overlay2',
+      DriverStatus: [],
       DockerRootDir: manager.config.root,
-      OperatingSystem: 'linux',
-      OSType: 'linux',
-      Architecture: arch() === 'x64' ? 'x86_64' : arch(),
-      KernelVersion: release(),
-      NCPU: cpus().length,
-      MemTotal: totalmem(),
-      ServerVersion: versions.berth,
+      Plugins: { Volume: [], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'k8s-file'] },
+      // The resource limits berth sets through the container's cgroup.
+      MemoryLimit: limits,
+      SwapLimit: limits,
+      KernelMemory: false,
+      CpuCfsPeriod: limits,
+      CpuCfsQuota: limits,
+      CPUShares: limits,
+      CPUSet: limits,
+      PidsLimit: limits,
+      OomKillDisable: false,
+      IPv4Forwarding: readLine('/proc/sys/net/ipv4/ip_forward') === '1',
+      BridgeNfIptables: false,
+      BridgeNfIp6tables: false,
+      Debug: manager.config.logLevel === 'debug' || manager.config.logLevel === 'trace',
+      NFd: readdirSync('/proc/self/fd').length,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: manager.cgroupVersion,
-      DefaultRuntime: manager.config.defaultRuntime,
+      NEventsListener: events.listeners,
+      KernelVersion: release(),
+      OperatingSystem: 'linux',
+      OSVersion: os,
+      OSType: 'linux',
+      Architecture: arch() === 'x64' ? 'x86_64' : arch(),
+      NCPU: cpus().length,
+      MemTotal: totalmem(),
+      IndexServerAddress: '',
+      RegistryConfig: { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: [], IndexConfigs: {}, Mirrors: [] },
+      GenericResources: null,
+      HttpProxy: '',
+      HttpsProxy: '',
+      NoProxy: '',
+      Name: hostname(),
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: versions.berth,
+      ClusterStore: '',
+      ClusterAdvertise: '',
       Runtimes: Object.fromEntries(Object.values(manager.config.runtimes).map(r => [r.name, { path: r.path }])),
+      DefaultRuntime: manager.config.defaultRuntime,
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      // Each container has its own monitor: containers run on while berthd restarts.
+      LiveRestoreEnabled: true,
+      Isolation: '',
       InitBinary: 'docker-init',
-      Swarm: { LocalNodeState: 'inactive' }
+      ContainerdCommit: commit,
+      RuncCommit: commit,
+      InitCommit: commit,
+      SecurityOptions: manager.cgroupVersion === '2' ? ['name=cgroupns'] : [],
+      ProductLicense: '',
+      DefaultAddressPools: [],
+      Warnings: [],
+      CDISpecDirs: []
     }
   })
 
