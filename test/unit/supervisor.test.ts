@@ -28,6 +28,8 @@ interface World {
   exits: Map<string, { code: number, at: Date }>
   /** Pids that /proc says are alive. */
   alive: Set<number>
+  /** Record writes fail while true. */
+  diskFull: boolean
   add: (rec: ContainerRecord) => Entry
   /** Waits until every queued operation on `e` has run. */
   settle: (e: Entry) => Promise<void>
@@ -36,7 +38,7 @@ interface World {
 function world (): World {
   const table = new ContainerTable()
   const w: Omit<World, 'sup'> = {
-    table, saved: [], ended: [], events: [], started: [], removed: [], undone: [], killed: [], exits: new Map(), alive: new Set(),
+    table, saved: [], ended: [], events: [], started: [], removed: [], undone: [], killed: [], exits: new Map(), alive: new Set(), diskFull: false,
     add: rec => { const e = newEntry(rec); table.add(e); return e },
     settle: async e => { for (let i = 0; i < 5; i++) { await e.queue; await new Promise(resolve => setImmediate(resolve)) } }
   }
@@ -52,7 +54,7 @@ function world (): World {
   }
   const sup = new Supervisor({
     table,
-    store: { save: async rec => { w.saved.push({ ...rec }) } },
+    store: { save: async rec => { if (w.diskFull) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); w.saved.push({ ...rec }) } },
     runs,
     host: {
       startRun: async (e, manual) => { w.started.push({ id: e.rec.id, manual }); e.rec.status = 'running'; e.rec.startedAt = new Date().toISOString() },
@@ -65,7 +67,7 @@ function world (): World {
     killProcess: pid => { w.killed.push(pid) },
     livenessMs: 60_000
   })
-  return { ...w, sup }
+  return Object.assign(w, { sup })
 }
 
 const policy = (Name: RestartPolicy['Name'], MaximumRetryCount = 0): RestartPolicy => ({ Name, MaximumRetryCount })
@@ -231,5 +233,33 @@ t.test('re-load: each record decided once, exits committed without restarts, cle
   await w.settle(e)
   t.same(w.ended, [ran.id])
   t.same(w.started, [{ id: ran.id, manual: true }], 'started at berthd start-up, as Docker does for always')
+  w.sup.close()
+})
+
+t.test('a full disk: the exit shows at once, its clean-up and restart wait for the record, the liveness tick retries', async t => {
+  const w = world()
+  const e = w.add(record({ restartPolicy: policy('always') }))
+  const waiter = w.table.nextExit(e)
+  w.diskFull = true
+  w.exits.set(e.rec.id, { code: 7, at: new Date() })
+  w.sup.exitSeen(e.rec.id)
+  await w.settle(e)
+  t.equal(await waiter.promise, 7, 'waiters hear of the exit from memory')
+  t.equal(e.rec.status, 'restarting')
+  t.same(w.saved, [], 'nothing is on record')
+  t.same(w.ended, [], 'the run (and conmon\'s exit file) stay until the exit is written')
+  t.ok(e.uncommitted)
+  await w.sup.checkLiveness()
+  await w.settle(e)
+  t.same(w.saved, [], 'still full: still not written')
+  w.diskFull = false
+  await w.sup.checkLiveness()
+  await w.settle(e)
+  t.same(w.saved.map(r => [r.status, r.exitCode]), [['restarting', 7]], 'written once the disk allows')
+  t.same(w.ended, [e.rec.id], 'then the run is cleaned up')
+  t.notOk(e.uncommitted)
+  await sleep(150)
+  await w.settle(e)
+  t.same(w.started, [{ id: e.rec.id, manual: false }], 'and the policy restart follows')
   w.sup.close()
 })
