@@ -1,10 +1,14 @@
 // Lint rules, including the direction of imports: api → containers → (images,
 // shims, runtime, store, logs) → (sys, errors); events/ sits under containers and images
-// and imports only store/ and errors. Nothing below the API imports it or fastify.
+// and imports only store/ and errors. Nothing below the API imports it or fastify; the
+// API reaches containers through the manager, never the runs, runtimes, store or libc;
+// the manager's parts never import the manager; store/ imports nothing of berth.
 import tseslint from 'typescript-eslint'
 
 const below = (group, message) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
 const noApi = ['**/api/**', 'fastify', '@fastify/*']
+/** The manager's parts: the manager hands them what they need (see SupervisorHost). */
+const managerParts = ['table', 'supervisor', 'bundle', 'from-image', 'files'].map(f => `**/containers/${f}.js`)
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'openapi/**', 'test/.rootfs/**'] },
@@ -16,12 +20,15 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }]
     }
   },
-  { files: ['src/containers/**'], rules: below(noApi, 'containers/ must not depend on the API layer') },
-  { files: ['src/logs/**', 'src/store/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ and store/ sit below containers, shims and runtime') },
+  { files: ['src/api/**'], rules: below(['**/shims/**', '**/runtime/**', '**/store/**', '**/sys/**', ...managerParts], 'api/ reaches containers through the manager (and the pure Docker-shape modules), never the runs, runtimes, store, libc or the manager\'s parts') },
+  { files: ['src/containers/manager.ts'], rules: below(noApi, 'containers/ must not depend on the API layer') },
+  { files: ['src/containers/**'], ignores: ['src/containers/manager.ts'], rules: below([...noApi, '**/manager.js'], 'containers/ must not depend on the API layer, and the manager\'s parts must not import the manager') },
+  { files: ['src/logs/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ sits below containers, shims and runtime') },
+  { files: ['src/store/**'], rules: below(['../**', 'fastify', '@fastify/*'], 'store/ imports nothing of berth') },
   { files: ['src/events/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/logs/**', '**/images/**', '**/sys/**', '**/proc.js', '**/config.js'], 'events/ sits below containers and images and imports only store/ and errors') },
   { files: ['src/images/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'images/ sits below containers: the container manager uses the store, never the reverse') },
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },
   { files: ['src/sys/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**', '**/images/**'], 'sys/ wraps libc and imports nothing of berth') },
-  { files: ['src/errors.ts', 'src/proc.ts', 'src/config.ts'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**'], 'foundation modules import nothing above them') }
+  { files: ['src/errors.ts', 'src/proc.ts', 'src/config.ts', 'src/async.ts'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**'], 'foundation modules import nothing above them') }
 )

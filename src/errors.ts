@@ -32,6 +32,18 @@ export const invalid = (message: string, cause?: unknown): BerthError =>
 export const noSuchContainer = (ref: string): BerthError =>
   new BerthError('NOT_FOUND', `No such container: ${ref}`)
 
+/** Docker's wording: "No such image: x" (`why`, when given, follows). */
+export const noSuchImage = (ref: string, why?: string): BerthError =>
+  new BerthError('NOT_FOUND', `No such image: ${ref}${why !== undefined ? `: ${why}` : ''}`)
+
+/** Docker's wording: "No such exec instance: x". */
+export const noSuchExec = (id: string): BerthError =>
+  new BerthError('NOT_FOUND', `No such exec instance: ${id}`)
+
+/** Docker's 409 for a name another container has. */
+export const nameInUse = (name: string, other: string | undefined): BerthError =>
+  conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
+
 /** Docker's 403: a write to a read-only rootfs. */
 export const forbidden = (message: string): BerthError => new BerthError('FORBIDDEN', message)
 
@@ -44,6 +56,9 @@ export const notModified = (message: string): BerthError => new BerthError('NOT_
 /** The runtime or the monitor failed; the message is the runtime's own words. */
 export const runtimeFailed = (message: string, cause?: unknown): BerthError =>
   new BerthError('RUNTIME', message, { cause })
+
+/** An error whose code came from elsewhere (a helper process's answer), with its message as given. */
+export const withCode = (code: ErrorCode, message: string): BerthError => new BerthError(code, message)
 
 /** True when `err` is a BerthError with the given code. */
 export const hasCode = (err: unknown, code: ErrorCode): boolean =>

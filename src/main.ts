@@ -6,12 +6,13 @@
  */
 import { connect } from 'node:net'
 import { chmod, lstat, mkdir, readFile, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import { execa } from 'execa'
 import { pino } from 'pino'
 import { loadConfig, ConfigError, type Config } from './config.js'
 import { ContainerManager } from './containers/manager.js'
 import { ImageStore } from './images/store.js'
+import { Layout } from './store/layout.js'
 import { EventBus } from './events/bus.js'
 import { buildApp } from './api/app.js'
 
@@ -67,8 +68,9 @@ async function main (): Promise<void> {
     versionOf(config.conmon)
   ])
   // An image is in use while a container made from it exists: the store asks the manager.
-  const events = new EventBus(join(config.root, 'events'), undefined, err => log.error({ err }, 'event journal write failed'))
-  const images = new ImageStore(join(config.root, 'images'), log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events })
+  const layout = new Layout(config.root, config.state)
+  const events = new EventBus(layout.events, undefined, err => log.error({ err }, 'event journal write failed'))
+  const images = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events })
   const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events })
   await events.init()
   await images.init()

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, rmSync, rmdirSync, writeFileSync, readdirSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { dockerSpec, hostsFile, resolvConf, specJson, type DockerCreateBody } from '../src/containers/dockerspec.js'
+import { dockerSpec, specJson, type DockerCreateBody } from '../src/containers/dockerspec.js'
+import { hostsFile, resolvConf } from '../src/containers/etc-files.js'
 import { ROOTFS } from './helpers.js'
 import { dockerCliBody } from './unit/fixtures.js'
 

@@ -5,7 +5,8 @@
 import type { FastifyError } from 'fastify'
 import { BerthError, type ErrorCode } from '../errors.js'
 
-const STATUS: Record<ErrorCode, number> = {
+/** The status of each error code: every one is documented in openapi/berth.json (test/unit/error-registry.test.ts). */
+export const STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

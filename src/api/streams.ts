@@ -8,7 +8,7 @@
  */
 import type { Duplex, Readable } from 'node:stream'
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import type { AttachConnection } from '../shims/attach.js'
+import type { AttachConnection } from '../containers/interactive.js'
 import { logStream, type LogPosition } from '../logs/logs.js'
 import { invalid } from '../errors.js'
 

@@ -13,7 +13,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { BerthError, type ErrorCode } from '../errors.js'
+import { withCode, type ErrorCode } from '../errors.js'
 import { resolveUserIn } from './users.js'
 import { containerPath, pathStat, type Bind, type HelperRequest, type PathStat, type RawStat } from './archive-paths.js'
 
@@ -36,7 +36,7 @@ interface Helper {
 /** What the helper's error becomes: `notFound` words Docker's 404 for the caller. */
 function raise (a: Answer, notFound: (message: string) => string): never {
   const err = a.error ?? { code: 'INTERNAL' as const, message: 'archive helper ended without an answer' }
-  throw new BerthError(err.code, err.code === 'NOT_FOUND' ? notFound(err.message) : err.message)
+  throw withCode(err.code, err.code === 'NOT_FOUND' ? notFound(err.message) : err.message)
 }
 
 /** The helper's argv: under `unshare` when it mounts binds, so that they stay in its own mount namespace. */
@@ -94,7 +94,7 @@ function tarOf (h: Helper): Readable {
   const out = new PassThrough()
   h.stdout.pipe(out, { end: false })
   void Promise.all([h.done, once(h.stdout, 'end').catch(() => {})]).then(([a]) => {
-    if (a.ok === true) out.end(); else out.destroy(new BerthError(a.error?.code ?? 'INTERNAL', a.error?.message ?? 'archive helper failed'))
+    if (a.ok === true) out.end(); else out.destroy(withCode(a.error?.code ?? 'INTERNAL', a.error?.message ?? 'archive helper failed'))
   })
   out.on('close', () => { if (!out.writableFinished) h.kill() })
   return out

@@ -8,6 +8,11 @@
 import { readFile } from 'node:fs/promises'
 import { totalmem } from 'node:os'
 import { join } from 'node:path'
+import { execa } from 'execa'
+import { conflict, invalid } from '../errors.js'
+import { isAlive } from '../proc.js'
+import type { ContainerRecord } from '../store/records.js'
+import { isRunning } from './state.js'
 
 /** Where a process sits: v1 controller → path, and the v2 (unified) path if any. */
 export interface CgroupPaths { v1: Map<string, string>, v2?: string }
@@ -227,4 +232,31 @@ export function filterPs (output: string, pids: ReadonlySet<number>): { Titles: 
     processes.push([...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')])
   }
   return { Titles: titles, Processes: processes }
+}
+
+/** The cgroup of a running (or paused) container's init process; undefined when it runs no more. */
+async function cgroupOfRunning (rec: Pick<ContainerRecord, 'status' | 'pid' | 'pidStart'>): Promise<CgroupPaths | undefined> {
+  if (!isRunning(rec.status) || !isAlive(rec.pid, rec.pidStart)) return undefined
+  return await cgroupOf(rec.pid)
+}
+
+/** One sample of a container's cgroup counters; none when it is not running. */
+export async function sampleOf (rec: Pick<ContainerRecord, 'status' | 'pid' | 'pidStart'>): Promise<{ sample?: RawSample }> {
+  const paths = await cgroupOfRunning(rec)
+  return paths === undefined ? {} : { sample: await readSample(paths) }
+}
+
+/** Docker's top: `ps <psArgs>` on the host, cut to the processes in the container's cgroup. 409 unless it runs. */
+export async function topOf (rec: Pick<ContainerRecord, 'id' | 'status' | 'pid' | 'pidStart'>, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
+  const paths = await cgroupOfRunning(rec)
+  if (paths === undefined) throw conflict(`container ${rec.id} is not running`)
+  const pids = await cgroupPids(paths)
+  const r = await execa('ps', psArgs.split(/\s+/).filter(Boolean), { reject: false, timeout: 30_000, stdin: 'ignore' })
+  if (r.exitCode !== 0) throw invalid(`Error running ps: ${r.stderr.trim() || `exit status ${String(r.exitCode)}`}`)
+  try {
+    return filterPs(r.stdout, pids)
+  } catch (err) {
+    // The client's ps_args decide the columns (`--help all` prints none).
+    throw invalid(`${(err as Error).message}: ps_args must keep the PID column`)
+  }
 }

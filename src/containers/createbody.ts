@@ -199,3 +199,18 @@ export const DockerCreateBody = Type.Object({
 export type DockerCreateBody = Static<typeof DockerCreateBody>
 export type DockerHostConfig = Static<typeof HostConfig>
 export type DockerMount = Static<typeof Mount>
+
+// ---------------------------------------------------------------- zero values
+// The docker CLI sends every key, mostly zero: what berth cannot honour is refused only when not zero.
+
+/** Go's zero value, deeply: undefined, null, "", 0, false, and lists and objects holding only zeros. */
+export function isZero (v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true
+  if (Array.isArray(v)) return v.every(isZero)
+  if (typeof v === 'object') return Object.values(v).every(isZero)
+  return false
+}
+
+export const list = <T>(v: T[] | null | undefined): T[] => v ?? []
+export const str = (v: string | null | undefined): string => v ?? ''
+export const num = (v: number | null | undefined): number => v ?? 0

@@ -3,8 +3,8 @@
  * the way dockerd builds it (moby daemon/oci_linux.go over oci/defaults.go,
  * daemon/create.go's merge of the image config, daemon_unix.go's checks).
  * Pure: the caller resolves the user, mounts the rootfs and writes the
- * /etc/hostname, /etc/hosts and /etc/resolv.conf files (hostsFile and
- * resolvConf below build their content).
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf files (etc-files.ts builds
+ * their content). The mounts are mounts.ts's.
  *
  * What berth cannot honour is refused by checkCreateBody with a message naming
  * the field, unless the field holds its zero value: the docker CLI sends every
@@ -13,14 +13,16 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname, availableParallelism } from 'node:os'
 import { isIP } from 'node:net'
-import { posix } from 'node:path'
 import { invalid } from '../errors.js'
-import type { DockerCreateBody, DockerHostConfig, DockerMount } from './createbody.js'
+import { isZero, list, num, str, type DockerCreateBody, type DockerHostConfig } from './createbody.js'
+import { parseExtraHosts } from './etc-files.js'
+import { allMounts, bindMount, cleanPath, userMounts, type OciMount } from './mounts.js'
 import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 
 export type { DockerCreateBody } from './createbody.js'
+export type { OciMount } from './mounts.js'
 
 /** The image config fields a container inherits (the OCI image config's `config`). */
 export interface ImageConfigInput { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, StopSignal?: string }
@@ -46,7 +48,6 @@ export interface SpecInput {
   defaultCgroupns?: 'private' | 'host'
 }
 
-export interface OciMount { destination: string, type: string, source: string, options: string[] }
 export interface OciDeviceRule { allow: boolean, type?: string, major?: number, minor?: number, access: string }
 /** RLIM_INFINITY (-1 in Docker's Ulimits) is 2^64-1, which a JS number cannot hold: see specJson. */
 export interface OciRlimit { type: string, soft: number | bigint, hard: number | bigint }
@@ -106,17 +107,6 @@ export const INIT_PATH = '/sbin/docker-init'
 
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024
 const MIN_MEMORY = 6 * 1024 * 1024
-const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']
-
-const DEFAULT_MOUNTS: readonly OciMount[] = [
-  { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-  { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-  { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-  { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
-  { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-  { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777'] }
-]
 
 const dev = (allow: boolean, type: string, major: number | undefined, minor: number | undefined): OciDeviceRule =>
   ({ allow, type, ...(major !== undefined ? { major } : {}), ...(minor !== undefined ? { minor } : {}), access: allow && major === undefined && minor === undefined ? 'm' : 'rwm' })
@@ -134,20 +124,6 @@ export const DEFAULT_DEVICE_RULES: readonly OciDeviceRule[] = [
   dev(true, 'c', undefined, undefined), dev(true, 'b', undefined, undefined),
   dev(true, 'c', 1, 7), dev(true, 'c', 5, 2), { allow: true, type: 'c', major: 136, access: 'rwm' }
 ]
-
-// ---------------------------------------------------------------- zero values
-
-/** Go's zero value, deeply: undefined, null, "", 0, false, and lists and objects holding only zeros. */
-export function isZero (v: unknown): boolean {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true
-  if (Array.isArray(v)) return v.every(isZero)
-  if (typeof v === 'object') return Object.values(v).every(isZero)
-  return false
-}
-
-const list = <T>(v: T[] | null | undefined): T[] => v ?? []
-const str = (v: string | null | undefined): string => v ?? ''
-const num = (v: number | null | undefined): number => v ?? 0
 
 // --------------------------------------------------------- unsupported fields
 
@@ -313,160 +289,6 @@ export function capabilities (capAdd: string[], capDrop: string[], privileged: b
   return [...new Set(caps)]
 }
 
-// ------------------------------------------------------------------ mounts
-
-const cleanPath = (p: string): string => { const n = posix.normalize(p); return n.length > 1 ? n.replace(/\/+$/, '') : n }
-const mountPathError = (type: string, p: string): Error => invalid(`invalid mount config for type "${type}": invalid mount path: '${p}' mount path must be absolute`)
-
-const bindMount = (source: string, destination: string, readOnly: boolean, propagation = 'rprivate', recursive = true): OciMount =>
-  ({ destination, type: 'bind', source, options: [recursive ? 'rbind' : 'bind', ...(readOnly ? ['ro'] : []), propagation] })
-
-/** One `-v` bind, moby's linux parser's rules for a bind (volumes refused). */
-function parseBind (spec: string): OciMount {
-  const parts = spec.split(':')
-  if (parts.length === 1 && spec !== '') throw invalid(`invalid volume specification: '${spec}': anonymous volumes are not supported, bind an absolute host path`)
-  if (parts.length > 3 || parts.some((p, i) => p === '' && i < 2)) throw invalid(`invalid volume specification: '${spec}'`)
-  const [src = '', dst = '', mode = ''] = parts
-  if (!src.startsWith('/')) {
-    if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) throw invalid(`invalid volume specification: '${spec}': named volumes are not supported, bind an absolute host path`)
-    throw invalid(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`)
-  }
-  if (!dst.startsWith('/')) throw invalid(`invalid volume specification: '${spec}': ${mountPathError('bind', dst).message}`)
-  if (cleanPath(dst) === '/') throw invalid('invalid specification: destination can\'t be \'/\'')
-  let readOnly: boolean | undefined; let propagation: string | undefined; let label = false
-  for (const m of mode === '' ? [] : mode.split(',')) {
-    if ((m === 'ro' || m === 'rw') && readOnly === undefined) readOnly = m === 'ro'
-    else if (PROPAGATIONS.includes(m) && propagation === undefined) propagation = m
-    else if ((m === 'z' || m === 'Z') && !label) label = true // SELinux relabelling: no SELinux here
-    else if (!['consistent', 'cached', 'delegated'].includes(m)) throw invalid(`invalid volume specification: '${spec}': invalid mode: ${mode}`)
-  }
-  return bindMount(src, cleanPath(dst), readOnly === true, propagation)
-}
-
-/** Mount flags that cancel each other share a key (moby/sys/mount's flag table). */
-const FLAG_KEYS: Record<string, string> = {
-  ro: 'rdonly', rw: 'rdonly', suid: 'nosuid', nosuid: 'nosuid', dev: 'nodev', nodev: 'nodev', exec: 'noexec', noexec: 'noexec',
-  sync: 'sync', async: 'sync', dirsync: 'dirsync', remount: 'remount', mand: 'mand', nomand: 'mand', atime: 'noatime', noatime: 'noatime',
-  diratime: 'nodiratime', nodiratime: 'nodiratime', bind: 'bind', rbind: 'rbind', relatime: 'relatime', norelatime: 'relatime',
-  strictatime: 'strictatime', nostrictatime: 'strictatime',
-  ...Object.fromEntries([...PROPAGATIONS, 'unbindable', 'runbindable'].map(p => [p, 'propagation']))
-}
-const TMPFS_DATA = ['', 'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']
-/** What the kernel's tmpfs accepts for an option (shmem_parse_one): checked here, or the runtime refuses it at start with EINVAL. */
-const TMPFS_VALUES: Record<string, [RegExp, string]> = {
-  size: [/^\d+[kmgtpe%]?$/i, 'a number of bytes with an optional k, m or g suffix, or a percentage'],
-  nr_blocks: [/^\d+[kmgtpe]?$/i, 'a number with an optional k, m or g suffix'],
-  nr_inodes: [/^\d+[kmgtpe%]?$/i, 'a number with an optional k, m or g suffix, or a percentage'],
-  mode: [/^[0-7]{1,4}$/, 'an octal file mode'],
-  uid: [/^\d+$/, 'a number'],
-  gid: [/^\d+$/, 'a number']
-}
-
-/** moby/sys/mount MergeTmpfsOptions: the last of conflicting options wins, order kept. */
-export function mergeTmpfsOptions (options: string[]): string[] {
-  const seen = new Set<string>()
-  const out: string[] = []
-  for (const o of [...options].reverse()) {
-    if (o === 'defaults') continue
-    let key = FLAG_KEYS[o]
-    if (key === undefined) {
-      const eq = o.indexOf('=')
-      if (eq < 0 || !TMPFS_DATA.includes(o.slice(0, eq))) throw invalid(`invalid tmpfs option ${JSON.stringify(eq < 0 ? [o] : [o.slice(0, eq), o.slice(eq + 1)])}`)
-      key = `=${o.slice(0, eq)}`
-      const [re, what] = TMPFS_VALUES[o.slice(0, eq)] ?? [/(?:)/, '']
-      if (!re.test(o.slice(eq + 1))) throw invalid(`invalid tmpfs option ${JSON.stringify(o)}: ${o.slice(0, eq)} must be ${what}`)
-    }
-    if (!seen.has(key)) { seen.add(key); out.unshift(o) }
-  }
-  return out
-}
-
-const tmpfsMount = (destination: string, data: string): OciMount =>
-  ({ destination, type: 'tmpfs', source: 'tmpfs', options: mergeTmpfsOptions(['noexec', 'nosuid', 'nodev', 'rprivate', ...(data === '' ? [] : data.split(','))]) })
-
-/** moby ConvertTmpfsOptions: `ro`, `mode=<octal>`, `size=<n>[kmg]` with the largest unit that divides evenly. */
-function tmpfsData (opts: NonNullable<DockerMount['TmpfsOptions']> | null | undefined, readOnly: boolean): string {
-  const raw = readOnly ? ['ro'] : []
-  if (num(opts?.Mode) !== 0) raw.push(`mode=${num(opts?.Mode).toString(8)}`)
-  const size = num(opts?.SizeBytes)
-  if (size < 0) throw invalid('invalid mount config for type "tmpfs": TmpfsOptions.SizeBytes must not be negative')
-  if (size !== 0) {
-    const unit = ([['g', 2 ** 30], ['m', 2 ** 20], ['k', 2 ** 10]] as const).find(([, d]) => size % d === 0)
-    raw.push(unit === undefined ? `size=${size}` : `size=${size / unit[1]}${unit[0]}`)
-  }
-  for (const o of list(opts?.Options)) raw.push(o.length > 1 ? `${o[0]}=${o[1]}` : str(o[0]))
-  return raw.join(',')
-}
-
-/** One HostConfig.Mounts entry: bind and tmpfs only. */
-function parseMount (m: DockerMount): OciMount {
-  const type = str(m.Type)
-  const bad = (why: string): Error => invalid(`invalid mount config for type "${type}": ${why}`)
-  if (type === 'volume') throw invalid('Mounts: type "volume" is not supported: named volumes are not supported, bind an absolute host path')
-  if (type !== 'bind' && type !== 'tmpfs') throw invalid(`Mounts: type "${type}" is not supported: use bind or tmpfs`)
-  const target = str(m.Target)
-  if (target === '') throw bad('field Target must not be empty')
-  if (!target.startsWith('/')) throw mountPathError(type, target)
-  if (!isZero(m.VolumeOptions)) throw bad('field VolumeOptions must not be specified')
-  if (!isZero(m.ImageOptions)) throw bad('field ImageOptions must not be specified')
-  if (type === 'tmpfs') {
-    if (str(m.Source) !== '') throw bad('field Source must not be specified')
-    if (!isZero(m.BindOptions)) throw bad('field BindOptions must not be specified')
-    return tmpfsMount(cleanPath(target), tmpfsData(m.TmpfsOptions, m.ReadOnly === true))
-  }
-  const source = str(m.Source)
-  if (source === '') throw bad('field Source must not be empty')
-  if (!source.startsWith('/')) throw mountPathError(type, source)
-  if (!isZero(m.TmpfsOptions)) throw bad('field TmpfsOptions must not be specified')
-  const o = m.BindOptions ?? {}
-  if (o.ReadOnlyForceRecursive === true) throw bad('BindOptions.ReadOnlyForceRecursive is not supported: the runtimes cannot make a mount recursively read-only')
-  const propagation = str(o.Propagation) === '' ? 'rprivate' : str(o.Propagation)
-  if (!PROPAGATIONS.includes(propagation)) throw bad(`invalid propagation mode: ${propagation}`)
-  return bindMount(source, cleanPath(target), m.ReadOnly === true, propagation, o.NonRecursive !== true)
-}
-
-/** The user's mounts (Binds, Mounts, Tmpfs) in that order; a destination given twice is refused as Docker refuses it. */
-function userMounts (hc: DockerHostConfig): OciMount[] {
-  const out = [
-    ...list(hc.Binds).map(parseBind),
-    ...list(hc.Mounts).map(parseMount),
-    ...Object.entries(hc.Tmpfs ?? {}).map(([dst, data]) => {
-      if (!dst.startsWith('/')) throw mountPathError('tmpfs', dst)
-      return tmpfsMount(cleanPath(dst), data)
-    })
-  ]
-  const seen = new Set<string>()
-  for (const m of out) {
-    if (seen.has(m.destination)) throw invalid(`Duplicate mount point: ${m.destination}`)
-    seen.add(m.destination)
-  }
-  return out
-}
-
-const depth = (p: string): number => p.split('/').length
-
-/**
- * Docker's WithMounts: defaults first (less any a user mount replaces, every
- * /dev one if the user mounts /dev, /dev/shm without IPC), then the user's,
- * the /etc files and the init, parents before children. A read-only rootfs
- * makes the defaults outside /proc and /dev read-only; Privileged makes /sys
- * and the cgroup mount writable.
- */
-function allMounts (user: OciMount[], extra: OciMount[], o: { shmSize: number, ipc: string, readonlyRoot: boolean, privileged: boolean }): OciMount[] {
-  const taken = new Set(user.map(m => m.destination))
-  const extras = extra.filter(m => !taken.has(m.destination))
-  const defaults = DEFAULT_MOUNTS
-    .filter(m => !taken.has(m.destination) && !(taken.has('/dev') && m.destination.startsWith('/dev/')) && !(o.ipc === 'none' && m.destination === '/dev/shm'))
-    .map(m => {
-      let options = m.destination === '/dev/shm' ? [...m.options, `size=${o.shmSize}`] : [...m.options]
-      if (o.readonlyRoot && !['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue'].includes(m.destination) && !options.includes('ro')) options.push('ro')
-      if (o.privileged && (m.type === 'sysfs' || m.type === 'cgroup')) options = options.filter(x => x !== 'ro')
-      return { ...m, options }
-    })
-  const rest = [...user, ...extras].sort((a, b) => depth(a.destination) - depth(b.destination))
-  return [...defaults, ...rest]
-}
-
 // ---------------------------------------------------------------- resources
 
 const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
@@ -601,18 +423,6 @@ function checkSysctls (sysctls: Record<string, string>, net: NetMode): void {
       throw invalid(`Sysctls: sysctl '${k}' is not allowed: only namespaced ones (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*) can be set`)
     }
   }
-}
-
-/** ExtraHosts `name:ip` (or `name=ip`) → [ip, name]. */
-function parseExtraHosts (extra: string[]): Array<[string, string]> {
-  return extra.map(e => {
-    const i = e.search(/[:=]/)
-    const name = i < 0 ? e : e.slice(0, i)
-    const ip = i < 0 ? '' : e.slice(i + 1).replace(/^\[(.*)\]$/, '$1')
-    if (ip === 'host-gateway') throw invalid(`ExtraHosts is not supported: "${e}": there is no host gateway, containers have loopback only`)
-    if (name === '' || isIP(ip) === 0) throw invalid(`invalid IP address in add-host: "${ip}"`)
-    return [ip, name]
-  })
 }
 
 function groupAdd (groups: string[]): number[] {
@@ -775,55 +585,4 @@ export function parseSpecJson (text: string): unknown {
 /** config.json text: like JSON.stringify, but writes 64-bit rlimits (RLIM_INFINITY) exactly. */
 export function specJson (spec: object): string {
   return JSON.stringify(spec, (_k, v) => typeof v === 'bigint' ? `\u0000${v}\u0000` : v, 2).replace(/"\\u0000(\d+)\\u0000"/g, '$1') + '\n'
-}
-
-// ------------------------------------------------------------- /etc files
-
-/**
- * /etc/hosts content. In a private network namespace: Docker's localhost
- * lines, then ExtraHosts, then the container's hostname on 127.0.0.1 (its
- * only address). With host networking pass the host's /etc/hosts: Docker
- * copies it and adds ExtraHosts.
- */
-export function hostsFile (hostname: string, extraHosts?: string[] | null, hostHosts?: string): string {
-  const extra = parseExtraHosts(list(extraHosts)).map(([ip, name]) => `${ip}\t${name}`)
-  if (hostHosts !== undefined) return [...(hostHosts === '' ? [] : [hostHosts.replace(/\n+$/, '')]), ...extra].map(l => `${l}\n`).join('')
-  return [
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'ff00::0\tip6-mcastprefix',
-    'ff02::1\tip6-allnodes',
-    'ff02::2\tip6-allrouters',
-    ...extra,
-    `127.0.0.1\t${hostname}`
-  ].map(l => `${l}\n`).join('')
-}
-
-export interface ResolvOptions { dns?: string[] | null, dnsSearch?: string[] | null, dnsOptions?: string[] | null, hostNetwork?: boolean }
-
-const isLocalhost = (ip: string): boolean => ip.startsWith('127.') || ip === '::1'
-
-/**
- * /etc/resolv.conf content from the host's (libnetwork's rules): localhost
- * nameservers are dropped (they cannot be reached from another network
- * namespace) and Google's put in when none remain; Dns, DnsSearch and
- * DnsOptions replace the host's. With host networking and no overrides the
- * host's file is copied as it is.
- */
-export function resolvConf (hostText: string, opts: ResolvOptions = {}): string {
-  const dns = list(opts.dns); const search = list(opts.dnsSearch); const options = list(opts.dnsOptions)
-  if (opts.hostNetwork === true && dns.length + search.length + options.length === 0) return hostText
-  const lines = hostText.split('\n').map(l => l.trim().split(/\s+/))
-  const last = (...keys: string[]): string[] => lines.filter(l => keys.includes(l[0]!)).map(l => l.slice(1)).at(-1) ?? []
-  let ns = dns.length > 0 ? dns : lines.filter(l => l[0] === 'nameserver' && l[1] !== undefined).map(l => l[1]!)
-  if (opts.hostNetwork !== true) ns = ns.filter(ip => !isLocalhost(ip))
-  if (ns.length === 0) ns = ['8.8.8.8', '8.8.4.4']
-  const searchList = search.length > 0 ? (search.length === 1 && search[0] === '.' ? [] : search) : last('search', 'domain')
-  const optionList = options.length > 0 ? options : last('options')
-  return [
-    ...ns.map(n => `nameserver ${n}`),
-    ...(searchList.length > 0 ? [`search ${searchList.join(' ')}`] : []),
-    ...(optionList.length > 0 ? [`options ${optionList.join(' ')}`] : [])
-  ].map(l => `${l}\n`).join('')
 }

@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { conflict, invalid, BerthError } from '../errors.js'
+import { conflict, invalid, noSuchExec, runtimeFailed } from '../errors.js'
 import { checkNoNul, checkPathLength } from './cstrings.js'
 import { frame, logStream } from '../logs/logs.js'
 import { attach, resizeTerminal, type AttachConnection } from '../shims/attach.js'
@@ -142,8 +142,6 @@ export interface ExecTarget {
   runtime: RuntimeOptions
 }
 
-const noSuchExec = (id: string): BerthError => new BerthError('NOT_FOUND', `No such exec instance: ${id}`)
-
 /** All exec instances of one berthd. */
 export class Execs {
   private readonly byId = new Map<string, ExecRecord>()
@@ -225,7 +223,7 @@ export class Execs {
       : monitor.exit.then(code => finished(code < 0 ? 137 : code))
     if (detach) {
       void ended.then(() => this.cleanup(dir, rec.id))
-      if (failure !== undefined) throw new BerthError(isProgramFault(failure) ? 'INVALID_ARGUMENT' : 'RUNTIME', failure)
+      if (failure !== undefined) throw isProgramFault(failure) ? invalid(failure) : runtimeFailed(failure)
       return undefined
     }
     const output = failure !== undefined

@@ -6,20 +6,12 @@
  * mount(2) directly (no `mount` process), and the kernel keeps them across a
  * berthd restart; after a reboot they are made again before the next start.
  */
-import { mkdir, readFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { invalid } from '../errors.js'
+import type { RootfsPaths } from '../store/layout.js'
 import { mkdirAllInRoot } from '../sys/inroot.js'
 import { fail, libc } from '../sys/libc.js'
-
-export interface RootfsPaths { upper: string, work: string, merged: string }
-
-/** Where a container's overlay lives, under its dir in the root. */
-export const rootfsPaths = (containerDir: string): RootfsPaths => ({
-  upper: join(containerDir, 'rootfs', 'upper'),
-  work: join(containerDir, 'rootfs', 'work'),
-  merged: join(containerDir, 'rootfs', 'merged')
-})
 
 /** The overlay mount options (pure): lowerdirs top first, as overlayfs wants them. */
 export function overlayOptions (layerDirs: readonly string[], p: RootfsPaths): string {
@@ -53,6 +45,20 @@ export async function unmountRootfs (p: RootfsPaths): Promise<void> {
   if (!await isMounted(p.merged)) return
   if (libc().umount2(p.merged, 0) === 0) return
   if (libc().umount2(p.merged, MNT_DETACH) !== 0 && await isMounted(p.merged)) throw fail('umount', p.merged)
+}
+
+/**
+ * Bytes in the files under `dir` (a container's upper dir: its own writes,
+ * what removing it frees); 0 when it is gone. lstat, never stat: a running
+ * container may swap a dir for a symlink to the host's.
+ */
+export async function upperSize (dir: string): Promise<number> {
+  let total = 0
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
+  for (const d of entries) {
+    if (d.isFile()) total += await lstat(join(d.parentPath, d.name)).then(s => s.isFile() ? s.size : 0, () => 0)
+  }
+  return total
 }
 
 /** Makes the working dir `dir` (and its parents) inside the rootfs, resolved in it as the container would: a symlink on the way never reaches the host. */

@@ -24,8 +24,16 @@ export const isUp = (s: Status): boolean => isRunning(s) || s === 'restarting'
 /** A monitor is expected for these states. */
 export const hasMonitor = (s: Status): boolean => s === 'created' || s === 'running' || s === 'paused'
 export const canStart = (s: Status): boolean => s === 'created' || s === 'exited'
+/** A start of these needs a new monitor first (a created container has one). */
+export const needsNewRun = (s: Status): boolean => s === 'exited' || s === 'restarting'
 export const canKill = (s: Status): boolean => s === 'running' || s === 'paused'
+export const canPause = (s: Status): boolean => s === 'running'
+export const canUnpause = (s: Status): boolean => s === 'paused'
+/** An exec needs a running (not paused) container. */
+export const canExec = (s: Status): boolean => s === 'running'
 export const canRemoveWithoutForce = (s: Status): boolean => s === 'created' || s === 'exited'
+/** Docker's wait condition `not-running` holds at once (a container being created will run). */
+export const isNotRunning = (s: Status): boolean => !isUp(s) && s !== 'creating'
 
 /** Docker's `State.Status` word for a stored status. */
 export const dockerStatus = (s: Status): string => s === 'creating' ? 'created' : s

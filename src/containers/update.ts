@@ -6,7 +6,8 @@
  */
 import { invalid } from '../errors.js'
 import type { DockerHostConfig } from './createbody.js'
-import { isZero, resources } from './dockerspec.js'
+import { isZero } from './createbody.js'
+import { resources } from './dockerspec.js'
 import type { UpdateResources } from '../runtime/runtime.js'
 import { parseRestartPolicy, type AskedPolicy, type RestartPolicy } from './restart.js'
 

@@ -175,3 +175,9 @@ export function dieAttributes (rec: Pick<ContainerRecord, 'exitCode' | 'startedA
   const ran = rec.startedAt.startsWith('0001') ? 0 : Date.parse(rec.finishedAt) - Date.parse(rec.startedAt)
   return { exitCode: String(rec.exitCode), execDuration: String(Number.isFinite(ran) && ran > 0 ? Math.floor(ran / 1000) : 0) }
 }
+
+/** Docker's container event: the container's labels, image and name, then `extra`. */
+export function containerEvent (rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
+  const image: Record<string, string> = rec.imageName !== undefined && rec.imageName !== '' ? { image: rec.imageName } : {}
+  return { Type: 'container' as const, Action: action, Actor: { ID: rec.id, Attributes: { ...rec.labels, ...image, name: rec.name, ...extra } } }
+}

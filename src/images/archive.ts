@@ -16,7 +16,7 @@ import tar from 'tar-stream'
 import { BerthError, invalid } from '../errors.js'
 import { familiarKey, familiarName, parseNamed, splitKey, type NamedRef } from './reference.js'
 import { copyTo, decompressed, drain, entryPath } from './tar.js'
-import type { ImageRecord, ImageStore } from './store.js'
+import type { ImageRecord, ImageSource, LayerSink } from './types.js'
 
 /** One image a load added: its id and the familiar tags it got. */
 export interface LoadedImage { id: string, tags: string[] }
@@ -119,7 +119,7 @@ async function describe (spool: Spool): Promise<Described[]> {
 }
 
 /** Loads every image of a docker-save archive into `store`; `work` is an empty scratch dir. */
-export async function readArchive (store: ImageStore, input: Readable, work: string): Promise<LoadedImage[]> {
+export async function readArchive (store: LayerSink, input: Readable, work: string): Promise<LoadedImage[]> {
   const spool = new Spool(work)
   await spool.read(input)
   const images = await describe(spool)
@@ -153,7 +153,7 @@ export interface SavePick { rec: ImageRecord, keys: string[] }
 const sha256 = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 /** Streams a docker-save archive of the picked images. */
-export function writeArchive (store: ImageStore, picks: SavePick[]): Readable {
+export function writeArchive (store: ImageSource, picks: SavePick[]): Readable {
   const pack = tar.pack()
   const put = (name: string, body: Buffer | string): Promise<void> => new Promise((resolve, reject) => {
     pack.entry({ name, mode: 0o644, mtime: new Date(0) }, body, err => err ? reject(err) : resolve())

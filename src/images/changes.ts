@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path'
 import { invalid } from '../errors.js'
-import type { ImageConfig } from './store.js'
+import type { ImageConfig } from './types.js'
 
 /** Splits `a="b c" d=e` into words, honouring double and single quotes and backslashes. */
 export function splitWords (text: string): string[] {

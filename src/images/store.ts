@@ -18,45 +18,16 @@ import { mkdtemp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import { BerthError, conflict, invalid } from '../errors.js'
+import { conflict, invalid, noSuchImage } from '../errors.js'
 import { ensureDir, fsyncDir, readIfExists, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { applyChanges } from './changes.js'
 import { familiarKey, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
 import { unpackLayer, type Unpacked } from './tar.js'
 import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
+import type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
-/** The OCI image config's `config` object: defaults for containers made from the image. */
-export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object> }
-
-/** One entry of an image's history (OCI image config `history`). */
-export interface HistoryEntry { created?: string, created_by?: string, comment?: string, empty_layer?: boolean, author?: string }
-
-/** An image as the rest of berth sees it. */
-export interface ImageRecord {
-  /** 'sha256:<64 hex>': the sha256 of the stored image config bytes. */
-  id: string
-  config: ImageConfig
-  /** 'sha256:<hex>' of each uncompressed layer tar, bottom first. */
-  diffIds: string[]
-  /** Absolute paths of the unpacked layers, bottom first (overlay lowerdirs). */
-  layerDirs: string[]
-  /** RFC 3339. */
-  created: string
-  /** Bytes of file content, summed over the layers. */
-  size: number
-  /** Familiar 'name:tag's, e.g. 'bb:latest'. */
-  repoTags: string[]
-  architecture: string
-  os: string
-  author: string
-  comment: string
-  /** The container a commit made the image from ('' otherwise). */
-  container: string
-  /** The image a commit was made from ('' otherwise): inspect's Parent. */
-  parent: string
-  history: HistoryEntry[]
-}
+export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
 /** Returns the id of a container that uses the image, or undefined. */
 export type IsUsed = (imageId: string) => string | undefined
@@ -112,8 +83,6 @@ interface ConfigDoc {
 const INDEX_VERSION = 1
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', ia32: '386' }
 
-/** Docker's wording for a missing image. */
-export const noSuchImage = (ref: string): BerthError => new BerthError('NOT_FOUND', `No such image: ${ref}`)
 
 const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
 /** The diffID of a tar with no entries (two zero blocks): a commit that changed nothing adds no layer, as in Docker. */

@@ -1,6 +1,6 @@
 /** Docker's documents for images (list entries, inspect) and the image list filters. Pure. */
 import { invalid } from '../errors.js'
-import type { ImageRecord } from './store.js'
+import type { ImageRecord } from './types.js'
 
 /** The filter keys GET /images/json takes. */
 export const IMAGE_FILTERS: ReadonlySet<string> = new Set(['reference', 'dangling', 'label'])

@@ -14,6 +14,7 @@ import { invalid, runtimeFailed } from '../errors.js'
 import { globalArgs, isProgramFault, runtimeMessage, SAFE_PATH, type RuntimeOptions } from '../runtime/runtime.js'
 import { startTime, isAlive } from '../proc.js'
 import { fail, libc } from '../sys/libc.js'
+import { statePaths } from '../store/layout.js'
 import { spawnChild } from '../sys/spawn.js'
 
 /** Everything needed to launch one monitor. */
@@ -39,14 +40,6 @@ export interface MonitorSpec {
 
 /** The processes a successful create leaves behind. */
 export interface MonitorInfo { pid: number, pidStart: number, monitorPid: number, monitorStart: number }
-
-/** Paths inside a container's state dir. */
-export const statePaths = (stateDir: string) => ({
-  control: join(stateDir, 'control'),
-  ctrPid: join(stateDir, 'ctr.pid'),
-  conmonPid: join(stateDir, 'conmon.pid'),
-  conmonLog: join(stateDir, 'conmon.log')
-})
 
 /** conmon's argv for creating a container (pure). */
 export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs'>): string[] {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { conmonArgs, parseSyncLine, statePaths } from '../../src/shims/conmon.js'
+import { conmonArgs, parseSyncLine } from '../../src/shims/conmon.js'
 
 const base = {
   id: 'abc123',
@@ -24,10 +24,6 @@ const common = [
   '--exit-dir', '/run/berth/exits', '--socket-dir-path', '/run/berth/sock', '--log-level', 'warning'
 ]
 const rtArgs = ['--runtime-arg', '--root', '--runtime-arg', '/run/berth/rt/runc', '--runtime-arg', '--log-format', '--runtime-arg', 'json']
-
-t.test('statePaths', async t => {
-  t.same(statePaths('/s'), { control: '/s/control', ctrPid: '/s/ctr.pid', conmonPid: '/s/conmon.pid', conmonLog: '/s/conmon.log' })
-})
 
 t.test('conmonArgs', async t => {
   const rows: Array<[string, Partial<typeof base>, string[]]> = [

@@ -2,10 +2,13 @@ import t, { type Test } from 'tap'
 import { availableParallelism } from 'node:os'
 import { Ajv } from 'ajv'
 import {
-  checkCreateBody, cpusetWithin, dockerSpec, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, hostsFile, resolvConf, specJson, mergeTmpfsOptions, isZero,
+  checkCreateBody, cpusetWithin, dockerSpec, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
   DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
   type DockerCreateBody, type ImageConfigInput, type SpecInput, type OciSpec
 } from '../../src/containers/dockerspec.js'
+import { isZero } from '../../src/containers/createbody.js'
+import { hostsFile, resolvConf } from '../../src/containers/etc-files.js'
+import { mergeTmpfsOptions } from '../../src/containers/mounts.js'
 import { DockerCreateBody as Schema } from '../../src/api/schemas.js'
 import { ALL_CAPS } from '../../src/containers/exec.js'
 import { BerthError } from '../../src/errors.js'

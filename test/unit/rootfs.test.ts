@@ -1,9 +1,6 @@
 import t from 'tap'
-import { overlayOptions, rootfsPaths } from '../../src/containers/rootfs.js'
-
-t.test('rootfsPaths', async t => {
-  t.same(rootfsPaths('/r/containers/abc'), { upper: '/r/containers/abc/rootfs/upper', work: '/r/containers/abc/rootfs/work', merged: '/r/containers/abc/rootfs/merged' })
-})
+import { overlayOptions } from '../../src/containers/rootfs.js'
+import { rootfsPaths } from '../../src/store/layout.js'
 
 t.test('overlayOptions: lowerdirs top first', async t => {
   const p = rootfsPaths('/c')

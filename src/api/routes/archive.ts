@@ -22,7 +22,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
       response: { 200: S.PathStatResponse, ...S.errors(400, 404) }
     }
   }, async (req, reply) => {
-    const stat = await manager.statPath(req.params.id, req.query.path)
+    const stat = await manager.files.statPath(req.params.id, req.query.path)
     return reply.header(S.PATH_STAT_HEADER, statHeader(stat)).send('' as unknown as null)
   })
 
@@ -34,7 +34,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
       response: { 200: S.ArchiveResponse, ...S.errors(400, 404) }
     }
   }, async (req, reply) => {
-    const { stat, tar } = await manager.archivePath(req.params.id, req.query.path)
+    const { stat, tar } = await manager.files.archivePath(req.params.id, req.query.path)
     return reply.header(S.PATH_STAT_HEADER, statHeader(stat)).type('application/x-tar').send(tar)
   })
 
@@ -49,7 +49,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
     }
   }, async (req, reply) => {
     const q = req.query
-    await withBody(req, body => manager.extractToDir(req.params.id, q.path, body, { noOverwriteDirNonDir: bool(q.noOverwriteDirNonDir), copyUIDGID: bool(q.copyUIDGID) }))
+    await withBody(req, body => manager.files.extractToDir(req.params.id, q.path, body, { noOverwriteDirNonDir: bool(q.noOverwriteDirNonDir), copyUIDGID: bool(q.copyUIDGID) }))
     // Docker answers 200 with an empty body, not JSON null.
     return reply.code(200).send('' as unknown as null)
   })
@@ -61,5 +61,5 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
       params: S.IdParams,
       response: { 200: S.ExportResponse, ...S.errors(404) }
     }
-  }, async (req, reply) => reply.type('application/x-tar').send(await manager.exportContainer(req.params.id)))
+  }, async (req, reply) => reply.type('application/x-tar').send(await manager.files.exportContainer(req.params.id)))
 }

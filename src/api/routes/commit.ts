@@ -19,7 +19,7 @@ export const commitRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
     }
   }, async (req, reply) => {
     const q = req.query
-    const image = await manager.commit(q.container, {
+    const image = await manager.files.commit(q.container, {
       repo: q.repo, tag: q.tag, comment: q.comment, author: q.author,
       pause: bool(q.pause, true), changes: list(q.changes), config: req.body
     })

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { parseFilters } from '../../containers/filters.js'
-import { BerthError, invalid } from '../../errors.js'
+import { invalid, noSuchImage } from '../../errors.js'
 import type { ImageStore } from '../../images/store.js'
 import { parseRepoTag } from '../../images/reference.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
@@ -56,7 +56,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
     if (q.fromImage !== undefined && q.fromImage !== '') {
       await discard(req.raw)
       const ref = q.tag !== undefined && q.tag !== '' ? `${q.fromImage}:${q.tag}` : q.fromImage
-      throw new BerthError('NOT_FOUND', `No such image: ${ref}: berth does not pull images from registries; add images with docker load or docker import`)
+      throw noSuchImage(ref, 'berth does not pull images from registries; add images with docker load or docker import')
     }
     if (q.fromSrc !== '-') {
       await discard(req.raw)

@@ -32,7 +32,7 @@ function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socke
     stdout: bool(q.stdout), stderr: bool(q.stderr), detachKeys: parseDetachKeys(q.detachKeys ?? '')
   }
   if (!o.stream && !o.logs) throw invalid('Bad parameters: you must choose at least one stream')
-  const { rec, ...session } = manager.attach(ref, o.stdin)
+  const { rec, ...session } = manager.interactive.attach(ref, o.stdin)
   const logPath = manager.logPath(rec.id)
   const target = { id: rec.id, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, logPath, logFrom: logEnd(logPath) }
   startStream(socket, upgrade, rec.tty)
@@ -43,12 +43,12 @@ function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socke
 /** Starts an exec; attached, takes the socket over. Throws only before the takeover. */
 async function startExec (manager: ContainerManager, execId: string, body: ExecStart | null | undefined, socket: Duplex | undefined, upgrade: boolean, log: Logger): Promise<boolean> {
   const detach = body?.Detach === true || socket === undefined
-  const exec = manager.inspectExec(execId)
+  const exec = manager.interactive.inspectExec(execId)
   if (exec.config.consoleSize === undefined && Array.isArray(body?.ConsoleSize)) exec.config.consoleSize = body.ConsoleSize as [number, number]
   const keys = parseDetachKeys(exec.config.detachKeys)
   // As moby's exec start: the stream is framed unless the start request says Tty, whatever the exec was
   // created with (dockerode's exec.start({hijack, stdin}) on a TTY exec gets frames, which it demuxes).
-  const { session } = await manager.startExec(execId, detach, body?.Tty === true)
+  const { session } = await manager.interactive.startExec(execId, detach, body?.Tty === true)
   if (session === undefined || socket === undefined) return false
   if (!upgrade) session.stdin = undefined
   startStream(socket, upgrade, session.raw)
@@ -99,7 +99,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
       response: { 200: Type.Null({ description: 'Resized' }), ...S.errors(400, 404, 409) }
     }
   }, async (req, reply) => {
-    await manager.resize(req.params.id, req.query.h, req.query.w)
+    await manager.interactive.resize(req.params.id, req.query.h, req.query.w)
     return reply.code(200).send(undefined as unknown as null)
   })
 
@@ -113,7 +113,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
   }, async (req, reply) => {
     const b = req.body ?? {}
     parseDetachKeys(b.DetachKeys ?? '') // refused here, as Docker refuses them, not at start
-    const id = await manager.createExec(req.params.id, {
+    const id = await manager.interactive.createExec(req.params.id, {
       cmd: typeof b.Cmd === 'string' ? [b.Cmd] : (b.Cmd ?? []),
       env: (b.Env ?? []).filter(e => e !== ''),
       workingDir: b.WorkingDir ?? '',
@@ -154,7 +154,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
       tags, operationId: 'ExecInspect', summary: 'Inspect an exec instance',
       params: S.IdParams, response: { 200: S.ExecInspect, ...S.errors(404) }
     }
-  }, async (req) => execView(manager.inspectExec(req.params.id)))
+  }, async (req) => execView(manager.interactive.inspectExec(req.params.id)))
 
   app.post('/exec/:id/resize', {
     schema: {
@@ -163,7 +163,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
       response: { 200: Type.Null({ description: 'Resized' }), ...S.errors(400, 404, 409) }
     }
   }, async (req, reply) => {
-    await manager.resizeExec(req.params.id, req.query.h, req.query.w)
+    await manager.interactive.resizeExec(req.params.id, req.query.h, req.query.w)
     return reply.code(200).send(undefined as unknown as null)
   })
 }

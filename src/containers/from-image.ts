@@ -1,0 +1,86 @@
+/**
+ * Docker's create, the part that makes a bundle from an image, in one
+ * forward pass: the image's layers mounted as the container's rootfs, the
+ * image config merged with the body, the user looked up in the image, the
+ * /etc files and the OCI spec written into the container's dir. It gives the
+ * spec (which the first run is launched from, not read back) and the
+ * record's fields.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import type { ImageRecord } from '../images/store.js'
+import type { Layout } from '../store/layout.js'
+import type { ContainerRecord } from '../store/records.js'
+import { checkProcess, writeBundle, type OciSpec } from './bundle.js'
+import { dockerSpec, mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
+import { hostsFile, resolvConf } from './etc-files.js'
+import { parseRestartPolicy } from './restart.js'
+import { mkdirInRootfs, mountRootfs } from './rootfs.js'
+import { resolveUserIn } from './users.js'
+
+/** The record fields an image container gets at create (besides those every create sets). */
+export type ImageFields = Pick<ContainerRecord, 'bundle' | 'labels' | 'tty' | 'openStdin' | 'stdinOnce' | 'consoleSize' | 'path' | 'args' | 'env' | 'cwd' | 'hostname' | 'user' |
+  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout'>
+
+/** What the bundle is made from. */
+export interface ImageBundleInput {
+  id: string
+  body: DockerCreateBody
+  image: ImageRecord
+  layout: Layout
+  /** The init binary, for HostConfig.Init. */
+  init: string
+}
+
+/** Makes container `id`'s bundle from its image (its dir exists); the rootfs is left mounted. */
+export async function prepareImageBundle ({ id, body, image, layout, init }: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields }> {
+  const host = body.HostConfig ?? {}
+  const paths = layout.rootfs(id)
+  await mountRootfs(image.layerDirs, paths)
+  const merged = mergeImageConfig(image.config, body)
+  // Docker's default user is root, with root's groups from the image's group file.
+  const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0')
+  const files = layout.etcFiles(id)
+  const spec = dockerSpec({
+    id, body, image: image.config, rootfs: paths.merged, user, files,
+    ...(host.Init === true ? { init } : {}),
+    cgroupsPath: `/berth/${id}`
+  })
+  // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
+  mkdirInRootfs(paths.merged, spec.process.cwd)
+  const hostname = spec.hostname ?? id.slice(0, 12)
+  await writeFile(files.hostname, `${hostname}\n`)
+  const hostNetwork = host.NetworkMode === 'host'
+  const hostFile = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '')
+  await writeFile(files.hosts, hostsFile(hostname, host.ExtraHosts, hostNetwork ? await hostFile('/etc/hosts') : undefined))
+  await writeFile(files.resolvConf, resolvConf(await hostFile('/etc/resolv.conf'), { dns: host.Dns, dnsSearch: host.DnsSearch, dnsOptions: host.DnsOptions, hostNetwork }))
+  const bundle = layout.imageBundle(id)
+  // The same 400 a user's bundle without a command gets.
+  checkProcess(bundle, spec)
+  await mkdir(bundle, { recursive: true })
+  await writeBundle(bundle, spec)
+  const fields: ImageFields = {
+    bundle,
+    labels: merged.Labels,
+    tty: body.Tty === true,
+    openStdin: body.OpenStdin === true,
+    stdinOnce: body.StdinOnce === true,
+    ...(Array.isArray(host.ConsoleSize) && host.ConsoleSize[0]! > 0 ? { consoleSize: host.ConsoleSize as [number, number] } : {}),
+    path: spec.process.args[0] ?? '',
+    args: spec.process.args.slice(1),
+    env: spec.process.env,
+    cwd: spec.process.cwd,
+    hostname: spec.hostname ?? '',
+    user: merged.User,
+    image: image.id,
+    imageName: body.Image ?? '',
+    entrypoint: merged.Entrypoint,
+    cmd: merged.Cmd,
+    layerDirs: image.layerDirs,
+    createBody: body as Record<string, unknown>,
+    autoRemove: host.AutoRemove === true,
+    restartPolicy: parseRestartPolicy(host.RestartPolicy),
+    ...(merged.StopSignal !== '' ? { stopSignal: merged.StopSignal } : {}),
+    ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {})
+  }
+  return { spec, fields }
+}

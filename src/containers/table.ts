@@ -1,0 +1,134 @@
+/**
+ * The containers of one berthd in memory: one entry per container, its
+ * name, Docker's ref lookup, and the two things every operation shares: the
+ * per-container queue (one operation at a time) and the waiters for its
+ * exit or removal.
+ */
+import { invalid, nameInUse, noSuchContainer } from '../errors.js'
+import type { AttachConnection } from '../shims/attach.js'
+import type { ContainerRecord } from '../store/records.js'
+import { isSafeRef } from './names.js'
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
+
+type Listener = (code: number) => void
+
+/** A waiter: `promise` settles with an exit code; `cancel` stops waiting. */
+export interface Waiter { promise: Promise<number>, cancel: () => void }
+
+/** In-memory state of one container. */
+export interface Entry {
+  rec: ContainerRecord
+  /** Tail of this container's operation queue. */
+  queue: Promise<unknown>
+  onExit: Set<Listener>
+  onRemove: Set<Listener>
+  /** Attach clients that came while the container was stopped: they get the next run's monitor. */
+  pendingAttach: Set<(conn: AttachConnection | undefined) => void>
+  /** The last back-off before a policy restart (ms; 0 once started through the API), and the pending restart's timer. */
+  backoffMs: number
+  restartTimer?: NodeJS.Timeout
+  /** A run's end shown but not yet in the record (the disk was full): what to do once it is. */
+  uncommitted?: { restart: boolean }
+}
+
+export const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set(), backoffMs: 0 })
+
+/** Every container's entry, by id and by name. */
+export class ContainerTable {
+  private readonly entries = new Map<string, Entry>()
+  private readonly names = new Map<string, string>()
+  /** Names held by a create or rename in progress. */
+  private readonly reserved = new Set<string>()
+
+  /** Docker's order: exact id, exact name (with or without "/"), unique id prefix. */
+  get (ref: string): Entry {
+    if (!isSafeRef(ref)) throw noSuchContainer(ref)
+    const byId = this.entries.get(ref)
+    if (byId !== undefined) return byId
+    const byName = this.names.get(ref.replace(/^\//, ''))
+    if (byName !== undefined) return this.entries.get(byName)!
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const hits = [...this.entries.keys()].filter(id => id.startsWith(ref))
+      if (hits.length === 1) return this.entries.get(hits[0]!)!
+      if (hits.length > 1) throw invalid(`multiple IDs found with provided prefix: ${ref}`)
+    }
+    throw noSuchContainer(ref)
+  }
+
+  /** The entry of the container with exactly this id, if it is still here. */
+  byId (id: string): Entry | undefined { return this.entries.get(id) }
+  has (id: string): boolean { return this.entries.has(id) }
+  all (): IterableIterator<Entry> { return this.entries.values() }
+
+  /** Every container's record, newest first. */
+  list (): ContainerRecord[] {
+    return [...this.entries.values()].map(e => e.rec).sort((a, b) => b.created.localeCompare(a.created))
+  }
+
+  /** The id of a container made from image `imageId`, if any. */
+  imageUser (imageId: string): string | undefined {
+    for (const e of this.entries.values()) if (e.rec.image === imageId) return e.rec.id
+    return undefined
+  }
+
+  nameTaken (name: string): boolean { return this.names.has(name) || this.reserved.has(name) }
+
+  /** Holds `name` for a create or rename in progress; Docker's 409 when it is taken. */
+  reserve (name: string): void {
+    if (this.nameTaken(name)) throw nameInUse(name, this.names.get(name))
+    this.reserved.add(name)
+  }
+
+  release (name: string): void { this.reserved.delete(name) }
+
+  add (e: Entry): void {
+    this.entries.set(e.rec.id, e)
+    this.names.set(e.rec.name, e.rec.id)
+  }
+
+  /** Moves the entry to the name it now has (its record is already saved). */
+  renamed (e: Entry, old: string): void {
+    this.names.delete(old)
+    this.names.set(e.rec.name, e.rec.id)
+  }
+
+  /** Forgets a removed container, and tells its attach clients and removal waiters. */
+  drop (e: Entry): void {
+    this.entries.delete(e.rec.id)
+    this.names.delete(e.rec.name)
+    for (const fn of e.pendingAttach) fn(undefined)
+    e.pendingAttach.clear()
+    for (const fn of e.onRemove) fn(e.rec.exitCode)
+    e.onRemove.clear()
+  }
+
+  /** Runs `fn` after every earlier operation on the same container. */
+  serial<T> (e: Entry, fn: () => Promise<T>): Promise<T> {
+    const run = e.queue.then(fn, fn)
+    e.queue = run.catch(() => {})
+    return run
+  }
+
+  /** Tells the waiters for the end of this run, once it is committed. */
+  notifyExit (e: Entry, code: number): void {
+    for (const fn of e.onExit) fn(code)
+    e.onExit.clear()
+  }
+
+  /** A promise for the end of the current run: settles on the next exit or on removal. */
+  nextExit (e: Entry): Waiter {
+    const a = listen(e.onExit)
+    const b = listen(e.onRemove)
+    return { promise: Promise.race([a.promise, b.promise]), cancel: () => { a.cancel(); b.cancel() } }
+  }
+
+  /** A promise for the container's removal. */
+  removed (e: Entry): Waiter { return listen(e.onRemove) }
+}
+
+function listen (set: Set<Listener>): Waiter {
+  let fn: Listener = () => {}
+  const promise = new Promise<number>(resolve => { fn = resolve; set.add(fn) })
+  return { promise, cancel: () => set.delete(fn) }
+}
