@@ -34,6 +34,8 @@ export interface ImageRecord {
   comment: string
   /** The container a commit made the image from ('' otherwise). */
   container: string
+  /** The image a commit was made from ('' otherwise): inspect's Parent. */
+  parent: string
   history: HistoryEntry[]
 }
 
