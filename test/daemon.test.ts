@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { berthdCommand, createContainer, run, startDaemon, until } from './helpers.js'
+import { berthdCommand, createContainer, makeBundle, run, startDaemon, until } from './helpers.js'
 
 /** Runs berthd expecting it to refuse to start; returns its exit code and stderr. */
 async function refusedStart (args: string[]): Promise<{ code: number | undefined, stderr: string }> {
@@ -67,8 +67,14 @@ t.test('serving, shutdown and re-load', async t => {
   t.same((version.body.Components as Array<{ Name: string }>).map(c => c.Name).sort(), ['Engine', 'conmon', 'crun', 'runc'])
   t.match((version.body.Components as Array<{ Name: string, Version: string }>).find(c => c.Name === 'runc')!.Version, /^\d+\.\d+/)
 
-  // One container of each kind, then a SIGTERM: containers and monitors keep running.
-  const running = await createContainer(d, ['sh', '-c', 'echo before; sleep 3; echo after; exit 9'], { Name: 'runner' })
+  // One container of each kind, then a SIGTERM: containers and monitors keep running. 'runner' exits once
+  // the test makes a file in its bind-mounted dir, after berthd is down (not after a guess at a time).
+  const go = await mkdtemp(join(tmpdir(), 'berth-go-'))
+  t.teardown(() => rm(go, { recursive: true, force: true }))
+  const runnerBundle = await makeBundle(d, ['sh', '-c', 'echo before; until [ -e /go/now ]; do sleep 0.05; done; echo after; exit 9'], spec => {
+    spec.mounts.push({ destination: '/go', type: 'bind', source: go, options: ['rbind', 'ro'] })
+  })
+  const running = (await d.req('POST', '/containers', { Bundle: runnerBundle, Name: 'runner' })).body.Id as string
   await d.req('POST', `/containers/${running}/start`)
   const created = await createContainer(d, ['true'], { Name: 'made' })
   const { id: exited } = await run(d, ['sh', '-c', 'exit 4'], { Name: 'done' })
@@ -84,6 +90,7 @@ t.test('serving, shutdown and re-load', async t => {
   t.doesNotThrow(() => process.kill(ctr, 0), 'the container outlives berthd')
 
   // 'runner' exits while berthd is down; its code must survive.
+  await writeFile(join(go, 'now'), '')
   await until(() => { try { process.kill(ctr, 0); return false } catch { return true } }, 10_000, 'runner to exit')
   const d2 = await d.restart()
   const state = async (id: string): Promise<any> => (await d2.req('GET', `/containers/${id}/json`)).body.State
