@@ -1408,9 +1408,9 @@ export interface operations {
                         DnsSearch?: string[] | null;
                         /** @description `name:ip` lines added to /etc/hosts */
                         ExtraHosts?: string[] | null;
-                        /** @description Numeric supplementary gids */
+                        /** @description Supplementary groups: gids, or names from the image's /etc/group */
                         GroupAdd?: string[] | null;
-                        /** @description `private`, `shareable` or `none` */
+                        /** @description `private`, `shareable`, `none` or `host` */
                         IpcMode?: string | null;
                         Cgroup?: string | null;
                         Links?: string[] | null;
@@ -1445,6 +1445,7 @@ export interface operations {
                         Memory?: number | null;
                         /** @description CPU quota in billionths of a CPU */
                         NanoCpus?: number | null;
+                        /** @description The cgroup the container is made under (`<CgroupParent>/<id>`); default `/berth` */
                         CgroupParent?: string | null;
                         BlkioWeight?: number | null;
                         BlkioWeightDevice?: {
@@ -1478,7 +1479,7 @@ export interface operations {
                             PathInContainer?: string | null;
                             CgroupPermissions?: string | null;
                         }[] | null;
-                        /** @description e.g. `c 1:3 rwm` */
+                        /** @description e.g. `c 1:3 mr` */
                         DeviceCgroupRules?: string[] | null;
                         DeviceRequests?: {
                             [key: string]: unknown;

@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import { basename } from 'node:path'
 import type { Logger } from 'pino'
 import { withTimeout } from '../async.js'
 import type { Config } from '../config.js'
@@ -175,11 +176,12 @@ export class ContainerManager {
    * honour is refused, naming it.
    */
   async createFromImage (body: DockerCreateBody, name: string | undefined): Promise<string> {
-    checkCreateBody(body)
     const host = body.HostConfig ?? {}
     const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
+    const binary = basename(runtime.opts.path)
+    checkCreateBody(body, binary)
     const image = this.images.resolve(body.Image ?? '')
-    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init }))
+    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary }))
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
