@@ -1526,7 +1526,7 @@ export interface operations {
                         Cgroup?: string | null;
                         Links?: string[] | null;
                         OomScoreAdj?: number | null;
-                        /** @description empty or `host` */
+                        /** @description empty, `host` or `container:<name or id>` (a running container) */
                         PidMode?: string | null;
                         Privileged?: boolean | null;
                         PublishAllPorts?: boolean | null;

@@ -88,7 +88,7 @@ const HostConfig = Type.Object({
   Cgroup: Str(),
   Links: Strings(),
   OomScoreAdj: Int(),
-  PidMode: Str('empty or `host`'),
+  PidMode: Str('empty, `host` or `container:<name or id>` (a running container)'),
   Privileged: Bool(),
   PublishAllPorts: Bool(),
   ReadonlyRootfs: Bool(),

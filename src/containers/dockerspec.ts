@@ -23,7 +23,7 @@ import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 import { blkioWeightFile, blockDevice, devicesFromPath, ioScheduler, realtimeBudget, type OciDevice } from './hostres.js'
 
-export type { DockerCreateBody } from './createbody.js'
+export type { DockerCreateBody, DockerHostConfig } from './createbody.js'
 export type { OciMount } from './mounts.js'
 
 /** The image config fields a container inherits (the OCI image config's `config`). */
@@ -172,8 +172,9 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.Isolation', zeroOr('default'), 'Windows only'],
   ['HostConfig.LogConfig.Type', zeroOr('json-file', 'k8s-file'), 'the log is always written by the monitor (json-file and k8s-file are accepted)'],
   ['HostConfig.LogConfig.Config', noKeys, 'log options'],
-  ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none', 'host'), 'use private, shareable, none or host'],
-  ['HostConfig.PidMode', zeroOr('host'), 'use host or leave it empty'],
+  ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none', 'host'),
+    'use private, shareable, none or host (container:<id> would need the other container\'s /dev/shm, which lives in its own mount namespace)'],
+  ['HostConfig.PidMode', v => zeroOr('host')(v) || /^container:./.test(v), 'use host, container:<name or id>, or leave it empty'],
   ['HostConfig.UTSMode', zeroOr('host'), 'use host or leave it empty'],
   ['HostConfig.CgroupnsMode', zeroOr('private', 'host'), 'use private or host']
 ]
@@ -549,6 +550,17 @@ function groupAdd (groups: string[]): number[] {
 
 // ------------------------------------------------------------------ the plan
 
+/**
+ * PidMode `container:<ref>`: the container whose PID namespace this one
+ * joins (moby PidMode.Container()). The spec keeps a private one: the
+ * namespace's path is the other container's pid, which the manager fills in
+ * at each run.
+ */
+export function pidContainer (hc: DockerHostConfig | null | undefined): string | undefined {
+  const mode = str(hc?.PidMode)
+  return mode.startsWith('container:') ? mode.slice('container:'.length) : undefined
+}
+
 /** Everything that follows from the body alone, checked. */
 interface Plan {
   hc: DockerHostConfig
@@ -617,6 +629,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
   const config = mergeImageConfig(image, body)
   let args = mergeCommand(image, body)
   const pidHost = hc.PidMode === 'host'
+  const pidPrivate = str(hc.PidMode) === ''
   const utsHost = hc.UTSMode === 'host'
   const ipc = str(hc.IpcMode) === 'none' || str(hc.IpcMode) === 'host' ? str(hc.IpcMode) : 'private'
   const cgroupns = str(hc.CgroupnsMode) !== '' ? str(hc.CgroupnsMode) : (input.defaultCgroupns ?? 'host')
@@ -633,7 +646,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
   // The host's IPC namespace comes with the host's /dev/shm (moby setupIPCDirs).
   if (ipc === 'host') extra.push(bindMount('/dev/shm', '/dev/shm', false))
   // Docker adds the init only in a private pid namespace: elsewhere there is one already.
-  if (hc.Init === true && !pidHost) {
+  if (hc.Init === true && pidPrivate) {
     if (input.init === undefined) throw invalid('Init is not supported: no init binary (tini or catatonit) is installed')
     args = [INIT_PATH, '--', ...args]
     extra.push({ destination: INIT_PATH, type: 'bind', source: input.init, options: ['bind', 'ro'] })

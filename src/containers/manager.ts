@@ -23,7 +23,7 @@ import { Layout, rootfsPaths } from '../store/layout.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { bundleFields, readBundle, runSpec, writeResources, type OciSpec } from './bundle.js'
 import { sampleOf, topOf, type RawSample } from './cgroupstats.js'
-import { checkCreateBody, type DockerCreateBody } from './dockerspec.js'
+import { checkCreateBody, pidContainer, type DockerCreateBody, type DockerHostConfig } from './dockerspec.js'
 import { ContainerFiles } from './files.js'
 import { Interactive } from './interactive.js'
 import { matches, type FilterRefs, type Filters } from './filters.js'
@@ -232,7 +232,22 @@ export class ContainerManager {
   private async launch (rec: ContainerRecord, spec?: OciSpec): Promise<void> {
     const runtime = this.runtimeOf(rec)
     spec ??= await readBundle(rec.bundle)
+    const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
+    if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
     Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false }, runtime, await runSpec(rec, spec)))
+  }
+
+  /**
+   * PidMode `container:<ref>`: this run joins the PID namespace of that
+   * container, which must be running (moby getPIDContainer, with its
+   * messages). Docker looks at start; berth's runtime create runs at create.
+   */
+  private joinPidNamespace (ref: string, spec: OciSpec): OciSpec {
+    let donor: Entry
+    try { donor = this.table.get(ref) } catch (err) { throw invalid(`failed to join PID namespace: ${(err as Error).message}`, err) }
+    if (!isRunning(donor.rec.status)) throw conflict(`failed to join PID namespace: container ${ref} is not running`)
+    const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'pid')
+    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'pid', path: `/proc/${donor.rec.pid}/ns/pid` }] } }
   }
 
   /** Removes everything a create (or a start of an exited container) made. */

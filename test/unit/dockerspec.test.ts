@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import {
-  checkCreateBody, cpusetWithin, dockerSpec, cgroupsPathOf, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
+  checkCreateBody, cpusetWithin, dockerSpec, cgroupsPathOf, pidContainer, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
   DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
   type DockerCreateBody, type ImageConfigInput, type SpecInput, type OciSpec
 } from '../../src/containers/dockerspec.js'
@@ -351,6 +351,10 @@ t.test('Init wraps the command', async t => {
   t.same(s.process.args, [INIT_PATH, '--', 'echo', 'hi'])
   t.same(mount(s, INIT_PATH), { destination: INIT_PATH, type: 'bind', source: '/usr/bin/catatonit', options: ['bind', 'ro'] })
   t.same(spec({ Init: true, PidMode: 'host' }, {}, { init: '/usr/bin/tini' }).process.args, ['echo', 'hi'], 'not in the host\'s pid namespace')
+  t.same(spec({ Init: true, PidMode: 'container:web' }, {}, { init: '/usr/bin/tini' }).process.args, ['echo', 'hi'], 'nor in another container\'s')
+  t.equal(pidContainer({ PidMode: 'container:web' }), 'web')
+  t.equal(pidContainer({ PidMode: 'host' }), undefined)
+  t.ok(spec({ PidMode: 'container:web' }).linux.namespaces.some(n => n.type === 'pid'), 'a pid namespace whose path the manager fills in at each run')
   t.same(spec({ Init: false }, {}, { init: '/usr/bin/tini' }).process.args, ['echo', 'hi'])
   refuses(t, () => spec({ Init: true }), /^Init is not supported/)
 })
@@ -463,7 +467,8 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['LogConfig.Type', { LogConfig: { Type: 'syslog', Config: {} } }],
     ['LogConfig.Config', { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } } }],
     ['IpcMode', { IpcMode: 'container:x' }],
-    ['PidMode', { PidMode: 'container:x' }],
+    ['PidMode', { PidMode: 'container:' }],
+    ['PidMode', { PidMode: 'other' }],
     ['UTSMode', { UTSMode: 'container:x' }],
     ['CgroupnsMode', { CgroupnsMode: 'other' }],
     ['MacAddress', {}, { MacAddress: '02:42:ac:11:00:02' }],
