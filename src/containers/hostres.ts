@@ -20,7 +20,11 @@ const CGROUP_ROOT = '/sys/fs/cgroup'
 const major = (rdev: number): number => Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn)
 const minor = (rdev: number): number => Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn)
 
-const deviceType = (st: Stats): string | undefined => st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined
+// Character and block devices only: the device cgroup has no rule type for a FIFO.
+const deviceType = (st: Stats): string | undefined => st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined
+
+/** How many entries a directory named in Devices may hold: the walk runs at create, so `/` must not stall the daemon. */
+export const MAX_DEVICE_WALK = 10_000
 
 /** A device node as the runtime should make it at `path` in the container, or undefined when `host` is not one. */
 function deviceAt (host: string, path: string): OciDevice | undefined {
@@ -42,10 +46,12 @@ export function devicesFromPath (onHost: string, inContainer: string): OciDevice
   const one = deviceAt(resolved, inContainer)
   if (one !== undefined) return [one]
   const out: OciDevice[] = []
+  let seen = 0
   const walk = (dir: string): void => {
     let entries
     try { entries = readdirSync(dir, { withFileTypes: true }) } catch { return }
     for (const e of entries) {
+      if (++seen > MAX_DEVICE_WALK) throw invalid(`Devices: ${onHost} holds more than ${MAX_DEVICE_WALK} entries: name the devices instead`)
       const p = join(dir, e.name)
       if (e.isDirectory()) walk(p)
       else {

@@ -263,6 +263,7 @@ t.test('resources that cgroup v1 honours: swappiness, OOM killer, real-time, blo
   refuses(t, () => spec({ Devices: [{ PathOnHost: '/dev/null', CgroupPermissions: 'rwx' }] }), 'invalid device mode: rwx')
   refuses(t, () => spec({ Devices: [{ PathOnHost: 'dev/null' }] }), 'Devices: PathOnHost "dev/null" is not an absolute path')
   t.notOk(spec({ Privileged: true, Devices: [{ PathOnHost: '/dev/null' }] }).linux.devices, 'privileged containers get every device by their rules')
+  refuses(t, () => spec({ Devices: [{ PathOnHost: '/usr' }] }), /^Devices: \/usr holds more than 10000 entries: name the devices instead$|not a device node$/, 'a huge directory is not walked whole')
 
   // IpcMode host: no IPC namespace, the host's /dev/shm.
   const ipc = spec({ IpcMode: 'host' })
