@@ -10,7 +10,8 @@ import { readFileSync, readdirSync, rmdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { deframe } from '../src/logs/logs.js'
-import { RUNTIMES, importBusybox, startDaemon, type Daemon } from './helpers.js'
+import { execa } from 'execa'
+import { DOCKER, RUNTIMES, dockerEnv, dockerTest, importBusybox, startDaemon, type Daemon } from './helpers.js'
 
 const CGROUP = '/sys/fs/cgroup'
 
@@ -76,3 +77,19 @@ for (const runtime of RUNTIMES) {
     t.equal(rt.body.message, `CpuRealtimeRuntime ${budget + 1000} is more than the parent cgroup /berth allows (cpu.rt_runtime_us ${budget}): give that cgroup a real-time budget or choose one with CgroupParent`)
   })
 }
+
+dockerTest(t, 'docker run --device, --device-cgroup-rule, --memory-swappiness, --oom-kill-disable, --group-add, --pid container:', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const docker = async (args: string[]) => await execa(DOCKER, args, { env: dockerEnv(d), reject: false, timeout: 30_000 })
+  t.equal((await docker(['run', '-d', '--name', 'donor', 'bb', 'sleep', '100'])).exitCode, 0)
+  t.teardown(async () => { await docker(['rm', '-f', 'donor']) })
+  const r = await docker(['run', '--rm', '--device', '/dev/null:/dev/xnull:rwm', '--device-cgroup-rule', 'c 1:9 mr', '--memory', '64m',
+    '--memory-swappiness', '10', '--oom-kill-disable', '--group-add', 'nogroup', '--pid', 'container:donor', 'bb', 'sh', '-c',
+    'echo probe > /dev/xnull && cat /sys/fs/cgroup/memory/memory.swappiness && grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control && id -G && tr "\\0" " " < /proc/1/cmdline'])
+  t.equal(r.exitCode, 0, r.stderr)
+  t.same(r.stdout.split('\n'), ['10', 'oom_kill_disable 1', '0 65534', 'sleep 100 '])
+  const bad = await docker(['run', '--rm', '--blkio-weight', '5', 'bb', 'true'])
+  t.not(bad.exitCode, 0)
+  t.match(bad.stderr, /Range of blkio weight is from 10 to 1000|BlkioWeight is not supported/, 'a refusal that says why')
+})
