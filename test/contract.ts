@@ -103,6 +103,9 @@ function fromSwagger (schema: unknown): unknown {
 // to both enums.
 ;(docker.definitions.HostConfig.allOf[1].properties.Isolation.enum as string[]).push('')
 ;(docker.definitions.SystemInfo.properties.Isolation.enum as string[]).push('')
+// The 1.41 document's ContainerSummary is the list /containers/json answers, so /system/df's Containers (a
+// list of them) came out a list of lists; later documents make ContainerSummary the object.
+docker.paths['/system/df'].get.responses['200'].schema.properties.Containers.items = docker.definitions.ContainerSummary.items
 dockerAjv.addSchema({ $id: 'docker', definitions: fromSwagger(docker.definitions) as Json })
 
 const dockerRoutes = Object.entries(docker.paths as Record<string, Json>).map(([template, ops]) => ({

@@ -37,6 +37,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/df": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Disk usage of images, containers, volumes and build cache */
+        get: operations["SystemDataUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/info": {
         parameters: {
             query?: never;
@@ -934,6 +951,100 @@ export interface operations {
             };
         };
     };
+    SystemDataUsage: {
+        parameters: {
+            query?: {
+                /** @description Repeatable: container, image, volume, build-cache; the parts to compute (API 1.42+); all when absent */
+                type?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disk usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Bytes of every stored image layer */
+                        LayersSize: number;
+                        /** @description With SharedSize (bytes of its layers another image uses too) and Containers (how many use it); null when `type` leaves images out */
+                        Images: {
+                            Id: string;
+                            ParentId: string;
+                            RepoTags: string[];
+                            RepoDigests: string[];
+                            /** @description Unix seconds */
+                            Created: number;
+                            Size: number;
+                            SharedSize: number;
+                            VirtualSize: number;
+                            Labels: {
+                                [key: string]: string;
+                            };
+                            Containers: number;
+                        }[] | null;
+                        /** @description With SizeRw and SizeRootFs; null when `type` leaves containers out */
+                        Containers: {
+                            Id: string;
+                            Names: string[];
+                            Image: string;
+                            ImageID: string;
+                            Command: string;
+                            /** @description Unix seconds */
+                            Created: number;
+                            State: string;
+                            /** @description Human status, e.g. "Up 3 seconds", "Exited (0) 5 seconds ago" */
+                            Status: string;
+                            Ports: unknown[];
+                            Labels: {
+                                [key: string]: string;
+                            };
+                            HostConfig: {
+                                NetworkMode: string;
+                            };
+                            NetworkSettings: {
+                                Networks: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            Mounts: unknown[];
+                            /** @description With size=1: bytes the container wrote in its own layer */
+                            SizeRw?: number;
+                            /** @description With size=1: those bytes plus its image's */
+                            SizeRootFs?: number;
+                        }[] | null;
+                        /** @description Always empty: berth has no volumes */
+                        Volumes: Record<string, never>[] | null;
+                        /** @description Always empty: berth does not build */
+                        BuildCache: Record<string, never>[] | null;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     SystemInfo: {
         parameters: {
             query?: never;
@@ -1408,14 +1519,14 @@ export interface operations {
                         DnsSearch?: string[] | null;
                         /** @description `name:ip` lines added to /etc/hosts */
                         ExtraHosts?: string[] | null;
-                        /** @description Numeric supplementary gids */
+                        /** @description Supplementary groups: gids, or names from the image's /etc/group */
                         GroupAdd?: string[] | null;
-                        /** @description `private`, `shareable` or `none` */
+                        /** @description `private`, `shareable`, `none` or `host` */
                         IpcMode?: string | null;
                         Cgroup?: string | null;
                         Links?: string[] | null;
                         OomScoreAdj?: number | null;
-                        /** @description empty or `host` */
+                        /** @description empty, `host` or `container:<name or id>` (a running container) */
                         PidMode?: string | null;
                         Privileged?: boolean | null;
                         PublishAllPorts?: boolean | null;
@@ -1445,6 +1556,7 @@ export interface operations {
                         Memory?: number | null;
                         /** @description CPU quota in billionths of a CPU */
                         NanoCpus?: number | null;
+                        /** @description The cgroup the container is made under (`<CgroupParent>/<id>`); default `/berth` */
                         CgroupParent?: string | null;
                         BlkioWeight?: number | null;
                         BlkioWeightDevice?: {
@@ -1478,7 +1590,7 @@ export interface operations {
                             PathInContainer?: string | null;
                             CgroupPermissions?: string | null;
                         }[] | null;
-                        /** @description e.g. `c 1:3 rwm` */
+                        /** @description e.g. `c 1:3 mr` */
                         DeviceCgroupRules?: string[] | null;
                         DeviceRequests?: {
                             [key: string]: unknown;

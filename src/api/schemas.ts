@@ -426,6 +426,21 @@ export const ImageSummary = Type.Object({
   Containers: Type.Integer()
 })
 
+const orNullList = <T extends TSchema>(item: T, description: string) => Type.Union([Type.Array(item), Type.Null()], { description })
+
+/** Docker's SystemDataUsageResponse in API 1.44's shape. */
+export const DiskUsageResponse = Type.Object({
+  LayersSize: Type.Integer({ description: 'Bytes of every stored image layer' }),
+  Images: orNullList(ImageSummary, 'With SharedSize (bytes of its layers another image uses too) and Containers (how many use it); null when `type` leaves images out'),
+  Containers: orNullList(ContainerSummary, 'With SizeRw and SizeRootFs; null when `type` leaves containers out'),
+  Volumes: orNullList(Type.Object({}), 'Always empty: berth has no volumes'),
+  BuildCache: orNullList(Type.Object({}), 'Always empty: berth does not build')
+}, { description: 'Disk usage' })
+
+export const DiskUsageQuery = Type.Object({
+  type: Type.Optional(Type.Array(Type.String(), { description: 'Repeatable: container, image, volume, build-cache; the parts to compute (API 1.42+); all when absent' }))
+})
+
 export const ImageListQuery = Type.Object({
   all: Type.Optional(DockerBool),
   digests: Type.Optional(DockerBool),

@@ -18,6 +18,7 @@ export interface OciSpec {
   root?: { path?: string, readonly?: boolean }
   hostname?: string
   mounts?: Array<{ destination?: unknown }>
+  linux?: { namespaces?: Array<{ type: string, path?: string }> }
 }
 
 /** Reads and checks `<bundle>/config.json`; every problem is a 400 that names it. */

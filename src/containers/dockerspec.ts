@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname, availableParallelism } from 'node:os'
 import { isIP } from 'node:net'
+import { posix } from 'node:path'
 import { invalid } from '../errors.js'
 import { isZero, list, num, str, type DockerCreateBody, type DockerHostConfig } from './createbody.js'
 import { parseExtraHosts } from './etc-files.js'
@@ -20,8 +21,9 @@ import { allMounts, bindMount, cleanPath, userMounts, type OciMount } from './mo
 import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
+import { blkioWeightFile, blockDevice, devicesFromPath, ioScheduler, realtimeBudget, type OciDevice } from './hostres.js'
 
-export type { DockerCreateBody } from './createbody.js'
+export type { DockerCreateBody, DockerHostConfig } from './createbody.js'
 export type { OciMount } from './mounts.js'
 
 /** The image config fields a container inherits (the OCI image config's `config`). */
@@ -35,13 +37,15 @@ export interface SpecInput {
   image: ImageConfigInput
   /** Absolute path of the container's mounted rootfs. */
   rootfs: string
-  /** The body's (or image's) User, resolved in the rootfs (users.ts). */
+  /** The body's (or image's) User, resolved in the rootfs with GroupAdd's names (users.ts). */
   user: { uid: number, gid: number, additionalGids?: number[] }
   /** Host files bind-mounted at /etc/hostname, /etc/hosts, /etc/resolv.conf. */
   files: { hostname: string, hosts: string, resolvConf: string }
   /** Host path of the init binary (tini or catatonit), needed when HostConfig.Init is true. */
   init?: string
   cgroupsPath?: string
+  /** The runtime binary's name (runc, crun): what the kernel offers is not written by every runtime. */
+  runtime?: string
   /** The host's hostname, used with NetworkMode host; default os.hostname(). */
   hostHostname?: string
   /** What an empty CgroupnsMode means. Docker: `private` on cgroup v2 hosts, `host` on v1 (the default here). */
@@ -49,6 +53,16 @@ export interface SpecInput {
 }
 
 export interface OciDeviceRule { allow: boolean, type?: string, major?: number, minor?: number, access: string }
+interface OciBlockDevice { major: number, minor: number }
+/** The runtime-spec's linux.resources.blockIO (cgroup v1 blkio). */
+export interface OciBlockIO {
+  weight?: number
+  weightDevice?: Array<OciBlockDevice & { weight: number }>
+  throttleReadBpsDevice?: Array<OciBlockDevice & { rate: number }>
+  throttleWriteBpsDevice?: Array<OciBlockDevice & { rate: number }>
+  throttleReadIOPSDevice?: Array<OciBlockDevice & { rate: number }>
+  throttleWriteIOPSDevice?: Array<OciBlockDevice & { rate: number }>
+}
 /** RLIM_INFINITY (-1 in Docker's Ulimits) is 2^64-1, which a JS number cannot hold: see specJson. */
 export interface OciRlimit { type: string, soft: number | bigint, hard: number | bigint }
 
@@ -75,10 +89,12 @@ export interface OciSpec {
     readonlyPaths?: string[]
     resources: {
       devices: OciDeviceRule[]
-      memory?: { limit?: number, reservation?: number, swap?: number }
-      cpu?: { shares?: number, quota?: number, period?: number, cpus?: string, mems?: string }
+      memory?: { limit?: number, reservation?: number, swap?: number, swappiness?: number, disableOOMKiller?: boolean }
+      cpu?: { shares?: number, quota?: number, period?: number, realtimeRuntime?: number, realtimePeriod?: number, cpus?: string, mems?: string }
       pids?: { limit: number }
+      blockIO?: OciBlockIO
     }
+    devices?: OciDevice[]
     sysctl?: Record<string, string>
     cgroupsPath?: string
   }
@@ -143,33 +159,22 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.Links', isZero, 'there are no container networks'],
   ['HostConfig.VolumesFrom', isZero, 'there are no volumes'],
   ['HostConfig.VolumeDriver', isZero, 'there are no volumes'],
-  ['HostConfig.Devices', isZero, 'device mappings'],
   ['HostConfig.DeviceRequests', isZero, 'device requests'],
-  ['HostConfig.BlkioWeight', isZero, 'block I/O limits'],
-  ['HostConfig.BlkioWeightDevice', isZero, 'block I/O limits'],
-  ['HostConfig.BlkioDeviceReadBps', isZero, 'block I/O limits'],
-  ['HostConfig.BlkioDeviceWriteBps', isZero, 'block I/O limits'],
-  ['HostConfig.BlkioDeviceReadIOps', isZero, 'block I/O limits'],
-  ['HostConfig.BlkioDeviceWriteIOps', isZero, 'block I/O limits'],
-  ['HostConfig.CpuRealtimePeriod', isZero, 'real-time scheduling'],
-  ['HostConfig.CpuRealtimeRuntime', isZero, 'real-time scheduling'],
   ['HostConfig.CpuCount', isZero, 'Windows only'],
   ['HostConfig.CpuPercent', isZero, 'Windows only'],
   ['HostConfig.IOMaximumIOps', isZero, 'Windows only'],
   ['HostConfig.IOMaximumBandwidth', isZero, 'Windows only'],
   ['HostConfig.KernelMemory', isZero, 'kernel memory limits'],
   ['HostConfig.KernelMemoryTCP', isZero, 'kernel memory limits'],
-  ['HostConfig.MemorySwappiness', zeroOr(-1), 'swappiness'],
-  ['HostConfig.OomKillDisable', isZero, 'the OOM killer cannot be disabled'],
-  ['HostConfig.Cgroup', isZero, 'the daemon places containers in cgroups'],
-  ['HostConfig.CgroupParent', isZero, 'the daemon places containers in cgroups'],
+  ['HostConfig.Cgroup', isZero, 'joining another container\'s cgroup is not supported: use CgroupParent'],
   ['HostConfig.UsernsMode', isZero, 'user namespaces'],
   ['HostConfig.StorageOpt', noKeys, 'storage options'],
   ['HostConfig.Isolation', zeroOr('default'), 'Windows only'],
   ['HostConfig.LogConfig.Type', zeroOr('json-file', 'k8s-file'), 'the log is always written by the monitor (json-file and k8s-file are accepted)'],
   ['HostConfig.LogConfig.Config', noKeys, 'log options'],
-  ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none'), 'use private, shareable or none'],
-  ['HostConfig.PidMode', zeroOr('host'), 'use host or leave it empty'],
+  ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none', 'host'),
+    'use private, shareable, none or host (container:<id> would need the other container\'s /dev/shm, which lives in its own mount namespace)'],
+  ['HostConfig.PidMode', v => zeroOr('host')(v) || /^container:./.test(v), 'use host, container:<name or id>, or leave it empty'],
   ['HostConfig.UTSMode', zeroOr('host'), 'use host or leave it empty'],
   ['HostConfig.CgroupnsMode', zeroOr('private', 'host'), 'use private or host']
 ]
@@ -327,8 +332,108 @@ function deviceRule (rule: string): OciDeviceRule {
   return { allow: true, type: type!, ...(major !== '*' ? { major: Number(major) } : {}), ...(minor !== '*' ? { minor: Number(minor) } : {}), access: access! }
 }
 
-/** Memory, CPU, pids and device rules with daemon_unix.go's checks and Docker's wording. */
-export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] {
+const DEVICE_ACCESS = /^[rwm]{1,3}$/
+
+/**
+ * HostConfig.Devices: each entry's nodes and the cgroup rule that lets the
+ * container use them (moby WithDevices; privileged containers get every
+ * device anyway). The CLI fills PathInContainer and CgroupPermissions; an
+ * SDK may leave them empty, which means the host path and rwm.
+ */
+export function hostDevices (hc: DockerHostConfig): Array<{ node: OciDevice, rule: OciDeviceRule }> {
+  if (hc.Privileged === true) return []
+  return list(hc.Devices).flatMap(d => {
+    const onHost = str(d.PathOnHost)
+    const inContainer = str(d.PathInContainer) !== '' ? str(d.PathInContainer) : onHost
+    const access = str(d.CgroupPermissions) !== '' ? str(d.CgroupPermissions) : 'rwm'
+    if (!onHost.startsWith('/')) throw invalid(`Devices: PathOnHost "${onHost}" is not an absolute path`)
+    if (!inContainer.startsWith('/')) throw invalid(`Devices: PathInContainer "${inContainer}" is not an absolute path`)
+    if (!DEVICE_ACCESS.test(access)) throw invalid(`invalid device mode: ${access}`)
+    return devicesFromPath(onHost, cleanPath(inContainer)).map(node =>
+      ({ node, rule: { allow: true, type: node.type, major: node.major, minor: node.minor, access } }))
+  })
+}
+
+const MIN_BLKIO_WEIGHT = 10
+const MAX_BLKIO_WEIGHT = 1000
+
+/**
+ * The Blkio* fields as the runtime-spec's blockIO (moby
+ * getBlkioWeightDevices / getBlkioThrottleDevices), refused where this
+ * kernel, or the runtime (its binary's name), cannot do them.
+ */
+export function blockIO (hc: DockerHostConfig, runtime?: string): OciBlockIO {
+  const io: OciBlockIO = {}
+  const weight = num(hc.BlkioWeight)
+  const weightDevices = list(hc.BlkioWeightDevice)
+  if (weight !== 0 || weightDevices.length > 0) {
+    const field = weight !== 0 ? 'BlkioWeight' : 'BlkioWeightDevice'
+    const file = blkioWeightFile()
+    if (file === undefined) throw invalid(`${field} is not supported: the kernel's blkio cgroup has no weight file (CFQ or BFQ is needed)`)
+    // crun (1.8) writes only CFQ's files and fails on a BFQ-only kernel; runc writes either.
+    if (file === 'blkio.bfq.weight' && runtime === 'crun') {
+      throw invalid(`${field} is not supported with the crun runtime here: this kernel has only BFQ's blkio.bfq.weight, which crun does not write (runc does)`)
+    }
+  }
+  const checkWeight = (w: number): void => {
+    if (w < MIN_BLKIO_WEIGHT || w > MAX_BLKIO_WEIGHT) throw invalid(`Range of blkio weight is from ${MIN_BLKIO_WEIGHT} to ${MAX_BLKIO_WEIGHT}`)
+  }
+  if (weight !== 0) { checkWeight(weight); io.weight = weight }
+  if (weightDevices.length > 0) {
+    io.weightDevice = weightDevices.map(d => {
+      const w = num(d.Weight)
+      checkWeight(w)
+      const dev = blockDevice('BlkioWeightDevice', str(d.Path))
+      // BFQ keeps per-device weights only for devices it schedules (the kernel answers EOPNOTSUPP).
+      const sched = ioScheduler(dev)
+      if (!['bfq', 'cfq'].includes(sched)) throw invalid(`BlkioWeightDevice is not supported for ${str(d.Path)}: its I/O scheduler is ${sched}, and only bfq or cfq honour a weight`)
+      return { ...dev, weight: w }
+    })
+  }
+  const throttles = [
+    ['BlkioDeviceReadBps', 'throttleReadBpsDevice'], ['BlkioDeviceWriteBps', 'throttleWriteBpsDevice'],
+    ['BlkioDeviceReadIOps', 'throttleReadIOPSDevice'], ['BlkioDeviceWriteIOps', 'throttleWriteIOPSDevice']
+  ] as const
+  for (const [field, key] of throttles) {
+    const devs = list(hc[field])
+    if (devs.length === 0) continue
+    io[key] = devs.map(d => {
+      const rate = num(d.Rate)
+      if (rate < 0) throw invalid(`invalid ${field} rate for ${str(d.Path)}: ${rate}: must not be negative`)
+      return { ...blockDevice(field, str(d.Path)), rate }
+    })
+  }
+  return io
+}
+
+/**
+ * The cgroup the container is made in: `/berth/<id>`, or `<CgroupParent>/<id>`
+ * (moby withCgroups with the cgroupfs driver; made absolute and cleaned, so
+ * that `..` cannot climb above the hierarchy's root).
+ */
+export function cgroupsPathOf (id: string, hc: DockerHostConfig): string {
+  const parent = str(hc.CgroupParent) !== '' ? str(hc.CgroupParent) : '/berth'
+  return posix.join('/', parent, id)
+}
+
+/** Real-time CPU time needs a budget in the parent cgroup (cpu.rt_runtime_us): refused here rather than by the runtime's EINVAL. */
+function checkRealtime (hc: DockerHostConfig, cgroupsPath: string): void {
+  const runtime = num(hc.CpuRealtimeRuntime)
+  if (runtime === 0 && num(hc.CpuRealtimePeriod) === 0) return
+  const budget = realtimeBudget(cgroupsPath)
+  if (budget === undefined) throw invalid('CpuRealtimeRuntime is not supported: kernel does not support CPU real-time scheduler')
+  if (runtime > budget) {
+    throw invalid(`CpuRealtimeRuntime ${runtime} is more than the parent cgroup ${posix.dirname(cgroupsPath)} allows (cpu.rt_runtime_us ${budget}): give that cgroup a real-time budget or choose one with CgroupParent`)
+  }
+}
+
+/**
+ * Memory, CPU, pids and device rules with daemon_unix.go's checks and
+ * Docker's wording; `deviceRules` are those of HostConfig.Devices. Reads
+ * nothing of the host but the CPU and memory node lists, so that update can
+ * use it on a stored HostConfig.
+ */
+export function resources (hc: DockerHostConfig, deviceRules: OciDeviceRule[] = []): OciSpec['linux']['resources'] {
   const memory: NonNullable<OciSpec['linux']['resources']['memory']> = {}
   const mem = num(hc.Memory); const swap = num(hc.MemorySwap); const reservation = num(hc.MemoryReservation)
   if (mem !== 0 && mem < MIN_MEMORY) throw invalid('Minimum memory limit allowed is 6MB')
@@ -341,6 +446,11 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
   if (reservation > 0) memory.reservation = reservation
   if (swap !== 0) memory.swap = swap
   else if (mem > 0) memory.swap = 2 * mem // Docker's default: as much swap as memory
+  // The CLI sends -1 for "not set" (moby fixMemorySwappiness).
+  const swappiness = hc.MemorySwappiness ?? -1
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw invalid(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`)
+  if (swappiness !== -1) memory.swappiness = swappiness
+  if (hc.OomKillDisable === true) memory.disableOOMKiller = true
 
   const cpu: NonNullable<OciSpec['linux']['resources']['cpu']> = {}
   const nano = num(hc.NanoCpus); const period = num(hc.CpuPeriod); const quota = num(hc.CpuQuota); const shares = num(hc.CpuShares)
@@ -356,6 +466,11 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
   if (nano > 0) { cpu.period = 100_000; cpu.quota = Math.floor(nano * 100_000 / 1e9) }
   if (period !== 0) cpu.period = period
   if (quota !== 0) cpu.quota = quota
+  const rtPeriod = num(hc.CpuRealtimePeriod); const rtRuntime = num(hc.CpuRealtimeRuntime)
+  if (rtPeriod < 0) throw invalid(`invalid CpuRealtimePeriod: ${rtPeriod}: must not be negative`)
+  if (rtPeriod !== 0 && rtRuntime > rtPeriod) throw invalid('cpu real-time runtime cannot be higher than cpu real-time period')
+  if (rtPeriod !== 0) cpu.realtimePeriod = rtPeriod
+  if (rtRuntime !== 0) cpu.realtimeRuntime = rtRuntime
   for (const [field, key, v] of [['cpus', 'CpusetCpus', str(hc.CpusetCpus)], ['mems', 'CpusetMems', str(hc.CpusetMems)]] as const) {
     if (v === '') continue
     if (!CPUSET.test(v)) throw invalid(`Invalid value ${v} for ${key === 'CpusetCpus' ? 'cpuset cpus' : 'cpuset mems'}`)
@@ -366,7 +481,9 @@ export function resources (hc: DockerHostConfig): OciSpec['linux']['resources'] 
     cpu[field] = v
   }
 
-  const devices = hc.Privileged === true ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES, ...list(hc.DeviceCgroupRules).map(deviceRule)]
+  const devices = hc.Privileged === true
+    ? [{ allow: true, access: 'rwm' }]
+    : [...DEFAULT_DEVICE_RULES, ...deviceRules, ...list(hc.DeviceCgroupRules).map(deviceRule)]
   const out: OciSpec['linux']['resources'] = { devices }
   if (Object.keys(memory).length > 0) out.memory = memory
   if (Object.keys(cpu).length > 0) out.cpu = cpu
@@ -425,14 +542,24 @@ function checkSysctls (sysctls: Record<string, string>, net: NetMode): void {
   }
 }
 
+/** GroupAdd's numeric gids; names are the caller's to resolve in the image's group file (SpecInput.user). */
 function groupAdd (groups: string[]): number[] {
-  return groups.map(g => {
-    if (!/^\d+$/.test(g)) throw invalid(`GroupAdd is not supported: group "${g}": only numeric gids are accepted`)
-    return Number(g)
-  })
+  for (const g of groups) if (g === '' || /[:\n]/.test(g)) throw invalid(`GroupAdd: invalid group "${g}"`)
+  return groups.filter(g => /^\d+$/.test(g)).map(Number)
 }
 
 // ------------------------------------------------------------------ the plan
+
+/**
+ * PidMode `container:<ref>`: the container whose PID namespace this one
+ * joins (moby PidMode.Container()). The spec keeps a private one: the
+ * namespace's path is the other container's pid, which the manager fills in
+ * at each run.
+ */
+export function pidContainer (hc: DockerHostConfig | null | undefined): string | undefined {
+  const mode = str(hc?.PidMode)
+  return mode.startsWith('container:') ? mode.slice('container:'.length) : undefined
+}
 
 /** Everything that follows from the body alone, checked. */
 interface Plan {
@@ -441,12 +568,13 @@ interface Plan {
   caps: string[]
   mounts: OciMount[]
   resources: OciSpec['linux']['resources']
+  devices: OciDevice[]
   rlimits: OciRlimit[]
   noNewPrivileges: boolean
   groups: number[]
 }
 
-function plan (body: DockerCreateBody): Plan {
+function plan (body: DockerCreateBody, runtime?: string): Plan {
   checkNoNul(body)
   checkUnsupported(body)
   const hc = body.HostConfig ?? {}
@@ -468,12 +596,15 @@ function plan (body: DockerCreateBody): Plan {
   for (const s of list(hc.Dns)) if (isIP(s) === 0) throw invalid(`Dns: ${s} is not an ip address`)
   parseExtraHosts(list(hc.ExtraHosts))
   checkSysctls(hc.Sysctls ?? {}, net)
+  const devices = hostDevices(hc)
+  const io = blockIO(hc, runtime)
   return {
     hc,
     net,
     caps: capabilities(strSlice(hc.CapAdd) ?? [], strSlice(hc.CapDrop) ?? [], hc.Privileged === true),
     mounts: userMounts(hc),
-    resources: resources(hc),
+    resources: { ...resources(hc, devices.map(d => d.rule)), ...(Object.keys(io).length > 0 ? { blockIO: io } : {}) },
+    devices: devices.map(d => d.node),
     rlimits: rlimits(list(hc.Ulimits)),
     noNewPrivileges: noNewPrivileges(list(hc.SecurityOpt)),
     groups: groupAdd(list(hc.GroupAdd))
@@ -485,20 +616,22 @@ function plan (body: DockerCreateBody): Plan {
  * berth does not support is refused naming it, and every value berth does
  * support is checked as Docker checks it. Zero values always pass.
  */
-export function checkCreateBody (body: DockerCreateBody): void {
-  plan(body)
+export function checkCreateBody (body: DockerCreateBody, runtime?: string): void {
+  plan(body, runtime)
 }
 
 /** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking). */
 export function dockerSpec (input: SpecInput): OciSpec {
   const { id, body, image } = input
-  const p = plan(body)
+  const p = plan(body, input.runtime)
   const { hc } = p
+  if (input.cgroupsPath !== undefined) checkRealtime(hc, input.cgroupsPath)
   const config = mergeImageConfig(image, body)
   let args = mergeCommand(image, body)
   const pidHost = hc.PidMode === 'host'
+  const pidPrivate = str(hc.PidMode) === ''
   const utsHost = hc.UTSMode === 'host'
-  const ipc = str(hc.IpcMode) === 'none' ? 'none' : 'private'
+  const ipc = str(hc.IpcMode) === 'none' || str(hc.IpcMode) === 'host' ? str(hc.IpcMode) : 'private'
   const cgroupns = str(hc.CgroupnsMode) !== '' ? str(hc.CgroupnsMode) : (input.defaultCgroupns ?? 'host')
   const hostname = containerHostname(id, body, input.hostHostname)
   const readonlyRoot = hc.ReadonlyRootfs === true
@@ -510,8 +643,10 @@ export function dockerSpec (input: SpecInput): OciSpec {
     bindMount(input.files.hostname, '/etc/hostname', readonlyRoot),
     bindMount(input.files.hosts, '/etc/hosts', readonlyRoot)
   ]
+  // The host's IPC namespace comes with the host's /dev/shm (moby setupIPCDirs).
+  if (ipc === 'host') extra.push(bindMount('/dev/shm', '/dev/shm', false))
   // Docker adds the init only in a private pid namespace: elsewhere there is one already.
-  if (hc.Init === true && !pidHost) {
+  if (hc.Init === true && pidPrivate) {
     if (input.init === undefined) throw invalid('Init is not supported: no init binary (tini or catatonit) is installed')
     args = [INIT_PATH, '--', ...args]
     extra.push({ destination: INIT_PATH, type: 'bind', source: input.init, options: ['bind', 'ro'] })
@@ -535,7 +670,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
     ...(p.net === 'private' ? [{ type: 'network' }] : []),
     ...(utsHost ? [] : [{ type: 'uts' }]),
     ...(pidHost ? [] : [{ type: 'pid' }]),
-    { type: 'ipc' },
+    ...(ipc === 'host' ? [] : [{ type: 'ipc' }]),
     ...(cgroupns === 'private' ? [{ type: 'cgroup' }] : [])
   ]
 
@@ -561,6 +696,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
       namespaces,
       ...(privileged ? {} : { maskedPaths: hc.MaskedPaths ?? MASKED_PATHS, readonlyPaths: hc.ReadonlyPaths ?? READONLY_PATHS }),
       resources: p.resources,
+      ...(p.devices.length > 0 ? { devices: p.devices } : {}),
       ...(Object.keys(sysctl).length > 0 ? { sysctl } : {}),
       ...(input.cgroupsPath !== undefined ? { cgroupsPath: input.cgroupsPath } : {})
     },

@@ -11,7 +11,7 @@ import type { ImageRecord } from '../images/store.js'
 import type { Layout } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
 import { checkProcess, writeBundle, type OciSpec } from './bundle.js'
-import { dockerSpec, mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
+import { cgroupsPathOf, dockerSpec, mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
 import { hostsFile, resolvConf } from './etc-files.js'
 import { parseRestartPolicy } from './restart.js'
 import { mkdirInRootfs, mountRootfs } from './rootfs.js'
@@ -29,21 +29,24 @@ export interface ImageBundleInput {
   layout: Layout
   /** The init binary, for HostConfig.Init. */
   init: string
+  /** The runtime binary's name. */
+  runtime: string
 }
 
 /** Makes container `id`'s bundle from its image (its dir exists); the rootfs is left mounted. */
-export async function prepareImageBundle ({ id, body, image, layout, init }: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields }> {
+export async function prepareImageBundle ({ id, body, image, layout, init, runtime }: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields }> {
   const host = body.HostConfig ?? {}
   const paths = layout.rootfs(id)
   await mountRootfs(image.layerDirs, paths)
   const merged = mergeImageConfig(image.config, body)
   // Docker's default user is root, with root's groups from the image's group file.
-  const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0')
+  const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0', host.GroupAdd ?? [])
   const files = layout.etcFiles(id)
   const spec = dockerSpec({
     id, body, image: image.config, rootfs: paths.merged, user, files,
     ...(host.Init === true ? { init } : {}),
-    cgroupsPath: `/berth/${id}`
+    cgroupsPath: cgroupsPathOf(id, host),
+    runtime
   })
   // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
   mkdirInRootfs(paths.merged, spec.process.cwd)

@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import { basename } from 'node:path'
 import type { Logger } from 'pino'
 import { withTimeout } from '../async.js'
 import type { Config } from '../config.js'
@@ -22,7 +23,7 @@ import { Layout, rootfsPaths } from '../store/layout.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { bundleFields, readBundle, runSpec, writeResources, type OciSpec } from './bundle.js'
 import { sampleOf, topOf, type RawSample } from './cgroupstats.js'
-import { checkCreateBody, type DockerCreateBody } from './dockerspec.js'
+import { checkCreateBody, pidContainer, type DockerCreateBody, type DockerHostConfig } from './dockerspec.js'
 import { ContainerFiles } from './files.js'
 import { Interactive } from './interactive.js'
 import { matches, type FilterRefs, type Filters } from './filters.js'
@@ -175,11 +176,12 @@ export class ContainerManager {
    * honour is refused, naming it.
    */
   async createFromImage (body: DockerCreateBody, name: string | undefined): Promise<string> {
-    checkCreateBody(body)
     const host = body.HostConfig ?? {}
     const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
+    const binary = basename(runtime.opts.path)
+    checkCreateBody(body, binary)
     const image = this.images.resolve(body.Image ?? '')
-    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init }))
+    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary }))
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
@@ -230,7 +232,22 @@ export class ContainerManager {
   private async launch (rec: ContainerRecord, spec?: OciSpec): Promise<void> {
     const runtime = this.runtimeOf(rec)
     spec ??= await readBundle(rec.bundle)
+    const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
+    if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
     Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false }, runtime, await runSpec(rec, spec)))
+  }
+
+  /**
+   * PidMode `container:<ref>`: this run joins the PID namespace of that
+   * container, which must be running (moby getPIDContainer, with its
+   * messages). Docker looks at start; berth's runtime create runs at create.
+   */
+  private joinPidNamespace (ref: string, spec: OciSpec): OciSpec {
+    let donor: Entry
+    try { donor = this.table.get(ref) } catch (err) { throw invalid(`failed to join PID namespace: ${(err as Error).message}`, err) }
+    if (!isRunning(donor.rec.status)) throw conflict(`failed to join PID namespace: container ${ref} is not running`)
+    const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'pid')
+    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'pid', path: `/proc/${donor.rec.pid}/ns/pid` }] } }
   }
 
   /** Removes everything a create (or a start of an exited container) made. */

@@ -154,7 +154,7 @@ const depth = (p: string): number => p.split('/').length
 
 /**
  * Docker's WithMounts: defaults first (less any a user mount replaces, every
- * /dev one if the user mounts /dev, /dev/shm without IPC), then the user's,
+ * /dev one if the user mounts /dev, /dev/shm without IPC or with the host's), then the user's,
  * the /etc files and the init, parents before children. A read-only rootfs
  * makes the defaults outside /proc and /dev read-only; Privileged makes /sys
  * and the cgroup mount writable.
@@ -163,7 +163,7 @@ export function allMounts (user: OciMount[], extra: OciMount[], o: { shmSize: nu
   const taken = new Set(user.map(m => m.destination))
   const extras = extra.filter(m => !taken.has(m.destination))
   const defaults = DEFAULT_MOUNTS
-    .filter(m => !taken.has(m.destination) && !(taken.has('/dev') && m.destination.startsWith('/dev/')) && !(o.ipc === 'none' && m.destination === '/dev/shm'))
+    .filter(m => !taken.has(m.destination) && !(taken.has('/dev') && m.destination.startsWith('/dev/')) && !(['none', 'host'].includes(o.ipc) && m.destination === '/dev/shm'))
     .map(m => {
       let options = m.destination === '/dev/shm' ? [...m.options, `size=${o.shmSize}`] : [...m.options]
       if (o.readonlyRoot && !['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue'].includes(m.destination) && !options.includes('ro')) options.push('ro')

@@ -17,6 +17,8 @@ export const UPDATABLE = ['Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'CpuQ
 export type UpdateBody = Partial<Record<typeof UPDATABLE[number], number | string | null>> & { RestartPolicy?: AskedPolicy | null } & Record<string, unknown>
 
 const n = (v: unknown): number => typeof v === 'number' ? v : 0
+const pick = <T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> =>
+  Object.fromEntries(keys.filter(k => o[k] !== undefined).map(k => [k, o[k]])) as Pick<T, K>
 
 /**
  * The container's HostConfig after the update, the resources to hand the
@@ -46,8 +48,9 @@ export function applyUpdate (old: Record<string, unknown>, body: UpdateBody): { 
   }
   const r = resources(hostConfig as DockerHostConfig)
   const out: UpdateResources = {}
-  if (r.memory !== undefined) out.memory = r.memory
-  if (r.cpu !== undefined) out.cpu = r.cpu
+  // Only what update can change: swappiness, the OOM killer and real-time time stay as created.
+  if (r.memory !== undefined) out.memory = pick(r.memory, ['limit', 'reservation', 'swap'])
+  if (r.cpu !== undefined) out.cpu = pick(r.cpu, ['shares', 'quota', 'period', 'cpus', 'mems'])
   // The runtime writes "max" for a limit of -1.
   if (body.PidsLimit !== undefined && body.PidsLimit !== null) out.pids = { limit: n(body.PidsLimit) > 0 ? n(body.PidsLimit) : -1 }
   return { hostConfig, resources: out, ...(restartPolicy !== undefined ? { restartPolicy } : {}) }

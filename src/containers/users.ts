@@ -44,7 +44,7 @@ export function parseGroup (text: string): GroupEntry[] {
  * need no entry; names must exist. As Docker does, the user's supplementary
  * groups come along only when no group is given.
  */
-export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupEntry[]): ProcessUser {
+export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupEntry[], groupAdd: string[] = []): ProcessUser {
   const [userPart = '', groupPart, ...rest] = spec.split(':')
   if (rest.length > 0 || userPart === '') throw invalid(`invalid user: ${JSON.stringify(spec)}: use uid, uid:gid, name or name:group`)
   let uid: number; let gid: number; let name: string | undefined
@@ -71,7 +71,15 @@ export function resolveUser (spec: string, passwd: PasswdEntry[], groups: GroupE
     }
   }
   const extra = name === undefined || explicitGroup ? [] : groups.filter(g => g.members.includes(name) && g.gid !== gid).map(g => g.gid)
-  return extra.length > 0 ? { uid, gid, additionalGids: extra } : { uid, gid }
+  // HostConfig.GroupAdd: gids, or names from the container's group file (libcontainer GetAdditionalGroups).
+  for (const g of groupAdd) {
+    if (ID.test(g)) { extra.push(Number(g)); continue }
+    const entry = groups.find(x => x.name === g)
+    if (entry === undefined) throw invalid(`Unable to find group ${g}: no matching entries in group file`)
+    extra.push(entry.gid)
+  }
+  const all = [...new Set(extra)]
+  return all.length > 0 ? { uid, gid, additionalGids: all } : { uid, gid }
 }
 
 /** The most of a passwd or group file berth reads: far more than any real one, and a bound on what an image can make it hold. */
@@ -83,7 +91,7 @@ export const MAX_USER_FILE = 4 * 1024 * 1024
  * and resolves `spec`. A missing file counts as empty; a file that is not a
  * regular file (a FIFO, a device) or is over MAX_USER_FILE is refused.
  */
-export async function resolveUserIn (rootfs: string, spec: string): Promise<ProcessUser> {
+export async function resolveUserIn (rootfs: string, spec: string, groupAdd: string[] = []): Promise<ProcessUser> {
   const read = async (path: string): Promise<string> => {
     try {
       return (await readFileInRoot(rootfs, path, MAX_USER_FILE))?.toString('utf8') ?? ''
@@ -95,5 +103,5 @@ export async function resolveUserIn (rootfs: string, spec: string): Promise<Proc
     }
   }
   const [passwd, group] = await Promise.all([read('/etc/passwd'), read('/etc/group')])
-  return resolveUser(spec, parsePasswd(passwd), parseGroup(group))
+  return resolveUser(spec, parsePasswd(passwd), parseGroup(group), groupAdd)
 }

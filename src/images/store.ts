@@ -196,6 +196,19 @@ export class ImageStore {
   hasLayer (diffId: string): boolean { return this.layerSizes.has(diffId) }
 
   /**
+   * Docker's disk usage of images: the bytes of every stored layer, and per
+   * image the bytes of its layers that another image uses too (SharedSize).
+   */
+  layerUsage (): { layersSize: number, sharedSize: (rec: ImageRecord) => number } {
+    const users = new Map<string, number>()
+    for (const rec of this.images.values()) for (const d of new Set(rec.diffIds)) users.set(d, (users.get(d) ?? 0) + 1)
+    return {
+      layersSize: [...this.layerSizes.values()].reduce((n, size) => n + size, 0),
+      sharedSize: rec => [...new Set(rec.diffIds)].filter(d => (users.get(d) ?? 0) > 1).reduce((n, d) => n + (this.layerSizes.get(d) ?? 0), 0)
+    }
+  }
+
+  /**
    * Unpacks a layer tar (plain or gzip) and moves it into place, pinned so
    * that no removal collects it before `release`. Throws INVALID_ARGUMENT
    * for a bad or unsafe tar; nothing of it is left then.

@@ -1,8 +1,11 @@
 import t, { type Test } from 'tap'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import {
-  checkCreateBody, cpusetWithin, dockerSpec, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
+  checkCreateBody, cpusetWithin, dockerSpec, cgroupsPathOf, pidContainer, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
   DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
   type DockerCreateBody, type ImageConfigInput, type SpecInput, type OciSpec
 } from '../../src/containers/dockerspec.js'
@@ -215,6 +218,59 @@ t.test('resources', async t => {
   refuses(t, () => r({ DeviceCgroupRules: ['c 10 rwm'] }), 'invalid device cgroup rule format: \'c 10 rwm\'')
 })
 
+t.test('resources that cgroup v1 honours: swappiness, OOM killer, real-time, block I/O, devices, CgroupParent', async t => {
+  const r = (hc: Record<string, unknown>) => spec(hc).linux.resources
+  t.same(r({ MemorySwappiness: 0, OomKillDisable: true }).memory, { swappiness: 0, disableOOMKiller: true })
+  t.notOk(r({ MemorySwappiness: -1, OomKillDisable: false }).memory, '-1 is the CLI\'s "not set"')
+  refuses(t, () => r({ MemorySwappiness: 101 }), 'Invalid value: 101, valid memory swappiness range is 0-100')
+  t.same(r({ CpuRealtimePeriod: 1_000_000, CpuRealtimeRuntime: 0 }).cpu, { realtimePeriod: 1_000_000 })
+  refuses(t, () => r({ CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 2000 }), 'cpu real-time runtime cannot be higher than cpu real-time period')
+  refuses(t, () => spec({ CpuRealtimeRuntime: 1000 }, {}, { cgroupsPath: `/berth-none-${ID}/${ID}` }),
+    /^CpuRealtimeRuntime 1000 is more than the parent cgroup \/berth-none-\w+ allows \(cpu.rt_runtime_us 0\)|kernel does not support CPU real-time scheduler/,
+    'a parent the runtime would make has no real-time budget')
+  t.equal(cgroupsPathOf(ID, {}), `/berth/${ID}`)
+  t.equal(cgroupsPathOf(ID, { CgroupParent: 'mine/sub' }), `/mine/sub/${ID}`)
+  t.equal(cgroupsPathOf(ID, { CgroupParent: '/../../etc' }), `/etc/${ID}`, '.. cannot climb above the root')
+
+  // Block devices: the host's first one, by major:minor.
+  const disk = readdirSync('/dev').map(n => `/dev/${n}`).find(p => { try { return statSync(p).isBlockDevice() } catch { return false } })
+  if (disk !== undefined) {
+    const st = statSync(disk)
+    const io = r({ BlkioDeviceReadBps: [{ Path: disk, Rate: 1 << 20 }], BlkioDeviceWriteIOps: [{ Path: disk, Rate: 100 }] }).blockIO
+    t.same(io, {
+      throttleReadBpsDevice: [{ major: Math.floor(st.rdev / 256) & 0xfff, minor: st.rdev & 0xff, rate: 1 << 20 }],
+      throttleWriteIOPSDevice: [{ major: Math.floor(st.rdev / 256) & 0xfff, minor: st.rdev & 0xff, rate: 100 }]
+    }, `throttles on ${disk}`)
+  }
+  refuses(t, () => r({ BlkioDeviceReadBps: [{ Path: '/dev/null', Rate: 1 }] }), 'BlkioDeviceReadBps: /dev/null is not a block device')
+  refuses(t, () => r({ BlkioDeviceWriteBps: [{ Path: '/nonexistent', Rate: 1 }] }), 'stat /nonexistent: no such file or directory')
+  refuses(t, () => r({ BlkioWeight: 5 }), /^Range of blkio weight is from 10 to 1000$|^BlkioWeight is not supported: /)
+
+  // Devices: the node and its cgroup rule; a directory gives every device under it.
+  const s = spec({ Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/xnull', CgroupPermissions: 'rw' }] })
+  t.same(s.linux.devices, [{ path: '/dev/xnull', type: 'c', major: 1, minor: 3, fileMode: statSync('/dev/null').mode & 0o7777, uid: 0, gid: 0 }])
+  t.same(s.linux.resources.devices.at(-1), { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' })
+  t.same(spec({ Devices: [{ PathOnHost: '/dev/zero' }] }).linux.devices?.map(d => [d.path, d.major, d.minor]), [['/dev/zero', 1, 5]], 'SDK defaults: same path, rwm')
+  t.equal(spec({ Devices: [{ PathOnHost: '/dev/zero' }] }).linux.resources.devices.at(-1)?.access, 'rwm')
+  const dir = mkdtempSync(join(tmpdir(), 'berth-devs-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  mkdirSync(join(dir, 'sub'))
+  t.equal(spawnSync('mknod', [join(dir, 'sub', 'n'), 'c', '1', '3']).status, 0, 'mknod')
+  writeFileSync(join(dir, 'plain'), '')
+  t.same(spec({ Devices: [{ PathOnHost: dir, PathInContainer: '/dev/mine', CgroupPermissions: 'r' }] }).linux.devices?.map(d => d.path), ['/dev/mine/sub/n'])
+  refuses(t, () => spec({ Devices: [{ PathOnHost: join(dir, 'plain') }] }), `error gathering device information while adding custom device "${join(dir, 'plain')}": not a device node`)
+  refuses(t, () => spec({ Devices: [{ PathOnHost: '/dev/nonexistent' }] }), 'error gathering device information while adding custom device "/dev/nonexistent": no such file or directory')
+  refuses(t, () => spec({ Devices: [{ PathOnHost: '/dev/null', CgroupPermissions: 'rwx' }] }), 'invalid device mode: rwx')
+  refuses(t, () => spec({ Devices: [{ PathOnHost: 'dev/null' }] }), 'Devices: PathOnHost "dev/null" is not an absolute path')
+  t.notOk(spec({ Privileged: true, Devices: [{ PathOnHost: '/dev/null' }] }).linux.devices, 'privileged containers get every device by their rules')
+  refuses(t, () => spec({ Devices: [{ PathOnHost: '/usr' }] }), /^Devices: \/usr holds more than 10000 entries: name the devices instead$|not a device node$/, 'a huge directory is not walked whole')
+
+  // IpcMode host: no IPC namespace, the host's /dev/shm.
+  const ipc = spec({ IpcMode: 'host' })
+  t.notOk(ipc.linux.namespaces.some(n => n.type === 'ipc'))
+  t.same(mount(ipc, '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] })
+})
+
 t.test('process settings: Ulimits, SecurityOpt, OomScoreAdj, GroupAdd', async t => {
   const s = spec({ Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }, { Name: 'memlock', Soft: -1, Hard: -1 }], OomScoreAdj: 500, GroupAdd: ['10', '20'] },
     {}, { user: { uid: 0, gid: 0, additionalGids: [10] } })
@@ -230,7 +286,8 @@ t.test('process settings: Ulimits, SecurityOpt, OomScoreAdj, GroupAdd', async t 
   refuses(t, () => spec({ Ulimits: [{ Name: 'nofile', Soft: -1, Hard: -1 }] }), /^ulimit nofile: hard limit unlimited is above the kernel's maximum of \d+ open files \(fs.nr_open\)$/)
   t.same(parseSpecJson(specJson(s)), s, 'config.json read back keeps RLIM_INFINITY exact')
   refuses(t, () => spec({ OomScoreAdj: 1001 }), 'Invalid value 1001, range for oom score adj is [-1000, 1000]')
-  refuses(t, () => spec({ GroupAdd: ['audio'] }), /^GroupAdd is not supported: group "audio"/)
+  t.same(spec({ GroupAdd: ['audio', '30'] }).process.user, { uid: 0, gid: 0, additionalGids: [30] }, 'names are the caller\'s to resolve in the image')
+  refuses(t, () => spec({ GroupAdd: ['a:b'] }), 'GroupAdd: invalid group "a:b"')
   for (const o of ['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true', 'no-new-privileges=1']) {
     t.equal(spec({ SecurityOpt: [o] }).process.noNewPrivileges, true, o)
   }
@@ -295,6 +352,10 @@ t.test('Init wraps the command', async t => {
   t.same(s.process.args, [INIT_PATH, '--', 'echo', 'hi'])
   t.same(mount(s, INIT_PATH), { destination: INIT_PATH, type: 'bind', source: '/usr/bin/catatonit', options: ['bind', 'ro'] })
   t.same(spec({ Init: true, PidMode: 'host' }, {}, { init: '/usr/bin/tini' }).process.args, ['echo', 'hi'], 'not in the host\'s pid namespace')
+  t.same(spec({ Init: true, PidMode: 'container:web' }, {}, { init: '/usr/bin/tini' }).process.args, ['echo', 'hi'], 'nor in another container\'s')
+  t.equal(pidContainer({ PidMode: 'container:web' }), 'web')
+  t.equal(pidContainer({ PidMode: 'host' }), undefined)
+  t.ok(spec({ PidMode: 'container:web' }).linux.namespaces.some(n => n.type === 'pid'), 'a pid namespace whose path the manager fills in at each run')
   t.same(spec({ Init: false }, {}, { init: '/usr/bin/tini' }).process.args, ['echo', 'hi'])
   refuses(t, () => spec({ Init: true }), /^Init is not supported/)
 })
@@ -393,34 +454,22 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['Links', { Links: ['db:db'] }],
     ['VolumesFrom', { VolumesFrom: ['other'] }],
     ['VolumeDriver', { VolumeDriver: 'nfs' }],
-    ['Devices', { Devices: [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }] }],
     ['DeviceRequests', { DeviceRequests: [{ Driver: 'nvidia', Count: -1 }] }],
-    ['BlkioWeight', { BlkioWeight: 300 }],
-    ['BlkioWeightDevice', { BlkioWeightDevice: [{ Path: '/dev/sda', Weight: 100 }] }],
-    ['BlkioDeviceReadBps', { BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1 }] }],
-    ['BlkioDeviceWriteBps', { BlkioDeviceWriteBps: [{ Path: '/dev/sda', Rate: 1 }] }],
-    ['BlkioDeviceReadIOps', { BlkioDeviceReadIOps: [{ Path: '/dev/sda', Rate: 1 }] }],
-    ['BlkioDeviceWriteIOps', { BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: 1 }] }],
-    ['CpuRealtimePeriod', { CpuRealtimePeriod: 1000 }],
-    ['CpuRealtimeRuntime', { CpuRealtimeRuntime: 1000 }],
     ['CpuCount', { CpuCount: 2 }],
     ['CpuPercent', { CpuPercent: 50 }],
     ['IOMaximumIOps', { IOMaximumIOps: 1 }],
     ['IOMaximumBandwidth', { IOMaximumBandwidth: 1 }],
     ['KernelMemory', { KernelMemory: 1 << 24 }],
     ['KernelMemoryTCP', { KernelMemoryTCP: 1 << 24 }],
-    ['MemorySwappiness', { MemorySwappiness: 10 }],
-    ['OomKillDisable', { OomKillDisable: true }],
     ['Cgroup', { Cgroup: 'container:x' }],
-    ['CgroupParent', { CgroupParent: '/mine' }],
     ['UsernsMode', { UsernsMode: 'host' }],
     ['StorageOpt', { StorageOpt: { size: '1G' } }],
     ['Isolation', { Isolation: 'hyperv' }],
     ['LogConfig.Type', { LogConfig: { Type: 'syslog', Config: {} } }],
     ['LogConfig.Config', { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } } }],
-    ['IpcMode', { IpcMode: 'host' }],
     ['IpcMode', { IpcMode: 'container:x' }],
-    ['PidMode', { PidMode: 'container:x' }],
+    ['PidMode', { PidMode: 'container:' }],
+    ['PidMode', { PidMode: 'other' }],
     ['UTSMode', { UTSMode: 'container:x' }],
     ['CgroupnsMode', { CgroupnsMode: 'other' }],
     ['MacAddress', {}, { MacAddress: '02:42:ac:11:00:02' }],

@@ -110,6 +110,13 @@ t.test('parseGroup', async t => {
   t.strictSame(parseGroup('g:x::a'), [], 'empty gid field: skipped (malformed)')
 })
 
+t.test('resolveUser: GroupAdd adds gids and names from the group file', async t => {
+  t.strictSame(resolveUser('4242', passwd, groups, ['10', '4343']), { uid: 4242, gid: 0, additionalGids: [10, 4343] })
+  const named = groups[0]!
+  t.strictSame(resolveUser('4242', passwd, groups, [named.name, String(named.gid)]), { uid: 4242, gid: 0, additionalGids: [named.gid] }, 'a group named twice is added once')
+  t.throws(() => resolveUser('0', passwd, groups, ['nosuchgroup']), { code: 'INVALID_ARGUMENT', message: 'Unable to find group nosuchgroup: no matching entries in group file' })
+})
+
 t.test('resolveUser: numeric forms', async t => {
   t.strictSame(resolveUser('0', passwd, groups), { uid: 0, gid: 0, additionalGids: [10] }, 'uid 0 is root, with root\'s groups')
   t.strictSame(resolveUser('1001', passwd, groups), { uid: 1001, gid: 100, additionalGids: [999] }, 'known uid: gid from passwd, groups by its name')

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { arch, cpus, hostname, release, totalmem } from 'node:os'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { diskUsage } from '../../containers/disk-usage.js'
 import type { ContainerManager } from '../../containers/manager.js'
 import type { EventBus } from '../../events/bus.js'
 import { API_VERSION, MIN_API_VERSION } from '../docker.js'
@@ -55,6 +56,14 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       ...Object.entries(versions.runtimes).map(([name, v]) => ({ Name: name, Version: v, Details: {} }))
     ]
   }))
+
+  app.get('/system/df', {
+    schema: {
+      tags, operationId: 'SystemDataUsage', summary: 'Disk usage of images, containers, volumes and build cache',
+      querystring: S.DiskUsageQuery,
+      response: { 200: S.DiskUsageResponse, ...S.errors(400) }
+    }
+  }, async req => await diskUsage(manager, req.query.type))
 
   const os = osVersion()
   app.get('/info', {
