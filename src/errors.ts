@@ -57,6 +57,13 @@ export const notModified = (message: string): BerthError => new BerthError('NOT_
 export const runtimeFailed = (message: string, cause?: unknown): BerthError =>
   new BerthError('RUNTIME', message, { cause })
 
+/**
+ * Docker's 400 for a start whose program cannot be run: the runtime's words
+ * in the frame Docker's containerd task create puts them in.
+ */
+export const cannotRun = (runtimeMessage: string, cause?: unknown): BerthError =>
+  invalid(`failed to create task for container: failed to create shim task: OCI runtime create failed: ${runtimeMessage}: unknown`, cause)
+
 /** An error whose code came from elsewhere (a helper process's answer), with its message as given. */
 export const withCode = (code: ErrorCode, message: string): BerthError => new BerthError(code, message)
 

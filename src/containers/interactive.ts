@@ -56,7 +56,7 @@ export class Interactive {
     const ended = this.d.table.nextExit(e)
     this.d.event(rec, 'attach')
     if (!stdin || !rec.openStdin) return { rec, done: ended.promise, cancel: ended.cancel }
-    if (hasMonitor(rec.status)) {
+    if (hasMonitor(rec)) {
       const conn = Promise.resolve(this.d.runs.attach(rec.id))
       return { rec, done: ended.promise, cancel: ended.cancel, conn }
     }

@@ -16,7 +16,7 @@ import type { Config } from '../config.js'
 import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
-import { Runtime } from '../runtime/runtime.js'
+import { programFault, Runtime } from '../runtime/runtime.js'
 import { MonitorRuns } from '../shims/runs.js'
 import { ensureDir, hideTree, removeTree } from '../store/atomic.js'
 import { Layout, rootfsPaths } from '../store/layout.js'
@@ -181,7 +181,7 @@ export class ContainerManager {
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
     const image = this.images.resolve(body.Image ?? '')
-    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary }))
+    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
@@ -194,8 +194,15 @@ export class ContainerManager {
    * The part of every create after the request is checked: a unique name, a
    * fresh id, the container's dir, `prepare` (which gives the spec and the
    * record's fields), then the monitor. On any failure nothing is left.
+   *
+   * With `runLater` (Docker's create, where nothing runs until the start), a
+   * program the runtime cannot run does not fail the create: the container
+   * is created unlaunched, and its start tries again and fails as Docker's
+   * does (400, exit code 127 or 126), or runs it if the program is there by
+   * then (docker cp). The bundle API keeps create as the runtime's create.
    */
-  private async createWith (asked: string | undefined, runtime: Runtime, prepare: (id: string) => Promise<{ spec: OciSpec, fields: Partial<ContainerRecord> }>): Promise<string> {
+  private async createWith (asked: string | undefined, runtime: Runtime, prepare: (id: string) => Promise<{ spec: OciSpec, fields: Partial<ContainerRecord> }>,
+    opts: { runLater?: boolean } = {}): Promise<string> {
     const name = asked !== undefined && asked !== '' ? normalizeName(asked) : generateName(n => this.table.nameTaken(n))
     this.table.reserve(name)
     const id = newId()
@@ -212,7 +219,12 @@ export class ContainerManager {
       const dir = await this.store.createDir(id)
       const { spec, fields } = await prepare(id)
       rec = { ...rec, ...fields }
-      await this.launch(rec, spec)
+      await this.launch(rec, spec).catch(async (err: unknown) => {
+        if (opts.runLater !== true || !hasCode(err, 'INVALID_ARGUMENT') || programFault((err as Error).message) === undefined) throw err
+        // The first record says unlaunched, and is written after the run is gone: a crash before it leaves no record, which start-up cleans away.
+        await this.runs.end(rec)
+        rec.unlaunched = true
+      })
       rec.status = 'created'
       await Promise.all([dir.synced, this.store.save(rec)])
     } catch (err) {
@@ -235,6 +247,7 @@ export class ContainerManager {
     const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
     if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
     Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false }, runtime, await runSpec(rec, spec)))
+    delete rec.unlaunched
   }
 
   /**
@@ -288,8 +301,8 @@ export class ContainerManager {
     // The last run's end goes on record (and its state away) before a new run starts.
     await this.supervisor.commitLater(e)
     const rec = e.rec
-    if (needsNewRun(rec.status)) {
-      // Only in memory: on disk the container stays exited (or restarting) until it runs, so
+    if (needsNewRun(rec)) {
+      // Only in memory: on disk the container stays exited (restarting, unlaunched) until it runs, so
       // a crash here leaves a stopped container whose new monitor start-up cleans away.
       rec.status = 'creating'
       try {

@@ -14,6 +14,8 @@ export interface RecoveryFacts {
   monitorAlive: boolean
   /** The container init's pid is alive with the recorded start time. */
   containerAlive: boolean
+  /** A created container without a run (records.ts): nothing of it runs. */
+  unlaunched?: boolean
 }
 
 export type RecoveryAction =
@@ -29,6 +31,8 @@ export function decideRecovery (f: RecoveryFacts): RecoveryAction {
   if (f.status === 'removing') return { kind: 'finish-remove' }
   // A restarting container's exit is committed; the manager's startAfterRecovery decides about its restart.
   if (f.status === 'exited' || f.status === 'restarting') return { kind: 'keep' }
+  // Any run found is one berthd died launching (its start): cleaned away, as for an exited container.
+  if (f.status === 'created' && f.unlaunched === true) return { kind: 'keep' }
   if (f.exitCode !== undefined) return { kind: 'exited', code: f.exitCode, error: '', killContainer: false }
   if (f.monitorAlive) return { kind: 'adopt' }
   if (f.containerAlive) return { kind: 'exited', code: 137, error: 'container monitor died; container killed', killContainer: true }

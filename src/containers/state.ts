@@ -10,22 +10,29 @@
  *   restarting ──back-off over──► creating … (a new run)
  *   restarting ──stop/kill/delete -f──► exited
  *
+ *   A created container may have no run (`unlaunched`: its program could not
+ *   be run at Docker's create, or its first start failed, as Docker leaves
+ *   it): its start launches one first, as an exited container's does.
+ *
  *   any state except creating ──delete──► removing ──► (gone)
  *
  * Operations read refresh → check → act → persist, and persist before
  * memory is updated.
  */
-import type { Status } from '../store/records.js'
+import type { ContainerRecord, Status } from '../store/records.js'
 
 /** A running (or paused) container has a live init process. */
 export const isRunning = (s: Status): boolean => s === 'running' || s === 'paused'
 /** Docker's `State.Running`: true while a restart waits out its back-off too (moby State.SetRestarting). */
 export const isUp = (s: Status): boolean => isRunning(s) || s === 'restarting'
-/** A monitor is expected for these states. */
-export const hasMonitor = (s: Status): boolean => s === 'created' || s === 'running' || s === 'paused'
+/** What the run predicates read of a record. */
+type RunFacts = Pick<ContainerRecord, 'status' | 'unlaunched'>
+
+/** A monitor is expected: a running or paused container has one, and so has a created one unless it is unlaunched. */
+export const hasMonitor = (r: RunFacts): boolean => r.status === 'running' || r.status === 'paused' || (r.status === 'created' && r.unlaunched !== true)
 export const canStart = (s: Status): boolean => s === 'created' || s === 'exited'
-/** A start of these needs a new monitor first (a created container has one). */
-export const needsNewRun = (s: Status): boolean => s === 'exited' || s === 'restarting'
+/** A start of these needs a new monitor first. */
+export const needsNewRun = (r: RunFacts): boolean => r.status === 'exited' || r.status === 'restarting' || (r.status === 'created' && r.unlaunched === true)
 export const canKill = (s: Status): boolean => s === 'running' || s === 'paused'
 export const canPause = (s: Status): boolean => s === 'running'
 export const canUnpause = (s: Status): boolean => s === 'paused'

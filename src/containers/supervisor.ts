@@ -13,8 +13,9 @@
 import type { FSWatcher } from 'node:fs'
 import type { Logger } from 'pino'
 import { Slots, withTimeout } from '../async.js'
-import { hasCode } from '../errors.js'
+import { cannotRun, hasCode } from '../errors.js'
 import { isAlive } from '../proc.js'
+import { programFault } from '../runtime/runtime.js'
 import type { MonitorRuns } from '../shims/runs.js'
 import { ZERO_TIME, type ContainerRecord, type RecordStore } from '../store/records.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
@@ -98,7 +99,7 @@ export class Supervisor {
   /** Called for every change in the exits dir. */
   exitSeen (id: string): void {
     const e = this.table.byId(id)
-    if (e === undefined || !hasMonitor(e.rec.status)) return
+    if (e === undefined || !hasMonitor(e.rec)) return
     void this.table.serial(e, () => this.commitExit(e)).catch(err => this.d.log.error({ err, container: id }, 'commit exit failed'))
   }
 
@@ -108,7 +109,7 @@ export class Supervisor {
    */
   private async commitExit (e: Entry): Promise<void> {
     const rec = e.rec
-    if (!hasMonitor(rec.status)) return
+    if (!hasMonitor(rec)) return
     const exit = await this.d.runs.readExit(rec.id)
     if (exit === undefined) return
     await this.finishRun(e, exit.code, exit.at.toISOString(), '', this.d.runs.oomKilled(rec.id))
@@ -164,19 +165,31 @@ export class Supervisor {
   }
 
   /**
-   * A run that could not start: Docker records the failure on the container,
-   * which is left stopped (and removed, with AutoRemove: docker run --rm
-   * waits for the removal even then). Returns `err` for the caller to throw.
+   * A run that could not start, as moby's containerStart leaves it: the run
+   * is cleaned away and the failure recorded on the container (State.Error,
+   * and ExitCode 127 or 126 when its program cannot be run, else 128), which
+   * stays created if it never ran and is exited otherwise. No die event:
+   * nothing ran (moby#22043). Waiters and attach clients are told, and an
+   * AutoRemove container is removed (docker run --rm waits for that).
+   * Returns the error for the caller to throw: Docker's 400 for a program
+   * that cannot be run, else `err`.
    */
   async startFailed (e: Entry, err: unknown): Promise<unknown> {
     await this.d.runs.end(e.rec)
-    const next: ContainerRecord = { ...e.rec, status: 'exited', exitCode: 128, error: (err as Error).message, pid: 0, finishedAt: new Date().toISOString() }
+    const fault = hasCode(err, 'INVALID_ARGUMENT') ? programFault((err as Error).message) : undefined
+    const thrown = fault !== undefined ? cannotRun(fault.message, err) : err
+    const code = fault?.code ?? 128
+    const never = e.rec.startedAt === ZERO_TIME
+    const next: ContainerRecord = {
+      ...e.rec,
+      ...(never ? { status: 'created', unlaunched: true } : { status: 'exited', finishedAt: new Date().toISOString() }),
+      exitCode: code, error: (thrown as Error).message, pid: 0
+    }
     await this.d.store.save(next)
     Object.assign(e.rec, next)
-    this.d.event(e.rec, 'die', dieAttributes(e.rec))
-    this.table.notifyExit(e, 128)
+    this.table.notifyExit(e, code)
     this.removeIfAuto(e)
-    return err
+    return thrown
   }
 
   /** Starts a restarting container once its back-off is over, unless a stop, kill or removal came first. */
@@ -242,9 +255,9 @@ export class Supervisor {
     for (const id of await this.d.runs.exitIds()) this.exitSeen(id)
     for (const e of this.table.all()) {
       if (e.uncommitted !== undefined) void this.table.serial(e, () => this.commitLater(e)).catch(() => {})
-      if (!hasMonitor(e.rec.status) || this.isAlive(e.rec.monitorPid, e.rec.monitorStart)) continue
+      if (!hasMonitor(e.rec) || this.isAlive(e.rec.monitorPid, e.rec.monitorStart)) continue
       void this.table.serial(e, async () => {
-        if (!hasMonitor(e.rec.status) || this.isAlive(e.rec.monitorPid, e.rec.monitorStart)) return
+        if (!hasMonitor(e.rec) || this.isAlive(e.rec.monitorPid, e.rec.monitorStart)) return
         const exit = await this.d.runs.readExit(e.rec.id)
         if (exit !== undefined) return await this.commitExit(e)
         const alive = this.isAlive(e.rec.pid, e.rec.pidStart)
@@ -276,9 +289,10 @@ export class Supervisor {
 
   private async recoverOne (e: Entry): Promise<void> {
     const rec = e.rec
-    const exit = hasMonitor(rec.status) ? await this.d.runs.readExit(rec.id) : undefined
+    const exit = hasMonitor(rec) ? await this.d.runs.readExit(rec.id) : undefined
     const action = decideRecovery({
       status: rec.status,
+      unlaunched: rec.unlaunched === true,
       exitCode: exit?.code,
       monitorAlive: this.isAlive(rec.monitorPid, rec.monitorStart),
       containerAlive: this.isAlive(rec.pid, rec.pidStart)

@@ -91,7 +91,27 @@ export const isNotRunning = (msg: string): boolean => /\bnot running\b|no such p
  * of the runtime.
  */
 export const isProgramFault = (msg: string): boolean =>
-  /executable file\b.*\bnot found|exec(vp?)?:? ["`'][^"`']*["`']:.*(no such file or directory|permission denied|not a directory|exec format error)/i.test(msg)
+  /executable file\b.*\bnot found|exec(vp?)?:? ["`'][^"`']*["`']:.*(no such file or directory|permission denied|not a directory|is a directory|exec format error)|open executable: (permission denied|operation not permitted)/i.test(msg)
+
+/**
+ * Docker's reading of a create that failed because the container's program
+ * cannot be run (moby daemon/errors.go, setExitCodeFromError): the exit code
+ * the container records, 126 when the program cannot be invoked (not
+ * executable, a directory: runc says "permission denied", crun "open
+ * executable: Operation not permitted") and 127 when it is not there; and
+ * the runtime's message worded so that the docker CLI, which matches Go's
+ * lowercase errno text case-sensitively (cli/command/container/run.go),
+ * exits with that code too: crun's glibc words are lowered, and a 126
+ * without "permission denied" gets it appended, as moby appends it to
+ * EISDIR. Undefined for any other failure.
+ */
+export function programFault (msg: string): { code: 126 | 127, message: string } | undefined {
+  if (!isProgramFault(msg)) return undefined
+  const code = /permission denied|operation not permitted|is a directory|exec format error/i.test(msg) ? 126 : 127
+  let message = msg.replace(/: ([A-Z][a-z]*(?: [a-z]+)*)$/, (_m, errno: string) => `: ${errno.toLowerCase()}`)
+  if (code === 126 && !/permission denied|is a directory/.test(message)) message += ': permission denied'
+  return { code, message }
+}
 
 /** True when the runtime's message says the container is not (or no longer) there. */
 export const isNotExist = (msg: string): boolean => /does not exist|not found|no such file/i.test(msg)

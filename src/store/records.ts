@@ -58,6 +58,12 @@ export interface ContainerRecord {
   hostname: string
   user: string
   status: Status
+  /**
+   * A created container without a run (no monitor, no runtime state): its
+   * program could not be run at Docker's create, or its start failed before
+   * it ever ran. The next start launches a run, as for an exited container.
+   */
+  unlaunched?: boolean
   pid: number
   /** /proc/<pid>/stat start time of the container init and of its monitor, to detect pid reuse. */
   pidStart: number

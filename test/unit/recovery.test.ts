@@ -33,7 +33,10 @@ const rows: Array<[string, RecoveryFacts, RecoveryAction]> = [
   // nothing left and no exit file
   ['running, everything gone', { status: 'running', exitCode: undefined, monitorAlive: false, containerAlive: false }, UNKNOWN],
   ['paused, everything gone', { status: 'paused', exitCode: undefined, monitorAlive: false, containerAlive: false }, UNKNOWN],
-  ['created, everything gone', { status: 'created', exitCode: undefined, monitorAlive: false, containerAlive: false }, UNKNOWN]
+  ['created, everything gone', { status: 'created', exitCode: undefined, monitorAlive: false, containerAlive: false }, UNKNOWN],
+  // a created container without a run: nothing ran; a run found is a start berthd died in, cleaned away
+  ['created unlaunched, nothing', { status: 'created', unlaunched: true, exitCode: undefined, monitorAlive: false, containerAlive: false }, { kind: 'keep' }],
+  ['created unlaunched, a half-launched run', { status: 'created', unlaunched: true, exitCode: undefined, monitorAlive: true, containerAlive: true }, { kind: 'keep' }]
 ]
 
 t.test('rule table', async t => {

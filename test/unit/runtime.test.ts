@@ -1,5 +1,5 @@
 import t from 'tap'
-import { runtimeMessage, argv, globalArgs, isNotExist, isNotRunning, isProgramFault } from '../../src/runtime/runtime.js'
+import { runtimeMessage, argv, globalArgs, isNotExist, isNotRunning, isProgramFault, programFault } from '../../src/runtime/runtime.js'
 
 t.test('runtimeMessage', async t => {
   const rows: Array<[string, string, string]> = [
@@ -92,9 +92,34 @@ t.test('isProgramFault: the container\'s program cannot be run', async t => {
     'runc create failed: unable to start container process: exec: "/etc/passwd": permission denied',
     'executable file `nosuch` not found in $PATH: No such file or directory',
     'execvp `/no/such/program`: No such file or directory',
-    'OCI runtime exec failed: exec failed: unable to start container process: exec: "x": executable file not found in $PATH: unknown'
+    'OCI runtime exec failed: exec failed: unable to start container process: exec: "x": executable file not found in $PATH: unknown',
+    'open executable: Permission denied',
+    'open executable: Operation not permitted'
   ]
   table(t, isProgramFault, yes, ['', 'runc create failed: unable to apply cgroup configuration: no such file or directory', 'container does not exist', 'mount: permission denied', 'exit status 1'])
+})
+
+t.test('programFault: Docker\'s exit code, and words the docker CLI reads it from', async t => {
+  // runc 1.1 and crun 1.8 (their create, for a missing program, one not on PATH, a directory and a file that is not executable).
+  const rows: Array<[string, 126 | 127, string]> = [
+    ['runc create failed: unable to start container process: exec: "/no/such": stat /no/such: no such file or directory', 127,
+      'runc create failed: unable to start container process: exec: "/no/such": stat /no/such: no such file or directory'],
+    ['runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH', 127,
+      'runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH'],
+    ['runc create failed: unable to start container process: exec: "/etc": permission denied', 126,
+      'runc create failed: unable to start container process: exec: "/etc": permission denied'],
+    ['runc create failed: unable to start container process: exec: "/etc": is a directory', 126,
+      'runc create failed: unable to start container process: exec: "/etc": is a directory'],
+    ['runc create failed: unable to start container process: exec: "/etc/passwd/x": stat /etc/passwd/x: not a directory', 127,
+      'runc create failed: unable to start container process: exec: "/etc/passwd/x": stat /etc/passwd/x: not a directory'],
+    ['executable file `/no/such` not found in $PATH: No such file or directory', 127, 'executable file `/no/such` not found in $PATH: no such file or directory'],
+    ['open executable: Permission denied', 126, 'open executable: permission denied'],
+    ['open executable: Operation not permitted', 126, 'open executable: operation not permitted: permission denied']
+  ]
+  for (const [msg, code, message] of rows) t.strictSame(programFault(msg), { code, message }, msg)
+  for (const other of ['', 'runc create failed: unable to apply cgroup configuration: no such file or directory', 'exit status 1']) {
+    t.equal(programFault(other), undefined, `not a program fault: ${JSON.stringify(other)}`)
+  }
 })
 
 t.test('isNotRunning', async t => {

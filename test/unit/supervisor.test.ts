@@ -3,6 +3,7 @@
 // fails, and the re-load after a berthd restart.
 import t from 'tap'
 import pino from 'pino'
+import { hasCode, invalid, runtimeFailed } from '../../src/errors.js'
 import { Supervisor, type SupervisorRuns } from '../../src/containers/supervisor.js'
 import { ContainerTable, newEntry, type Entry } from '../../src/containers/table.js'
 import { RECORD_VERSION, ZERO_TIME, type ContainerRecord, type RestartPolicy } from '../../src/store/records.js'
@@ -202,16 +203,37 @@ t.test('monitor death with an exit file: the file\'s code wins', async t => {
   w.sup.close()
 })
 
-t.test('a failed start: exited 128 with the error, waiters told, run cleaned up', async t => {
+t.test('a failed start of a container that ran before: exited 128 with the error, waiters told, run cleaned up, no die', async t => {
   const w = world()
-  const e = w.add(record({ status: 'created' }))
+  const e = w.add(record({ status: 'exited' }))
   const waiter = w.table.nextExit(e)
-  const err = new Error('exec: "nope": executable file not found')
-  t.equal(await w.sup.startFailed(e, err), err)
+  const err = runtimeFailed('runc start: something broke')
+  t.equal(await w.sup.startFailed(e, err), err, 'the error as it came')
   t.equal(await waiter.promise, 128)
-  t.match(e.rec, { status: 'exited', exitCode: 128, error: err.message })
-  t.same(w.events, ['die'])
+  t.match(e.rec, { status: 'exited', exitCode: 128, error: err.message, pid: 0 })
+  t.notOk(e.rec.unlaunched)
+  t.same(w.saved.at(-1), e.rec, 'on record')
+  t.same(w.events, [], 'nothing ran, so no die (moby#22043)')
   t.same(w.ended, [e.rec.id])
+  w.sup.close()
+})
+
+t.test('a program that cannot be run: Docker\'s 400 and 127/126; a container that never ran stays created, unlaunched', async t => {
+  const w = world()
+  const rows: Array<[string, number]> = [
+    ['runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory', 127],
+    ['open executable: Operation not permitted', 126]
+  ]
+  for (const [msg, code] of rows) {
+    const e = w.add(record({ status: 'creating', startedAt: ZERO_TIME }))
+    const waiter = w.table.nextExit(e)
+    const thrown = await w.sup.startFailed(e, invalid(msg)) as Error
+    t.ok(hasCode(thrown, 'INVALID_ARGUMENT'), `${code}: a 400`)
+    t.match(thrown.message, /^failed to create task for container: failed to create shim task: OCI runtime create failed: .*: unknown$/, `${code}: Docker's frame`)
+    t.equal(await waiter.promise, code)
+    t.match(e.rec, { status: 'created', unlaunched: true, exitCode: code, error: thrown.message, finishedAt: ZERO_TIME })
+  }
+  t.same(w.events, [])
   w.sup.close()
 })
 
