@@ -44,3 +44,31 @@ t.test('remove and prune keep images a container uses', async t => {
   t.equal(reopened.resolve('me/x:v1').id, again.id)
   t.throws(() => reopened.resolve('me/x'), { code: 'NOT_FOUND', message: 'No such image: me/x' })
 })
+
+t.test('a config whose fields are not of the types berth reads them as is refused, as Go\'s decoder refuses it', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-img-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const store = new ImageStore(dir, pino({ level: 'silent' }))
+  await store.init()
+  const base = await store.importTar(Readable.from([await oneFileTar()]))
+  const doc = (config: unknown, extra: Record<string, unknown> = {}): Buffer =>
+    Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: base.diffIds }, ...extra }))
+  const bad: Array<[Buffer, string]> = [
+    [doc({ Labels: { '': 5 } }), 'config.Labels must be a map of strings'],
+    [doc({ Labels: ['a'] }), 'config.Labels must be a map of strings'],
+    [doc({ Env: 'A=1' }), 'config.Env must be a list of strings'],
+    [doc({ Cmd: [1] }), 'config.Cmd must be a list of strings'],
+    [doc({ User: 0 }), 'config.User must be a string'],
+    [doc({ ExposedPorts: { '80/tcp': 1 } }), 'config.ExposedPorts must be a map of objects'],
+    [doc([]), 'config must be an object'],
+    [doc({}, { os: 7 }), 'os must be a string'],
+    [doc({}, { history: [1] }), 'history must be a list of objects'],
+    [Buffer.from('[]'), 'not a JSON object']
+  ]
+  for (const [bytes, problem] of bad) {
+    await t.rejects(store.commit(bytes, []), { code: 'INVALID_ARGUMENT', message: `invalid image config: ${problem}` }, problem)
+  }
+  const good = await store.commit(doc({ Labels: { a: 'b' }, Env: null, ExposedPorts: { '80/tcp': {} }, Volumes: { '/v': null } }), [])
+  t.same(good.config.Labels, { a: 'b' }, 'null fields and well-typed ones are kept')
+  t.equal(store.list().length, 2, 'no refused config left an image behind')
+})
