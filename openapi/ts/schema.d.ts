@@ -488,7 +488,7 @@ export interface paths {
         put?: never;
         /**
          * Start an exec instance
-         * @description Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream (see ContainerAttach), which ends after the exit code is recorded. A command the runtime cannot run gives its message on the stream and exit code 126 or 127, as Docker does.
+         * @description Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream (see ContainerAttach), which ends after the exit code is recorded. As in Docker, the response head is sent before the process starts, and output follows once the client has read the head. A command the runtime cannot run gives its message on the stream and exit code 126, as Docker does.
          */
         post: operations["ExecStart"];
         delete?: never;

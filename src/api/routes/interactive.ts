@@ -40,7 +40,11 @@ function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socke
     .catch(err => { log.error({ err }, 'attach failed'); socket.destroy() })
 }
 
-/** Starts an exec; attached, takes the socket over. Throws only before the takeover. */
+/**
+ * Starts an exec; attached, takes the socket over. As Docker, the response
+ * head goes out before the process starts (a failure to start is then told
+ * on the stream). Throws only before the takeover.
+ */
 async function startExec (manager: ContainerManager, execId: string, body: ExecStart | null | undefined, socket: Duplex | undefined, upgrade: boolean, log: Logger): Promise<boolean> {
   const detach = body?.Detach === true || socket === undefined
   const exec = manager.interactive.inspectExec(execId)
@@ -48,10 +52,20 @@ async function startExec (manager: ContainerManager, execId: string, body: ExecS
   const keys = parseDetachKeys(exec.config.detachKeys)
   // As moby's exec start: the stream is framed unless the start request says Tty, whatever the exec was
   // created with (dockerode's exec.start({hijack, stdin}) on a TTY exec gets frames, which it demuxes).
-  const { session } = await manager.interactive.startExec(execId, detach, body?.Tty === true)
+  const raw = body?.Tty === true
+  let taken = false
+  const opened = detach ? undefined : () => { taken = true; startStream(socket!, upgrade, raw) }
+  let session
+  try {
+    session = (await manager.interactive.startExec(execId, { detach, raw, ...(opened !== undefined ? { opened } : {}) })).session
+  } catch (err) {
+    if (!taken) throw err
+    log.error({ err }, 'exec start failed after its head was sent')
+    socket!.destroy()
+    return true
+  }
   if (session === undefined || socket === undefined) return false
   if (!upgrade) session.stdin = undefined
-  startStream(socket, upgrade, session.raw)
   serveExec(socket, session, keys).catch(err => { log.error({ err }, 'exec stream failed'); socket.destroy() })
   return true
 }
@@ -133,8 +147,9 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
     schema: {
       tags, operationId: 'ExecStart', summary: 'Start an exec instance',
       description: 'Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream ' +
-        '(see ContainerAttach), which ends after the exit code is recorded. A command the runtime cannot run gives its message on the stream ' +
-        'and exit code 126 or 127, as Docker does.',
+        '(see ContainerAttach), which ends after the exit code is recorded. As in Docker, the response head is sent before the process starts, ' +
+        'and output follows once the client has read the head. A command the runtime cannot run gives its message on the stream ' +
+        'and exit code 126, as Docker does.',
       params: S.IdParams, body: S.ExecStartBody,
       response: {
         101: { ...S.StreamResponse, description: 'Upgraded: a raw stream both ways' },
