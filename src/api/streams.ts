@@ -123,6 +123,8 @@ export interface AttachOptions {
   logs: boolean
   stream: boolean
   detachKeys: Buffer
+  /** Output as raw bytes whatever the container's terminal (websocket attach); else framed unless it has one. */
+  raw?: boolean
 }
 
 /** The container facts attach needs. */
@@ -152,7 +154,7 @@ export interface AttachSession {
  * holding the container. Stdin goes to the monitor's attach socket.
  */
 export async function serveAttach (socket: Duplex, target: AttachTarget, o: AttachOptions, session: AttachSession, log: Logger): Promise<void> {
-  const output = logStream(target.logPath, { stdout: o.stdout, stderr: o.stderr, timestamps: false, tty: target.tty, ...(o.logs ? {} : { from: target.logFrom }) },
+  const output = logStream(target.logPath, { stdout: o.stdout, stderr: o.stderr, timestamps: false, tty: target.tty || o.raw === true, ...(o.logs ? {} : { from: target.logFrom }) },
     o.stream ? { done: session.done } : undefined)
   let clientGone = false
   let detached = false
