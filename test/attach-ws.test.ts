@@ -4,6 +4,7 @@
  * which masks what it sends, as a browser does).
  */
 import t from 'tap'
+import { connect } from 'node:net'
 import WebSocket from 'ws'
 import { createContainer, sleep, startDaemon, until, type Daemon } from './helpers.js'
 
@@ -30,6 +31,18 @@ function wsConnect (d: Daemon, path: string): Promise<Client> {
       res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })))
     })
     ws.once('error', reject)
+  })
+}
+
+/** Sends `head` (request line and headers) on a fresh connection; resolves with all the server answered. */
+function rawRequest (d: Daemon, head: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(d.socket)
+    let out = ''
+    s.on('data', (c: Buffer) => { out += c.toString() })
+    s.on('close', () => resolve(out))
+    s.on('error', reject)
+    s.end([...head, 'Host: localhost', '', ''].join('\r\n'))
   })
 }
 
@@ -103,6 +116,14 @@ t.test('websocket attach', async t => {
     t.equal(plain.status, 400, 'a GET without the handshake')
     t.match(plain.body.message, /websocket handshake/)
     t.equal((await d.req('GET', '/containers/nope/attach/ws')).status, 404)
+    const path = `/containers/${id}/attach/ws?logs=1&stdout=1`
+    const tcp = await rawRequest(d, [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: tcp'])
+    t.match(tcp, /^HTTP\/1\.1 400 [^]*Content-Type: application\/json[^]*\{"message":"websocket attach needs a websocket handshake/, 'Upgrade: tcp is no websocket handshake')
+    const badKey = await rawRequest(d, [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: short'])
+    t.match(badKey, /^HTTP\/1\.1 400 [^]*\{"message":"invalid websocket handshake: missing or invalid Sec-WebSocket-Key header"\}$/)
+    const badProto = await rawRequest(d, [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: a,,b'])
+    t.match(badProto, /^HTTP\/1\.1 400 [^]*\{"message":"invalid websocket handshake: Invalid Sec-WebSocket-Protocol header"\}$/, 'what ws refuses: JSON too')
   })
 
   t.test('a TTY container: raw terminal output, and the detach keys close the websocket and leave it running', async t => {

@@ -10,11 +10,28 @@
 import type { IncomingMessage } from 'node:http'
 import { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { rawError } from './streams.js'
 
 /** The largest message a client may send (stdin); a bigger one closes the connection with 1009. */
 const MAX_MESSAGE = 16 * 1024 * 1024
 
 const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE })
+// A handshake `ws` refuses after handshakeProblem's checks (a malformed Sec-WebSocket-Protocol or
+// -Extensions) is answered as every berthd error is, not with ws's text page.
+server.on('wsClientError', (err: Error, socket: Duplex) => rawError(socket, 400, `invalid websocket handshake: ${err.message}`))
+
+/**
+ * Why an upgrade request is not a websocket handshake (RFC 6455 4.2.1, the
+ * checks `ws` makes), or undefined; checked before the attach is registered,
+ * so a refusal is a plain JSON 400.
+ */
+export function handshakeProblem (req: IncomingMessage): string | undefined {
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') return 'websocket attach needs a websocket handshake (Connection: Upgrade, Upgrade: websocket)'
+  if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? '')) return 'invalid websocket handshake: missing or invalid Sec-WebSocket-Key header'
+  const version = req.headers['sec-websocket-version']
+  if (version !== '13' && version !== '8') return 'invalid websocket handshake: Sec-WebSocket-Version must be 13'
+  return undefined
+}
 
 /**
  * Completes the websocket handshake of an upgrade request. Resolves with the

@@ -17,7 +17,7 @@ import { bool, splitVersion, versionBefore, versionError } from '../docker.js'
 import { toHttp } from '../errors.js'
 import { canonicalKeys } from '../keycase.js'
 import { parseDetachKeys, rawError, serveAttach, serveExec, startStream, type AttachOptions, type AttachSession, type AttachTarget } from '../streams.js'
-import { acceptWebsocket, websocketStream } from '../websocket.js'
+import { acceptWebsocket, handshakeProblem, websocketStream } from '../websocket.js'
 import { logEnd } from '../../logs/logs.js'
 import * as S from '../schemas.js'
 
@@ -56,6 +56,8 @@ function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socke
  */
 async function attachWebsocket (manager: ContainerManager, ref: string, q: AttachQuery, version: string | undefined,
   req: IncomingMessage, socket: Duplex, head: Buffer, log: Logger): Promise<void> {
+  const problem = handshakeProblem(req)
+  if (problem !== undefined) throw invalid(problem)
   const all = version !== undefined && versionBefore(version, '1.42')
   const { target, o, session } = openAttach(manager, ref, all ? { ...q, stdin: '1', stdout: '1', stderr: '1' } : q, true)
   const ws = await acceptWebsocket(req, socket, head)
@@ -143,7 +145,7 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
   }, async (req) => {
     // With the handshake's headers Node hands the request to handleUpgrade; here it has none.
     manager.resolve(req.params.id)
-    throw invalid('websocket attach needs a websocket handshake (Connection: Upgrade, Upgrade: websocket)')
+    throw invalid(handshakeProblem(req.raw) ?? 'websocket attach needs a websocket handshake')
   })
 
   app.post('/containers/:id/resize', {
