@@ -4,9 +4,15 @@
  * which masks what it sends, as a browser does).
  */
 import t from 'tap'
+import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
+import { execa, execaSync } from 'execa'
 import WebSocket from 'ws'
 import { createContainer, sleep, startDaemon, until, type Daemon } from './helpers.js'
+
+const PYTHON = '/usr/bin/python3'
+// Debian's python3-websocket (websocket-client), which python3-docker depends on.
+const hasPyWebsocket = existsSync(PYTHON) && execaSync(PYTHON, ['-c', 'import websocket'], { reject: false }).exitCode === 0
 
 interface Message { data: Buffer, binary: boolean }
 
@@ -136,5 +142,34 @@ t.test('websocket attach', async t => {
     c.ws.send(Buffer.from([0x18]))
     t.equal((await c.closed).code, 1000, 'detached: the server closed')
     t.equal((await d.req('GET', `/containers/${id}/json`)).body.State.Status, 'running')
+  })
+
+  // A second, independent client. docker-py's own attach_socket(ws=True) cannot reach a Unix socket (it builds
+  // an http+docker:// URL), so websocket-client is given the connected socket, as docker-py would over TCP.
+  t.test('websocket-client (python3-websocket) on the Unix socket', { skip: hasPyWebsocket ? false : 'python3-websocket is not installed' }, async t => {
+    const id = await createContainer(d, ECHO, { OpenStdin: true })
+    t.teardown(() => removeAll(d, id))
+    t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    const script = `
+import json, socket, sys, websocket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+ws = websocket.create_connection('ws://localhost/v1.44/containers/' + sys.argv[2] + '/attach/ws?stream=1&stdin=1&stdout=1&stderr=1', socket=s, timeout=10)
+ws.send_binary(b'py\\n')
+got, ops = b'', set()
+while got.count(b'\\n') < 2:
+    op, data = ws.recv_data()
+    ops.add(op)
+    got += data
+ws.send('quit\\n')
+op, data = ws.recv_data(control_frame=True)
+print(json.dumps({'got': sorted(got.decode().split()), 'binary': list(ops) == [websocket.ABNF.OPCODE_BINARY], 'close': [op == websocket.ABNF.OPCODE_CLOSE, int.from_bytes(data[:2], 'big')]}))
+`
+    const r = await execa(PYTHON, ['-c', script, d.socket, id], { reject: false, timeout: 60_000 })
+    t.equal(r.exitCode, 0, r.stderr)
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
+    t.same(out.got, ['e:py', 'o:py'], 'stdin in, stdout and stderr out')
+    t.equal(out.binary, true, 'binary messages')
+    t.same(out.close, [true, 1000], 'closed with 1000 when the container ended')
   })
 })
