@@ -20,7 +20,8 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }]
     }
   },
-  { files: ['src/api/**'], rules: below(['**/shims/**', '**/runtime/**', '**/store/**', '**/sys/**', ...managerParts], 'api/ reaches containers through the manager (and the pure Docker-shape modules), never the runs, runtimes, store, libc or the manager\'s parts') },
+  // socket-queue is the one sys/ module the API uses: it asks the kernel about the API's own client sockets.
+  { files: ['src/api/**'], rules: below(['**/shims/**', '**/runtime/**', '**/store/**', '**/sys/**', '!**/sys/socket-queue.js', ...managerParts], 'api/ reaches containers through the manager (and the pure Docker-shape modules), never the runs, runtimes, store, libc or the manager\'s parts') },
   { files: ['src/containers/manager.ts'], rules: below(noApi, 'containers/ must not depend on the API layer') },
   { files: ['src/containers/**'], ignores: ['src/containers/manager.ts'], rules: below([...noApi, '**/manager.js'], 'containers/ must not depend on the API layer, and the manager\'s parts must not import the manager') },
   { files: ['src/logs/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ sits below containers, shims and runtime') },

@@ -457,6 +457,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/containers/{id}/attach/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attach to a container via a websocket
+         * @description Docker's websocket attach, with the websocket handshake (`Connection: Upgrade`, `Upgrade: websocket`): the query as ContainerAttach's (before API 1.42 stdin, stdout and stderr are all attached whatever it says, as in Docker). Errors (404, 409, 400) are plain HTTP answers before the handshake; a request without the handshake gets 400.
+         */
+        get: operations["ContainerAttachWebsocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/containers/{id}/resize": {
         parameters: {
             query?: never;
@@ -505,7 +525,7 @@ export interface paths {
         put?: never;
         /**
          * Start an exec instance
-         * @description Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream (see ContainerAttach), which ends after the exit code is recorded. A command the runtime cannot run gives its message on the stream and exit code 126 or 127, as Docker does.
+         * @description Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream (see ContainerAttach), which ends after the exit code is recorded. As in Docker, the response head is sent before the process starts, and output follows once the client has read the head. A command the runtime cannot run gives its message on the stream and exit code 126, as Docker does.
          */
         post: operations["ExecStart"];
         delete?: never;
@@ -2897,6 +2917,78 @@ export interface operations {
                 content: {
                     "application/vnd.docker.multiplexed-stream": string;
                     "application/vnd.docker.raw-stream": string;
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ContainerAttachWebsocket: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stream?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stdin?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stdout?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                stderr?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                logs?: string;
+                /** @description Keys that detach a TTY client, e.g. `ctrl-p,ctrl-q` (the default) */
+                detachKeys?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the connection is a websocket (RFC 6455). Output comes as binary messages (text before API 1.28) of raw bytes, stdout and stderr not multiplexed; the client's messages are stdin. The server closes with 1000 when the output ends; the client's close ends stdin. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
                 };
             };
             /** @description Bad parameter */

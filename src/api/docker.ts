@@ -13,6 +13,9 @@ export function versionError (v: string): string | undefined {
   return undefined
 }
 
+/** True when API version `v` is older than `than` ("1.41" before "1.42"). */
+export const versionBefore = (v: string, than: string): boolean => num(v) < num(than)
+
 /** Splits "/v1.44/containers/json" into the version and the bare path. */
 export function splitVersion (url: string): { version?: string, url: string } {
   const m = /^\/v(\d+\.\d+)(\/.*)?$/.exec(url)

@@ -340,6 +340,12 @@ export const StreamResponse = Type.Unsafe<NodeJS.ReadableStream>({
     'then raw. The server closes the stream when the process ends.'
 })
 
+export const WebsocketResponse = Type.Unsafe<NodeJS.ReadableStream>({
+  type: 'string',
+  description: 'Switching Protocols: the connection is a websocket (RFC 6455). Output comes as binary messages (text before API 1.28) of raw bytes, ' +
+    'stdout and stderr not multiplexed; the client\'s messages are stdin. The server closes with 1000 when the output ends; the client\'s close ends stdin.'
+})
+
 export const ResizeQuery = Type.Object({
   h: Type.Integer({ description: 'Rows, 1 to 65535' }),
   w: Type.Integer({ description: 'Columns, 1 to 65535' })

@@ -11,6 +11,8 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { AttachConnection } from '../containers/interactive.js'
 import { logStream, type LogPosition } from '../logs/logs.js'
 import { invalid } from '../errors.js'
+import { sleep } from '../async.js'
+import { unreadBytes } from '../sys/socket-queue.js'
 
 /** Writes the response head that turns an HTTP request into a raw stream. */
 export function startStream (socket: Duplex, upgrade: boolean, tty: boolean, extra: Record<string, string> = {}): void {
@@ -20,6 +22,35 @@ export function startStream (socket: Duplex, upgrade: boolean, tty: boolean, ext
     : ['HTTP/1.1 200 OK', `Content-Type: ${type}`, 'Connection: close']
   for (const [k, v] of Object.entries(extra)) head.push(`${k}: ${v}`)
   socket.write(head.join('\r\n') + '\r\n\r\n')
+}
+
+/** The longest a stream's output waits for its client to read the response head. */
+const HEAD_READ_MAX_MS = 10_000
+
+/**
+ * Resolves once the client has read all that was written on `socket` so far
+ * (the response head), or has gone, or HEAD_READ_MAX_MS passed. docker-py
+ * reads the head through a buffered reader and then reads the bare socket:
+ * output that reached the socket with the head went into that buffer and was
+ * lost (80 of 1,000 exec_runs in four threads, when the head followed the
+ * process start; most attach(logs=True) calls, whose log follows the head at
+ * once). Writing the head first, as Docker does, only makes it rarer.
+ * Holding the output back costs nothing: it waits in the log file. For a
+ * Unix socket "read" is exact (see sys/socket-queue.ts); a socket without an
+ * fd is not held.
+ */
+export async function untilHeadRead (socket: Duplex): Promise<void> {
+  const fd = (socket as { _handle?: { fd?: unknown } })._handle?.fd
+  if (typeof fd !== 'number' || fd < 0) return
+  const deadline = Date.now() + HEAD_READ_MAX_MS
+  for (let wait = 1; !socket.destroyed && Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
+    try {
+      if (socket.writableLength === 0 && unreadBytes(fd) === 0) return
+    } catch {
+      return
+    }
+    await sleep(wait)
+  }
 }
 
 /** A complete error response on a raw socket, for requests Fastify never saw (upgrades). */
@@ -92,6 +123,8 @@ export interface AttachOptions {
   logs: boolean
   stream: boolean
   detachKeys: Buffer
+  /** Output as raw bytes whatever the container's terminal (websocket attach); else framed unless it has one. */
+  raw?: boolean
 }
 
 /** The container facts attach needs. */
@@ -121,7 +154,7 @@ export interface AttachSession {
  * holding the container. Stdin goes to the monitor's attach socket.
  */
 export async function serveAttach (socket: Duplex, target: AttachTarget, o: AttachOptions, session: AttachSession, log: Logger): Promise<void> {
-  const output = logStream(target.logPath, { stdout: o.stdout, stderr: o.stderr, timestamps: false, tty: target.tty, ...(o.logs ? {} : { from: target.logFrom }) },
+  const output = logStream(target.logPath, { stdout: o.stdout, stderr: o.stderr, timestamps: false, tty: target.tty || o.raw === true, ...(o.logs ? {} : { from: target.logFrom }) },
     o.stream ? { done: session.done } : undefined)
   let clientGone = false
   let detached = false
@@ -136,6 +169,7 @@ export async function serveAttach (socket: Duplex, target: AttachTarget, o: Atta
     // Stdin the container does not take is dropped, as Docker drops it.
     dropInput(socket)
   }
+  await untilHeadRead(socket)
   await pipeAll(output, socket)
   session.cancel()
   if (!clientGone) socket.end()
@@ -157,6 +191,7 @@ export async function serveExec (socket: Duplex, session: { output: Readable, st
   } else {
     dropInput(socket)
   }
+  await untilHeadRead(socket)
   await pipeAll(output, socket)
   socket.end()
 }

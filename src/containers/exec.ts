@@ -178,31 +178,41 @@ export class Execs {
   private dir (target: ExecTarget, execId: string): string { return join(target.stateDir, 'exec', execId) }
 
   /**
-   * Starts exec `rec` in the running container `target`. Detached: resolves
-   * once the process runs (or failed to). Attached: resolves with its
-   * output and stdin; the output ends after the exit code is recorded.
+   * Starts exec `rec` in the running container `target`. `o.opened` is
+   * called once the exec is claimed, before anything is launched: there the
+   * API writes its response head, as Docker does, so that a client that reads
+   * from the head on misses none of the output. Detached: resolves once the
+   * process runs, or rejects with why it could not. Attached: resolves with
+   * its output and stdin, and never rejects after `opened` (a failure to
+   * start is the output, as Docker sends it); the output ends after the exit
+   * code is recorded.
    */
-  async start (rec: ExecRecord, target: ExecTarget, detach: boolean, raw = rec.config.tty): Promise<ExecSession | undefined> {
+  async start (rec: ExecRecord, target: ExecTarget, o: { detach: boolean, raw?: boolean, opened?: () => void }): Promise<ExecSession | undefined> {
     if (rec.started) throw conflict(`exec ${rec.id} has already been started`)
     rec.started = true
     rec.running = true
+    const { detach, raw = rec.config.tty } = o
+    o.opened?.()
     const cfg = rec.config
     const dir = this.dir(target, rec.id)
     const finished = (code: number): void => { rec.exitCode = code; rec.running = false; this.onEnd(rec) }
-    let stdin: AttachConnection | undefined
+    const failed = (text: string): ExecSession => ({ tty: cfg.tty, raw, output: failureStream(text, raw) })
+    let monitor: ReturnType<typeof launchExec>
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 })
       const spec = await readSpec(target.stateDir)
       await writeFile(execPaths(dir).process, JSON.stringify(execProcess(spec.process ?? {}, cfg, rec.processUser)))
+      monitor = launchExec({
+        containerId: target.id, execId: rec.id, conmon: this.conmon, runtime: target.runtime, dir,
+        socketDir: this.socketDir, tty: cfg.tty, stdin: cfg.attachStdin && !detach, attach: !detach
+      })
     } catch (err) {
       finished(126)
       await this.cleanup(dir, rec.id)
-      throw err
+      if (detach) throw err
+      return failed((err as Error).message)
     }
-    const monitor = launchExec({
-      containerId: target.id, execId: rec.id, conmon: this.conmon, runtime: target.runtime, dir,
-      socketDir: this.socketDir, tty: cfg.tty, stdin: cfg.attachStdin && !detach, attach: !detach
-    })
+    let stdin: AttachConnection | undefined
     if (!detach) {
       await monitor.attachReady.catch(() => {})
       // Output comes from the exec's log (conmon may accept this connection only after a quick
@@ -226,11 +236,11 @@ export class Execs {
       if (failure !== undefined) throw isProgramFault(failure) ? invalid(failure) : runtimeFailed(failure)
       return undefined
     }
-    const output = failure !== undefined
-      ? failureStream(failure, raw)
-      : logStream(execPaths(dir).log, { stdout: cfg.attachStdout, stderr: cfg.attachStderr, timestamps: false, tty: raw }, { done: ended })
-    output.on('close', () => { void ended.then(() => { stdin?.destroy(); return this.cleanup(dir, rec.id) }) })
-    return { tty: cfg.tty, raw, output, stdin: failure === undefined && cfg.attachStdin ? stdin : undefined }
+    const session = failure !== undefined
+      ? failed(failure)
+      : { tty: cfg.tty, raw, output: logStream(execPaths(dir).log, { stdout: cfg.attachStdout, stderr: cfg.attachStderr, timestamps: false, tty: raw }, { done: ended }) }
+    session.output.on('close', () => { void ended.then(() => { stdin?.destroy(); return this.cleanup(dir, rec.id) }) })
+    return { ...session, stdin: failure === undefined && cfg.attachStdin ? stdin : undefined }
   }
 
   /** Resizes a running exec's terminal. */

@@ -98,13 +98,13 @@ export class Interactive {
     return exec.id
   }
 
-  /** Starts an exec; attached, its session (see Execs.start). */
-  async startExec (execId: string, detach: boolean, raw?: boolean): Promise<{ exec: ExecRecord, session?: ExecSession }> {
+  /** Starts an exec; attached, its session. `o.opened` is called once it is claimed, before it launches (see Execs.start). */
+  async startExec (execId: string, o: { detach: boolean, raw?: boolean, opened?: () => void }): Promise<{ exec: ExecRecord, session?: ExecSession }> {
     const exec = this.execs.get(execId)
     const rec = this.containerOf(exec)
     checkExecTarget(rec)
     this.execEvent(exec, `exec_start: ${exec.config.cmd.join(' ')}`)
-    const session = await this.execs.start(exec, this.execTarget(rec), detach, raw)
+    const session = await this.execs.start(exec, this.execTarget(rec), o)
     return { exec, session }
   }
 

@@ -22,6 +22,8 @@ export interface Libc {
   lgetxattr: (path: string, name: string, value: Buffer, size: number) => number
   socketpair: (domain: number, type: number, protocol: number, fds: Buffer) => number
   fcntl: (fd: number, cmd: number, arg: number) => number
+  /** ioctl(2), variadic: the argument after the request is a koffi type name, then its value. */
+  ioctl: (fd: number, request: number, ...typedArg: unknown[]) => number
   waitpid: (pid: number, status: number[], options: number) => number
   posix_spawn: (pid: number[], path: string, fileActions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>) => number
   posix_spawn_file_actions_init: (fa: Buffer) => number
@@ -61,6 +63,7 @@ export function libc (): Libc {
     lgetxattr: c.func('long lgetxattr(const char *, const char *, void *, size_t)') as Libc['lgetxattr'],
     socketpair: c.func('int socketpair(int, int, int, void *)') as Libc['socketpair'],
     fcntl: c.func('int fcntl(int, int, int)') as Libc['fcntl'],
+    ioctl: c.func('int ioctl(int, unsigned long, ...)') as Libc['ioctl'],
     waitpid: c.func('int waitpid(int, _Out_ int *, int)') as Libc['waitpid'],
     posix_spawn: c.func('int posix_spawn(_Out_ int *, const char *, const void *, const void *, const char **, const char **)') as Libc['posix_spawn'],
     posix_spawn_file_actions_init: c.func('int posix_spawn_file_actions_init(void *)') as Libc['posix_spawn_file_actions_init'],

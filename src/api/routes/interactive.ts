@@ -13,10 +13,11 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { ContainerManager } from '../../containers/manager.js'
 import type { ExecRecord } from '../../containers/exec.js'
 import { invalid } from '../../errors.js'
-import { bool, splitVersion, versionError } from '../docker.js'
+import { bool, splitVersion, versionBefore, versionError } from '../docker.js'
 import { toHttp } from '../errors.js'
 import { canonicalKeys } from '../keycase.js'
-import { parseDetachKeys, rawError, serveAttach, serveExec, startStream } from '../streams.js'
+import { parseDetachKeys, rawError, serveAttach, serveExec, startStream, type AttachOptions, type AttachSession, type AttachTarget } from '../streams.js'
+import { acceptWebsocket, handshakeProblem, websocketStream } from '../websocket.js'
 import { logEnd } from '../../logs/logs.js'
 import * as S from '../schemas.js'
 
@@ -25,22 +26,52 @@ const tags = ['Interactive']
 type AttachQuery = Static<typeof S.AttachQuery>
 type ExecStart = Exclude<Static<typeof S.ExecStartBody>, null>
 
-/** Checks an attach request, then takes the socket over and serves it. Throws only before the takeover. */
-function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socket: Duplex, upgrade: boolean, log: Logger): void {
+/** Checks an attach request and registers the attach (see Interactive.attach). Throws before anything is registered. */
+function openAttach (manager: ContainerManager, ref: string, q: AttachQuery, takesStdin: boolean): { target: AttachTarget, o: AttachOptions, session: AttachSession } {
   const o = {
-    stream: bool(q.stream), logs: bool(q.logs), stdin: upgrade && bool(q.stdin),
+    stream: bool(q.stream), logs: bool(q.logs), stdin: takesStdin && bool(q.stdin),
     stdout: bool(q.stdout), stderr: bool(q.stderr), detachKeys: parseDetachKeys(q.detachKeys ?? '')
   }
   if (!o.stream && !o.logs) throw invalid('Bad parameters: you must choose at least one stream')
   const { rec, ...session } = manager.interactive.attach(ref, o.stdin)
   const logPath = manager.logPath(rec.id)
   const target = { id: rec.id, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, logPath, logFrom: logEnd(logPath) }
-  startStream(socket, upgrade, rec.tty)
+  return { target, o, session }
+}
+
+/** Checks an attach request, then takes the socket over and serves it. Throws only before the takeover. */
+function attachTo (manager: ContainerManager, ref: string, q: AttachQuery, socket: Duplex, upgrade: boolean, log: Logger): void {
+  const { target, o, session } = openAttach(manager, ref, q, upgrade)
+  startStream(socket, upgrade, target.tty)
   serveAttach(socket, target, o, session, log)
     .catch(err => { log.error({ err }, 'attach failed'); socket.destroy() })
 }
 
-/** Starts an exec; attached, takes the socket over. Throws only before the takeover. */
+/**
+ * Docker's websocket attach: checked as any attach (errors are plain HTTP
+ * answers), then the websocket handshake, then the container's output as
+ * binary messages (text before API 1.28), never multiplexed, and the
+ * client's messages as stdin. Before API 1.42 Docker ignores the stdin,
+ * stdout and stderr parameters and attaches all three; so does berthd.
+ */
+async function attachWebsocket (manager: ContainerManager, ref: string, q: AttachQuery, version: string | undefined,
+  req: IncomingMessage, socket: Duplex, head: Buffer, log: Logger): Promise<void> {
+  const problem = handshakeProblem(req)
+  if (problem !== undefined) throw invalid(problem)
+  const all = version !== undefined && versionBefore(version, '1.42')
+  const { target, o, session } = openAttach(manager, ref, all ? { ...q, stdin: '1', stdout: '1', stderr: '1' } : q, true)
+  const ws = await acceptWebsocket(req, socket, head)
+  if (ws === undefined) { session.cancel(); return }
+  const stream = websocketStream(ws, version === undefined || !versionBefore(version, '1.28'))
+  serveAttach(stream, target, { ...o, raw: true }, session, log)
+    .catch(err => { log.error({ err }, 'websocket attach failed'); stream.destroy() })
+}
+
+/**
+ * Starts an exec; attached, takes the socket over. As Docker, the response
+ * head goes out before the process starts (a failure to start is then told
+ * on the stream). Throws only before the takeover.
+ */
 async function startExec (manager: ContainerManager, execId: string, body: ExecStart | null | undefined, socket: Duplex | undefined, upgrade: boolean, log: Logger): Promise<boolean> {
   const detach = body?.Detach === true || socket === undefined
   const exec = manager.interactive.inspectExec(execId)
@@ -48,10 +79,20 @@ async function startExec (manager: ContainerManager, execId: string, body: ExecS
   const keys = parseDetachKeys(exec.config.detachKeys)
   // As moby's exec start: the stream is framed unless the start request says Tty, whatever the exec was
   // created with (dockerode's exec.start({hijack, stdin}) on a TTY exec gets frames, which it demuxes).
-  const { session } = await manager.interactive.startExec(execId, detach, body?.Tty === true)
+  const raw = body?.Tty === true
+  let taken = false
+  const opened = detach ? undefined : () => { taken = true; startStream(socket!, upgrade, raw) }
+  let session
+  try {
+    session = (await manager.interactive.startExec(execId, { detach, raw, ...(opened !== undefined ? { opened } : {}) })).session
+  } catch (err) {
+    if (!taken) throw err
+    log.error({ err }, 'exec start failed after its head was sent')
+    socket!.destroy()
+    return true
+  }
   if (session === undefined || socket === undefined) return false
   if (!upgrade) session.stdin = undefined
-  startStream(socket, upgrade, session.raw)
   serveExec(socket, session, keys).catch(err => { log.error({ err }, 'exec stream failed'); socket.destroy() })
   return true
 }
@@ -90,6 +131,21 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
   }, async (req, reply) => {
     attachTo(manager, req.params.id, req.query, req.raw.socket, false, req.log)
     reply.hijack()
+  })
+
+  app.get('/containers/:id/attach/ws', {
+    schema: {
+      tags, operationId: 'ContainerAttachWebsocket', summary: 'Attach to a container via a websocket',
+      description: 'Docker\'s websocket attach, with the websocket handshake (`Connection: Upgrade`, `Upgrade: websocket`): ' +
+        'the query as ContainerAttach\'s (before API 1.42 stdin, stdout and stderr are all attached whatever it says, as in Docker). ' +
+        'Errors (404, 409, 400) are plain HTTP answers before the handshake; a request without the handshake gets 400.',
+      params: S.IdParams, querystring: S.AttachQuery,
+      response: { 101: S.WebsocketResponse, ...S.errors(400, 404, 409) }
+    }
+  }, async (req) => {
+    // With the handshake's headers Node hands the request to handleUpgrade; here it has none.
+    manager.resolve(req.params.id)
+    throw invalid(handshakeProblem(req.raw) ?? 'websocket attach needs a websocket handshake')
   })
 
   app.post('/containers/:id/resize', {
@@ -133,8 +189,9 @@ export const interactiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMa
     schema: {
       tags, operationId: 'ExecStart', summary: 'Start an exec instance',
       description: 'Runs the exec under its own monitor. Detach: 200 with no body once it runs. Otherwise the connection becomes its stream ' +
-        '(see ContainerAttach), which ends after the exit code is recorded. A command the runtime cannot run gives its message on the stream ' +
-        'and exit code 126 or 127, as Docker does.',
+        '(see ContainerAttach), which ends after the exit code is recorded. As in Docker, the response head is sent before the process starts, ' +
+        'and output follows once the client has read the head. A command the runtime cannot run gives its message on the stream ' +
+        'and exit code 126, as Docker does.',
       params: S.IdParams, body: S.ExecStartBody,
       response: {
         101: { ...S.StreamResponse, description: 'Upgraded: a raw stream both ways' },
@@ -200,6 +257,11 @@ export function handleUpgrade (manager: ContainerManager, log: Logger) {
       if (vErr !== undefined) throw invalid(vErr)
       const u = new URL(url, 'http://localhost')
       const q = Object.fromEntries(u.searchParams) as Record<string, string>
+      const wsM = /^\/containers\/([^/]+)\/attach\/ws$/.exec(u.pathname)
+      if (req.method === 'GET' && wsM !== null) {
+        await attachWebsocket(manager, decodeURIComponent(wsM[1]!), q, version, req, socket, head, log)
+        return
+      }
       const attachM = /^\/containers\/([^/]+)\/attach$/.exec(u.pathname)
       const execM = /^\/exec\/([^/]+)\/start$/.exec(u.pathname)
       if (req.method !== 'POST' || (attachM === null && execM === null)) {
