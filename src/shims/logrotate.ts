@@ -17,6 +17,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
 import type { Logger } from 'pino'
 import { sleep } from '../async.js'
 import type { LogPolicy } from '../logs/config.js'
@@ -47,10 +48,11 @@ export class LogRotator {
   watch (id: string, policy: LogPolicy): void {
     if (policy.maxSize === undefined || this.watched.has(id)) return
     const w: Watched = { maxSize: policy.maxSize, maxFile: policy.maxFile, watcher: undefined, busy: false, again: false, stuck: -1 }
-    const name = 'ctr.log'
+    const path = this.layout.logPath(id)
+    const name = basename(path)
     try {
       // The dir, not the file: the file is replaced at each rotation.
-      w.watcher = watch(this.layout.containerDir(id), (_event, file) => { if (file === null || file.toString() === name) this.poke(id) })
+      w.watcher = watch(dirname(path), (_event, file) => { if (file === null || file.toString() === name) this.poke(id) })
       w.watcher.on('error', () => {})
     } catch (err) {
       this.log.warn({ err, container: id }, 'log watch failed; the log is not rotated')
