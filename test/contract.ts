@@ -103,6 +103,9 @@ function fromSwagger (schema: unknown): unknown {
 // to both enums.
 ;(docker.definitions.HostConfig.allOf[1].properties.Isolation.enum as string[]).push('')
 ;(docker.definitions.SystemInfo.properties.Isolation.enum as string[]).push('')
+// Docker answers the log driver a container was made with, `local` included, which no document's enum lists;
+// k8s-file is berth's own name for its format (README, "Logs").
+;(docker.definitions.HostConfig.allOf[1].properties.LogConfig.properties.Type.enum as string[]).push('local', 'k8s-file')
 dockerAjv.addSchema({ $id: 'docker', definitions: fromSwagger(docker.definitions) as Json })
 
 const dockerRoutes = Object.entries(docker.paths as Record<string, Json>).map(([template, ops]) => ({

@@ -101,7 +101,11 @@ export class ContainerManager {
     await this.supervisor.start(() => this.store.loadAll(
       (id, reason) => this.log.error({ container: id, reason }, 'container record set aside'),
       async dir => { await unmountRootfs(rootfsPaths(dir)) }))
-    for (const e of this.table.all()) if (hasMonitor(e.rec.status)) this.runs.watchLog(e.rec.id, logPolicyOf(e.rec))
+    // Logs that rotate are watched again; one bad record is logged, never a reason not to start.
+    for (const e of this.table.all()) {
+      if (!hasMonitor(e.rec.status)) continue
+      try { this.runs.watchLog(e.rec.id, logPolicyOf(e.rec)) } catch (err) { this.log.warn({ err, container: e.rec.id }, 'log config unreadable; the log is not rotated') }
+    }
   }
 
   /** Called once berthd serves: the clean-ups re-loading found (runtime state of runs that ended while it was down) begin. */
