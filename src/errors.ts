@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'NOT_FOUND' //        404
   | 'CONFLICT' //         409
   | 'NOT_MODIFIED' //     304
+  | 'NOT_IMPLEMENTED' //  501: asked of a feature the container was made without (Docker's NotImplemented)
   | 'RUNTIME' //          500: the OCI runtime or the monitor failed
   | 'INTERNAL' //         500
 
@@ -52,6 +53,9 @@ export const conflict = (message: string): BerthError => new BerthError('CONFLIC
 
 /** Nothing to do: Docker answers 304 (start of a running container, stop of a stopped one). */
 export const notModified = (message: string): BerthError => new BerthError('NOT_MODIFIED', message)
+
+/** Docker's 501: the container was made without what is asked (logs of a container whose log driver is `none`). */
+export const notImplemented = (message: string): BerthError => new BerthError('NOT_IMPLEMENTED', message)
 
 /** The runtime or the monitor failed; the message is the runtime's own words. */
 export const runtimeFailed = (message: string, cause?: unknown): BerthError =>

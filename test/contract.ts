@@ -106,6 +106,9 @@ function fromSwagger (schema: unknown): unknown {
 // The 1.41 document's ContainerSummary is the list /containers/json answers, so /system/df's Containers (a
 // list of them) came out a list of lists; later documents make ContainerSummary the object.
 docker.paths['/system/df'].get.responses['200'].schema.properties.Containers.items = docker.definitions.ContainerSummary.items
+// Docker answers the log driver a container was made with, `local` included, which no document's enum lists;
+// k8s-file is berth's own name for its format (README, "Logs").
+;(docker.definitions.HostConfig.allOf[1].properties.LogConfig.properties.Type.enum as string[]).push('local', 'k8s-file')
 dockerAjv.addSchema({ $id: 'docker', definitions: fromSwagger(docker.definitions) as Json })
 
 const dockerRoutes = Object.entries(docker.paths as Record<string, Json>).map(([template, ops]) => ({

@@ -12,6 +12,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   NOT_MODIFIED: 304,
+  NOT_IMPLEMENTED: 501,
   RUNTIME: 500,
   INTERNAL: 500
 }

@@ -19,7 +19,8 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such container or image',
   409: 'Conflict with the container\'s state, another container, or an image in use',
   413: 'Request body too large',
-  500: 'Server error: the runtime\'s or the monitor\'s own message'
+  500: 'Server error: the runtime\'s or the monitor\'s own message',
+  501: 'Not implemented for this container (logs of a container whose log driver is `none`)'
 }
 
 /**

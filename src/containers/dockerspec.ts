@@ -22,6 +22,7 @@ import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 import { blkioWeightFile, blockDevice, devicesFromPath, ioScheduler, realtimeBudget, type OciDevice } from './hostres.js'
+import { logPolicy } from '../logs/config.js'
 
 export type { DockerCreateBody, DockerHostConfig } from './createbody.js'
 export type { OciMount } from './mounts.js'
@@ -170,8 +171,6 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.UsernsMode', isZero, 'user namespaces'],
   ['HostConfig.StorageOpt', noKeys, 'storage options'],
   ['HostConfig.Isolation', zeroOr('default'), 'Windows only'],
-  ['HostConfig.LogConfig.Type', zeroOr('json-file', 'k8s-file'), 'the log is always written by the monitor (json-file and k8s-file are accepted)'],
-  ['HostConfig.LogConfig.Config', noKeys, 'log options'],
   ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none', 'host'),
     'use private, shareable, none or host (container:<id> would need the other container\'s /dev/shm, which lives in its own mount namespace)'],
   ['HostConfig.PidMode', v => zeroOr('host')(v) || /^container:./.test(v), 'use host, container:<name or id>, or leave it empty'],
@@ -179,17 +178,13 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.CgroupnsMode', zeroOr('private', 'host'), 'use private or host']
 ]
 
-/** Docker's log drivers on Linux (moby daemon/logdrivers_linux.go), and k8s-file, which berth writes. */
-const LOG_DRIVERS = new Set(['awslogs', 'fluentd', 'gcplogs', 'gelf', 'journald', 'json-file', 'local', 'logentries', 'none', 'splunk', 'syslog', 'k8s-file'])
-
 const at = (obj: unknown, path: string): unknown => path.split('.').reduce<any>((o, k) => o?.[k], obj)
 const shown = (v: unknown): string => { const s = JSON.stringify(v); return s.length > 80 ? `${s.slice(0, 77)}...` : s }
 
 /** Refuses fields berth cannot honour; their zero values pass. */
 function checkUnsupported (body: DockerCreateBody): void {
-  // Docker's message for a driver it does not know (moby daemon/logger ValidateLogOpts); known ones berth lacks are refused below.
-  const driver = str(body.HostConfig?.LogConfig?.Type)
-  if (driver !== '' && !LOG_DRIVERS.has(driver)) throw invalid(`logger: no log driver named '${driver}' is registered`)
+  // The log config, with Docker's messages (logs/config.ts).
+  logPolicy(body.HostConfig?.LogConfig?.Type, body.HostConfig?.LogConfig?.Config)
   for (const [path, ok, why] of UNSUPPORTED) {
     const v = at(body, path)
     if (!ok(v)) throw invalid(`${path.replace(/^HostConfig\./, '')} is not supported: ${why} (got ${shown(v)})`)

@@ -32,11 +32,11 @@ import { generateName, newId, normalizeName } from './names.js'
 import { parseRestartPolicy, type AskedPolicy } from './restart.js'
 import { mountRootfs, unmountRootfs, upperSize } from './rootfs.js'
 import { signalNumber } from './signals.js'
-import { canKill, canPause, canRemoveWithoutForce, canUnpause, isNotRunning, isRunning, isUp, needsNewRun } from './state.js'
+import { canKill, canPause, canRemoveWithoutForce, canUnpause, hasMonitor, isNotRunning, isRunning, isUp, needsNewRun } from './state.js'
 import { Supervisor } from './supervisor.js'
 import { ContainerTable, newEntry, type Entry, type WaitCondition } from './table.js'
 import { applyUpdate, type UpdateBody } from './update.js'
-import { containerEvent } from './view.js'
+import { containerEvent, logPolicyOf } from './view.js'
 
 export type { WaitCondition } from './table.js'
 
@@ -102,13 +102,18 @@ export class ContainerManager {
     await this.supervisor.start(() => this.store.loadAll(
       (id, reason) => this.log.error({ container: id, reason }, 'container record set aside'),
       async dir => { await unmountRootfs(rootfsPaths(dir)) }))
+    // Logs that rotate are watched again; one bad record is logged, never a reason not to start.
+    for (const e of this.table.all()) {
+      if (!hasMonitor(e.rec)) continue
+      try { this.runs.watchLog(e.rec.id, logPolicyOf(e.rec)) } catch (err) { this.log.warn({ err, container: e.rec.id }, 'log config unreadable; the log is not rotated') }
+    }
   }
 
   /** Called once berthd serves: the clean-ups re-loading found (runtime state of runs that ended while it was down) begin. */
   serving (): void { this.supervisor.serving() }
 
   /** Stops watching. Containers and their monitors keep running; pending restarts happen when berthd starts again. */
-  close (): void { this.supervisor.close() }
+  close (): void { this.supervisor.close(); this.runs.close() }
 
   /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
   imageUser (imageId: string): string | undefined { return this.table.imageUser(imageId) }
@@ -145,6 +150,9 @@ export class ContainerManager {
 
   /** Path of the container's log file (written by conmon). */
   logPath (id: string): string { return this.layout.logPath(id) }
+
+  /** False when the container's log driver keeps nothing to read back (`none`). */
+  logReadable (rec: ContainerRecord): boolean { return logPolicyOf(rec).readable }
 
   // ---- create ---------------------------------------------------------------
 
@@ -246,7 +254,7 @@ export class ContainerManager {
     spec ??= await readBundle(rec.bundle)
     const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
     if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
-    Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false }, runtime, await runSpec(rec, spec)))
+    Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, log: logPolicyOf(rec) }, runtime, await runSpec(rec, spec)))
     delete rec.unlaunched
   }
 

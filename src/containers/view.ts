@@ -2,6 +2,7 @@
  * Docker's shapes for a container record: the `GET /containers/json` summary
  * and the `GET /containers/{id}/json` inspect document. Pure functions.
  */
+import { logPolicy, type LogPolicy } from '../logs/config.js'
 import type { ContainerRecord } from '../store/records.js'
 import { NO_RESTART } from './restart.js'
 import { dockerStatus, isRunning, isUp } from './state.js'
@@ -71,6 +72,15 @@ export function summary (rec: ContainerRecord, now: number) {
 type Body = { HostConfig?: Record<string, unknown>, [k: string]: unknown }
 const bodyOf = (rec: ContainerRecord): Body => (rec.createBody ?? {}) as Body
 
+/** HostConfig.LogConfig as Docker shows it: the driver asked for (the daemon's default, json-file, when none was), its options as given. */
+export function logConfig (rec: ContainerRecord): { Type: string, Config: Record<string, string> } {
+  const lc = bodyOf(rec).HostConfig?.LogConfig as { Type?: string, Config?: Record<string, string> | null } | null | undefined
+  return { Type: lc?.Type !== undefined && lc.Type !== '' ? lc.Type : 'json-file', Config: lc?.Config ?? {} }
+}
+
+/** How the container's log is kept (checked at create; bundle containers have the default). */
+export const logPolicyOf = (rec: ContainerRecord): LogPolicy => { const c = logConfig(rec); return logPolicy(c.Type, c.Config) }
+
 /** Docker's NetworkMode: what was asked, `default` when nothing was; bundle containers keep their spec's. */
 function networkMode (rec: ContainerRecord): string {
   if (rec.createBody === undefined) return 'none'
@@ -131,7 +141,8 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
     RestartCount: rec.restartCount,
     Driver: '',
     Platform: 'linux',
-    LogPath: logPath,
+    // Docker shows the file only for json-file (moby container.StartLogger).
+    LogPath: ['json-file', 'k8s-file'].includes(logConfig(rec).Type) ? logPath : '',
     ExecIDs: execIds.length > 0 ? execIds : null,
     Bundle: rec.bundle,
     Config: {
@@ -157,8 +168,7 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
       // As asked, then what berth decided: Docker's inspect shows the request's HostConfig.
       ...bodyOf(rec).HostConfig,
       ...filledDefaults(bodyOf(rec).HostConfig ?? {}),
-      // The logs API reads back what the monitor wrote, as Docker's json-file driver does.
-      LogConfig: { Type: 'json-file', Config: {} },
+      LogConfig: logConfig(rec),
       NetworkMode: networkMode(rec),
       RestartPolicy: rec.restartPolicy ?? NO_RESTART,
       AutoRemove: rec.autoRemove ?? false,

@@ -5,10 +5,11 @@
  * Docker's stream: 8-byte-header frames for non-TTY containers, raw bytes for
  * TTY ones. `follow` keeps reading as conmon appends, until told to stop.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises'
+import { stat, type FileHandle } from 'node:fs/promises'
 import { statSync, watch } from 'node:fs'
 import { Readable } from 'node:stream'
 import { basename, dirname } from 'node:path'
+import { openLog, type LogFile } from './rotation.js'
 
 /** One record of the log file. */
 export interface LogEntry {
@@ -195,29 +196,34 @@ const CHUNK = 1024 * 1024
 const EMPTY = Buffer.alloc(0)
 
 /**
- * Reads what conmon appends to a log file, a chunk at a time, as whole lines.
- * The file stays open between reads: when conmon's size limit replaces the
- * log (a new file renamed over it), the reader finishes the old file through
- * its open handle before it moves to the new one, so a reader that is behind
- * loses nothing; a file truncated in place is read again from its start.
+ * Reads a log a chunk at a time, as whole lines: its rotated files oldest
+ * first, then the current one, then what conmon appends. Files stay open
+ * between reads: when the current file is replaced (a rotation, or conmon's
+ * own size limit), the reader finishes the old one through its handle, then
+ * goes on with the files that came after it, so a reader that is behind
+ * loses nothing that is still on disk; a file truncated in place is read
+ * again from its start.
  */
 class LogReader {
   private fh: FileHandle | undefined
   private pos = 0
   private ino = -1
   private carry = Buffer.alloc(0)
-  /** Where to start in the first file opened, if it is still that file. */
+  /** Files opened and not yet read, oldest first. */
+  private queue: LogFile[] = []
+  /** Where to start, if that file is still there. */
   private from: LogPosition | undefined
   constructor (private readonly path: string) {}
 
-  /** Reads on from `p` (a log that was replaced since starts over). */
+  /** Reads on from `p` (when that file is gone, from the oldest file left). */
   seek (p: LogPosition): void { this.from = p }
 
-  /** Closes the file; next() would open it again. */
+  /** Closes the files; next() would open the log again. */
   async close (): Promise<void> {
-    const fh = this.fh
+    const open = [...(this.fh !== undefined ? [this.fh] : []), ...this.queue.map(f => f.fh)]
     this.fh = undefined
-    await fh?.close()
+    this.queue = []
+    await Promise.all(open.map(async fh => await fh.close()))
   }
 
   /** The next complete lines (up to about CHUNK bytes of them), or [] when there is nothing new. */
@@ -231,26 +237,51 @@ class LogReader {
     return lines
   }
 
+  /** Goes on with the next file queued, if any. */
+  private async advance (): Promise<boolean> {
+    const next = this.queue.shift()
+    if (next === undefined) return false
+    await this.fh?.close()
+    this.fh = next.fh
+    this.ino = next.ino
+    this.pos = 0
+    this.carry = Buffer.alloc(0)
+    return true
+  }
+
+  /** Queues the files of the log that came after the one being read (all of them when it is gone, or none was read yet). */
+  private async queueAfter (): Promise<void> {
+    const files = await openLog(this.path)
+    const at = files.findIndex(f => f.ino === (this.from?.ino ?? this.ino))
+    // The file to start in is itself queued; the one just read is not.
+    const skip = at < 0 ? 0 : this.from !== undefined ? at : at + 1
+    for (const f of files.slice(0, skip)) await f.fh.close()
+    this.queue = files.slice(skip)
+  }
+
   /** The next complete lines, newlines included, as one buffer (empty when there is nothing new). */
   async nextChunk (): Promise<Buffer> {
     if (this.fh === undefined) {
-      try { this.fh = await open(this.path, 'r') } catch { return EMPTY }
-      this.ino = (await this.fh.stat()).ino
-      this.pos = this.from !== undefined && this.from.ino === this.ino ? this.from.pos : 0
+      await this.queueAfter()
+      if (!await this.advance()) return EMPTY
+      if (this.from !== undefined && this.from.ino === this.ino) this.pos = this.from.pos
       this.from = undefined
-      this.carry = Buffer.alloc(0)
     }
-    const size = (await this.fh.stat()).size
+    let size = (await this.fh!.stat()).size
     if (size < this.pos) { this.pos = 0; this.carry = Buffer.alloc(0) }
     if (size === this.pos) {
-      // At the end of this file: if the log has been replaced, go on in the new one.
-      const now = await stat(this.path).catch(() => undefined)
-      if (now === undefined || now.ino === this.ino) return EMPTY
-      await this.close()
-      return await this.nextChunk()
+      // At the end of this file: go on in the next one, once there is one.
+      if (this.queue.length === 0) {
+        const now = await stat(this.path).catch(() => undefined)
+        if (now === undefined || now.ino === this.ino) return EMPTY
+        // conmon wrote its last lines here before it renamed the new file in: look once more.
+        size = (await this.fh!.stat()).size
+        if (size === this.pos) await this.queueAfter()
+      }
+      if (size === this.pos) return await this.advance() ? await this.nextChunk() : EMPTY
     }
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - this.pos))
-    const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.pos)
+    const { bytesRead } = await this.fh!.read(buf, 0, buf.length, this.pos)
     this.pos += bytesRead
     const data = this.carry.length > 0 ? Buffer.concat([this.carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
     const end = data.lastIndexOf(0x0a) + 1

@@ -12,7 +12,9 @@
  * it is open: a slow reader here would stall the container.
  *
  * ctl FIFO (`<bundle>/ctl`): lines of `type height width`; type 1 resizes the
- * terminal.
+ * terminal, type 2 makes conmon reopen its log (conmon ctrl.c
+ * REOPEN_LOGS_EVENT: it flushes and closes the file, then renames a new empty
+ * one over its path).
  */
 import { open } from 'node:fs/promises'
 import { constants as fsc } from 'node:fs'
@@ -77,9 +79,19 @@ export function attach (socketDir: string, uuid: string): AttachConnection {
  * Rejects with ENXIO when no monitor reads the FIFO any more.
  */
 export async function resizeTerminal (bundleDir: string, height: number, width: number): Promise<void> {
+  await control(bundleDir, `1 ${height} ${width}\n`)
+}
+
+/** Tells the monitor to start a new log file (see logs/rotation.ts); rejects with ENXIO when no monitor reads the FIFO. */
+export async function reopenLog (bundleDir: string): Promise<void> {
+  await control(bundleDir, '2 0 0\n')
+}
+
+/** Writes one message to the monitor's ctl FIFO (a few bytes: one atomic write). */
+async function control (bundleDir: string, line: string): Promise<void> {
   const fh = await open(join(bundleDir, 'ctl'), fsc.O_WRONLY | fsc.O_NONBLOCK)
   try {
-    await fh.write(`1 ${height} ${width}\n`)
+    await fh.write(line)
   } finally {
     await fh.close()
   }

@@ -30,7 +30,8 @@ export interface MonitorSpec {
   exitDir: string
   socketDir: string
   logPath: string
-  logSizeMax: number
+  /** conmon's own cap: past it, the log is replaced by an empty file. Undefined for a log berthd rotates (see logrotate.ts). */
+  logSizeMax: number | undefined
   tty: boolean
   openStdin: boolean
   /** Docker's StdinOnce: stdin closes when the first attached client's stdin ends. */
@@ -47,7 +48,8 @@ export function conmonArgs (s: Omit<MonitorSpec, 'conmon' | 'timeoutMs'>): strin
   const args = [
     '--api-version', '1', '-c', s.id, '-u', s.id, '-n', s.name,
     '-r', s.runtime.path, '-b', s.bundleDir, '-p', p.ctrPid, '-P', p.conmonPid,
-    '-l', `k8s-file:${s.logPath}`, '--log-size-max', String(s.logSizeMax),
+    '-l', `k8s-file:${s.logPath}`,
+    ...(s.logSizeMax !== undefined ? ['--log-size-max', String(s.logSizeMax)] : []),
     '--exit-dir', s.exitDir, '--socket-dir-path', s.socketDir, '--log-level', 'warning'
   ]
   if (s.tty) args.push('-t')

@@ -11,25 +11,36 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { sleep } from '../async.js'
 import { isAlive, startTime } from '../proc.js'
+import type { LogPolicy } from '../logs/config.js'
 import type { Runtime } from '../runtime/runtime.js'
 import { ensureDir } from '../store/atomic.js'
 import { bundleSpec, type Layout } from '../store/layout.js'
 import { attach, resizeTerminal, type AttachConnection } from './attach.js'
 import { createContainer, killMonitor, monitorFromPidFile, readExitFile, wasOomKilled, type ExitFile, type MonitorInfo } from './conmon.js'
+import { LogRotator } from './logrotate.js'
 import { seqpacketSupport } from './seqpacket.js'
 
 /** How monitors are launched. */
 export interface RunOptions { conmon: string, logSizeMax: number, createTimeoutMs: number }
 
 /** What a launch needs to know of its container. */
-export interface RunRequest { id: string, name: string, tty: boolean, openStdin: boolean, stdinOnce: boolean }
+export interface RunRequest { id: string, name: string, tty: boolean, openStdin: boolean, stdinOnce: boolean, log: LogPolicy }
+
+/**
+ * conmon's cap for a `none` log: nothing reads it back, but attach streams
+ * from it (src/api/streams.ts), so a little is kept.
+ */
+const NONE_LOG_MAX = 1024 * 1024
 
 /** A run as last recorded: whose, under which runtime, and its monitor. */
 export interface RunRef { id: string, runtime: string, monitorPid: number, monitorStart: number }
 
 /** The runs of one berthd's containers. */
 export class MonitorRuns {
-  constructor (private readonly layout: Layout, private readonly runtimes: ReadonlyMap<string, Runtime>, private readonly opts: RunOptions, private readonly log: Logger) {}
+  private readonly rotator: LogRotator
+  constructor (private readonly layout: Layout, private readonly runtimes: ReadonlyMap<string, Runtime>, private readonly opts: RunOptions, private readonly log: Logger) {
+    this.rotator = new LogRotator(layout, log)
+  }
 
   /** Checks attach sockets work here, and makes the state dirs (FIFOs an earlier berthd kept are removed). */
   async prepare (): Promise<void> {
@@ -50,7 +61,7 @@ export class MonitorRuns {
     // An exit file from an earlier run must never be taken for this run's.
     await rm(this.layout.exitFile(c.id), { force: true })
     await writeFile(bundleSpec(bundleDir), specText)
-    return await createContainer({
+    const info = await createContainer({
       id: c.id,
       name: c.name,
       conmon: this.opts.conmon,
@@ -60,19 +71,28 @@ export class MonitorRuns {
       exitDir: this.layout.exits,
       socketDir: this.layout.sockets,
       logPath: this.layout.logPath(c.id),
-      logSizeMax: this.opts.logSizeMax,
+      logSizeMax: c.log.maxSize !== undefined ? undefined : c.log.readable ? this.opts.logSizeMax : NONE_LOG_MAX,
       tty: c.tty,
       openStdin: c.openStdin,
       stdinOnce: c.stdinOnce,
       timeoutMs: this.opts.createTimeoutMs
     })
+    this.rotator.watch(c.id, c.log)
+    return info
   }
+
+  /** Rotates the log of a run launched by an earlier berthd, as launch does for its own. */
+  watchLog (id: string, policy: LogPolicy): void { this.rotator.watch(id, policy) }
+
+  /** Stops the log rotation; the monitors run on. */
+  close (): void { this.rotator.close() }
 
   /**
    * Ends one run: its runtime state, its monitor, its attach link, its exit
    * file and, last, its state dir. The caller has committed the exit, if any.
    */
   async end (run: RunRef): Promise<void> {
+    this.rotator.unwatch(run.id)
     const stateDir = this.layout.stateDir(run.id)
     // The pid file names this run's monitor even when the record does not yet (or still names the last run's).
     const fromFile = await monitorFromPidFile(stateDir, run.id)

@@ -66,6 +66,7 @@ export class Layout {
   runtimeRoot (name: string): string { return join(this.state, 'rt', name) }
 
   containerDir (id: string): string { return join(this.records, id) }
+  /** conmon's log; its rotated files are `ctr.log.<n>` beside it (logs/rotation.ts names them from this path). */
   logPath (id: string): string { return join(this.containerDir(id), 'ctr.log') }
   /** An image container's bundle, made by berth. */
   imageBundle (id: string): string { return join(this.containerDir(id), 'bundle') }

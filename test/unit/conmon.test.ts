@@ -10,7 +10,7 @@ const base = {
   exitDir: '/run/berth/exits',
   socketDir: '/run/berth/sock',
   logPath: '/var/lib/berth/containers/abc123/ctr.log',
-  logSizeMax: 1048576,
+  logSizeMax: 1048576 as number | undefined,
   tty: false,
   openStdin: false,
   stdinOnce: false
@@ -32,7 +32,8 @@ t.test('conmonArgs', async t => {
     ['openStdin: stdin stays open across attaches', { openStdin: true }, [...common, '-i', '--leave-stdin-open', ...rtArgs]],
     ['openStdin + stdinOnce: the first client\'s EOF closes it', { openStdin: true, stdinOnce: true }, [...common, '-i', ...rtArgs]],
     ['stdinOnce without openStdin means nothing', { stdinOnce: true }, [...common, ...rtArgs]],
-    ['tty + openStdin + stdinOnce', { tty: true, openStdin: true, stdinOnce: true }, [...common, '-t', '-i', ...rtArgs]]
+    ['tty + openStdin + stdinOnce', { tty: true, openStdin: true, stdinOnce: true }, [...common, '-t', '-i', ...rtArgs]],
+    ['a log berthd rotates: no cap of conmon\'s, which would empty the file', { logSizeMax: undefined }, [...common.filter(a => a !== '--log-size-max' && a !== '1048576'), ...rtArgs]]
   ]
   for (const [name, over, want] of rows) t.same(conmonArgs({ ...base, ...over }), want, name)
 })

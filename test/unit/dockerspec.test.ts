@@ -466,7 +466,6 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['StorageOpt', { StorageOpt: { size: '1G' } }],
     ['Isolation', { Isolation: 'hyperv' }],
     ['LogConfig.Type', { LogConfig: { Type: 'syslog', Config: {} } }],
-    ['LogConfig.Config', { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } } }],
     ['IpcMode', { IpcMode: 'container:x' }],
     ['PidMode', { PidMode: 'container:' }],
     ['PidMode', { PidMode: 'other' }],
@@ -484,7 +483,8 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     { RestartPolicy: { Name: '', MaximumRetryCount: 0 } }, { RestartPolicy: null }, { RestartPolicy: { Name: '', MaximumRetryCount: 3 } },
     { RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } }, { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } },
     { RestartPolicy: { Name: 'no' }, AutoRemove: true }, { LogConfig: { Type: 'json-file', Config: null } },
-    { LogConfig: { Type: 'k8s-file' } }, { IpcMode: 'private' }, { IpcMode: 'shareable' }, { Isolation: 'default' }, { MemorySwappiness: -1 },
+    { LogConfig: { Type: 'k8s-file' } }, { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } } },
+    { LogConfig: { Type: 'local', Config: {} } }, { LogConfig: { Type: 'none', Config: { anything: 'x' } } }, { IpcMode: 'private' }, { IpcMode: 'shareable' }, { Isolation: 'default' }, { MemorySwappiness: -1 },
     { OomKillDisable: null }, { PortBindings: null }, { Devices: null }, { BlkioWeightDevice: null }, { Runtime: 'crun' }, { AutoRemove: true },
     { ContainerIDFile: '/tmp/cid' }, { KernelMemory: 0 }, { StorageOpt: {} }, { Annotations: {} }
   ]

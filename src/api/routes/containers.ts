@@ -9,7 +9,7 @@ import { listsAll, parseFilters, matches } from '../../containers/filters.js'
 import { parseSignal } from '../../containers/signals.js'
 import { inspect, summary } from '../../containers/view.js'
 import { isRunning, isUp } from '../../containers/state.js'
-import { invalid } from '../../errors.js'
+import { invalid, notImplemented } from '../../errors.js'
 import { logStream, parseTimeParam } from '../../logs/logs.js'
 import { bool } from '../docker.js'
 import * as S from '../schemas.js'
@@ -196,7 +196,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
       params: S.IdParams, querystring: S.LogsQuery,
       response: {
         200: { ...S.LogsResponse, content: { 'application/vnd.docker.multiplexed-stream': { schema: S.LogsResponse }, 'application/vnd.docker.raw-stream': { schema: S.LogsResponse } } },
-        ...S.errors(400, 404)
+        ...S.errors(400, 404, 501)
       }
     }
   }, async (req, reply) => {
@@ -204,6 +204,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     const rec = manager.resolve(req.params.id)
     const stdout = bool(q.stdout); const stderr = bool(q.stderr)
     if (!stdout && !stderr) throw invalid('Bad parameters: you must choose at least one stream')
+    if (!manager.logReadable(rec)) throw notImplemented('configured logging driver does not support reading')
     let tail: number | undefined
     if (q.tail !== undefined && q.tail !== 'all' && q.tail !== '') {
       tail = Number(q.tail)
