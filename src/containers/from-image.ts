@@ -67,7 +67,8 @@ export async function prepareImageBundle ({ id, body, image, layout, init }: Ima
     ...(Array.isArray(host.ConsoleSize) && host.ConsoleSize[0]! > 0 ? { consoleSize: host.ConsoleSize as [number, number] } : {}),
     path: spec.process.args[0] ?? '',
     args: spec.process.args.slice(1),
-    env: spec.process.env,
+    // Docker's Config.Env: as the client sent it, merged with the image's; the process's own additions (PATH, HOSTNAME) are the spec's.
+    env: merged.Env,
     cwd: spec.process.cwd,
     hostname: spec.hostname ?? '',
     user: merged.User,
