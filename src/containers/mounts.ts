@@ -10,7 +10,8 @@ import { isZero, list, num, str, type DockerHostConfig, type DockerMount } from 
 
 export interface OciMount { destination: string, type: string, source: string, options: string[] }
 
-const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']
+/** The bind propagation modes Docker accepts. */
+export const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']
 
 const DEFAULT_MOUNTS: readonly OciMount[] = [
   { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
@@ -148,6 +149,18 @@ export function userMounts (hc: DockerHostConfig): OciMount[] {
     seen.add(m.destination)
   }
   return out
+}
+
+/**
+ * The rootfs propagation a shared or slave bind needs to reach the host
+ * (moby daemon/oci_linux.go WithMounts): shared for a shared one, else
+ * rslave for a slave one; none (the runtime's rslave default) otherwise.
+ */
+export function rootfsPropagation (mounts: OciMount[]): string | undefined {
+  const modes = mounts.filter(m => m.type === 'bind').flatMap(m => m.options)
+  if (modes.some(o => o === 'shared' || o === 'rshared')) return 'shared'
+  if (modes.some(o => o === 'slave' || o === 'rslave')) return 'rslave'
+  return undefined
 }
 
 const depth = (p: string): number => p.split('/').length
