@@ -7,11 +7,11 @@
  */
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa, execaSync } from 'execa'
-import { DOCKER, dockerEnv, dockerTest, importBusybox, rootfsTar, saveArchive, sleep, startDaemon, type Daemon } from './helpers.js'
+import { DOCKER, dockerEnv, dockerTest, hijack, importBusybox, mountTmpfs, rootfsTar, saveArchive, sleep, startDaemon, type Daemon } from './helpers.js'
 
 const PYTHON = '/usr/bin/python3'
 const hasDockerPy = existsSync(PYTHON) && execaSync(PYTHON, ['-c', 'import docker'], { reject: false }).exitCode === 0
@@ -74,7 +74,10 @@ t.test('Config.Env: the image env merged with the client\'s, as sent; PATH and H
     t.ok(lines.includes('Foo=from-cli'), 'the CLI resolved Foo')
     t.notOk(lines.some(l => l.startsWith('Bar')), 'a bare Bar is in no process env')
     const ins = await execa(DOCKER, ['inspect', '--format', '{{json .Config.Env}}', 'cli-env'], { env, extendEnv: false })
-    t.strictSame(JSON.parse(ins.stdout), ['Foo=from-cli', 'Bar', 'Blank=', 'PATH=/usr/bin:/bin', 'FROM_IMAGE=1', 'Over=image'])
+    const got = JSON.parse(ins.stdout) as string[]
+    // The CLI does not keep the order of its -e flags; the image's entries come after them.
+    t.strictSame(got.slice(0, 3).sort(), ['Bar', 'Blank=', 'Foo=from-cli'])
+    t.strictSame(got.slice(3), ['PATH=/usr/bin:/bin', 'FROM_IMAGE=1', 'Over=image'])
   })
 
   t.test('docker-py: attrs[Config][Env] is what environment= sent, merged with the image\'s', { skip: noDockerPy }, async t => {
@@ -147,12 +150,15 @@ print(json.dumps([a, b, f]))`, host)
     t.strictSame(out, ['from-host\n', 'from-host\n', 'from-host\n'])
   })
 
-  t.test('inspect shows the propagation asked for, which the spec and the container\'s mount table have', async t => {
+  t.test('a shared or slave bind: applied (the host\'s new mounts reach the container), shown by inspect', async t => {
+    const shared = await mountTmpfs(t, '1m')
+    await execa('mount', ['--make-shared', shared])
+    await writeFile(join(shared, 'f'), 'on-shared\n')
     const c = await d.req('POST', '/containers/create', {
-      Image: 'bb', Tty: true, Cmd: ['cat', '/proc/self/mountinfo'],
+      Image: 'bb', Cmd: ['sleep', '1000'],
       HostConfig: {
-        Binds: [`${host}:/sh:ro,rshared`, `${host}:/pv`],
-        Mounts: [{ Type: 'bind', Source: host, Target: '/sl', BindOptions: { Propagation: 'rslave' } }]
+        Binds: [`${shared}:/sh:ro,rshared`, `${host}:/pv`],
+        Mounts: [{ Type: 'bind', Source: shared, Target: '/sl', BindOptions: { Propagation: 'rslave' } }]
       }
     })
     t.equal(c.status, 201, JSON.stringify(c.body))
@@ -161,15 +167,35 @@ print(json.dumps([a, b, f]))`, host)
     const prop = Object.fromEntries(ins.body.Mounts.map((m: any) => [m.Destination, [m.Propagation, m.RW]]))
     t.strictSame(prop, { '/sh': ['rshared', false], '/pv': ['rprivate', true], '/sl': ['rslave', true] })
     const spec = JSON.parse(await readFile(join(d.root, 'containers', id, 'bundle', 'config.json'), 'utf8'))
-    const opts = Object.fromEntries(spec.mounts.filter((m: any) => m.type === 'bind' && m.source === host).map((m: any) => [m.destination, m.options]))
+    const opts = Object.fromEntries(spec.mounts.filter((m: any) => m.type === 'bind' && [shared, host].includes(m.source)).map((m: any) => [m.destination, m.options]))
     t.ok(opts['/sh'].includes('rshared') && opts['/sl'].includes('rslave') && opts['/pv'].includes('rprivate'), JSON.stringify(opts))
     t.equal(spec.linux.rootfsPropagation, 'shared', 'Docker\'s rootfs propagation for a shared bind')
     t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
-    const table = await outputLines(d, id)
-    const line = (dest: string): string => table.find(l => l.split(' ')[4] === dest) ?? ''
+    // A mount made on the host after the start shows up under both binds, and not under the private one.
+    await mkdir(join(shared, 'sub'))
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', join(shared, 'sub')])
+    const ex = await d.req('POST', `/containers/${id}/exec`, { Cmd: ['cat', '/proc/self/mountinfo'], AttachStdout: true, Tty: true })
+    const table = (await hijack(d, `/exec/${ex.body.Id as string}/start`, { Detach: false, Tty: true })).output
+    const lines = (await table).toString().split(/\r?\n/)
+    const line = (dest: string): string => lines.find(l => l.split(' ')[4] === dest) ?? ''
     t.match(line('/sh'), / shared:\d+/, 'the rshared bind is a shared mount inside')
     t.match(line('/sl'), / master:\d+/, 'the rslave one a slave')
     t.notMatch(line('/pv'), /shared:|master:/, 'the default one private')
+    t.not(line('/sh/sub'), '', 'the host\'s new mount reached the rshared bind')
+    t.not(line('/sl/sub'), '', 'and the rslave one')
+    await d.req('DELETE', `/containers/${id}?force=1`)
+    await execa('umount', [join(shared, 'sub')], { reject: false })
+  })
+
+  t.test('a shared bind on a mount that is not shared is refused, as Docker\'s ensureShared', async t => {
+    const priv = await mountTmpfs(t, '1m')
+    await execa('mount', ['--make-private', priv])
+    const shared = await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['true'], HostConfig: { Binds: [`${priv}:/x:rshared`] } })
+    t.equal(shared.status, 400)
+    t.equal(shared.body.message, `path ${priv} is mounted on ${priv} but it is not a shared mount`)
+    const slave = await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['true'], HostConfig: { Mounts: [{ Type: 'bind', Source: priv, Target: '/x', BindOptions: { Propagation: 'slave' } }] } })
+    t.equal(slave.status, 400)
+    t.equal(slave.body.message, `path ${priv} is mounted on ${priv} but it is not a shared or slave mount`)
   })
 })
 
