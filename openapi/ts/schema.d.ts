@@ -198,7 +198,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a signal to a container */
+        /**
+         * Send a signal to a container
+         * @description SIGKILL (the default) is answered once the container has stopped and its exit is on record, as Docker does; any other signal at once. A container killed through the API is not restarted by its restart policy.
+         */
         post: operations["ContainerKill"];
         delete?: never;
         options?: never;

@@ -17,7 +17,7 @@ import { posix } from 'node:path'
 import { invalid } from '../errors.js'
 import { isZero, list, num, str, type DockerCreateBody, type DockerHostConfig } from './createbody.js'
 import { parseExtraHosts } from './etc-files.js'
-import { allMounts, bindMount, cleanPath, userMounts, type OciMount } from './mounts.js'
+import { allMounts, bindMount, cleanPath, rootfsPropagation, userMounts, type OciMount } from './mounts.js'
 import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
@@ -98,6 +98,7 @@ export interface OciSpec {
     devices?: OciDevice[]
     sysctl?: Record<string, string>
     cgroupsPath?: string
+    rootfsPropagation?: string
   }
   annotations?: Record<string, string>
 }
@@ -153,7 +154,6 @@ const healthNone: Allowed = v => isZero({ ...v, Test: undefined }) && (isZero(v.
 /** Fields berth refuses unless zero (or one of the listed values): path, what is allowed, why. */
 const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['MacAddress', isZero, 'containers have no network interface but loopback'],
-  ['Volumes', noKeys, 'anonymous volumes: bind an absolute host path with Binds or Mounts'],
   ['Healthcheck', v => isZero(v) || healthNone(v), 'health checks are not run'],
   ['HostConfig.PortBindings', noKeys, 'no ports are published: containers have loopback only'],
   ['HostConfig.PublishAllPorts', isZero, 'no ports are published: containers have loopback only'],
@@ -569,10 +569,34 @@ interface Plan {
   groups: number[]
 }
 
+/**
+ * The Volumes key docker-py before 6.0.1 sends for a bind: its
+ * `rstrip(':ro').rstrip(':rw')` eats a path's trailing r, o and w, so that
+ * `/host:/ctr` comes with Volumes `/ct` (docker-py#3073; Debian 12 ships
+ * 5.0.3). Docker makes an empty anonymous volume there, which nobody asked for.
+ */
+const dockerPyVolumeKey = (bind: string): string => cleanPath(bind.slice(bind.indexOf(':') + 1).replace(/[:ro]+$/, '').replace(/[:rw]+$/, ''))
+
+/**
+ * Docker makes an anonymous volume for each Volumes path that no mount
+ * covers (moby daemon/create_unix.go); a covered one is skipped: the bind
+ * wins. docker-py sends both for every `volumes=["/host:/ctr"]`.
+ */
+function checkVolumes (body: DockerCreateBody, mounts: OciMount[]): void {
+  const covered = new Set([...mounts.map(m => m.destination), ...list(body.HostConfig?.Binds).map(dockerPyVolumeKey)])
+  for (const path of Object.keys(body.Volumes ?? {})) {
+    if (!covered.has(cleanPath(path))) {
+      throw invalid(`Volumes is not supported: ${JSON.stringify(path)} has no bind or mount: anonymous volumes are not supported yet; bind an absolute host path there with Binds or Mounts`)
+    }
+  }
+}
+
 function plan (body: DockerCreateBody, runtime?: string): Plan {
   checkNoNul(body)
   checkUnsupported(body)
   const hc = body.HostConfig ?? {}
+  const mounts = userMounts(hc)
+  checkVolumes(body, mounts)
   checkAutoRemove(parseRestartPolicy(hc.RestartPolicy), hc.AutoRemove === true)
   const net = networkMode(body)
   for (const e of list(body.Env)) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${e}`)
@@ -597,7 +621,7 @@ function plan (body: DockerCreateBody, runtime?: string): Plan {
     hc,
     net,
     caps: capabilities(strSlice(hc.CapAdd) ?? [], strSlice(hc.CapDrop) ?? [], hc.Privileged === true),
-    mounts: userMounts(hc),
+    mounts,
     resources: { ...resources(hc, devices.map(d => d.rule)), ...(Object.keys(io).length > 0 ? { blockIO: io } : {}) },
     devices: devices.map(d => d.node),
     rlimits: rlimits(list(hc.Ulimits)),
@@ -669,6 +693,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
     ...(cgroupns === 'private' ? [{ type: 'cgroup' }] : [])
   ]
 
+  const propagation = rootfsPropagation(p.mounts)
   const spec: OciSpec = {
     ociVersion: '1.0.2',
     root: { path: input.rootfs, readonly: readonlyRoot },
@@ -693,7 +718,8 @@ export function dockerSpec (input: SpecInput): OciSpec {
       resources: p.resources,
       ...(p.devices.length > 0 ? { devices: p.devices } : {}),
       ...(Object.keys(sysctl).length > 0 ? { sysctl } : {}),
-      ...(input.cgroupsPath !== undefined ? { cgroupsPath: input.cgroupsPath } : {})
+      ...(input.cgroupsPath !== undefined ? { cgroupsPath: input.cgroupsPath } : {}),
+      ...(propagation !== undefined ? { rootfsPropagation: propagation } : {})
     },
     ...(isZero(hc.Annotations) ? {} : { annotations: { ...hc.Annotations } })
   }

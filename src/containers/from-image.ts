@@ -6,13 +6,15 @@
  * spec (which the first run is launched from, not read back) and the
  * record's fields.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises'
 import type { ImageRecord } from '../images/store.js'
 import type { Layout } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
 import { checkProcess, writeBundle, type OciSpec } from './bundle.js'
 import { cgroupsPathOf, dockerSpec, mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
+import { invalid } from '../errors.js'
 import { hostsFile, resolvConf } from './etc-files.js'
+import { PROPAGATIONS, propagationProblem, type OciMount } from './mounts.js'
 import { parseRestartPolicy } from './restart.js'
 import { mkdirInRootfs, mountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
@@ -48,6 +50,7 @@ export async function prepareImageBundle ({ id, body, image, layout, init, runti
     cgroupsPath: cgroupsPathOf(id, host),
     runtime
   })
+  await checkPropagation(spec.mounts)
   // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
   mkdirInRootfs(paths.merged, spec.process.cwd)
   const hostname = spec.hostname ?? id.slice(0, 12)
@@ -70,7 +73,8 @@ export async function prepareImageBundle ({ id, body, image, layout, init, runti
     ...(Array.isArray(host.ConsoleSize) && host.ConsoleSize[0]! > 0 ? { consoleSize: host.ConsoleSize as [number, number] } : {}),
     path: spec.process.args[0] ?? '',
     args: spec.process.args.slice(1),
-    env: spec.process.env,
+    // Docker's Config.Env: as the client sent it, merged with the image's; the process's own additions (PATH, HOSTNAME) are the spec's.
+    env: merged.Env,
     cwd: spec.process.cwd,
     hostname: spec.hostname ?? '',
     user: merged.User,
@@ -86,4 +90,18 @@ export async function prepareImageBundle ({ id, body, image, layout, init, runti
     ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {})
   }
   return { spec, fields }
+}
+
+/** Docker's refusal of a shared or slave bind whose source's mount cannot propagate (moby ensureShared), on the host's mount table. */
+async function checkPropagation (mounts: OciMount[]): Promise<void> {
+  const asked = (m: OciMount): string => m.options.find(o => PROPAGATIONS.includes(o)) ?? 'rprivate'
+  const binds = mounts.filter(m => m.type === 'bind' && !/private$/.test(asked(m)))
+  if (binds.length === 0) return
+  const info = await readFile('/proc/self/mountinfo', 'utf8')
+  for (const m of binds) {
+    // A source that is not there fails at start with the runtime's message, as before.
+    const source = await realpath(m.source).catch(() => undefined)
+    const problem = source === undefined ? undefined : propagationProblem(info, source, asked(m))
+    if (problem !== undefined) throw invalid(problem)
+  }
 }

@@ -34,7 +34,7 @@ import { mountRootfs, unmountRootfs, upperSize } from './rootfs.js'
 import { signalNumber } from './signals.js'
 import { canKill, canPause, canRemoveWithoutForce, canUnpause, hasMonitor, isNotRunning, isRunning, isUp, needsNewRun } from './state.js'
 import { Supervisor } from './supervisor.js'
-import { ContainerTable, newEntry, type Entry, type WaitCondition } from './table.js'
+import { ContainerTable, newEntry, type Entry, type WaitCondition, type Waiter } from './table.js'
 import { applyUpdate, type UpdateBody } from './update.js'
 import { containerEvent, logPolicyOf } from './view.js'
 
@@ -359,20 +359,41 @@ export class ContainerManager {
     return restarting
   }
 
-  /** Sends a signal. 409 unless running; a restarting container's pending restart is cancelled instead, as Docker does. */
+  /**
+   * Sends a signal. 409 unless running; a restarting container's pending
+   * restart is cancelled instead, as Docker does. A SIGKILL is answered only
+   * once the exit is on record (moby daemon/kill.go: up to 10 s, then a
+   * direct kill and 2 s more); any other signal at once.
+   */
   async kill (ref: string, signal: string): Promise<void> {
     const e = this.table.get(ref)
-    await this.table.serial(e, async () => {
-      if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
-      if (e.rec.status === 'restarting') { await this.stopAsked(e); return }
-      if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
-      await this.stopAsked(e)
-      await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch((err: unknown) => {
-        // The process exited after the status was read: the runtime's refusal is Docker's 409.
-        throw hasCode(err, 'CONFLICT') ? conflict(`Cannot kill container: ${ref}: ${(err as Error).message}`) : err
+    // Registered before the signal goes, so that the exit cannot pass unseen.
+    const exited = this.table.nextExit(e)
+    try {
+      const signalled = await this.table.serial(e, async () => {
+        if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
+        if (e.rec.status === 'restarting') { await this.stopAsked(e); return false }
+        if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
+        await this.stopAsked(e)
+        await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch((err: unknown) => {
+          // The process exited after the status was read: the runtime's refusal is Docker's 409.
+          throw hasCode(err, 'CONFLICT') ? conflict(`Cannot kill container: ${ref}: ${(err as Error).message}`) : err
+        })
+        this.event(e.rec, 'kill', { signal: signalNumber(signal) })
+        return true
       })
-      this.event(e.rec, 'kill', { signal: signalNumber(signal) })
+      if (signalled && signal === 'SIGKILL' && !await withTimeout(exited.promise, 10_000)) await this.killAll(e, exited, 2_000)
+    } finally {
+      exited.cancel()
+    }
+  }
+
+  /** The last resort when a signal did not end the run: SIGKILL to every process of the container, then `ms` for its exit. */
+  private async killAll (e: Entry, exited: Waiter, ms: number): Promise<void> {
+    await this.table.serial(e, async () => {
+      if (isRunning(e.rec.status)) await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
     })
+    if (!await withTimeout(exited.promise, ms)) throw runtimeFailed(`tried to kill container ${e.rec.id}, but did not receive an exit event`)
   }
 
   /** Freezes a running container (the runtime's cgroup freezer). */
@@ -429,12 +450,7 @@ export class ContainerManager {
         return true
       })
       if (signalled && timeoutS < 0) await exited.promise
-      else if (signalled && !await withTimeout(exited.promise, timeoutS * 1000)) {
-        await this.table.serial(e, async () => {
-          if (isRunning(e.rec.status)) await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
-        })
-        if (!await withTimeout(exited.promise, 30_000)) throw runtimeFailed(`container ${e.rec.id} did not exit after SIGKILL`)
-      }
+      else if (signalled && !await withTimeout(exited.promise, timeoutS * 1000)) await this.killAll(e, exited, 30_000)
       this.event(e.rec, 'stop')
     } finally {
       exited.cancel()

@@ -10,7 +10,8 @@ import { isZero, list, num, str, type DockerHostConfig, type DockerMount } from 
 
 export interface OciMount { destination: string, type: string, source: string, options: string[] }
 
-const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']
+/** The bind propagation modes Docker accepts. */
+export const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']
 
 const DEFAULT_MOUNTS: readonly OciMount[] = [
   { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
@@ -148,6 +149,46 @@ export function userMounts (hc: DockerHostConfig): OciMount[] {
     seen.add(m.destination)
   }
   return out
+}
+
+/**
+ * The rootfs propagation a shared or slave bind needs to reach the host
+ * (moby daemon/oci_linux.go WithMounts): shared for a shared one, else
+ * rslave for a slave one; none (the runtime's rslave default) otherwise.
+ */
+export function rootfsPropagation (mounts: OciMount[]): string | undefined {
+  const modes = mounts.filter(m => m.type === 'bind').flatMap(m => m.options)
+  if (modes.some(o => o === 'shared' || o === 'rshared')) return 'shared'
+  if (modes.some(o => o === 'slave' || o === 'rslave')) return 'rslave'
+  return undefined
+}
+
+/** A mountinfo path field: octal escapes (\\040 for a space) undone. */
+const unescapeMountPath = (p: string): string => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+
+/**
+ * moby's ensureShared and ensureSharedOrSlave (daemon/oci_linux.go), pure
+ * over /proc/self/mountinfo's text: a shared bind whose source (symlinks
+ * resolved) lies on a mount that is not shared cannot propagate, nor a
+ * slave one on a mount neither shared nor a slave. Docker's message, or
+ * undefined when the bind's propagation can work.
+ */
+export function propagationProblem (mountinfo: string, source: string, propagation: string): string | undefined {
+  const shared = propagation === 'shared' || propagation === 'rshared'
+  if (!shared && propagation !== 'slave' && propagation !== 'rslave') return undefined
+  let best: { point: string, tags: string[] } | undefined
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ')
+    if (f.length < 7) continue
+    const point = unescapeMountPath(f[4]!)
+    const under = point === '/' || source === point || source.startsWith(`${point}/`)
+    if (under && (best === undefined || point.length >= best.point.length)) best = { point, tags: f.slice(6, f.indexOf('-')) }
+  }
+  if (best === undefined) return undefined
+  if (best.tags.some(t => t.startsWith('shared:'))) return undefined
+  if (shared) return `path ${source} is mounted on ${best.point} but it is not a shared mount`
+  if (best.tags.some(t => t.startsWith('master:'))) return undefined
+  return `path ${source} is mounted on ${best.point} but it is not a shared or slave mount`
 }
 
 const depth = (p: string): number => p.split('/').length

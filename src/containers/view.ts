@@ -4,6 +4,7 @@
  */
 import { logPolicy, type LogPolicy } from '../logs/config.js'
 import type { ContainerRecord } from '../store/records.js'
+import { PROPAGATIONS } from './mounts.js'
 import { NO_RESTART } from './restart.js'
 import { dockerStatus, isRunning, isUp } from './state.js'
 
@@ -105,10 +106,13 @@ function mounts (rec: ContainerRecord): unknown[] {
   const out: unknown[] = []
   for (const b of (host.Binds as string[] | null | undefined) ?? []) {
     const [source = '', destination = '', mode = ''] = b.split(':')
-    out.push({ Type: 'bind', Source: source, Destination: destination, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' })
+    const propagation = mode.split(',').find(o => PROPAGATIONS.includes(o)) ?? 'rprivate'
+    out.push({ Type: 'bind', Source: source, Destination: destination, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: propagation })
   }
-  for (const m of (host.Mounts as Array<Record<string, unknown>> | null | undefined) ?? []) {
-    out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: m.ReadOnly !== true, Propagation: m.Type === 'bind' ? 'rprivate' : '' })
+  for (const m of (host.Mounts as Array<Record<string, any>> | null | undefined) ?? []) {
+    const asked: unknown = m.BindOptions?.Propagation
+    const propagation = m.Type !== 'bind' ? '' : typeof asked === 'string' && asked !== '' ? asked : 'rprivate'
+    out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: m.ReadOnly !== true, Propagation: propagation })
   }
   for (const dest of Object.keys((host.Tmpfs as Record<string, string> | null | undefined) ?? {})) {
     out.push({ Type: 'tmpfs', Source: '', Destination: dest, Mode: '', RW: true, Propagation: '' })

@@ -53,6 +53,10 @@ export interface ContainerRecord {
   /** From the bundle's process, for inspect and list. */
   path: string
   args: string[]
+  /**
+   * Inspect's Config.Env. An image container's is Docker's (the body's Env merged with the image's, as sent:
+   * records written before it was are the process's env, PATH and HOSTNAME included); a bundle's is its process's.
+   */
   env: string[]
   cwd: string
   hostname: string

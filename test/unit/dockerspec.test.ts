@@ -11,7 +11,7 @@ import {
 } from '../../src/containers/dockerspec.js'
 import { isZero } from '../../src/containers/createbody.js'
 import { hostsFile, resolvConf } from '../../src/containers/etc-files.js'
-import { mergeTmpfsOptions } from '../../src/containers/mounts.js'
+import { mergeTmpfsOptions, propagationProblem, rootfsPropagation } from '../../src/containers/mounts.js'
 import { DockerCreateBody as Schema } from '../../src/api/schemas.js'
 import { ALL_CAPS } from '../../src/containers/exec.js'
 import { BerthError } from '../../src/errors.js'
@@ -537,4 +537,57 @@ t.test('C strings: no NUL byte, paths within PATH_MAX', async t => {
   t.doesNotThrow(() => spec({}, { Cmd: ['x'.repeat(4095), 'y'.repeat(100_000)] }), 'a long argument is the kernel\'s to judge, not a path')
   refuses(t, () => spec({}, { WorkingDir: `/${'w'.repeat(5000)}` }), /^the working directory is 5001 bytes long/)
   refuses(t, () => spec({ Tmpfs: { [`/${'m'.repeat(5000)}`]: '' } }), /^a mount point is 5001 bytes long/)
+})
+
+t.test('Volumes: a path a mount covers is accepted (the bind wins), any other refused', async t => {
+  const accepted: Array<[Record<string, unknown>, Record<string, object>, string]> = [
+    [{ Binds: ['/h:/data'] }, { '/data/': {} }, 'a bind, the key cleaned'],
+    [{ Mounts: [{ Type: 'bind', Source: '/h', Target: '/m/./x' }] }, { '/m//x': {} }, 'a Mounts bind'],
+    [{ Tmpfs: { '/run': '' } }, { '/run': {} }, 'a tmpfs'],
+    // docker-py 5's rstrip(':ro').rstrip(':rw') (docker-py#3073): /ctr comes as /ct, /var/www:rw as /var/.
+    [{ Binds: ['/h:/ctr'] }, { '/ct': {} }, 'docker-py 5\'s key for /ctr'],
+    [{ Binds: ['/h:/var/www:rw'] }, { '/var/': {} }, 'docker-py 5\'s key for /var/www:rw'],
+    [{ Binds: ['/h:/foo:ro'] }, { '/f': {}, '/foo': {} }, 'either key']
+  ]
+  for (const [hc, Volumes, what] of accepted) t.doesNotThrow(() => checkCreateBody(cli(hc, { Volumes })), what)
+  refuses(t, () => checkCreateBody(cli({ Binds: ['/h:/data'] }, { Volumes: { '/data': {}, '/logs': {} } })),
+    'Volumes is not supported: "/logs" has no bind or mount: anonymous volumes are not supported yet; bind an absolute host path there with Binds or Mounts')
+  refuses(t, () => checkCreateBody(cli({ Binds: ['/h:/data'] }, { Volumes: { '/dat': {} } })), /"\/dat" has no bind/, 'only docker-py\'s own mangling counts')
+  refuses(t, () => checkCreateBody(cli({}, { Volumes: { data: {} } })), /"data" has no bind/)
+})
+
+t.test('rootfsPropagation: shared for a shared bind, else rslave for a slave one (moby WithMounts)', async t => {
+  const propagation = (binds: string[]) => spec({ Binds: binds }).linux.rootfsPropagation
+  t.equal(propagation([]), undefined)
+  t.equal(propagation(['/h:/a', '/h:/b:rprivate']), undefined)
+  t.equal(propagation(['/h:/a:rslave']), 'rslave')
+  t.equal(propagation(['/h:/a:slave', '/h:/b:rshared']), 'shared')
+  t.equal(propagation(['/h:/a:shared']), 'shared')
+  t.equal(rootfsPropagation([{ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['rshared'] }]), undefined, 'only binds count')
+})
+
+t.test('propagationProblem: moby\'s ensureShared and ensureSharedOrSlave over a mount table', async t => {
+  const info = [
+    '27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
+    '40 27 0:40 / /srv rw,relatime - tmpfs tmpfs rw',
+    '41 40 0:41 / /srv/slave rw,relatime master:7 - tmpfs tmpfs rw',
+    '42 27 0:42 / /my\\040dir rw,relatime - tmpfs tmpfs rw',
+    '43 27 0:43 / /srv2 rw,relatime shared:9 master:3 - tmpfs tmpfs rw'
+  ].join('\n')
+  const rows: Array<[string, string, string | undefined]> = [
+    ['/home/x', 'rshared', undefined],
+    ['/home/x', 'rprivate', undefined],
+    ['/srv/x', 'rprivate', undefined],
+    ['/srv/x', 'rshared', 'path /srv/x is mounted on /srv but it is not a shared mount'],
+    ['/srv', 'shared', 'path /srv is mounted on /srv but it is not a shared mount'],
+    ['/srv/x', 'rslave', 'path /srv/x is mounted on /srv but it is not a shared or slave mount'],
+    ['/srv/slave/x', 'rslave', undefined],
+    ['/srv/slave/x', 'rshared', 'path /srv/slave/x is mounted on /srv/slave but it is not a shared mount'],
+    ['/srvx', 'rshared', undefined],
+    ['/my dir/a', 'slave', 'path /my dir/a is mounted on /my dir but it is not a shared or slave mount'],
+    ['/srv2/a', 'rshared', undefined]
+  ]
+  for (const [source, propagation, want] of rows) t.equal(propagationProblem(info, source, propagation), want, `${source} ${propagation}`)
+  const stacked = `${info}\n44 27 0:44 / /srv rw,relatime shared:12 - tmpfs tmpfs rw`
+  t.equal(propagationProblem(stacked, '/srv/x', 'rshared'), undefined, 'the last mount on a point is the one seen')
 })

@@ -127,6 +127,17 @@ t.test('inspect', async t => {
   t.equal(ex.Pid, 0, 'stale pid hidden')
 })
 
+t.test('inspect Mounts: each bind\'s propagation as asked, rprivate when not', async t => {
+  const createBody = {
+    HostConfig: {
+      Binds: ['/h:/a', '/h:/b:ro,rshared', '/h:/c:rslave'],
+      Mounts: [{ Type: 'bind', Source: '/h', Target: '/d', BindOptions: { Propagation: 'shared' } }, { Type: 'bind', Source: '/h', Target: '/e' }, { Type: 'tmpfs', Target: '/t' }]
+    }
+  }
+  const got = inspect(rec({ createBody }), '/l').Mounts.map((m: any) => [m.Destination, m.Propagation, m.RW])
+  t.same(got, [['/a', 'rprivate', true], ['/b', 'rshared', false], ['/c', 'rslave', true], ['/d', 'shared', true], ['/e', 'rprivate', true], ['/t', '', true]])
+})
+
 t.test('dieAttributes: the exit code and the run\'s whole seconds', async t => {
   t.same(dieAttributes({ exitCode: 3, startedAt: '2024-01-02T03:04:05.100Z', finishedAt: '2024-01-02T03:04:07.000Z' }), { exitCode: '3', execDuration: '1' })
   t.same(dieAttributes({ exitCode: 0, startedAt: '2024-01-02T03:04:05Z', finishedAt: '2024-01-02T03:04:05.5Z' }), { exitCode: '0', execDuration: '0' })

@@ -102,6 +102,8 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.post('/containers/:id/kill', {
     schema: {
       tags, operationId: 'ContainerKill', summary: 'Send a signal to a container',
+      description: 'SIGKILL (the default) is answered once the container has stopped and its exit is on record, as Docker does; any other signal at once. ' +
+        'A container killed through the API is not restarted by its restart policy.',
       params: S.IdParams, querystring: S.KillQuery,
       response: { 204: S.NoContent, ...S.errors(400, 404, 409, 500) }
     }
