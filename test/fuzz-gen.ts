@@ -135,14 +135,16 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /**
  * Fields whose valid values would reach past the container: host mounts and
- * devices, privilege, host namespaces, host sysctls and cgroups. They are
+ * devices, privilege, host namespaces, host sysctls and cgroups, the OOM
+ * killer and real-time scheduling. They are
  * only ever absent or of a shape the schema refuses, so no generated
  * container can touch the machine.
  */
 const UNSAFE = new Set([
   'Binds', 'Mounts', 'Devices', 'DeviceCgroupRules', 'DeviceRequests', 'Privileged', 'CapAdd', 'SecurityOpt',
   'PidMode', 'IpcMode', 'UTSMode', 'UsernsMode', 'NetworkMode', 'CgroupnsMode', 'Cgroup', 'CgroupParent',
-  'Sysctls', 'MaskedPaths', 'ReadonlyPaths', 'VolumesFrom', 'Volumes'
+  'Sysctls', 'MaskedPaths', 'ReadonlyPaths', 'VolumesFrom', 'Volumes', 'OomKillDisable', 'CpuRealtimePeriod',
+  'CpuRealtimeRuntime'
 ])
 const refused = fc.constantFrom(undefined, [[12345]])
 
