@@ -53,20 +53,53 @@ function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string
 
 /** One element of `GET /containers/json`. */
 export function summary (rec: ContainerRecord, now: number) {
-  return {
-    Id: rec.id,
-    Names: [`/${rec.name}`],
-    Image: rec.imageName ?? '',
-    ImageID: rec.image ?? '',
-    Command: command(rec),
-    Created: Math.floor(Date.parse(rec.created) / 1000),
-    State: dockerStatus(rec.status),
-    Status: statusText(rec, now),
-    Ports: [] as unknown[],
-    Labels: rec.labels,
-    HostConfig: { NetworkMode: networkMode(rec) },
-    NetworkSettings: { Networks: {} },
-    Mounts: mounts(rec)
+  return { ...summaryHead(rec), Status: statusText(rec, now), ...summaryTail(rec) }
+}
+
+/** The summary's fields before Status; none depends on the time. */
+const summaryHead = (rec: ContainerRecord) => ({
+  Id: rec.id,
+  Names: [`/${rec.name}`],
+  Image: rec.imageName ?? '',
+  ImageID: rec.image ?? '',
+  Command: command(rec),
+  Created: Math.floor(Date.parse(rec.created) / 1000),
+  State: dockerStatus(rec.status)
+})
+
+/** The summary's fields after Status. */
+const summaryTail = (rec: ContainerRecord) => ({
+  Ports: [] as unknown[],
+  Labels: rec.labels,
+  HostConfig: { NetworkMode: networkMode(rec) },
+  NetworkSettings: { Networks: {} },
+  Mounts: mounts(rec)
+})
+
+/** What the cached text of one summary was made from: it stays good while these are the same. */
+interface SummaryText { status: string, name: string, labels: unknown, body: unknown, head: string, tail: string }
+
+/**
+ * JSON.stringify(summary(rec, now)), kept per container: with 500 running,
+ * building and serialising every summary was most of a list request's time.
+ * The text around Status is cached, and Status, which changes with the
+ * clock, is put between them on each call. A field the cached text shows
+ * that can change after create (status, name; labels and the create body
+ * are replaced whole when they change) makes it be built again.
+ */
+export class SummaryCache {
+  private readonly texts = new WeakMap<ContainerRecord, SummaryText>()
+
+  json (rec: ContainerRecord, now: number): string {
+    let t = this.texts.get(rec)
+    if (t === undefined || t.status !== rec.status || t.name !== rec.name || t.labels !== rec.labels || t.body !== rec.createBody) {
+      // `{...}` without its closing brace, then `,"Status":`; and `,` then the tail without its opening brace.
+      const head = `${JSON.stringify(summaryHead(rec)).slice(0, -1)},"Status":`
+      const tail = `,${JSON.stringify(summaryTail(rec)).slice(1)}`
+      t = { status: rec.status, name: rec.name, labels: rec.labels, body: rec.createBody, head, tail }
+      this.texts.set(rec, t)
+    }
+    return t.head + JSON.stringify(statusText(rec, now)) + t.tail
   }
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { dieAttributes, humanDuration, statusText, summary, inspect } from '../../src/containers/view.js'
+import { dieAttributes, humanDuration, statusText, summary, SummaryCache, inspect } from '../../src/containers/view.js'
 import type { ContainerRecord, Status } from '../../src/store/records.js'
 import { record } from './fixtures.js'
 
@@ -74,6 +74,26 @@ t.test('summary', async t => {
   t.equal(summary(rec({ args: [] }), now).Command, '/bin/sh', 'no args')
   t.equal(summary(rec({ status: 'creating' }), now).State, 'created', 'creating shows as created')
   t.equal(summary(rec({ status: 'exited', finishedAt: '2024-01-02T03:05:00Z', exitCode: 3 }), now).Status, 'Exited (3) 5 seconds ago')
+})
+
+t.test('SummaryCache: the text JSON.stringify gives, Status as of each call, rebuilt when a shown field changes', async t => {
+  const cache = new SummaryCache()
+  const r = rec({ status: 'running', startedAt: '2024-01-02T03:04:00Z', labels: { a: 'b "c"' } })
+  const same = (now: number, what: string): void => { t.equal(cache.json(r, now), JSON.stringify(summary(r, now)), what) }
+  const now = Date.parse('2024-01-02T03:04:05Z')
+  same(now, 'first call')
+  t.match(cache.json(r, now + 5 * M), /"Status":"Up 5 minutes"/, 'Status follows the clock')
+  same(now + 5 * M, 'later')
+  r.name = 'renamed'
+  same(now, 'renamed')
+  r.status = 'exited'; r.exitCode = 2; r.finishedAt = '2024-01-02T03:04:03Z'
+  same(now, 'exited')
+  r.labels = { x: 'y' }
+  same(now, 'labels replaced')
+  r.createBody = { HostConfig: { NetworkMode: 'host', Binds: ['/a:/b:ro'] } }
+  same(now, 'create body replaced')
+  const other = rec({ id: 'f'.repeat(64), createBody: { HostConfig: { Tmpfs: { '/t': '' } } } })
+  t.equal(cache.json(other, now), JSON.stringify(summary(other, now)), 'another container has its own text')
 })
 
 t.test('inspect', async t => {

@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
 import { listsAll, parseFilters, matches } from '../../containers/filters.js'
 import { parseSignal } from '../../containers/signals.js'
-import { inspect, summary } from '../../containers/view.js'
+import { inspect, summary, SummaryCache } from '../../containers/view.js'
 import { isRunning, isUp } from '../../containers/state.js'
 import { invalid, notImplemented } from '../../errors.js'
 import { logStream, parseTimeParam } from '../../logs/logs.js'
@@ -62,18 +62,20 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
       response: { 200: Type.Array(S.ContainerSummary, { description: 'The containers' }), ...S.errors(400, 404) }
     }
   } as const
-  const listContainers = async (q: Static<typeof S.ListQuery>): Promise<Array<ReturnType<typeof summary>>> => {
+  const summaries = new SummaryCache()
+  const listContainers = async (q: Static<typeof S.ListQuery>, reply: FastifyReply): Promise<FastifyReply | Array<ReturnType<typeof summary>>> => {
     const filters = parseFilters(q.filters)
     const all = listsAll(bool(q.all), q.limit, filters)
     const now = Date.now()
     const refs = manager.filterRefs(filters)
     let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
-    if (!bool(q.size)) return recs.map(r => summary(r, now))
+    // The answer as JSON.stringify would write it, from each container's cached text; a string is sent as it is.
+    if (!bool(q.size)) return reply.type('application/json').send(`[${recs.map(r => summaries.json(r, now)).join(',')}]`)
     return await Promise.all(recs.map(async r => ({ ...summary(r, now), ...await manager.sizes(r) })))
   }
-  app.get('/containers/json', list, async (req) => listContainers(req.query))
-  app.get('/containers', { schema: { ...list.schema, operationId: 'ContainerListAlias', summary: 'List containers (alias of /containers/json)' } }, async (req) => listContainers(req.query))
+  app.get('/containers/json', list, async (req, reply) => listContainers(req.query, reply))
+  app.get('/containers', { schema: { ...list.schema, operationId: 'ContainerListAlias', summary: 'List containers (alias of /containers/json)' } }, async (req, reply) => listContainers(req.query, reply))
 
   app.get('/containers/:id/json', {
     schema: {
