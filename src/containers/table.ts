@@ -61,9 +61,13 @@ export class ContainerTable {
   has (id: string): boolean { return this.entries.has(id) }
   all (): IterableIterator<Entry> { return this.entries.values() }
 
-  /** Every container's record, newest first. */
+  /**
+   * Every container's record, newest first. `created` is toISOString's
+   * fixed-width text, so code-unit order is time order: localeCompare (ICU
+   * collation) made this sort a tenth of a 500-container list's time.
+   */
   list (): ContainerRecord[] {
-    return [...this.entries.values()].map(e => e.rec).sort((a, b) => b.created.localeCompare(a.created))
+    return [...this.entries.values()].map(e => e.rec).sort((a, b) => a.created < b.created ? 1 : a.created > b.created ? -1 : 0)
   }
 
   /** The id of a container made from image `imageId`, if any. */

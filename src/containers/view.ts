@@ -90,7 +90,22 @@ interface SummaryText { status: string, name: string, labels: unknown, body: unk
 export class SummaryCache {
   private readonly texts = new WeakMap<ContainerRecord, SummaryText>()
 
+  /** summary(rec, now) as JSON text. */
   json (rec: ContainerRecord, now: number): string {
+    return this.parts(rec, now).join('')
+  }
+
+  /** The summaries of `recs` as JSON text, separated by commas; one join, no string per container. */
+  join (recs: ContainerRecord[], now: number): string {
+    const out: string[] = []
+    for (const r of recs) {
+      if (out.length > 0) out.push(',')
+      out.push(...this.parts(r, now))
+    }
+    return out.join('')
+  }
+
+  private parts (rec: ContainerRecord, now: number): [string, string, string] {
     let t = this.texts.get(rec)
     if (t === undefined || t.status !== rec.status || t.name !== rec.name || t.labels !== rec.labels || t.body !== rec.createBody) {
       // `{...}` without its closing brace, then `,"Status":`; and `,` then the tail without its opening brace.
@@ -99,7 +114,7 @@ export class SummaryCache {
       t = { status: rec.status, name: rec.name, labels: rec.labels, body: rec.createBody, head, tail }
       this.texts.set(rec, t)
     }
-    return t.head + JSON.stringify(statusText(rec, now)) + t.tail
+    return [t.head, JSON.stringify(statusText(rec, now)), t.tail]
   }
 }
 

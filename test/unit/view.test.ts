@@ -94,6 +94,8 @@ t.test('SummaryCache: the text JSON.stringify gives, Status as of each call, reb
   same(now, 'create body replaced')
   const other = rec({ id: 'f'.repeat(64), createBody: { HostConfig: { Tmpfs: { '/t': '' } } } })
   t.equal(cache.json(other, now), JSON.stringify(summary(other, now)), 'another container has its own text')
+  t.equal(`[${cache.join([r, other], now)}]`, JSON.stringify([summary(r, now), summary(other, now)]), 'a list')
+  t.equal(`[${cache.join([], now)}]`, '[]', 'an empty list')
 })
 
 t.test('inspect', async t => {

@@ -71,7 +71,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
     // The answer as JSON.stringify would write it, from each container's cached text; a string is sent as it is.
-    if (!bool(q.size)) return reply.type('application/json').send(`[${recs.map(r => summaries.json(r, now)).join(',')}]`)
+    if (!bool(q.size)) return reply.type('application/json').send(`[${summaries.join(recs, now)}]`)
     return await Promise.all(recs.map(async r => ({ ...summary(r, now), ...await manager.sizes(r) })))
   }
   app.get('/containers/json', list, async (req, reply) => listContainers(req.query, reply))
