@@ -152,6 +152,22 @@ t.test('Docker\'s errors: unknown tag or repository, registry down, bad referenc
   t.same((await readdir(join(d.root, 'images', 'tmp'))), [], 'no download is left')
 })
 
+t.test('a registry that asks for Bearer tokens: an anonymous token per scope, and pull access denied without one', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t, { token: true })
+  const d = await startDaemon(t)
+  const layer = await makeTar([{ name: 'f', body: 'token\n' }])
+  await pushArchive(t, reg, [layer], 'bb:latest')
+  await pushArchive(t, reg, [layer], 'secret:latest')
+  const asked = reg.tokens!.requests.length
+  const r = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(r.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/bb:latest`, JSON.stringify(r))
+  const mine = reg.tokens!.requests.slice(asked)
+  t.same(mine.map(q => [q.get('service'), q.getAll('scope')]), [['berth-test-registry', ['repository:bb:pull']]], 'one token, asked for the pull scope and reused for the config and layer')
+  const denied = await pull(d, `fromImage=${reg.host}/secret&tag=latest`)
+  t.equal(denied.status, 404)
+  t.match(denied.message, new RegExp(`^pull access denied for ${reg.host.replace(/\./g, '\\.')}/secret, repository does not exist or may require 'docker login'`))
+})
+
 /** The manifest digest a tag points at, from the registry's own storage. */
 async function manifestDigest (reg: TestRegistry, repo: string, tag: string): Promise<string> {
   const link = join(reg.storage, 'docker', 'registry', 'v2', 'repositories', repo, '_manifests', 'tags', tag, 'current', 'link')

@@ -8,7 +8,9 @@
 import { execa, type ResultPromise } from 'execa'
 import { gzipSync } from 'node:zlib'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto'
+import { createServer as createHttpServer } from 'node:http'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,8 +44,44 @@ async function freePort (): Promise<number> {
   return port
 }
 
-/** Starts a registry; it is stopped by pid and its dir removed at `t`'s teardown. */
-export async function startRegistry (t: Tap): Promise<TestRegistry> {
+/** A token server for distribution's `auth: token`: anonymous, it grants what is asked, but no pull-only token on repositories named secret*. */
+export interface TokenServer { realm: string, service: string, issuer: string, certFile: string, requests: URLSearchParams[] }
+
+const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
+
+async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
+  const keyFile = join(dir, 'token.key')
+  const certFile = join(dir, 'token.pem')
+  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=berth test token issuer'])
+  const key = createPrivateKey(await readFile(keyFile))
+  const der = new X509Certificate(await readFile(certFile)).raw
+  const service = 'berth-test-registry'
+  const issuer = 'berth-test-issuer'
+  const requests: URLSearchParams[] = []
+  const server = createHttpServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams
+    requests.push(q)
+    // secret* may be pushed (a token for pull,push) but not pulled alone, so a fixture can be put there.
+    const access = q.getAll('scope').map(s => s.split(':')).filter(([type, name, actions]) => type === 'repository' && name !== undefined && (!name.startsWith('secret') || (actions ?? '').includes('push')))
+      .map(([type, name, actions]) => ({ type, name, actions: (actions ?? '').split(',') }))
+    const now = Math.floor(Date.now() / 1000)
+    const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }))
+    const claims = b64url(JSON.stringify({ iss: issuer, sub: '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access }))
+    const token = `${head}.${claims}.${b64url(sign('sha256', Buffer.from(`${head}.${claims}`), key))}`
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ token, expires_in: 300 }))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()); server.closeAllConnections() }))
+  return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests }
+}
+
+/**
+ * Starts a registry; it is stopped by pid and its dir removed at `t`'s
+ * teardown. With `token`, it asks for Bearer tokens from a token server
+ * the test runs (returned as `tokens`).
+ */
+export async function startRegistry (t: Tap, opts: { token?: boolean } = {}): Promise<TestRegistry & { tokens?: TokenServer }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'))
   const running: { proc?: ResultPromise } = {}
   t.teardown(async () => {
@@ -53,22 +91,25 @@ export async function startRegistry (t: Tap): Promise<TestRegistry> {
   })
   const storage = join(dir, 'storage')
   await mkdir(storage)
+  const tokens = opts.token === true ? await startTokenServer(t, dir) : undefined
   const port = await freePort()
   const host = `127.0.0.1:${port}`
   const config = [
     'version: 0.1',
     'log:', '  level: error',
     'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
-    'http:', `  addr: ${host}`
+    'http:', `  addr: ${host}`,
+    ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`]
   ].join('\n')
   await writeFile(join(dir, 'config.yml'), config + '\n')
   const proc = running.proc = execa(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { reject: false, env: { HOME: dir, PATH: '/usr/bin:/bin' }, extendEnv: false, stdin: 'ignore', stdout: 'ignore' })
   await until(async () => {
     if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${String((await proc).stderr)}`)
-    try { const r = await request(`http://${host}/v2/`); await r.body.dump(); return r.statusCode === 200 } catch { return false }
+    try { const r = await request(`http://${host}/v2/`); await r.body.dump(); return r.statusCode === (tokens === undefined ? 200 : 401) } catch { return false }
   }, 15_000, 'the registry to answer')
   return {
     host,
+    tokens,
     storage,
     push: async (src, dest, opts = {}) => {
       await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', src, `docker://${host}/${dest}`],
