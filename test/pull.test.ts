@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, startDaemon, type Daemon } from './helpers.js'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon } from './helpers.js'
 import { LAYOUT_REF, noRegistry, startRegistry, writeLayout, type TestRegistry } from './registry-helpers.js'
 import { HOST_ARCH } from '../src/images/types.js'
 
@@ -166,6 +166,21 @@ t.test('a registry that asks for Bearer tokens: an anonymous token per scope, an
   const denied = await pull(d, `fromImage=${reg.host}/secret&tag=latest`)
   t.equal(denied.status, 404)
   t.match(denied.message, new RegExp(`^pull access denied for ${reg.host.replace(/\./g, '\\.')}/secret, repository does not exist or may require 'docker login'`))
+})
+
+t.test('a client that hangs up mid-pull: the pull finishes, the daemon stays up', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const ac = new AbortController()
+  const r = await d.client.request({ method: 'POST', path: `/images/create?fromImage=${reg.host}/bb&tag=latest`, signal: ac.signal })
+  t.equal(r.statusCode, 200)
+  ac.abort()
+  await r.body.text().catch(() => {})
+  await until(async () => (await d.req('GET', `/images/${reg.host}/bb/json`)).status === 200, 20_000, 'the pull to finish')
+  t.equal((await d.req('GET', '/_ping')).status, 200)
+  const again = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(again.msgs.at(-1)?.status, `Status: Image is up to date for ${reg.host}/bb:latest`)
 })
 
 /** The manifest digest a tag points at, from the registry's own storage. */

@@ -163,9 +163,11 @@ export class Registry {
   /** A GET of the repository's API, with a Bearer token when the registry asks for one. */
   private async get (path: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
     const scope = `repository:${this.path}:pull`
-    const cached = [...this.tokens].find(([k]) => k.endsWith(`|${scope}`))?.[1]
-    const r = await this.send(path, cached === undefined ? headers : { ...headers, authorization: `Bearer ${cached}` })
+    const cached = [...this.tokens].find(([k]) => k.endsWith(`|${scope}`))
+    const r = await this.send(path, cached === undefined ? headers : { ...headers, authorization: `Bearer ${cached[1]}` })
     if (r.statusCode !== 401) return r
+    // A token the registry refuses (expired) is asked for again, once.
+    if (cached !== undefined) this.tokens.delete(cached[0])
     const challenge = parseChallenge(String(r.headers['www-authenticate'] ?? ''))
     if (challenge?.scheme !== 'bearer' || challenge.params.realm === undefined) {
       if (challenge?.scheme === 'basic') { await r.body.dump(); throw registryFailed(`Get "${this.base}${path}": no basic auth credentials`) }

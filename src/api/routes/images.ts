@@ -59,12 +59,14 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
       // Errors before the first progress line are plain HTTP errors, as in moby; later ones go in the stream.
       const pull = await resolvePull(q.fromImage, q.tag, q.platform)
       const out = new PassThrough()
-      const emit = (m: object): void => { out.write(`${JSON.stringify(m)}\n`) }
-      runPull(images, pull, emit).then(status => { emit({ status }); out.end() }, (err: unknown) => {
+      // A client that goes away does not stop the pull (its layers stay useful); its lines are dropped.
+      out.on('error', () => {})
+      const emit = (m: object): void => { if (!out.destroyed) out.write(`${JSON.stringify(m)}\n`) }
+      runPull(images, pull, emit).then(status => { emit({ status }); if (!out.destroyed) out.end() }, (err: unknown) => {
         const { status, message } = toHttp(err)
         if (status >= 500) req.log.error({ err }, 'image pull failed'); else req.log.debug({ message }, 'image pull refused')
         emit({ errorDetail: { message }, error: message })
-        out.end()
+        if (!out.destroyed) out.end()
       })
       return reply.type('application/json').send(out)
     }
