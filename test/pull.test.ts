@@ -7,9 +7,11 @@
 import t, { type Test } from 'tap'
 import { execa } from 'execa'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { request } from 'undici'
 import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon } from './helpers.js'
 import { LAYOUT_REF, noRegistry, startRegistry, writeLayout, type TestRegistry } from './registry-helpers.js'
 import { HOST_ARCH } from '../src/images/types.js'
@@ -181,6 +183,27 @@ t.test('a client that hangs up mid-pull: the pull finishes, the daemon stays up'
   t.equal((await d.req('GET', '/_ping')).status, 200)
   const again = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
   t.equal(again.msgs.at(-1)?.status, `Status: Image is up to date for ${reg.host}/bb:latest`)
+})
+
+t.test('blobs behind a redirect are followed, as registries on object storage answer', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await pushArchive(t, reg, [await makeTar([{ name: 'f', body: 'redirected\n' }])], 'bb:latest')
+  // A front that sends blob GETs to the registry with a 307 and passes everything else through.
+  const redirected: string[] = []
+  const front = createServer((req, res) => {
+    const path = req.url ?? '/'
+    if (path.includes('/blobs/')) { redirected.push(path); res.writeHead(307, { location: `http://${reg.host}${path}` }).end(); return }
+    request(`http://${reg.host}${path}`, { headers: { accept: req.headers.accept ?? '*/*' } }).then(async r => {
+      res.writeHead(r.statusCode, { 'content-type': String(r.headers['content-type'] ?? '') }).end(Buffer.from(await r.body.arrayBuffer()))
+    }, () => res.writeHead(502).end())
+  })
+  await new Promise<void>(resolve => front.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { front.close(() => resolve()); front.closeAllConnections() }))
+  const host = `127.0.0.1:${(front.address() as { port: number }).port}`
+  const r = await pull(d, `fromImage=${host}/bb&tag=latest`)
+  t.equal(r.msgs.at(-1)?.status, `Status: Downloaded newer image for ${host}/bb:latest`, JSON.stringify(r))
+  t.equal(redirected.length, 2, 'the config and the layer came through the redirect')
 })
 
 /** The manifest digest a tag points at, from the registry's own storage. */
