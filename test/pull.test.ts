@@ -74,6 +74,13 @@ t.test('a pull streams Docker\'s progress, tags the image with its RepoDigest, a
   const byDigest = await pull(d, `fromImage=${encodeURIComponent(`${reg.host}/bb@${digest!}`)}`)
   t.equal(byDigest.msgs.at(-1)?.status, `Status: Image is up to date for ${reg.host}/bb@${digest!}`, 'a pull by digest of what is there')
   t.equal(byDigest.msgs[0]?.id, digest, 'Pulling from names the digest')
+
+  await d.stop()
+  const d2 = await d.restart()
+  t.same((await d2.req('GET', `/images/${reg.host}/bb/json`)).body.RepoDigests, [`${reg.host}/bb@${digest!}`], 'RepoDigests are kept across a restart')
+  t.equal((await d2.req('DELETE', `/images/${reg.host}/bb:latest`)).status, 200)
+  const fresh = await pull(d2, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(fresh.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/bb:latest`, 'after rmi the image is pulled anew')
 })
 
 t.test('a layer already in the store is not downloaded: Already exists', { skip: noRegistry }, async t => {
