@@ -2,7 +2,9 @@
 // shims, runtime, store, logs) → (sys, errors); events/ sits under containers and images
 // and imports only store/ and errors. Nothing below the API imports it or fastify; the
 // API reaches containers through the manager, never the runs, runtimes, store or libc;
-// the manager's parts never import the manager; store/ imports nothing of berth.
+// the manager's parts never import the manager; store/ imports nothing of berth;
+// registry/ (the registry client) uses images/ types, references and errors, never the
+// store itself, and the API reaches it only through registry/pull.js.
 import tseslint from 'typescript-eslint'
 
 const below = (group, message) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
@@ -21,13 +23,14 @@ export default tseslint.config(
     }
   },
   // socket-queue is the one sys/ module the API uses: it asks the kernel about the API's own client sockets.
-  { files: ['src/api/**'], rules: below(['**/shims/**', '**/runtime/**', '**/store/**', '**/sys/**', '!**/sys/socket-queue.js', ...managerParts], 'api/ reaches containers through the manager (and the pure Docker-shape modules), never the runs, runtimes, store, libc or the manager\'s parts') },
+  { files: ['src/api/**'], rules: below(['**/shims/**', '**/runtime/**', '**/store/**', '**/sys/**', '!**/sys/socket-queue.js', '**/registry/**', '!**/registry/pull.js', ...managerParts], 'api/ reaches containers through the manager (and the pure Docker-shape modules), never the runs, runtimes, store, libc or the manager\'s parts; registries only through registry/pull.js') },
   { files: ['src/containers/manager.ts'], rules: below(noApi, 'containers/ must not depend on the API layer') },
   { files: ['src/containers/**'], ignores: ['src/containers/manager.ts'], rules: below([...noApi, '**/manager.js'], 'containers/ must not depend on the API layer, and the manager\'s parts must not import the manager') },
   { files: ['src/logs/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'logs/ sits below containers, shims and runtime') },
   { files: ['src/store/**'], rules: below(['../**', 'fastify', '@fastify/*'], 'store/ imports nothing of berth') },
   { files: ['src/events/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/logs/**', '**/images/**', '**/sys/**', '**/proc.js', '**/config.js'], 'events/ sits below containers and images and imports only store/ and errors') },
-  { files: ['src/images/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**'], 'images/ sits below containers: the container manager uses the store, never the reverse') },
+  { files: ['src/images/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/registry/**'], 'images/ sits below containers: the container manager uses the store, never the reverse; the store does not know registries') },
+  { files: ['src/registry/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/logs/**', '**/sys/**', '**/images/store.js', '**/images/archive.js'], 'registry/ uses images/ types, references and errors, and reaches the store only through the PullSink it is handed') },
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },
   { files: ['src/sys/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**', '**/images/**'], 'sys/ wraps libc and imports nothing of berth') },

@@ -68,6 +68,18 @@ export const runtimeFailed = (message: string, cause?: unknown): BerthError =>
 export const cannotRun = (runtimeMessage: string, cause?: unknown): BerthError =>
   invalid(`failed to create task for container: failed to create shim task: OCI runtime create failed: ${runtimeMessage}: unknown`, cause)
 
+/** Docker's wording for a pull of a tag or digest the registry does not have. */
+export const manifestUnknown = (ref: string, detail = 'manifest unknown'): BerthError =>
+  new BerthError('NOT_FOUND', `manifest for ${ref} not found: manifest unknown: ${detail}`)
+
+/** Docker's wording for a pull of a repository the registry does not have or will not show. */
+export const pullDenied = (name: string, detail = 'denied'): BerthError =>
+  new BerthError('NOT_FOUND', `pull access denied for ${name}, repository does not exist or may require 'docker login': ${detail}`)
+
+/** A registry that cannot be reached or answers what a pull cannot use (Docker's 500). */
+export const registryFailed = (message: string, cause?: unknown): BerthError =>
+  new BerthError('INTERNAL', message, { cause })
+
 /** An error whose code came from elsewhere (a helper process's answer), with its message as given. */
 export const withCode = (code: ErrorCode, message: string): BerthError => new BerthError(code, message)
 

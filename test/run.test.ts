@@ -153,8 +153,10 @@ dockerTest(t, 'docker run from an image', async t => {
     const missing = await d.req('POST', '/containers/create', { Image: 'nosuch', Cmd: ['true'] })
     t.equal(missing.status, 404)
     t.equal(missing.body.message, 'No such image: nosuch')
-    const cli = await docker(d, ['run', '--rm', 'nosuch:1', 'true'])
+    // A registry on 127.0.0.1:1 is not there: the client's pull fails without reaching out of the machine.
+    const cli = await docker(d, ['run', '--rm', '127.0.0.1:1/nosuch:1', 'true'])
     t.not(cli.exitCode, 0, 'the client tries a pull, which fails with a clear message')
+    t.match(cli.stderr, /connection refused/)
     await docker(d, ['create', '--name', 'taken', 'bb', 'true'])
     const dup = await d.req('POST', '/containers/create?name=taken', { Image: 'bb', Cmd: ['true'] })
     t.equal(dup.status, 409)

@@ -649,8 +649,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import an image (docker import)
-         * @description With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image. The answer is Docker's JSON-message stream; its last line is {"status": "sha256:<id>"}. Registry pulls (fromImage) are not supported: 404.
+         * Pull an image from a registry (docker pull) or import one (docker import)
+         * @description With fromImage (and tag, a tag or digest) the image is pulled from its registry: the answer is Docker's JSON progress stream (`Pulling from`, per layer `Pulling fs layer`, `Downloading`, `Download complete`, `Extracting`, `Pull complete` or `Already exists`, then `Digest:` and `Status:`); a bad reference, an unknown image or an unreachable registry is an HTTP error, a failure after the first line an `errorDetail` line. A registry on a loopback address is spoken to in plain HTTP. With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image; the stream's last line is {"status": "sha256:<id>"}.
          */
         post: operations["ImageCreate"];
         delete?: never;
@@ -860,6 +860,10 @@ export interface components {
             status?: string;
             stream?: string;
             id?: string;
+            progressDetail?: {
+                current?: number;
+                total?: number;
+            };
             aux?: {
                 ID: string;
             };
@@ -3736,7 +3740,7 @@ export interface operations {
             query?: {
                 /** @description `-`: the request body is a rootfs tar (plain or gzip) to import. URLs are not fetched. */
                 fromSrc?: string;
-                /** @description A registry pull: not supported, answered 404 */
+                /** @description The image to pull: `name`, `name:tag` or `name@sha256:…` */
                 fromImage?: string;
                 /** @description Repository to tag the import as; may carry a tag */
                 repo?: string;
@@ -3745,6 +3749,7 @@ export interface operations {
                 message?: string;
                 /** @description Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable) */
                 changes?: string | string[];
+                /** @description os[/architecture[/variant]] to pick from a manifest list or index; the host's by default */
                 platform?: string;
             };
             header?: never;

@@ -401,12 +401,12 @@ export const ImageParams = Type.Object({
 
 export const ImageCreateQuery = Type.Object({
   fromSrc: Type.Optional(Type.String({ description: '`-`: the request body is a rootfs tar (plain or gzip) to import. URLs are not fetched.' })),
-  fromImage: Type.Optional(Type.String({ description: 'A registry pull: not supported, answered 404' })),
+  fromImage: Type.Optional(Type.String({ description: 'The image to pull: `name`, `name:tag` or `name@sha256:…`' })),
   repo: Type.Optional(Type.String({ description: 'Repository to tag the import as; may carry a tag' })),
   tag: Type.Optional(Type.String()),
   message: Type.Optional(Type.String({ description: 'Comment for the image and its history entry' })),
   changes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)' })),
-  platform: Type.Optional(Type.String())
+  platform: Type.Optional(Type.String({ description: 'os[/architecture[/variant]] to pick from a manifest list or index; the host\'s by default' }))
 })
 
 export const TarBody = Type.Unsafe<NodeJS.ReadableStream>({ description: 'A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit' })
@@ -415,6 +415,7 @@ export const JsonMessage = Type.Object({
   status: Type.Optional(Type.String()),
   stream: Type.Optional(Type.String()),
   id: Type.Optional(Type.String()),
+  progressDetail: Type.Optional(Type.Object({ current: Type.Optional(Type.Integer()), total: Type.Optional(Type.Integer()) })),
   aux: Type.Optional(Type.Object({ ID: Type.String() })),
   error: Type.Optional(Type.String()),
   errorDetail: Type.Optional(Type.Object({ message: Type.String() }))

@@ -65,6 +65,45 @@ export function parseNamed (ref: string): NamedRef {
   return { name: normalizeRepo(repo), tag }
 }
 
+/** A reference to pull: a normalised name and either a tag or a manifest digest. */
+export interface PullRef { name: string, tag?: string, digest?: string }
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/
+
+/**
+ * What POST /images/create?fromImage=&tag= names, as moby reads it: `name`,
+ * `name:tag` or `name@sha256:…`, and a `tag` that is a tag or a digest
+ * (the CLI sends `tag=latest` or the digest apart). Throws INVALID_ARGUMENT.
+ */
+export function parsePullRef (fromImage: string, tag?: string): PullRef {
+  const at = fromImage.indexOf('@')
+  const base = at < 0 ? fromImage : fromImage.slice(0, at)
+  let digest = at < 0 ? undefined : fromImage.slice(at + 1)
+  let named: NamedRef
+  const explicitTag = base.lastIndexOf(':') > base.lastIndexOf('/')
+  try {
+    named = parseNamed(base)
+  } catch (err) {
+    throw invalid(`invalid reference format: ${fromImage}`, err)
+  }
+  if (tag !== undefined && tag !== '') {
+    if (DIGEST.test(tag)) digest = tag
+    else if (!TAG.test(tag)) throw invalid(`invalid reference format: invalid tag: ${tag}`)
+    else if (digest === undefined) return { name: named.name, tag }
+  }
+  if (digest !== undefined) {
+    if (!DIGEST.test(digest)) throw invalid(`invalid reference format: invalid digest: ${fromImage}`)
+    return explicitTag ? { name: named.name, tag: named.tag, digest } : { name: named.name, digest }
+  }
+  return { name: named.name, tag: named.tag }
+}
+
+/** The registry host of a normalised name and the repository path on it: `docker.io/library/bb` → docker.io, library/bb. */
+export function splitDomain (name: string): { domain: string, path: string } {
+  const i = name.indexOf('/')
+  return { domain: name.slice(0, i), path: name.slice(i + 1) }
+}
+
 /** Validates a `repo` and `tag` pair as POST /images/{name}/tag and import take them. */
 export function parseRepoTag (repo: string, tag: string | undefined): NamedRef {
   if (repo.includes(':') && repo.lastIndexOf(':') > repo.lastIndexOf('/') && (tag === undefined || tag === '')) return parseNamed(repo)

@@ -6,7 +6,8 @@
  *     fs/                     the unpacked layer (an overlay lowerdir)
  *     layer.tar               its uncompressed tar, so `docker save` gives the same diffID
  *     size.json               bytes of file content
- *   repositories.json       { version, tags: { "docker.io/library/bb:latest": "sha256:..." } }
+ *   repositories.json       { version, tags: { "docker.io/library/bb:latest": "sha256:..." },
+ *                             digests: { "docker.io/library/bb@sha256:<manifest>": "sha256:..." } }
  *   tmp/                    layers being unpacked; emptied at start-up
  *
  * Layers are unpacked into tmp/ and renamed into place. Every change to
@@ -21,11 +22,11 @@ import type { Logger } from 'pino'
 import { conflict, invalid, noSuchImage } from '../errors.js'
 import { ensureDir, fsyncDir, readIfExists, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { applyChanges } from './changes.js'
-import { familiarKey, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
+import { familiarKey, familiarName, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
 import { unpackLayer, type Unpacked } from './tar.js'
 import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
-import type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
+import { HOST_ARCH, type HistoryEntry, type ImageConfig, type ImageRecord } from './types.js'
 
 export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
@@ -112,7 +113,6 @@ interface ConfigDoc {
 }
 
 const INDEX_VERSION = 1
-const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', ia32: '386' }
 
 
 const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
@@ -126,6 +126,8 @@ export class ImageStore {
   private readonly images = new Map<string, ImageRecord>()
   /** Stored key ('docker.io/library/bb:latest') → image id. */
   private readonly tags = new Map<string, string>()
+  /** Stored digest key ('docker.io/library/bb@sha256:…', the manifest a pull got) → image id. */
+  private readonly digests = new Map<string, string>()
   private readonly layerSizes = new Map<string, number>()
   /** Layers an unfinished import or load has unpacked and not yet committed: never collected. */
   private readonly pinned = new Map<string, number>()
@@ -164,8 +166,9 @@ export class ImageStore {
       }
     }
     const index = await readIfExists(this.paths.index)
-    const tags = index === undefined ? {} : (JSON.parse(index) as { tags: Record<string, string> }).tags
+    const { tags, digests } = index === undefined ? { tags: {}, digests: {} } : JSON.parse(index) as { tags: Record<string, string>, digests?: Record<string, string> }
     for (const [key, id] of Object.entries(tags)) if (docs.has(id)) this.tags.set(key, id)
+    for (const [key, id] of Object.entries(digests ?? {})) if (docs.has(id)) this.digests.set(key, id)
     for (const [id, doc] of docs) this.images.set(id, this.recordOf(id, doc))
     this.log.info({ images: this.images.size, layers: this.layerSizes.size }, 'images loaded')
   }
@@ -211,6 +214,15 @@ export class ImageStore {
   keysOf (id: string): string[] {
     return [...this.tags].filter(([, v]) => v === id).map(([k]) => k).sort()
   }
+
+  /** The image id a stored tag key points at. */
+  tagged (key: string): string | undefined { return this.tags.get(key) }
+
+  /** A new scratch dir under tmp/ (emptied at start-up); the caller removes it. */
+  async scratch (prefix: string): Promise<string> { return await mkdtemp(join(this.paths.tmp, prefix)) }
+
+  /** Docker's pull event: the actor is the pulled reference, not the image id. */
+  pulled (ref: string, name: string): void { this.event('pull', ref, name) }
 
   /** The exact stored config bytes of an image. */
   async configBytes (id: string): Promise<Buffer> {
@@ -281,9 +293,10 @@ export class ImageStore {
 
   /**
    * Stores an image config (exact bytes) whose layers are all in the store,
-   * and points `tags` at it. Returns the record.
+   * and points `tags` and `repoDigests` (stored `name@sha256:…` keys) at it.
+   * Returns the record.
    */
-  async commit (bytes: Buffer, tags: NamedRef[]): Promise<ImageRecord> {
+  async commit (bytes: Buffer, tags: NamedRef[], repoDigests: string[] = []): Promise<ImageRecord> {
     let doc: ConfigDoc
     try { doc = JSON.parse(bytes.toString('utf8')) as ConfigDoc } catch (err) { throw invalid('invalid image config: not JSON', err) }
     const problem = configProblem(doc)
@@ -297,8 +310,11 @@ export class ImageStore {
       if (!this.images.has(id)) await writeFileAtomic(join(this.paths.configs, `${hexOf(id)}.json`), bytes)
       const next = new Map(this.tags)
       for (const t of tags) next.set(refKey(t), id)
-      if (tags.length > 0) await this.writeIndex(next)
+      const nextDigests = new Map(this.digests)
+      for (const d of repoDigests) nextDigests.set(d, id)
+      if (tags.length > 0 || repoDigests.length > 0) await this.writeIndex(next, nextDigests)
       this.replaceTags(next)
+      for (const d of repoDigests) this.digests.set(d, id)
       this.images.set(id, this.recordOf(id, doc))
       this.refreshTags()
       return this.images.get(id)!
@@ -314,7 +330,7 @@ export class ImageStore {
       const created = new Date().toISOString()
       const comment = opts.message !== undefined && opts.message !== '' ? opts.message : 'Imported from -'
       const doc = {
-        architecture: ARCH[process.arch] ?? process.arch,
+        architecture: HOST_ARCH,
         comment,
         config,
         created,
@@ -345,7 +361,7 @@ export class ImageStore {
       // An image without history gets one entry per layer, so that entries and layers still pair up.
       const history = opts.parent.history.length > 0 ? opts.parent.history : opts.parent.diffIds.map(() => ({ created: opts.parent.created }))
       const doc = {
-        architecture: parent.architecture ?? ARCH[process.arch] ?? process.arch,
+        architecture: parent.architecture ?? HOST_ARCH,
         ...(author !== '' ? { author } : {}),
         ...(comment !== '' ? { comment } : {}),
         config: opts.config,
@@ -487,6 +503,7 @@ export class ImageStore {
       created: doc.created ?? new Date(0).toISOString(),
       size: diffIds.reduce((n, d) => n + (this.layerSizes.get(d) ?? 0), 0),
       repoTags: this.keysOf(id).map(familiarKey),
+      repoDigests: this.digestsOf(id),
       architecture: doc.architecture ?? '',
       os: doc.os ?? 'linux',
       author: doc.author ?? '',
@@ -503,17 +520,24 @@ export class ImageStore {
   }
 
   private refreshTags (): void {
-    for (const rec of this.images.values()) rec.repoTags = this.keysOf(rec.id).map(familiarKey)
+    for (const rec of this.images.values()) { rec.repoTags = this.keysOf(rec.id).map(familiarKey); rec.repoDigests = this.digestsOf(rec.id) }
   }
 
-  private async writeIndex (tags: Map<string, string>): Promise<void> {
-    await writeFileAtomic(this.paths.index, JSON.stringify({ version: INDEX_VERSION, tags: Object.fromEntries([...tags].sort()) }, null, 2))
+  /** Familiar `name@sha256:…` of an image's digests. */
+  private digestsOf (id: string): string[] {
+    return [...this.digests].filter(([, v]) => v === id).map(([k]) => { const at = k.indexOf('@'); return `${familiarName(k.slice(0, at))}${k.slice(at)}` }).sort()
+  }
+
+  /** Writes the tags and digests; a deleted image's digests may linger on disk until the next write (init skips them). */
+  private async writeIndex (tags: Map<string, string>, digests: Map<string, string> = this.digests): Promise<void> {
+    await writeFileAtomic(this.paths.index, JSON.stringify({ version: INDEX_VERSION, tags: Object.fromEntries([...tags].sort()), digests: Object.fromEntries([...digests].sort()) }, null, 2))
   }
 
   private async deleteImage (id: string): Promise<void> {
     await rm(join(this.paths.configs, `${hexOf(id)}.json`), { force: true })
     await fsyncDir(this.paths.configs)
     this.images.delete(id)
+    for (const [k, v] of [...this.digests]) if (v === id) this.digests.delete(k)
   }
 
   /** Removes layers no image and no unfinished import uses; returns the bytes freed. */

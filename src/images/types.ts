@@ -7,6 +7,9 @@ import type { Readable } from 'node:stream'
 import type { NamedRef } from './reference.js'
 import type { Unpacked } from './tar.js'
 
+/** The host's architecture as image configs and registries name it (GOARCH). */
+export const HOST_ARCH: string = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', ia32: '386' } as Record<string, string>)[process.arch] ?? process.arch
+
 /** The OCI image config's `config` object: defaults for containers made from the image. */
 export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object> }
 
@@ -34,6 +37,8 @@ export interface ImageRecord {
   comment: string
   /** The container a commit made the image from ('' otherwise). */
   container: string
+  /** Familiar `name@sha256:…` of the manifests the image was pulled by. */
+  repoDigests: string[]
   /** The image a commit was made from ('' otherwise): inspect's Parent. */
   parent: string
   history: HistoryEntry[]
@@ -45,7 +50,17 @@ export interface LayerSink {
   pin: (diffId: string) => void
   release: (diffIds: string[]) => void
   addLayer: (input: Readable) => Promise<Unpacked>
-  commit: (bytes: Buffer, tags: NamedRef[]) => Promise<ImageRecord>
+  commit: (bytes: Buffer, tags: NamedRef[], repoDigests?: string[]) => Promise<ImageRecord>
+}
+
+/** What a registry pull needs of the store besides a load's: scratch space, what a tag points at, its event. */
+export interface PullSink extends LayerSink {
+  /** A new scratch dir under the store's tmp dir (emptied at start-up); the caller removes it. */
+  scratch: (prefix: string) => Promise<string>
+  /** The image id a stored tag key (`docker.io/library/bb:latest`) points at. */
+  tagged: (key: string) => string | undefined
+  /** Docker's `pull` event: its actor is the familiar `ref` (`name:tag` or `name@digest`), its name the familiar `name`. */
+  pulled: (ref: string, name: string) => void
 }
 
 /** What a save needs of the store: each layer's tar and each image's config bytes. */

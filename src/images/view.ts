@@ -13,7 +13,7 @@ export function imageSummary (rec: ImageRecord) {
     Id: rec.id,
     ParentId: '',
     RepoTags: rec.repoTags,
-    RepoDigests: [],
+    RepoDigests: rec.repoDigests,
     Created: unix(rec.created),
     Size: rec.size,
     SharedSize: -1,
@@ -29,7 +29,7 @@ export function imageInspect (rec: ImageRecord) {
   return {
     Id: rec.id,
     RepoTags: rec.repoTags,
-    RepoDigests: [],
+    RepoDigests: rec.repoDigests,
     Parent: rec.parent,
     Comment: rec.comment,
     Created: rec.created,

@@ -1,11 +1,12 @@
 /** Image routes: thin handlers over the image store. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { parseFilters } from '../../containers/filters.js'
-import { invalid, noSuchImage } from '../../errors.js'
+import { invalid } from '../../errors.js'
 import type { ImageStore } from '../../images/store.js'
 import { parseRepoTag } from '../../images/reference.js'
+import { resolvePull, runPull } from '../../registry/pull.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
 import { discard, streamBodies, withBody } from '../bodies.js'
 import { bool } from '../docker.js'
@@ -46,8 +47,8 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
 
   app.post('/images/create', {
     schema: {
-      tags, operationId: 'ImageCreate', summary: 'Import an image (docker import)',
-      description: 'With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image. The answer is Docker\'s JSON-message stream; its last line is {"status": "sha256:<id>"}. Registry pulls (fromImage) are not supported: 404.',
+      tags, operationId: 'ImageCreate', summary: 'Pull an image from a registry (docker pull) or import one (docker import)',
+      description: 'With fromImage (and tag, a tag or digest) the image is pulled from its registry: the answer is Docker\'s JSON progress stream (`Pulling from`, per layer `Pulling fs layer`, `Downloading`, `Download complete`, `Extracting`, `Pull complete` or `Already exists`, then `Digest:` and `Status:`); a bad reference, an unknown image or an unreachable registry is an HTTP error, a failure after the first line an `errorDetail` line. A registry on a loopback address is spoken to in plain HTTP. With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image; the stream\'s last line is {"status": "sha256:<id>"}.',
       querystring: S.ImageCreateQuery, body: S.TarBody, consumes: S.TAR_TYPES,
       response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
     }
@@ -55,8 +56,19 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
     const q = req.query
     if (q.fromImage !== undefined && q.fromImage !== '') {
       await discard(req.raw)
-      const ref = q.tag !== undefined && q.tag !== '' ? `${q.fromImage}:${q.tag}` : q.fromImage
-      throw noSuchImage(ref, 'berth does not pull images from registries; add images with docker load or docker import')
+      // Errors before the first progress line are plain HTTP errors, as in moby; later ones go in the stream.
+      const pull = await resolvePull(q.fromImage, q.tag, q.platform)
+      const out = new PassThrough()
+      // A client that goes away does not stop the pull (its layers stay useful); its lines are dropped.
+      out.on('error', () => {})
+      const emit = (m: object): void => { if (!out.destroyed) out.write(`${JSON.stringify(m)}\n`) }
+      runPull(images, pull, emit).then(status => { emit({ status }); if (!out.destroyed) out.end() }, (err: unknown) => {
+        const { status, message } = toHttp(err)
+        if (status >= 500) req.log.error({ err }, 'image pull failed'); else req.log.debug({ message }, 'image pull refused')
+        emit({ errorDetail: { message }, error: message })
+        if (!out.destroyed) out.end()
+      })
+      return reply.type('application/json').send(out)
     }
     if (q.fromSrc !== '-') {
       await discard(req.raw)

@@ -1,0 +1,194 @@
+/**
+ * `docker pull`: a manifest (picked from a list or index by platform), its
+ * config and layers fetched from the registry into the image store, with
+ * Docker's JSON progress messages (moby distribution/pull_v2.go, xfer/download.go).
+ *
+ * A pull runs in two steps so that the API can answer a bad reference, an
+ * unknown image or an unreachable registry with a plain HTTP error, as moby
+ * does before its first progress line: `resolvePull` finds the image manifest,
+ * `runPull` fetches what the store lacks. Layers are downloaded to a scratch
+ * file (at most DOWNLOADS at a time), verified against their digest, then
+ * unpacked in order through the store's layer unpacker; a layer whose diffID
+ * the store has is not downloaded. A failure leaves no image and no layer.
+ */
+import { createReadStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { invalid } from '../errors.js'
+import { familiarName, parsePullRef, refKey, shortId, splitDomain, type PullRef } from '../images/reference.js'
+import { HOST_ARCH, type PullSink } from '../images/types.js'
+import { MEDIA, Registry, type FetchedManifest } from './client.js'
+
+/** moby's default max-concurrent-downloads. */
+const DOWNLOADS = 3
+/** An image config bigger than this is refused unread. */
+const CONFIG_MAX = 8 * 1024 * 1024
+/** Progress lines per layer are at most this often, as moby's progress reader limits them. */
+const PROGRESS_MS = 100
+const LAYER_TYPES = new Set([
+  'application/vnd.docker.image.rootfs.diff.tar.gzip', 'application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar'
+])
+
+/** os/architecture[/variant], as `platform=` and manifest lists name it. */
+export interface Platform { os: string, architecture: string, variant?: string }
+
+/** One line of Docker's JSON progress stream. */
+export interface Progress { status: string, id?: string, progressDetail?: { current?: number, total?: number } }
+
+/** A pull whose manifest is known: what `runPull` fetches. */
+export interface ResolvedPull {
+  ref: PullRef
+  registry: Registry
+  /** The digest the reference resolved to (a list's or index's when it was one): RepoDigests and `Digest:`. */
+  digest: string
+  manifest: FetchedManifest
+}
+
+/** Parses `platform=` (`linux/arm64/v8`); empty means the host's. Pure. */
+export function parsePlatform (s: string | undefined): Platform {
+  if (s === undefined || s === '') return hostPlatform()
+  const [os, architecture, variant, ...rest] = s.toLowerCase().split('/')
+  if (os === undefined || os === '' || rest.length > 0 || (architecture !== undefined && architecture === '')) throw invalid(`"${s}": unknown operating system or architecture: invalid argument`)
+  return { os, architecture: architecture ?? HOST_ARCH, ...variant !== undefined && variant !== '' ? { variant } : {} }
+}
+
+/** The host's platform, with the variant Docker assumes for arm. */
+export function hostPlatform (): Platform {
+  const variant = HOST_ARCH === 'arm64' ? 'v8' : HOST_ARCH === 'arm' ? 'v7' : undefined
+  return { os: 'linux', architecture: HOST_ARCH, ...variant !== undefined ? { variant } : {} }
+}
+
+/** The entry of a manifest list or index for `want`: os and architecture equal, variant equal when both name one. Pure. */
+export function pickPlatform (manifests: Array<{ digest: string, platform?: Partial<Platform> }>, want: Platform): { digest: string } | undefined {
+  const fits = manifests.filter(m => m.platform?.os === want.os && m.platform.architecture === want.architecture)
+  return fits.find(m => m.platform?.variant === want.variant) ??
+    fits.find(m => want.variant === undefined || m.platform?.variant === undefined || m.platform.variant === '') ??
+    (want.architecture === 'arm64' ? fits[0] : undefined)
+}
+
+const isList = (m: FetchedManifest): boolean => m.mediaType === MEDIA.ociIndex || m.mediaType === MEDIA.dockerList || (m.mediaType === '' && Array.isArray(m.doc?.manifests))
+
+/** The familiar form of a pull reference: `bb:latest`, `127.0.0.1:5000/bb@sha256:…`. */
+export const familiarRef = (ref: PullRef): string => `${familiarName(ref.name)}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag!}`}`
+
+/**
+ * Parses the reference and fetches its image manifest: throws
+ * INVALID_ARGUMENT, NOT_FOUND (Docker's `manifest unknown` / `pull access
+ * denied` wording) or INTERNAL (registry unreachable) before anything is
+ * streamed.
+ */
+export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined): Promise<ResolvedPull> {
+  const ref = parsePullRef(fromImage, tag)
+  const want = parsePlatform(platform)
+  const { domain, path } = splitDomain(ref.name)
+  const registry = new Registry(domain, path, familiarName(ref.name))
+  try {
+    await registry.ping()
+    let manifest = await registry.manifest(ref.digest ?? ref.tag!)
+    const digest = manifest.digest
+    if (isList(manifest)) {
+      const entries = Array.isArray(manifest.doc?.manifests) ? manifest.doc.manifests as Array<{ digest: string, platform?: Partial<Platform> }> : []
+      const pick = pickPlatform(entries, want)
+      if (pick === undefined) throw invalid(`no matching manifest for ${want.os}/${want.architecture}${want.variant !== undefined ? `/${want.variant}` : ''} in the manifest list entries`)
+      manifest = await registry.manifest(pick.digest)
+    }
+    if (manifest.mediaType === MEDIA.schema1 || manifest.mediaType === MEDIA.schema1Signed || manifest.doc?.schemaVersion === 1) {
+      throw invalid(`[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${familiarRef(ref)} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`)
+    }
+    if (manifest.mediaType !== MEDIA.dockerManifest && manifest.mediaType !== MEDIA.ociManifest) throw invalid(`unsupported manifest media type ${JSON.stringify(manifest.mediaType)} for ${familiarRef(ref)}`)
+    return { ref, registry, digest, manifest }
+  } catch (err) {
+    await registry.close(true)
+    throw err
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the results keep their order. */
+function bounded<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>): Array<Promise<R>> {
+  let running = 0
+  const waiting: Array<() => void> = []
+  return items.map(async item => {
+    if (running >= limit) await new Promise<void>(resolve => waiting.push(resolve))
+    running++
+    try { return await fn(item) } finally { running--; waiting.shift()?.() }
+  })
+}
+
+/** A layer descriptor of an image manifest, checked. */
+interface Layer { digest: string, size: number, diffId: string }
+
+function layersOf (m: FetchedManifest, diffIds: unknown): Layer[] {
+  const layers: unknown = m.doc?.layers
+  if (!Array.isArray(layers) || !Array.isArray(diffIds) || layers.length !== diffIds.length) throw invalid(`the manifest ${m.digest} and its config list different numbers of layers`)
+  return layers.map((l: any, i) => {
+    if (!LAYER_TYPES.has(l?.mediaType)) throw invalid(`unsupported layer media type ${JSON.stringify(l?.mediaType)}`)
+    return { digest: String(l.digest), size: Number(l.size) || 0, diffId: String(diffIds[i]) }
+  })
+}
+
+/**
+ * Fetches the config and missing layers of a resolved pull into `store`,
+ * reporting Docker's progress lines, and tags the image. Returns the final
+ * status line. The registry's connections are closed at the end.
+ */
+export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Progress) => void): Promise<string> {
+  const { ref, registry, manifest } = pull
+  const pins: string[] = []
+  let downloads: Array<Promise<string>> = []
+  let done = false
+  const work = await store.scratch('pull-')
+  try {
+    emit({ status: `Pulling from ${registry.path}`, id: ref.digest ?? ref.tag! })
+    const configDigest = String(manifest.doc?.config?.digest)
+    const config = await registry.blobBytes(configDigest, CONFIG_MAX)
+    let doc: any
+    try { doc = JSON.parse(config.toString('utf8')) } catch (err) { throw invalid(`the image config ${configDigest} is not JSON`, err) }
+    const layers = layersOf(manifest, doc?.rootfs?.diff_ids)
+    const present = layers.map(l => store.hasLayer(l.diffId))
+    for (const [i, l] of layers.entries()) {
+      if (present[i]!) { store.pin(l.diffId); pins.push(l.diffId) }
+      emit({ status: present[i]! ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortId(l.digest) })
+    }
+    downloads = bounded(layers.filter((_, i) => !present[i]!), DOWNLOADS, async l => {
+      const file = join(work, l.digest.slice('sha256:'.length))
+      let last = 0
+      await registry.download(l.digest, file, (current, total) => {
+        const now = Date.now()
+        if (now - last < PROGRESS_MS && current < total) return
+        last = now
+        emit({ status: 'Downloading', progressDetail: { current, total: total || l.size }, id: shortId(l.digest) })
+      })
+      emit({ status: 'Verifying Checksum', progressDetail: {}, id: shortId(l.digest) })
+      emit({ status: 'Download complete', progressDetail: {}, id: shortId(l.digest) })
+      return file
+    })
+    // A failed download must not go unhandled while an earlier layer is being unpacked.
+    for (const d of downloads) d.catch(() => {})
+    let next = 0
+    for (const [i, l] of layers.entries()) {
+      if (present[i]!) continue
+      const file = await downloads[next++]!
+      emit({ status: 'Extracting', progressDetail: { current: 0, total: l.size }, id: shortId(l.digest) })
+      const got = await store.addLayer(createReadStream(file))
+      pins.push(got.diffId)
+      await rm(file, { force: true })
+      if (got.diffId !== l.diffId) throw invalid(`layer ${l.digest} unpacks to diffID ${got.diffId}, the image config says ${l.diffId}`)
+      emit({ status: 'Extracting', progressDetail: { current: l.size, total: l.size }, id: shortId(l.digest) })
+      emit({ status: 'Pull complete', progressDetail: {}, id: shortId(l.digest) })
+    }
+    const tags = ref.digest === undefined ? [{ name: ref.name, tag: ref.tag! }] : []
+    const before = tags.length > 0 ? store.tagged(refKey(tags[0]!)) : undefined
+    const rec = await store.commit(config, tags, [`${ref.name}@${pull.digest}`])
+    emit({ status: `Digest: ${pull.digest}` })
+    store.pulled(familiarRef(ref), familiarName(ref.name))
+    const upToDate = tags.length > 0 ? before === rec.id : layers.every((_, i) => present[i]!)
+    done = true
+    return upToDate ? `Status: Image is up to date for ${familiarRef(ref)}` : `Status: Downloaded newer image for ${familiarRef(ref)}`
+  } finally {
+    // On failure the downloads still running are cut off before their files go.
+    await registry.close(!done)
+    await Promise.allSettled(downloads)
+    store.release(pins)
+    await rm(work, { recursive: true, force: true })
+  }
+}

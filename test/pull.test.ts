@@ -1,0 +1,267 @@
+/**
+ * Registry pulls (POST /images/create?fromImage=) from a real registry
+ * (Debian's docker-registry) with fixtures skopeo pushed: the progress stream,
+ * tags and RepoDigests, the docker CLI and docker-py, platform pick from an
+ * index, Docker's errors, up-to-date and shared layers, and a corrupt blob.
+ */
+import t, { type Test } from 'tap'
+import { execa } from 'execa'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon } from './helpers.js'
+import { LAYOUT_REF, noRegistry, startRegistry, writeLayout, type TestRegistry } from './registry-helpers.js'
+import { HOST_ARCH } from '../src/images/types.js'
+
+type Msg = { status?: string, id?: string, progressDetail?: { current?: number, total?: number }, error?: string, errorDetail?: { message: string } }
+
+/** POST /images/create?fromImage=…: the status and, for a 200, the stream's messages (else the error body). */
+async function pull (d: Daemon, query: string): Promise<{ status: number, msgs: Msg[], message?: string }> {
+  const r = await d.client.request({ method: 'POST', path: `/images/create?${query}` })
+  const text = await r.body.text()
+  if (r.statusCode !== 200) return { status: r.statusCode, msgs: [], message: (JSON.parse(text) as { message: string }).message }
+  return { status: 200, msgs: text.split('\n').filter(l => l !== '').map(l => JSON.parse(l) as Msg) }
+}
+
+/** A temp dir removed at teardown. */
+async function tempDir (t: Test): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-pull-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Pushes a docker-archive of `layers` as `dest` (repo:tag); returns the image id. */
+async function pushArchive (t: Test, reg: TestRegistry, layers: Buffer[], dest: string, config?: Record<string, unknown>): Promise<string> {
+  const dir = await tempDir(t)
+  const { archive, id } = await saveArchive(layers, 'fixture:latest', config)
+  await writeFile(join(dir, 'image.tar'), archive)
+  await reg.push(`docker-archive:${join(dir, 'image.tar')}`, dest)
+  return id
+}
+
+const statuses = (msgs: Msg[]): string[] => msgs.map(m => m.status ?? `error: ${m.error ?? ''}`)
+
+t.test('a pull streams Docker\'s progress, tags the image with its RepoDigest, and a second pull is up to date', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const id = await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const since = Math.floor(Date.now() / 1000)
+  const first = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(first.status, 200)
+  const s = statuses(first.msgs)
+  t.same(first.msgs[0], { status: 'Pulling from bb', id: 'latest' })
+  for (const want of ['Pulling fs layer', 'Downloading', 'Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete']) t.ok(s.includes(want), `the stream says ${want}`)
+  const down = first.msgs.filter(m => m.status === 'Downloading').at(-1)!
+  t.ok(down.progressDetail!.current! > 0 && down.progressDetail!.current === down.progressDetail!.total, 'Downloading counts up to the blob\'s size')
+  const digest = /^Digest: (sha256:[0-9a-f]{64})$/.exec(s.at(-2) ?? '')?.[1]
+  t.ok(digest, 'the second-last line is the manifest digest')
+  t.equal(s.at(-1), `Status: Downloaded newer image for ${reg.host}/bb:latest`)
+
+  const inspect = await d.req('GET', `/images/${reg.host}/bb:latest/json`)
+  t.equal(inspect.body.Id, id, 'the image id is the config\'s digest')
+  t.same(inspect.body.RepoTags, [`${reg.host}/bb:latest`])
+  t.same(inspect.body.RepoDigests, [`${reg.host}/bb@${digest!}`])
+  const ev = await d.req('GET', `/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"type":["image"]}')}`)
+  const events = ev.raw.toString().split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { Action: string, Actor: { ID: string, Attributes: Record<string, string> } })
+  t.ok(events.some(e => e.Action === 'pull' && e.Actor.ID === `${reg.host}/bb:latest` && e.Actor.Attributes.name === `${reg.host}/bb`), 'a pull event names the reference')
+
+  const again = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.same(statuses(again.msgs).filter(x => x !== 'Already exists'), ['Pulling from bb', `Digest: ${digest!}`, `Status: Image is up to date for ${reg.host}/bb:latest`])
+
+  const byDigest = await pull(d, `fromImage=${encodeURIComponent(`${reg.host}/bb@${digest!}`)}`)
+  t.equal(byDigest.msgs.at(-1)?.status, `Status: Image is up to date for ${reg.host}/bb@${digest!}`, 'a pull by digest of what is there')
+  t.equal(byDigest.msgs[0]?.id, digest, 'Pulling from names the digest')
+
+  await d.stop()
+  const d2 = await d.restart()
+  t.same((await d2.req('GET', `/images/${reg.host}/bb/json`)).body.RepoDigests, [`${reg.host}/bb@${digest!}`], 'RepoDigests are kept across a restart')
+  t.equal((await d2.req('DELETE', `/images/${reg.host}/bb:latest`)).status, 200)
+  const fresh = await pull(d2, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(fresh.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/bb:latest`, 'after rmi the image is pulled anew')
+})
+
+t.test('a layer already in the store is not downloaded: Already exists', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const base = await rootfsTar()
+  await pushArchive(t, reg, [base], 'base:1')
+  const extra = await makeTar([{ name: 'etc/extra', body: 'more\n' }])
+  await pushArchive(t, reg, [base, extra], 'app:1', { Cmd: ['cat', '/etc/extra'] })
+  t.equal((await pull(d, `fromImage=${reg.host}/base&tag=1`)).status, 200)
+  const app = await pull(d, `fromImage=${reg.host}/app&tag=1`)
+  const per = (status: string): number => app.msgs.filter(m => m.status === status).length
+  t.equal(per('Already exists'), 1, 'the base layer is there')
+  t.equal(per('Pull complete'), 1, 'only the new layer is fetched')
+  t.equal(per('Pulling fs layer'), 1)
+  t.equal(app.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/app:1`)
+  const img = await d.req('GET', `/images/${reg.host}/app:1/json`)
+  t.equal(img.body.RootFS.Layers.length, 2)
+})
+
+t.test('an index with two platforms: the host\'s is picked, or the one platform= names', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const dir = await tempDir(t)
+  const other = HOST_ARCH === 'arm64' ? 'amd64' : 'arm64'
+  const [hostId, otherId] = await writeLayout(dir, [
+    { architecture: HOST_ARCH, layers: [await rootfsTar()] },
+    { architecture: other, layers: [await makeTar([{ name: 'arch', body: other }])] }
+  ])
+  await reg.push(`oci:${dir}:${LAYOUT_REF}`, 'multi:latest', { all: true })
+  const r = await pull(d, `fromImage=${reg.host}/multi&tag=latest`)
+  t.equal(r.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/multi:latest`, JSON.stringify(r))
+  const img = await d.req('GET', `/images/${reg.host}/multi/json`)
+  t.equal(img.body.Id, hostId)
+  t.equal(img.body.Architecture, HOST_ARCH)
+  const indexDigest = statuses(r.msgs).find(s => s.startsWith('Digest: '))!.slice('Digest: '.length)
+  t.same(img.body.RepoDigests, [`${reg.host}/multi@${indexDigest}`], 'RepoDigests holds the index\'s digest')
+  const picked = await pull(d, `fromImage=${reg.host}/multi&tag=latest&platform=linux/${other}`)
+  t.equal(picked.status, 200)
+  t.equal((await d.req('GET', `/images/${reg.host}/multi/json`)).body.Id, otherId, 'platform= picks the other image')
+  const none = await pull(d, `fromImage=${reg.host}/multi&tag=latest&platform=linux/s390x`)
+  t.equal(none.status, 400)
+  t.match(none.message, /no matching manifest for linux\/s390x/)
+})
+
+t.test('Docker\'s errors: unknown tag or repository, registry down, bad reference, corrupt blob', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const layer = await makeTar([{ name: 'f', body: 'x'.repeat(4096) }])
+  await pushArchive(t, reg, [layer], 'bb:latest')
+
+  const tag = await pull(d, `fromImage=${reg.host}/bb&tag=nope`)
+  t.equal(tag.status, 404)
+  t.equal(tag.message, `manifest for ${reg.host}/bb:nope not found: manifest unknown: manifest unknown`)
+  // distribution 2.8 answers MANIFEST_UNKNOWN for a repository it never had, and Docker words that as for a tag.
+  const repo = await pull(d, `fromImage=${reg.host}/nosuch&tag=latest`)
+  t.equal(repo.status, 404)
+  t.equal(repo.message, `manifest for ${reg.host}/nosuch:latest not found: manifest unknown: manifest unknown`)
+  const down = await pull(d, 'fromImage=127.0.0.1:1/bb&tag=latest')
+  t.equal(down.status, 500)
+  t.equal(down.message, 'Get "http://127.0.0.1:1/v2/": connect: connection refused')
+  const bad = await pull(d, 'fromImage=BAD//name&tag=latest')
+  t.equal(bad.status, 400)
+  t.match(bad.message, /invalid reference format/)
+
+  // The registry serves what is on its disk: a blob changed there fails the digest check.
+  const manifest = JSON.parse(await readFile(reg.blobFile(await manifestDigest(reg, 'bb', 'latest')), 'utf8')) as { layers: Array<{ digest: string }> }
+  const file = reg.blobFile(manifest.layers[0]!.digest)
+  const bytes = await readFile(file)
+  bytes.writeUInt8(bytes.at(-1)! ^ 0xff, bytes.length - 1)
+  await writeFile(file, bytes)
+  const layersBefore = await readdir(join(d.root, 'images', 'layers'))
+  const corrupt = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(corrupt.status, 200, 'the failure comes after the stream began')
+  t.equal(corrupt.msgs.at(-1)?.errorDetail?.message, `filesystem layer verification failed for digest ${manifest.layers[0]!.digest}`)
+  t.same(await readdir(join(d.root, 'images', 'layers')), layersBefore, 'no layer is left')
+  t.equal((await d.req('GET', `/images/${reg.host}/bb/json`)).status, 404, 'no image is left')
+  t.same((await readdir(join(d.root, 'images', 'tmp'))), [], 'no download is left')
+})
+
+t.test('a registry that asks for Bearer tokens: an anonymous token per scope, and pull access denied without one', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t, { token: true })
+  const d = await startDaemon(t)
+  const layer = await makeTar([{ name: 'f', body: 'token\n' }])
+  await pushArchive(t, reg, [layer], 'bb:latest')
+  await pushArchive(t, reg, [layer], 'secret:latest')
+  const asked = reg.tokens!.requests.length
+  const r = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(r.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/bb:latest`, JSON.stringify(r))
+  const mine = reg.tokens!.requests.slice(asked)
+  t.same(mine.map(q => [q.get('service'), q.getAll('scope')]), [['berth-test-registry', ['repository:bb:pull']]], 'one token, asked for the pull scope and reused for the config and layer')
+  const denied = await pull(d, `fromImage=${reg.host}/secret&tag=latest`)
+  t.equal(denied.status, 404)
+  t.match(denied.message, new RegExp(`^pull access denied for ${reg.host.replace(/\./g, '\\.')}/secret, repository does not exist or may require 'docker login'`))
+})
+
+t.test('a client that hangs up mid-pull: the pull finishes, the daemon stays up', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const ac = new AbortController()
+  const r = await d.client.request({ method: 'POST', path: `/images/create?fromImage=${reg.host}/bb&tag=latest`, signal: ac.signal })
+  t.equal(r.statusCode, 200)
+  ac.abort()
+  await r.body.text().catch(() => {})
+  await until(async () => (await d.req('GET', `/images/${reg.host}/bb/json`)).status === 200, 20_000, 'the pull to finish')
+  t.equal((await d.req('GET', '/_ping')).status, 200)
+  const again = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(again.msgs.at(-1)?.status, `Status: Image is up to date for ${reg.host}/bb:latest`)
+})
+
+t.test('blobs behind a redirect are followed, as registries on object storage answer', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await pushArchive(t, reg, [await makeTar([{ name: 'f', body: 'redirected\n' }])], 'bb:latest')
+  // A front that sends blob GETs to the registry with a 307 and passes everything else through.
+  const redirected: string[] = []
+  const front = createServer((req, res) => {
+    const path = req.url ?? '/'
+    if (path.includes('/blobs/')) { redirected.push(path); res.writeHead(307, { location: `http://${reg.host}${path}` }).end(); return }
+    request(`http://${reg.host}${path}`, { headers: { accept: req.headers.accept ?? '*/*' } }).then(async r => {
+      res.writeHead(r.statusCode, { 'content-type': String(r.headers['content-type'] ?? '') }).end(Buffer.from(await r.body.arrayBuffer()))
+    }, () => res.writeHead(502).end())
+  })
+  await new Promise<void>(resolve => front.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { front.close(() => resolve()); front.closeAllConnections() }))
+  const host = `127.0.0.1:${(front.address() as { port: number }).port}`
+  const r = await pull(d, `fromImage=${host}/bb&tag=latest`)
+  t.equal(r.msgs.at(-1)?.status, `Status: Downloaded newer image for ${host}/bb:latest`, JSON.stringify(r))
+  t.equal(redirected.length, 2, 'the config and the layer came through the redirect')
+})
+
+/** The manifest digest a tag points at, from the registry's own storage. */
+async function manifestDigest (reg: TestRegistry, repo: string, tag: string): Promise<string> {
+  const link = join(reg.storage, 'docker', 'registry', 'v2', 'repositories', repo, '_manifests', 'tags', tag, 'current', 'link')
+  return (await readFile(link, 'utf8')).trim()
+}
+
+dockerTest(t, 'docker pull and docker run of the pulled image; docker images --digests', async t => {
+  if (noRegistry !== false) { t.fail(noRegistry); return }
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const env = dockerEnv(d)
+  const p = await execa(DOCKER, ['pull', `${reg.host}/bb:latest`], { env, reject: false })
+  t.equal(p.exitCode, 0, p.stderr)
+  t.match(p.stdout, /latest: Pulling from bb/)
+  t.match(p.stdout, /Digest: sha256:[0-9a-f]{64}/)
+  t.match(p.stdout, new RegExp(`Status: Downloaded newer image for ${reg.host.replace(/\./g, '\\.')}/bb:latest`))
+  t.match(p.stdout.trim().split('\n').at(-1), `${reg.host}/bb:latest`, 'the CLI prints the pulled reference last')
+  const r = await execa(DOCKER, ['run', '--rm', `${reg.host}/bb`, 'echo', 'pulled and ran'], { env, reject: false })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.equal(r.stdout, 'pulled and ran')
+  const images = await execa(DOCKER, ['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}'], { env })
+  t.match(images.stdout, new RegExp(`^${reg.host.replace(/\./g, '\\.')}/bb latest sha256:[0-9a-f]{64}$`, 'm'))
+  const missing = await execa(DOCKER, ['pull', `${reg.host}/bb:nope`], { env, reject: false })
+  t.not(missing.exitCode, 0)
+  t.match(missing.stderr, `Error response from daemon: manifest for ${reg.host}/bb:nope not found: manifest unknown`)
+})
+
+const PYTHON = '/usr/bin/python3'
+t.test('docker-py images.pull', { skip: noRegistry !== false ? noRegistry : existsSync(PYTHON) ? false : 'python3 is not installed' }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const id = await pushArchive(t, reg, [await rootfsTar()], 'py/bb:v1')
+  const script = `
+import docker, json, sys
+c = docker.DockerClient(base_url='unix://' + sys.argv[1], version='auto')
+img = c.images.pull(sys.argv[2] + '/py/bb', tag='v1')
+try:
+    c.images.pull(sys.argv[2] + '/py/bb', tag='nope')
+    err = None
+except docker.errors.NotFound as e:
+    err = e.explanation
+print(json.dumps({'id': img.id, 'tags': img.tags, 'digests': img.attrs['RepoDigests'], 'err': err}))
+`
+  const r = await execa(PYTHON, ['-c', script, d.socket, reg.host], { reject: false, timeout: 120_000 })
+  t.equal(r.exitCode, 0, r.stderr)
+  const out = JSON.parse(r.stdout) as { id: string, tags: string[], digests: string[], err: string }
+  t.equal(out.id, id)
+  t.same(out.tags, [`${reg.host}/py/bb:v1`])
+  t.match(out.digests[0], new RegExp(`^${reg.host.replace(/\./g, '\\.')}/py/bb@sha256:[0-9a-f]{64}$`))
+  t.match(out.err, /manifest unknown/)
+})

@@ -1,0 +1,159 @@
+/**
+ * A real registry for pull tests: Debian's docker-registry (distribution 2.8)
+ * on 127.0.0.1 with a free port and its own storage dir, and fixture images
+ * pushed to it with skopeo from a docker-archive or an OCI layout the test
+ * writes. The registry's config names no proxy, notification, reporting or
+ * remote storage, so it never contacts anything outside the machine.
+ */
+import { execa, type ResultPromise } from 'execa'
+import { gzipSync } from 'node:zlib'
+import { existsSync } from 'node:fs'
+import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto'
+import { createServer as createHttpServer } from 'node:http'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { sha, until } from './helpers.js'
+
+export const REGISTRY_BIN = '/usr/bin/docker-registry'
+export const SKOPEO = '/usr/bin/skopeo'
+/** Why registry tests cannot run here, or false. */
+export const noRegistry: string | false = existsSync(REGISTRY_BIN) && existsSync(SKOPEO) ? false : 'docker-registry and skopeo are not installed (scripts/setup.sh installs them)'
+
+type Tap = { teardown: (fn: () => unknown) => void }
+
+/** A registry started for one test. */
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`: the domain image names start with. */
+  host: string
+  /** Its storage dir (docker/registry/v2/... under it). */
+  storage: string
+  /** Copies `src` (a skopeo source such as docker-archive:/x.tar or oci:/dir) to `repo:tag` on the registry. */
+  push: (src: string, dest: string, opts?: { all?: boolean }) => Promise<void>
+  /** The path of a blob's data in the storage dir. */
+  blobFile: (digest: string) => string
+}
+
+async function freePort (): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve) })
+  const port = (srv.address() as { port: number }).port
+  await new Promise<void>(resolve => srv.close(() => resolve()))
+  return port
+}
+
+/** A token server for distribution's `auth: token`: anonymous, it grants what is asked, but no pull-only token on repositories named secret*. */
+export interface TokenServer { realm: string, service: string, issuer: string, certFile: string, requests: URLSearchParams[] }
+
+const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
+
+async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
+  const keyFile = join(dir, 'token.key')
+  const certFile = join(dir, 'token.pem')
+  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=berth test token issuer'])
+  const key = createPrivateKey(await readFile(keyFile))
+  const der = new X509Certificate(await readFile(certFile)).raw
+  const service = 'berth-test-registry'
+  const issuer = 'berth-test-issuer'
+  const requests: URLSearchParams[] = []
+  const server = createHttpServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams
+    requests.push(q)
+    // secret* may be pushed (a token for pull,push) but not pulled alone, so a fixture can be put there.
+    const access = q.getAll('scope').map(s => s.split(':')).filter(([type, name, actions]) => type === 'repository' && name !== undefined && (!name.startsWith('secret') || (actions ?? '').includes('push')))
+      .map(([type, name, actions]) => ({ type, name, actions: (actions ?? '').split(',') }))
+    const now = Math.floor(Date.now() / 1000)
+    const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }))
+    const claims = b64url(JSON.stringify({ iss: issuer, sub: '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access }))
+    const token = `${head}.${claims}.${b64url(sign('sha256', Buffer.from(`${head}.${claims}`), key))}`
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ token, expires_in: 300 }))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()); server.closeAllConnections() }))
+  return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests }
+}
+
+/**
+ * Starts a registry; it is stopped by pid and its dir removed at `t`'s
+ * teardown. With `token`, it asks for Bearer tokens from a token server
+ * the test runs (returned as `tokens`).
+ */
+export async function startRegistry (t: Tap, opts: { token?: boolean } = {}): Promise<TestRegistry & { tokens?: TokenServer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'))
+  const running: { proc?: ResultPromise } = {}
+  t.teardown(async () => {
+    const proc = running.proc
+    if (proc?.pid !== undefined && proc.exitCode === null) { proc.kill('SIGTERM'); await proc }
+    await rm(dir, { recursive: true, force: true })
+  })
+  const storage = join(dir, 'storage')
+  await mkdir(storage)
+  const tokens = opts.token === true ? await startTokenServer(t, dir) : undefined
+  const port = await freePort()
+  const host = `127.0.0.1:${port}`
+  const config = [
+    'version: 0.1',
+    'log:', '  level: error',
+    'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
+    'http:', `  addr: ${host}`,
+    ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`]
+  ].join('\n')
+  await writeFile(join(dir, 'config.yml'), config + '\n')
+  const proc = running.proc = execa(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { reject: false, env: { HOME: dir, PATH: '/usr/bin:/bin' }, extendEnv: false, stdin: 'ignore', stdout: 'ignore' })
+  await until(async () => {
+    if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${String((await proc).stderr)}`)
+    try { const r = await request(`http://${host}/v2/`); await r.body.dump(); return r.statusCode === (tokens === undefined ? 200 : 401) } catch { return false }
+  }, 15_000, 'the registry to answer')
+  return {
+    host,
+    tokens,
+    storage,
+    push: async (src, dest, opts = {}) => {
+      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', src, `docker://${host}/${dest}`],
+        { env: { HOME: dir, PATH: '/usr/bin:/bin', REGISTRY_AUTH_FILE: join(dir, 'auth.json') }, extendEnv: false })
+    },
+    blobFile: digest => join(storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data')
+  }
+}
+
+/** One image of an OCI layout: its platform, run config and layers (tar bytes, gzipped here). */
+export interface LayoutImage { architecture: string, variant?: string, config?: Record<string, unknown>, layers: Buffer[] }
+
+/** The name writeLayout gives its index: push `oci:<dir>:${LAYOUT_REF}`. */
+export const LAYOUT_REF = 'multi'
+
+/**
+ * Writes an OCI image layout at `dir` holding `images` under one index, so
+ * that `skopeo copy --all oci:<dir>` pushes them as a multi-platform index.
+ * Returns each image's config digest (its id), in order.
+ */
+export async function writeLayout (dir: string, images: LayoutImage[]): Promise<string[]> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true })
+  const blob = async (body: Buffer | string): Promise<{ digest: string, size: number }> => {
+    const b = Buffer.from(body)
+    await writeFile(join(dir, 'blobs', 'sha256', sha(b)), b)
+    return { digest: `sha256:${sha(b)}`, size: b.length }
+  }
+  const ids: string[] = []
+  const manifests = []
+  for (const img of images) {
+    const config = JSON.stringify({
+      architecture: img.architecture, ...img.variant !== undefined ? { variant: img.variant } : {}, os: 'linux', created: '2026-01-01T00:00:00Z',
+      config: img.config ?? { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: img.layers.map(l => `sha256:${sha(l)}`) },
+      history: img.layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` }))
+    })
+    const c = await blob(config)
+    ids.push(c.digest)
+    const layers = []
+    for (const l of img.layers) layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...await blob(gzipSync(l)) })
+    const m = await blob(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c }, layers }))
+    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, platform: { os: 'linux', architecture: img.architecture, ...img.variant !== undefined ? { variant: img.variant } : {} } })
+  }
+  await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }))
+  const index = await blob(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }))
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: { 'org.opencontainers.image.ref.name': LAYOUT_REF } }] }))
+  return ids
+}
