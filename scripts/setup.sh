@@ -26,6 +26,8 @@ fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   apt-get install -y -qq "${need[@]}" >/dev/null
+  # docker-registry's package enables and starts a registry on :5000; the tests start their own on loopback.
+  if [[ " ${need[*]} " == *" docker-registry "* ]]; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
 fi
 
 # The docker-CLI tests drive a real docker client. Installing Debian's docker.io
