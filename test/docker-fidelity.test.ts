@@ -232,9 +232,9 @@ t.test('kill: a SIGKILL is answered once the container has stopped; other signal
     const c = await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['sleep', '1000'] })
     const id = c.body.Id as string
     await d.req('POST', `/containers/${id}/start`)
-    const t0 = Date.now()
+    const t0 = performance.now()
     t.equal((await d.req('POST', `/containers/${id}/kill?signal=TERM`)).status, 204)
-    t.ok(Date.now() - t0 < 5000, 'answered without waiting for an exit')
+    t.ok(performance.now() - t0 < 5000, 'answered without waiting for an exit')
     t.equal((await d.req('GET', `/containers/${id}/json`)).body.State.Status, 'running')
   })
 

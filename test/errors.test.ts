@@ -133,9 +133,9 @@ t.test('values the runtime or kernel would refuse are 400s before it sees them',
   await expect400('create: Tmpfs size=-1', /invalid tmpfs option "size=-1": size must be a number/, ...create({ HostConfig: { Tmpfs: { '/t': 'size=-1' } } }))
   await expect400('create: NUL in Hostname', /^Hostname must not contain a NUL byte$/, ...create({ Hostname: 'a\u0000b' }))
   // runc quotes a missing executable whole: at 100 KB its message filled conmon's pipe and create hung for 60 s.
-  const started = Date.now()
+  const started = performance.now()
   await expect400('create: a 100 KB executable name', /the command's executable is 102400 bytes long: the kernel's limit for a path is 4095 bytes/, ...create({ Cmd: ['x'.repeat(100 * 1024)] }))
-  t.ok(Date.now() - started < 10_000, 'refused at once')
+  t.ok(performance.now() - started < 10_000, 'refused at once')
 
   await expect400('update: Memory 1e308', /^invalid request: body\/Memory must be <= 9007199254740991$/, ...update({ Memory: 1e308 }))
   await expect400('update: PidsLimit 2^53', /body\/PidsLimit must be <= 9007199254740991/, ...update({ PidsLimit: 2 ** 53 }))

@@ -147,11 +147,11 @@ t.test('fuzz: generated requests for every route', async t => {
   let batchLog: string[] = []
   const check = async (r: FuzzRequest): Promise<void> => {
     if (touches(r.method, r.path, canary)) { skipped++; return }
-    const started = Date.now()
+    const started = performance.now()
     const o = await send(pool, r)
     sent++
     count(String(o.status))
-    batchLog.push(`${describe(r)} → ${o.status} in ${Date.now() - started} ms`)
+    batchLog.push(`${describe(r)} → ${o.status} in ${Math.round(performance.now() - started)} ms`)
     const history = recent.get(targetOf(r)) ?? []
     recent.set(targetOf(r), [...history, `${describe(r)} → ${o.status}`].slice(-6))
     if (o.status === 'hang' || o.status === 'reset') {

@@ -226,11 +226,11 @@ export async function run (d: Daemon, args: string[], extra: Record<string, unkn
   return { id, code: ((await w.body).body as { StatusCode: number }).StatusCode }
 }
 
-/** Polls until `fn` is true (or throws after `ms`). */
+/** Polls until `fn` is true (or throws after `ms` on the monotonic clock: a VM's wall clock can step by seconds). */
 export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
+  const end = performance.now() + ms
   while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`)
     await sleep(50)
   }
 }

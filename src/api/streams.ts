@@ -42,8 +42,8 @@ const HEAD_READ_MAX_MS = 10_000
 export async function untilHeadRead (socket: Duplex): Promise<void> {
   const fd = (socket as { _handle?: { fd?: unknown } })._handle?.fd
   if (typeof fd !== 'number' || fd < 0) return
-  const deadline = Date.now() + HEAD_READ_MAX_MS
-  for (let wait = 1; !socket.destroyed && Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
+  const deadline = performance.now() + HEAD_READ_MAX_MS
+  for (let wait = 1; !socket.destroyed && performance.now() < deadline; wait = Math.min(wait * 2, 20)) {
     try {
       if (socket.writableLength === 0 && unreadBytes(fd) === 0) return
     } catch {

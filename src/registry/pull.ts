@@ -153,7 +153,7 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
       const file = join(work, l.digest.slice('sha256:'.length))
       let last = 0
       await registry.download(l.digest, file, (current, total) => {
-        const now = Date.now()
+        const now = performance.now()
         if (now - last < PROGRESS_MS && current < total) return
         last = now
         emit({ status: 'Downloading', progressDetail: { current, total: total || l.size }, id: shortId(l.digest) })

@@ -96,7 +96,7 @@ export class LogRotator {
     } catch {
       return // no monitor reads its FIFO: the run has ended, and nothing more is written
     }
-    for (const end = Date.now() + REOPEN_WAIT_MS; Date.now() < end; await sleep(5)) {
+    for (const end = performance.now() + REOPEN_WAIT_MS; performance.now() < end; await sleep(5)) {
       if ((await stat(path).catch(() => undefined))?.ino !== cur.ino) return
     }
     w.stuck = cur.ino
