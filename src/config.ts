@@ -8,6 +8,7 @@ import { delimiter, isAbsolute, join, basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Type, type Static } from 'typebox'
 import { Ajv } from 'ajv'
+import { checkInsecure, normalizeMirror } from './registry/hosts.js'
 
 export const ConfigSchema = Type.Object({
   socket: Type.String({ default: '/run/berth/berth.sock' }),
@@ -20,7 +21,9 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('fatal'), Type.Literal('silent')], { default: 'info' }),
   createTimeout: Type.Number({ minimum: 1, maximum: 3600, default: 60 }),
   logSizeMax: Type.Integer({ minimum: 4096, default: 100 * 1024 * 1024, description: 'bytes of container log kept per container' }),
-  init: Type.String({ default: '/usr/bin/tini-static', description: 'a static init binary, bind-mounted as /sbin/docker-init for HostConfig.Init' })
+  init: Type.String({ default: '/usr/bin/tini-static', description: 'a static init binary, bind-mounted as /sbin/docker-init for HostConfig.Init' }),
+  registryMirrors: Type.Array(Type.String(), { default: [], description: 'docker.io mirrors, tried before registry-1.docker.io' }),
+  insecureRegistries: Type.Array(Type.String(), { default: [], description: 'registries (HOST[:PORT] or CIDR) reached with unverified TLS or plain HTTP; 127.0.0.0/8 always is' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
 
@@ -40,7 +43,9 @@ const FLAGS = {
   runtime: { type: 'string' }, 'add-runtime': { type: 'string', multiple: true },
   'runtime-arg': { type: 'string', multiple: true }, conmon: { type: 'string' },
   'log-level': { type: 'string' }, 'create-timeout': { type: 'string' },
-  'log-size-max': { type: 'string' }, 'init-path': { type: 'string' }, help: { type: 'boolean', short: 'h' }
+  'log-size-max': { type: 'string' }, 'init-path': { type: 'string' },
+  'registry-mirror': { type: 'string', multiple: true }, 'insecure-registry': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -54,7 +59,11 @@ export const USAGE = `usage: berthd [options]
   --log-level LEVEL      trace|debug|info|warn|error|fatal  (BERTH_LOG_LEVEL, default info)
   --create-timeout S     create handshake limit, seconds    (BERTH_CREATE_TIMEOUT, default 60)
   --log-size-max BYTES   container log size limit           (BERTH_LOG_SIZE_MAX, default 104857600)
-  --init-path PATH       static init for HostConfig.Init     (BERTH_INIT_PATH, default /usr/bin/tini-static)`
+  --init-path PATH       static init for HostConfig.Init     (BERTH_INIT_PATH, default /usr/bin/tini-static)
+  --registry-mirror URL  docker.io mirror, repeatable       (BERTH_REGISTRY_MIRRORS, comma-separated)
+  --insecure-registry H  HOST[:PORT] or CIDR reached with unverified TLS or HTTP, repeatable
+                                                            (BERTH_INSECURE_REGISTRIES, comma-separated; 127.0.0.0/8 always)
+  CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
 export class ConfigError extends Error {}
@@ -101,7 +110,9 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     logLevel: flags['log-level'] ?? env.BERTH_LOG_LEVEL,
     createTimeout: num(flags['create-timeout'] ?? env.BERTH_CREATE_TIMEOUT),
     logSizeMax: num(flags['log-size-max'] ?? env.BERTH_LOG_SIZE_MAX),
-    init: flags['init-path'] ?? env.BERTH_INIT_PATH
+    init: flags['init-path'] ?? env.BERTH_INIT_PATH,
+    registryMirrors: flags['registry-mirror'] ?? list(env.BERTH_REGISTRY_MIRRORS),
+    insecureRegistries: flags['insecure-registry'] ?? list(env.BERTH_INSECURE_REGISTRIES)
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.
@@ -113,6 +124,13 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
   }
   for (const [k, v] of [['socket', input.socket], ['root', input.root], ['state', input.state]] as const) {
     if (!isAbsolute(v)) throw new ConfigError(`--${k} must be an absolute path, got ${JSON.stringify(v)}`)
+  }
+  let registryMirrors: string[]
+  try {
+    registryMirrors = input.registryMirrors.map(normalizeMirror)
+    for (const r of input.insecureRegistries) checkInsecure(r)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
   }
   const pathVar = env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
   const runtimes: Record<string, RuntimeEntry> = Object.create(null) as Record<string, RuntimeEntry>
@@ -138,5 +156,8 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
   const conmon = findExecutable(input.conmon, pathVar)
   if (conmon === undefined) throw new ConfigError(`conmon (the container monitor) not found${isAbsolute(input.conmon) ? ` at ${input.conmon}` : ' on PATH'}; ${INSTALL_HINT.conmon}`)
   const { addRuntime: _a, runtime: _r, conmon: _c, ...rest } = input
-  return Object.freeze({ ...rest, runtimeArgs: Object.freeze([...rest.runtimeArgs]) as string[], defaultRuntime, runtimes: Object.freeze(runtimes), conmon })
+  return Object.freeze({
+    ...rest, runtimeArgs: Object.freeze([...rest.runtimeArgs]) as string[], defaultRuntime, runtimes: Object.freeze(runtimes), conmon,
+    registryMirrors: Object.freeze(registryMirrors) as string[], insecureRegistries: Object.freeze([...rest.insecureRegistries]) as string[]
+  })
 }

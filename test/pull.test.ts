@@ -4,45 +4,16 @@
  * tags and RepoDigests, the docker CLI and docker-py, platform pick from an
  * index, Docker's errors, up-to-date and shared layers, and a corrupt blob.
  */
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { execa } from 'execa'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon } from './helpers.js'
-import { LAYOUT_REF, noRegistry, startRegistry, writeLayout, type TestRegistry } from './registry-helpers.js'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, startDaemon, until } from './helpers.js'
+import { LAYOUT_REF, noRegistry, pull, pushArchive, startRegistry, statuses, tempDir, writeLayout, type TestRegistry } from './registry-helpers.js'
 import { HOST_ARCH } from '../src/images/types.js'
-
-type Msg = { status?: string, id?: string, progressDetail?: { current?: number, total?: number }, error?: string, errorDetail?: { message: string } }
-
-/** POST /images/create?fromImage=…: the status and, for a 200, the stream's messages (else the error body). */
-async function pull (d: Daemon, query: string): Promise<{ status: number, msgs: Msg[], message?: string }> {
-  const r = await d.client.request({ method: 'POST', path: `/images/create?${query}` })
-  const text = await r.body.text()
-  if (r.statusCode !== 200) return { status: r.statusCode, msgs: [], message: (JSON.parse(text) as { message: string }).message }
-  return { status: 200, msgs: text.split('\n').filter(l => l !== '').map(l => JSON.parse(l) as Msg) }
-}
-
-/** A temp dir removed at teardown. */
-async function tempDir (t: Test): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-pull-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
-
-/** Pushes a docker-archive of `layers` as `dest` (repo:tag); returns the image id. */
-async function pushArchive (t: Test, reg: TestRegistry, layers: Buffer[], dest: string, config?: Record<string, unknown>): Promise<string> {
-  const dir = await tempDir(t)
-  const { archive, id } = await saveArchive(layers, 'fixture:latest', config)
-  await writeFile(join(dir, 'image.tar'), archive)
-  await reg.push(`docker-archive:${join(dir, 'image.tar')}`, dest)
-  return id
-}
-
-const statuses = (msgs: Msg[]): string[] => msgs.map(m => m.status ?? `error: ${m.error ?? ''}`)
 
 t.test('a pull streams Docker\'s progress, tags the image with its RepoDigest, and a second pull is up to date', { skip: noRegistry }, async t => {
   const reg = await startRegistry(t)

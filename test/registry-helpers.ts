@@ -11,11 +11,11 @@ import { existsSync } from 'node:fs'
 import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto'
 import { createServer as createHttpServer } from 'node:http'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { request } from 'undici'
-import { sha, until } from './helpers.js'
+import { Agent, request } from 'undici'
+import { saveArchive, sha, until, type Daemon } from './helpers.js'
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry'
 export const SKOPEO = '/usr/bin/skopeo'
@@ -23,6 +23,36 @@ export const SKOPEO = '/usr/bin/skopeo'
 export const noRegistry: string | false = existsSync(REGISTRY_BIN) && existsSync(SKOPEO) ? false : 'docker-registry and skopeo are not installed (scripts/setup.sh installs them)'
 
 type Tap = { teardown: (fn: () => unknown) => void }
+
+/** One line of Docker's JSON progress stream. */
+export type Msg = { status?: string, id?: string, progressDetail?: { current?: number, total?: number }, error?: string, errorDetail?: { message: string } }
+
+/** POST /images/create?fromImage=…: the status and, for a 200, the stream's messages (else the error body). */
+export async function pull (d: Daemon, query: string): Promise<{ status: number, msgs: Msg[], message?: string }> {
+  const r = await d.client.request({ method: 'POST', path: `/images/create?${query}` })
+  const text = await r.body.text()
+  if (r.statusCode !== 200) return { status: r.statusCode, msgs: [], message: (JSON.parse(text) as { message: string }).message }
+  return { status: 200, msgs: text.split('\n').filter(l => l !== '').map(l => JSON.parse(l) as Msg) }
+}
+
+/** The statuses of a stream, an error line as `error: …`. */
+export const statuses = (msgs: Msg[]): string[] => msgs.map(m => m.status ?? `error: ${m.error ?? ''}`)
+
+/** A temp dir removed at teardown. */
+export async function tempDir (t: Tap): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-pull-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Pushes a docker-archive of `layers` as `dest` (repo:tag); returns the image id. */
+export async function pushArchive (t: Tap, reg: TestRegistry, layers: Buffer[], dest: string, config?: Record<string, unknown>): Promise<string> {
+  const dir = await tempDir(t)
+  const { archive, id } = await saveArchive(layers, 'fixture:latest', config)
+  await writeFile(join(dir, 'image.tar'), archive)
+  await reg.push(`docker-archive:${join(dir, 'image.tar')}`, dest)
+  return id
+}
 
 /** A registry started for one test. */
 export interface TestRegistry {
@@ -36,9 +66,9 @@ export interface TestRegistry {
   blobFile: (digest: string) => string
 }
 
-async function freePort (): Promise<number> {
+async function freePort (address = '127.0.0.1'): Promise<number> {
   const srv = createServer()
-  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve) })
+  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, address, resolve) })
   const port = (srv.address() as { port: number }).port
   await new Promise<void>(resolve => srv.close(() => resolve()))
   return port
@@ -76,43 +106,72 @@ async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
   return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests }
 }
 
+/** A CA and a server certificate for ::1 and 127.0.0.1 signed by it, made with openssl in `dir`. */
+export interface TestCerts { caFile: string, certFile: string, keyFile: string }
+
+export async function makeCerts (dir: string): Promise<TestCerts> {
+  const f = (n: string): string => join(dir, n)
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  await execa('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=berth test CA'])
+  await execa('openssl', ['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=berth test registry'])
+  await writeFile(f('san.ext'), 'subjectAltName=IP:::1,IP:127.0.0.1\n')
+  await execa('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '1', '-extfile', f('san.ext')])
+  return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') }
+}
+
 /**
  * Starts a registry; it is stopped by pid and its dir removed at `t`'s
  * teardown. With `token`, it asks for Bearer tokens from a token server
- * the test runs (returned as `tokens`).
+ * the test runs (returned as `tokens`). With `tls`, it serves HTTPS on ::1
+ * (a secure registry for Docker, which counts only 127.0.0.0/8 as insecure)
+ * with a CA and certificate made here (returned as `certs`).
  */
-export async function startRegistry (t: Tap, opts: { token?: boolean } = {}): Promise<TestRegistry & { tokens?: TokenServer }> {
+export async function startRegistry (t: Tap, opts: { token?: boolean, tls?: boolean } = {}): Promise<TestRegistry & { tokens?: TokenServer, certs?: TestCerts }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'))
-  const running: { proc?: ResultPromise } = {}
+  const procs: ResultPromise[] = []
   t.teardown(async () => {
-    const proc = running.proc
-    if (proc?.pid !== undefined && proc.exitCode === null) { proc.kill('SIGTERM'); await proc }
+    for (const proc of procs) if (proc.pid !== undefined && proc.exitCode === null) { proc.kill('SIGTERM'); await proc }
     await rm(dir, { recursive: true, force: true })
   })
   const storage = join(dir, 'storage')
   await mkdir(storage)
   const tokens = opts.token === true ? await startTokenServer(t, dir) : undefined
-  const port = await freePort()
-  const host = `127.0.0.1:${port}`
-  const config = [
-    'version: 0.1',
-    'log:', '  level: error',
-    'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
-    'http:', `  addr: ${host}`,
-    ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`]
-  ].join('\n')
-  await writeFile(join(dir, 'config.yml'), config + '\n')
-  const proc = running.proc = execa(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { reject: false, env: { HOME: dir, PATH: '/usr/bin:/bin' }, extendEnv: false, stdin: 'ignore', stdout: 'ignore' })
-  await until(async () => {
-    if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${String((await proc).stderr)}`)
-    try { const r = await request(`http://${host}/v2/`); await r.body.dump(); return r.statusCode === (tokens === undefined ? 200 : 401) } catch { return false }
-  }, 15_000, 'the registry to answer')
+  const certs = opts.tls === true ? await makeCerts(dir) : undefined
+  const ca = certs === undefined ? undefined : new Agent({ connect: { ca: await readFile(certs.caFile, 'utf8') } })
+  /** Serves the storage dir on `host` (over TLS with `tls`), and waits for it to answer. */
+  const serve = async (host: string, name: string, tls?: TestCerts): Promise<void> => {
+    const config = [
+      'version: 0.1',
+      'log:', '  level: error',
+      'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
+      'http:', `  addr: "${host}"`,
+      ...tls === undefined ? [] : ['  tls:', `    certificate: ${tls.certFile}`, `    key: ${tls.keyFile}`],
+      ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`]
+    ].join('\n')
+    await writeFile(join(dir, name), config + '\n')
+    const proc = execa(REGISTRY_BIN, ['serve', join(dir, name)], { reject: false, env: { HOME: dir, PATH: '/usr/bin:/bin' }, extendEnv: false, stdin: 'ignore', stdout: 'ignore' })
+    procs.push(proc)
+    await until(async () => {
+      if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${String((await proc).stderr)}`)
+      try {
+        const r = await request(`${tls === undefined ? 'http' : 'https'}://${host}/v2/`, tls === undefined ? {} : { dispatcher: ca })
+        await r.body.dump()
+        return r.statusCode === (tokens === undefined ? 200 : 401)
+      } catch { return false }
+    }, 15_000, 'the registry to answer')
+  }
+  const host = certs === undefined ? `127.0.0.1:${await freePort()}` : `[::1]:${await freePort('::1')}`
+  await serve(host, 'config.yml', certs)
+  // skopeo's reference parser predates bracketed IPv6: fixtures for the registry on ::1 go through a plain one on the same storage.
+  const pushHost = certs === undefined ? host : `127.0.0.1:${await freePort()}`
+  if (pushHost !== host) await serve(pushHost, 'push.yml')
   return {
     host,
     tokens,
+    certs,
     storage,
     push: async (src, dest, opts = {}) => {
-      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', src, `docker://${host}/${dest}`],
+      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', src, `docker://${pushHost}/${dest}`],
         { env: { HOME: dir, PATH: '/usr/bin:/bin', REGISTRY_AUTH_FILE: join(dir, 'auth.json') }, extendEnv: false })
     },
     blobFile: digest => join(storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data')
@@ -156,4 +215,103 @@ export async function writeLayout (dir: string, images: LayoutImage[]): Promise<
   const index = await blob(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }))
   await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: { 'org.opencontainers.image.ref.name': LAYOUT_REF } }] }))
   return ids
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a registry that counts, per blob
+ * digest, the GETs, their Range headers and the response bytes (headers
+ * included) it passes on, and can cut or hold a blob's response after N
+ * bytes: a dropped connection, a stalled one, or a registry that ignores
+ * Range (`stripRange`), made on purpose.
+ */
+export interface BlobProxy {
+  host: string
+  gets: (digest: string) => number
+  sent: (digest: string) => number
+  /** The Range headers asked for a digest, in order. */
+  ranges: (digest: string) => string[]
+  /** The next response for `digest` is cut (`cut`: the connection closed) or held (`stall`) after `after` bytes. */
+  rule: { digest: string, after: number, mode: 'cut' | 'stall' } | undefined
+  /** Range headers are removed before requests go on, so the registry answers 200. */
+  stripRange: boolean
+  /** Lets held responses go on. */
+  release: () => void
+  /** Resolves once a response was held. */
+  held: () => Promise<void>
+}
+
+export async function startProxy (t: Tap, upstream: string): Promise<BlobProxy> {
+  const [uhost, uport] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))]
+  const sockets = new Set<Socket>()
+  const gets = new Map<string, number>()
+  const sent = new Map<string, number>()
+  const ranges = new Map<string, string[]>()
+  const holds: Array<() => void> = []
+  let heldOne: () => void = () => {}
+  const heldP = new Promise<void>(resolve => { heldOne = resolve })
+  const proxy: BlobProxy = {
+    host: '',
+    gets: d => gets.get(d) ?? 0,
+    sent: d => sent.get(d) ?? 0,
+    ranges: d => ranges.get(d) ?? [],
+    rule: undefined,
+    stripRange: false,
+    release: () => { for (const h of holds.splice(0)) h() },
+    held: () => heldP
+  }
+  const server = createServer(client => {
+    const up = connect(uport, uhost)
+    sockets.add(client); sockets.add(up)
+    client.on('close', () => { sockets.delete(client); up.destroy() })
+    up.on('close', () => { sockets.delete(up); client.destroy() })
+    client.on('error', () => {}); up.on('error', () => {})
+    // The blob the response now coming back answers (HTTP/1.1 without pipelining: one request at a time).
+    let current: string | undefined
+    let passed = 0
+    let holding = false
+    client.on('data', (chunk: Buffer) => {
+      let text = chunk.toString('latin1')
+      const blob = /^GET \S*\/blobs\/(sha256:[0-9a-f]{64}) HTTP/.exec(text)
+      if (/^[A-Z]+ \S+ HTTP\/1\.1\r\n/.test(text)) { current = blob?.[1]; passed = 0 }
+      if (blob !== null) {
+        const d = blob[1]!
+        gets.set(d, (gets.get(d) ?? 0) + 1)
+        const range = /\r\nrange: ([^\r]*)/i.exec(text)?.[1]
+        if (range !== undefined) ranges.set(d, [...ranges.get(d) ?? [], range])
+        if (proxy.stripRange) text = text.replace(/\r\nrange: [^\r]*/i, '')
+      }
+      up.write(Buffer.from(text, 'latin1'))
+    })
+    const pending: Buffer[] = []
+    up.on('data', (chunk: Buffer) => {
+      if (holding) { pending.push(chunk); return }
+      const count = (n: number): void => { if (current !== undefined) sent.set(current, (sent.get(current) ?? 0) + n) }
+      const rule = proxy.rule
+      if (current !== undefined && rule?.digest === current && passed + chunk.length > rule.after) {
+        proxy.rule = undefined
+        const head = chunk.subarray(0, rule.after - passed)
+        count(head.length)
+        if (rule.mode === 'cut') { client.end(head); up.destroy(); return }
+        client.write(head)
+        holding = true
+        up.pause()
+        pending.push(chunk.subarray(head.length))
+        holds.push(() => {
+          if (client.destroyed) return
+          holding = false
+          for (const c of pending.splice(0)) { count(c.length); client.write(c) }
+          up.resume()
+        })
+        heldOne()
+        return
+      }
+      passed += chunk.length
+      count(chunk.length)
+      client.write(chunk)
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { for (const s of sockets) s.destroy(); server.close(() => resolve()) }))
+  proxy.host = `127.0.0.1:${(server.address() as { port: number }).port}`
+  return proxy
 }

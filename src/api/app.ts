@@ -20,6 +20,7 @@ import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
 import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
+import { registryHosts } from '../registry/pull.js'
 import { systemRoutes, type Versions } from './routes/system.js'
 import { eventRoutes } from './routes/events.js'
 import { handleUpgrade, interactiveRoutes } from './routes/interactive.js'
@@ -180,7 +181,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(interactiveRoutes, { manager: deps.manager })
   await app.register(archiveRoutes, { manager: deps.manager })
   await app.register(commitRoutes, { manager: deps.manager })
-  await app.register(imageRoutes, { images: deps.images })
+  await app.register(imageRoutes, { images: deps.images, hosts: () => registryHosts(deps.manager.config) })
   await app.register(eventRoutes, { events: deps.events })
   drainUnreadBodies(app.server)
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.

@@ -7,7 +7,8 @@
 import { invalid } from '../errors.js'
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
-const DOMAIN = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$/
+// A host name or, as distribution/reference accepts since v0.6, a bracketed IPv6 address.
+const DOMAIN = /^(?:\[[a-fA-F0-9:]+\]|(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*)(?::[0-9]+)?$/
 const TAG = /^[\w][\w.-]{0,127}$/
 const FULL_ID = /^(?:sha256:)?([0-9a-f]{64})$/
 const NAME_MAX = 255

@@ -9,13 +9,15 @@
  *   repositories.json       { version, tags: { "docker.io/library/bb:latest": "sha256:..." },
  *                             digests: { "docker.io/library/bb@sha256:<manifest>": "sha256:..." } }
  *   tmp/                    layers being unpacked; emptied at start-up
+ *   ingest/<hex>            registry downloads, whole or partial, kept so that a pull
+ *                           resumes them (registry/ingest.ts); pruned after INGEST_DAYS
  *
  * Layers are unpacked into tmp/ and renamed into place. Every change to
  * configs and tags is serialised, written atomically, and made on disk before
  * memory. A layer no image refers to is removed after the image that last did.
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdtemp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
@@ -119,6 +121,8 @@ const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
 /** The diffID of a tar with no entries (two zero blocks): a commit that changed nothing adds no layer, as in Docker. */
 const EMPTY_LAYER = `sha256:${createHash('sha256').update(Buffer.alloc(1024)).digest('hex')}`
 const DIGEST = /^sha256:[0-9a-f]{64}$/
+/** Days an unfinished registry download is kept in ingest/. */
+const INGEST_DAYS = 7
 
 /** The local images of one berthd. */
 export class ImageStore {
@@ -140,6 +144,7 @@ export class ImageStore {
       configs: join(dir, 'configs'),
       layers: join(dir, 'layers'),
       tmp: join(dir, 'tmp'),
+      ingest: join(dir, 'ingest'),
       index: join(dir, 'repositories.json')
     }
     this.isUsed = opts.isUsed ?? (() => undefined)
@@ -149,7 +154,8 @@ export class ImageStore {
   /** Makes the dirs, removes half-done unpacks and deletions, and loads configs, layers and tags. */
   async init (): Promise<void> {
     await rm(this.paths.tmp, { recursive: true, force: true })
-    for (const d of [this.paths.configs, this.paths.layers, this.paths.tmp]) await ensureDir(d)
+    for (const d of [this.paths.configs, this.paths.layers, this.paths.tmp, this.paths.ingest]) await ensureDir(d)
+    await this.pruneIngest()
     for (const name of await readdir(this.paths.layers)) {
       if (name.startsWith('.')) { await rm(join(this.paths.layers, name), { recursive: true, force: true }); continue }
       const meta = await readIfExists(join(this.paths.layers, name, 'size.json'))
@@ -217,6 +223,19 @@ export class ImageStore {
 
   /** The image id a stored tag key points at. */
   tagged (key: string): string | undefined { return this.tags.get(key) }
+
+  /** Registry downloads kept across pulls and restarts. */
+  get ingestDir (): string { return this.paths.ingest }
+
+  /** Removes downloads untouched for INGEST_DAYS: a pull given up that long ago is not coming back. */
+  private async pruneIngest (): Promise<void> {
+    const cutoff = Date.now() - INGEST_DAYS * 24 * 3600 * 1000
+    for (const name of await readdir(this.paths.ingest)) {
+      const file = join(this.paths.ingest, name)
+      const st = await stat(file).catch(() => undefined)
+      if (st !== undefined && st.mtimeMs < cutoff) await rm(file, { recursive: true, force: true })
+    }
+  }
 
   /** A new scratch dir under tmp/ (emptied at start-up); the caller removes it. */
   async scratch (prefix: string): Promise<string> { return await mkdtemp(join(this.paths.tmp, prefix)) }

@@ -57,6 +57,8 @@ export interface LayerSink {
 export interface PullSink extends LayerSink {
   /** A new scratch dir under the store's tmp dir (emptied at start-up); the caller removes it. */
   scratch: (prefix: string) => Promise<string>
+  /** The dir of downloads kept across pulls and restarts (the registry's ingest dir), not emptied at start-up. */
+  readonly ingestDir: string
   /** The image id a stored tag key (`docker.io/library/bb:latest`) points at. */
   tagged: (key: string) => string | undefined
   /** Docker's `pull` event: its actor is the familiar `ref` (`name:tag` or `name@digest`), its name the familiar `name`. */

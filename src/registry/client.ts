@@ -5,15 +5,14 @@
  * berth's store with Docker's per-layer progress (see
  * shared/reference/next-capabilities.md §A).
  *
- * A registry on a loopback address is spoken to in plain HTTP, as Docker
- * treats 127.0.0.0/8 as an insecure registry; every other one in HTTPS.
+ * A Registry speaks to one endpoint (hosts.ts decides which, and the TLS
+ * it needs). Blobs can be fetched from an offset with an HTTP Range request,
+ * so that a dropped download resumes (ingest.ts).
  */
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { invalid, manifestUnknown, pullDenied, registryFailed } from '../errors.js'
+import type { Endpoint } from './hosts.js'
 
 export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -32,7 +31,12 @@ const ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.docke
 /** moby's maxManifestBodySize: a bigger manifest is refused unread. */
 export const MANIFEST_MAX = 4 * 1024 * 1024
 const DIGEST = /^sha256:[0-9a-f]{64}$/
-const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/
+/** Node's codes for a certificate that does not verify: Go (and so Docker) calls them all x509 errors. */
+const UNKNOWN_AUTHORITY = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT'])
+/** Errors of requests that never got an answer (refused, reset, TLS): the next endpoint may be tried. */
+const unreachable = new WeakSet<object>()
+/** True when `err` is a request that got no answer from the registry. */
+export const isUnreachable = (err: unknown): boolean => typeof err === 'object' && err !== null && unreachable.has(err)
 
 /** A manifest as the registry served it: the exact bytes, their digest, and the parsed document. */
 export interface FetchedManifest { mediaType: string, digest: string, bytes: Buffer, doc: any }
@@ -47,12 +51,6 @@ export function parseChallenge (header: string): Challenge | undefined {
   const params: Record<string, string> = {}
   for (const p of m[2]!.matchAll(/([A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g)) params[p[1]!.toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1')
   return { scheme: m[1]!.toLowerCase(), params }
-}
-
-/** The base URL of a registry domain: docker.io's API lives at registry-1.docker.io. */
-export function registryBase (domain: string): string {
-  if (domain === 'docker.io') return 'https://registry-1.docker.io'
-  return `${LOOPBACK.test(domain) ? 'http' : 'https'}://${domain}`
 }
 
 /** The first error a registry's JSON error body names: its code and message. */
@@ -78,6 +76,25 @@ async function readCapped (body: Dispatcher.ResponseData['body'], max: number, w
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
+/** A blob's body from `start` on (0 when the registry sent all of it) and the blob's whole size (0 if unknown). */
+export interface BlobBody { body: Dispatcher.ResponseData['body'], start: number, total: number }
+
+/** The start and total of a `Content-Range: bytes S-E/T` header. Pure. */
+export function parseContentRange (header: string): { start: number, total: number } | undefined {
+  const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header.trim())
+  return m === null ? undefined : { start: Number(m[1]), total: m[2] === '*' ? 0 : Number(m[2]) }
+}
+
+/** What a failed request says, in Go's words where Docker's users know them. */
+function whyUnreachable (err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  if (code === 'ECONNREFUSED') return 'connect: connection refused'
+  if (UNKNOWN_AUTHORITY.has(code)) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority'
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${(err as Error).message}`
+  if (code === 'CERT_HAS_EXPIRED') return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid'
+  return (err as Error).message
+}
+
 /** The registry of one domain, for the pulls of one repository (`path`, e.g. library/bb). */
 export class Registry {
   readonly base: string
@@ -86,13 +103,21 @@ export class Registry {
   private readonly tokens = new Map<string, string>()
 
   /** `familiar` names the repository in errors, as Docker does (`bb`, `127.0.0.1:5000/bb`). */
-  constructor (domain: string, readonly path: string, readonly familiar: string) {
-    this.base = registryBase(domain)
-    this.dispatcher = new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 }).compose(interceptors.redirect({ maxRedirections: 5 }))
+  constructor (readonly endpoint: Endpoint, readonly path: string, readonly familiar: string) {
+    this.base = endpoint.base
+    // As in moby, the endpoint's TLS settings go with its transport, redirects included (its CAs add to the system's).
+    const tls = endpoint.tls === undefined ? {} : { connect: { rejectUnauthorized: endpoint.tls.verify, ...endpoint.tls.ca !== undefined ? { ca: endpoint.tls.ca } : {} } }
+    this.dispatcher = new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000, ...tls }).compose(interceptors.redirect({ maxRedirections: 5 }))
   }
 
+  /** Set once `close` was called: a download is then not retried. */
+  closed = false
+
   /** Closes the connections; `abort` cuts off requests still running. */
-  async close (abort = false): Promise<void> { await (abort ? this.dispatcher.destroy() : this.dispatcher.close()) }
+  async close (abort = false): Promise<void> {
+    this.closed = true
+    await (abort ? this.dispatcher.destroy() : this.dispatcher.close())
+  }
 
   /** GET /v2/: is the registry there and does it speak v2? A 401 is fine: auth comes per request. */
   async ping (): Promise<void> {
@@ -134,26 +159,26 @@ export class Registry {
   }
 
   /**
-   * Downloads a blob to `file`, hashing it on the way; a blob whose sha256
-   * is not `digest` is refused (the caller removes the file). `progress`
-   * gets the bytes so far and the total.
+   * A blob's body from byte `from` on. With `from` > 0 this is a Range
+   * request; a registry that ignores Range answers 200 with the whole blob,
+   * and `start` is then 0. A 416 (the range lies past the blob's end) is
+   * asked again whole.
    */
-  async download (digest: string, file: string, progress: (current: number, total: number) => void): Promise<void> {
-    const r = await this.blobResponse(digest)
-    const total = Number(r.headers['content-length'] ?? 0)
-    const hash = createHash('sha256')
-    let current = 0
-    const meter = new Transform({
-      transform (chunk: Buffer, _enc, cb) { hash.update(chunk); current += chunk.length; progress(current, total); cb(null, chunk) }
-    })
-    await pipeline(r.body, meter, createWriteStream(file, { flags: 'wx', mode: 0o600 }))
-    if (`sha256:${hash.digest('hex')}` !== digest) throw invalid(`filesystem layer verification failed for digest ${digest}`)
+  async blob (digest: string, from = 0): Promise<BlobBody> {
+    const r = await this.blobResponse(digest, from)
+    if (r.statusCode === 206) {
+      const range = parseContentRange(String(r.headers['content-range'] ?? ''))
+      if (range === undefined || range.start !== from) { r.body.destroy(); throw registryFailed(`error pulling blob ${digest} of ${this.familiar}: the registry answered bytes ${String(r.headers['content-range'])} for a request from byte ${from}`) }
+      return { body: r.body, start: from, total: range.total }
+    }
+    return { body: r.body, start: 0, total: Number(r.headers['content-length'] ?? 0) }
   }
 
-  private async blobResponse (digest: string): Promise<Dispatcher.ResponseData> {
+  private async blobResponse (digest: string, from = 0): Promise<Dispatcher.ResponseData> {
     if (!DIGEST.test(digest)) throw invalid(`invalid digest ${digest}`)
-    const r = await this.get(`/v2/${this.path}/blobs/${digest}`, {})
-    if (r.statusCode !== 200) {
+    const r = await this.get(`/v2/${this.path}/blobs/${digest}`, from > 0 ? { range: `bytes=${from}-` } : {})
+    if (r.statusCode === 416 && from > 0) { await r.body.dump(); return await this.blobResponse(digest, 0) }
+    if (r.statusCode !== 200 && !(r.statusCode === 206 && from > 0)) {
       const e = registryError(await r.body.text())
       throw registryFailed(`error pulling blob ${digest} of ${this.familiar}: ${r.statusCode} ${e.code} ${e.message}`.trim())
     }
@@ -205,9 +230,9 @@ export class Registry {
     try {
       return await this.dispatcher.request({ origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers: { 'user-agent': 'berth', ...headers } })
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      const why = code === 'ECONNREFUSED' ? 'connect: connection refused' : (err as Error).message
-      throw registryFailed(`Get "${url}": ${why}`, err)
+      const e = registryFailed(`Get "${url}": ${whyUnreachable(err)}`, err)
+      unreachable.add(e)
+      throw e
     }
   }
 }

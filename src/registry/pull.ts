@@ -6,18 +6,25 @@
  * A pull runs in two steps so that the API can answer a bad reference, an
  * unknown image or an unreachable registry with a plain HTTP error, as moby
  * does before its first progress line: `resolvePull` finds the image manifest,
- * `runPull` fetches what the store lacks. Layers are downloaded to a scratch
- * file (at most DOWNLOADS at a time), verified against their digest, then
- * unpacked in order through the store's layer unpacker; a layer whose diffID
- * the store has is not downloaded. A failure leaves no image and no layer.
+ * `runPull` fetches what the store lacks. The registry's endpoints (mirrors,
+ * HTTPS then HTTP for an insecure one: hosts.ts) are tried in order until one
+ * resolves the reference. Layers are downloaded through the store's ingest
+ * dir (at most DOWNLOADS at a time; resumed, retried and shared between pulls:
+ * ingest.ts), verified against their digest, then unpacked in order through
+ * the store's layer unpacker; a layer whose diffID the store has is not
+ * downloaded. A failure leaves no image and no layer; verified downloads and
+ * partial ones stay in the ingest dir for the next pull.
  */
 import { createReadStream } from 'node:fs'
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { Transform } from 'node:stream'
 import { invalid } from '../errors.js'
 import { familiarName, parsePullRef, refKey, shortId, splitDomain, type PullRef } from '../images/reference.js'
 import { HOST_ARCH, type PullSink } from '../images/types.js'
-import { MEDIA, Registry, type FetchedManifest } from './client.js'
+import { isUnreachable, MEDIA, Registry, type FetchedManifest } from './client.js'
+import { endpointsFor, type RegistryHosts } from './hosts.js'
+import { Ingest, type Lease } from './ingest.js'
+
+export { registryHosts, registryInfo, type RegistryHosts } from './hosts.js'
 
 /** moby's default max-concurrent-downloads. */
 const DOWNLOADS = 3
@@ -77,30 +84,39 @@ export const familiarRef = (ref: PullRef): string => `${familiarName(ref.name)}$
  * denied` wording) or INTERNAL (registry unreachable) before anything is
  * streamed.
  */
-export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined): Promise<ResolvedPull> {
+export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined, hosts: RegistryHosts): Promise<ResolvedPull> {
   const ref = parsePullRef(fromImage, tag)
   const want = parsePlatform(platform)
   const { domain, path } = splitDomain(ref.name)
-  const registry = new Registry(domain, path, familiarName(ref.name))
-  try {
-    await registry.ping()
-    let manifest = await registry.manifest(ref.digest ?? ref.tag!)
-    const digest = manifest.digest
-    if (isList(manifest)) {
-      const entries = Array.isArray(manifest.doc?.manifests) ? manifest.doc.manifests as Array<{ digest: string, platform?: Partial<Platform> }> : []
-      const pick = pickPlatform(entries, want)
-      if (pick === undefined) throw invalid(`no matching manifest for ${want.os}/${want.architecture}${want.variant !== undefined ? `/${want.variant}` : ''} in the manifest list entries`)
-      manifest = await registry.manifest(pick.digest)
+  const endpoints = endpointsFor(domain, hosts)
+  for (let i = 0; ; i++) {
+    const endpoint = endpoints[i]!
+    const registry = new Registry(endpoint, path, familiarName(ref.name))
+    try {
+      return await resolveAt(registry, ref, want)
+    } catch (err) {
+      await registry.close(true)
+      // A mirror gives way on any failure (moby's continueOnError); HTTPS to HTTP only when there was no answer.
+      if (i === endpoints.length - 1 || !(endpoint.mirror || isUnreachable(err))) throw err
     }
-    if (manifest.mediaType === MEDIA.schema1 || manifest.mediaType === MEDIA.schema1Signed || manifest.doc?.schemaVersion === 1) {
-      throw invalid(`[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${familiarRef(ref)} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`)
-    }
-    if (manifest.mediaType !== MEDIA.dockerManifest && manifest.mediaType !== MEDIA.ociManifest) throw invalid(`unsupported manifest media type ${JSON.stringify(manifest.mediaType)} for ${familiarRef(ref)}`)
-    return { ref, registry, digest, manifest }
-  } catch (err) {
-    await registry.close(true)
-    throw err
   }
+}
+
+async function resolveAt (registry: Registry, ref: PullRef, want: Platform): Promise<ResolvedPull> {
+  await registry.ping()
+  let manifest = await registry.manifest(ref.digest ?? ref.tag!)
+  const digest = manifest.digest
+  if (isList(manifest)) {
+    const entries = Array.isArray(manifest.doc?.manifests) ? manifest.doc.manifests as Array<{ digest: string, platform?: Partial<Platform> }> : []
+    const pick = pickPlatform(entries, want)
+    if (pick === undefined) throw invalid(`no matching manifest for ${want.os}/${want.architecture}${want.variant !== undefined ? `/${want.variant}` : ''} in the manifest list entries`)
+    manifest = await registry.manifest(pick.digest)
+  }
+  if (manifest.mediaType === MEDIA.schema1 || manifest.mediaType === MEDIA.schema1Signed || manifest.doc?.schemaVersion === 1) {
+    throw invalid(`[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${familiarRef(ref)} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`)
+  }
+  if (manifest.mediaType !== MEDIA.dockerManifest && manifest.mediaType !== MEDIA.ociManifest) throw invalid(`unsupported manifest media type ${JSON.stringify(manifest.mediaType)} for ${familiarRef(ref)}`)
+  return { ref, registry, digest, manifest }
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; the results keep their order. */
@@ -133,10 +149,18 @@ function layersOf (m: FetchedManifest, diffIds: unknown): Layer[] {
  */
 export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Progress) => void): Promise<string> {
   const { ref, registry, manifest } = pull
+  const ingest = ingestOf(store)
   const pins: string[] = []
-  let downloads: Array<Promise<string>> = []
+  const leases: Lease[] = []
+  let downloads: Array<Promise<Lease | undefined>> = []
   let done = false
-  const work = await store.scratch('pull-')
+  /** Pins a layer the store has now (another pull may have finished it meanwhile); false when it has none. */
+  const have = (diffId: string): boolean => {
+    if (!store.hasLayer(diffId)) return false
+    store.pin(diffId)
+    pins.push(diffId)
+    return true
+  }
   try {
     emit({ status: `Pulling from ${registry.path}`, id: ref.digest ?? ref.tag! })
     const configDigest = String(manifest.doc?.config?.digest)
@@ -144,36 +168,28 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     let doc: any
     try { doc = JSON.parse(config.toString('utf8')) } catch (err) { throw invalid(`the image config ${configDigest} is not JSON`, err) }
     const layers = layersOf(manifest, doc?.rootfs?.diff_ids)
-    const present = layers.map(l => store.hasLayer(l.diffId))
-    for (const [i, l] of layers.entries()) {
-      if (present[i]!) { store.pin(l.diffId); pins.push(l.diffId) }
-      emit({ status: present[i]! ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortId(l.digest) })
-    }
+    const present = layers.map(l => have(l.diffId))
+    for (const [i, l] of layers.entries()) emit({ status: present[i]! ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortId(l.digest) })
     downloads = bounded(layers.filter((_, i) => !present[i]!), DOWNLOADS, async l => {
-      const file = join(work, l.digest.slice('sha256:'.length))
-      let last = 0
-      await registry.download(l.digest, file, (current, total) => {
-        const now = performance.now()
-        if (now - last < PROGRESS_MS && current < total) return
-        last = now
-        emit({ status: 'Downloading', progressDetail: { current, total: total || l.size }, id: shortId(l.digest) })
+      if (have(l.diffId)) return undefined
+      const id = shortId(l.digest)
+      const lease = await ingest.fetch(registry, l.digest, l.size, {
+        progress: throttled((current, total) => emit({ status: 'Downloading', progressDetail: { current, total: total || l.size }, id })),
+        retrying: s => emit({ status: `Retrying in ${s} second${s === 1 ? '' : 's'}`, progressDetail: {}, id })
       })
-      emit({ status: 'Verifying Checksum', progressDetail: {}, id: shortId(l.digest) })
-      emit({ status: 'Download complete', progressDetail: {}, id: shortId(l.digest) })
-      return file
+      leases.push(lease)
+      emit({ status: 'Verifying Checksum', progressDetail: {}, id })
+      emit({ status: 'Download complete', progressDetail: {}, id })
+      return lease
     })
     // A failed download must not go unhandled while an earlier layer is being unpacked.
     for (const d of downloads) d.catch(() => {})
     let next = 0
     for (const [i, l] of layers.entries()) {
       if (present[i]!) continue
-      const file = await downloads[next++]!
-      emit({ status: 'Extracting', progressDetail: { current: 0, total: l.size }, id: shortId(l.digest) })
-      const got = await store.addLayer(createReadStream(file))
-      pins.push(got.diffId)
-      await rm(file, { force: true })
-      if (got.diffId !== l.diffId) throw invalid(`layer ${l.digest} unpacks to diffID ${got.diffId}, the image config says ${l.diffId}`)
-      emit({ status: 'Extracting', progressDetail: { current: l.size, total: l.size }, id: shortId(l.digest) })
+      const lease = await downloads[next++]!
+      if (lease !== undefined && !have(l.diffId)) await extract(store, lease, l, pins, emit)
+      lease?.release()
       emit({ status: 'Pull complete', progressDetail: {}, id: shortId(l.digest) })
     }
     const tags = ref.digest === undefined ? [{ name: ref.name, tag: ref.tag! }] : []
@@ -185,10 +201,52 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     done = true
     return upToDate ? `Status: Image is up to date for ${familiarRef(ref)}` : `Status: Downloaded newer image for ${familiarRef(ref)}`
   } finally {
-    // On failure the downloads still running are cut off before their files go.
+    // On failure the downloads still running are cut off; what they have is kept for the next pull.
     await registry.close(!done)
     await Promise.allSettled(downloads)
+    for (const l of leases) l.release(true)
     store.release(pins)
-    await rm(work, { recursive: true, force: true })
   }
+}
+
+/**
+ * Unpacks a downloaded layer through the store, with Docker's `Extracting`
+ * progress: bytes of the compressed layer read so far. A layer that does not
+ * unpack to the diffID the config names is refused and its download dropped.
+ */
+async function extract (store: PullSink, lease: Lease, l: Layer, pins: string[], emit: (p: Progress) => void): Promise<void> {
+  const id = shortId(l.digest)
+  const report = throttled((current, total) => emit({ status: 'Extracting', progressDetail: { current, total }, id }))
+  let read = 0
+  const meter = new Transform({ transform (chunk: Buffer, _enc, cb) { read += chunk.length; report(read, l.size); cb(null, chunk) } })
+  const src = createReadStream(lease.file)
+  src.on('error', err => meter.destroy(err))
+  try {
+    const got = await store.addLayer(src.pipe(meter))
+    pins.push(got.diffId)
+    if (got.diffId !== l.diffId) throw invalid(`layer ${l.digest} unpacks to diffID ${got.diffId}, the image config says ${l.diffId}`)
+  } catch (err) {
+    src.destroy()
+    lease.release()
+    throw err
+  }
+}
+
+/** `fn` called at most every PROGRESS_MS, and always for the last step (current = total), as moby's progress reader does. */
+function throttled (fn: (current: number, total: number) => void): (current: number, total: number) => void {
+  let last = -Infinity
+  return (current, total) => {
+    const now = performance.now()
+    if (now - last < PROGRESS_MS && current < total) return
+    last = now
+    fn(current, total)
+  }
+}
+
+const ingests = new Map<string, Ingest>()
+/** The one Ingest of a store's ingest dir: downloads are shared through it. */
+function ingestOf (store: PullSink): Ingest {
+  let i = ingests.get(store.ingestDir)
+  if (i === undefined) ingests.set(store.ingestDir, i = new Ingest(store.ingestDir))
+  return i
 }

@@ -6,7 +6,7 @@ import { parseFilters } from '../../containers/filters.js'
 import { invalid } from '../../errors.js'
 import type { ImageStore } from '../../images/store.js'
 import { parseRepoTag } from '../../images/reference.js'
-import { resolvePull, runPull } from '../../registry/pull.js'
+import { resolvePull, runPull, type RegistryHosts } from '../../registry/pull.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
 import { discard, streamBodies, withBody } from '../bodies.js'
 import { bool } from '../docker.js'
@@ -40,7 +40,7 @@ const list = (v: string | string[] | undefined): string[] => v === undefined ? [
 
 const jsonStream = (description: string) => ({ description, content: { 'application/json': { schema: Type.Ref('JsonMessage') } } })
 
-export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = async (app, { images }) => {
+export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts: () => RegistryHosts }> = async (app, { images, hosts }) => {
   // Tar bodies stream to the store.
   streamBodies(app)
   app.addSchema(S.JsonMessage)
@@ -48,7 +48,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
   app.post('/images/create', {
     schema: {
       tags, operationId: 'ImageCreate', summary: 'Pull an image from a registry (docker pull) or import one (docker import)',
-      description: 'With fromImage (and tag, a tag or digest) the image is pulled from its registry: the answer is Docker\'s JSON progress stream (`Pulling from`, per layer `Pulling fs layer`, `Downloading`, `Download complete`, `Extracting`, `Pull complete` or `Already exists`, then `Digest:` and `Status:`); a bad reference, an unknown image or an unreachable registry is an HTTP error, a failure after the first line an `errorDetail` line. A registry on a loopback address is spoken to in plain HTTP. With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image; the stream\'s last line is {"status": "sha256:<id>"}.',
+      description: 'With fromImage (and tag, a tag or digest) the image is pulled from its registry: the answer is Docker\'s JSON progress stream (`Pulling from`, per layer `Pulling fs layer`, `Downloading`, `Download complete`, `Extracting`, `Pull complete` or `Already exists`, then `Digest:` and `Status:`); a bad reference, an unknown image or an unreachable registry is an HTTP error, a failure after the first line an `errorDetail` line. Registries are reached as Docker reaches them: docker.io through the daemon\'s mirrors first, an insecure registry (127.0.0.0/8 and --insecure-registry) by HTTPS without verification then plain HTTP, the others by HTTPS verified against the system\'s CAs and `<root>/certs.d/HOST:PORT/*.crt`. A layer download cut off is resumed with a Range request (in the same pull, or the next one after a restart), and two pulls of one layer download it once. With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image; the stream\'s last line is {"status": "sha256:<id>"}.',
       querystring: S.ImageCreateQuery, body: S.TarBody, consumes: S.TAR_TYPES,
       response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
     }
@@ -57,7 +57,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore }> = as
     if (q.fromImage !== undefined && q.fromImage !== '') {
       await discard(req.raw)
       // Errors before the first progress line are plain HTTP errors, as in moby; later ones go in the stream.
-      const pull = await resolvePull(q.fromImage, q.tag, q.platform)
+      const pull = await resolvePull(q.fromImage, q.tag, q.platform, hosts())
       const out = new PassThrough()
       // A client that goes away does not stop the pull (its layers stay useful); its lines are dropped.
       out.on('error', () => {})

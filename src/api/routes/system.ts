@@ -6,6 +6,7 @@ import { Type } from 'typebox'
 import { diskUsage } from '../../containers/disk-usage.js'
 import type { ContainerManager } from '../../containers/manager.js'
 import type { EventBus } from '../../events/bus.js'
+import { registryHosts, registryInfo } from '../../registry/pull.js'
 import { API_VERSION, MIN_API_VERSION } from '../docker.js'
 import * as S from '../schemas.js'
 
@@ -114,7 +115,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       NCPU: cpus().length,
       MemTotal: totalmem(),
       IndexServerAddress: '',
-      RegistryConfig: { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: [], IndexConfigs: {}, Mirrors: [] },
+      RegistryConfig: registryInfo(registryHosts(manager.config)),
       GenericResources: null,
       HttpProxy: '',
       HttpsProxy: '',

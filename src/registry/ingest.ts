@@ -1,0 +1,166 @@
+/**
+ * Layer downloads that survive a dropped connection and a berthd restart,
+ * and that two pulls at once share (Docker's most-requested pull fixes:
+ * moby#25866, #48539, docker/cli#5322).
+ *
+ * A blob is downloaded to `<ingest dir>/<hex of its digest>`, appended to
+ * chunk by chunk, and kept when the download fails. The next attempt (a
+ * retry in the same pull, or the next pull after a restart) re-reads what is
+ * there to recompute the sha256 state and asks the registry for the rest with
+ * `Range: bytes=N-`. The file is removed once verified and unpacked, or at
+ * once when its digest does not match.
+ *
+ * A download of a digest already running is joined: its progress goes to
+ * every pull waiting on it, and its file stays until the last one is done.
+ */
+import { createHash, type Hash } from 'node:crypto'
+import { createReadStream, rmSync } from 'node:fs'
+import { open, rm, truncate } from 'node:fs/promises'
+import { join } from 'node:path'
+import { hasCode, invalid } from '../errors.js'
+import type { Registry } from './client.js'
+
+/** moby's maxDownloadAttempts. */
+const ATTEMPTS = 5
+/** The wait before retry n is n × this. */
+const RETRY_MS = 1000
+/** File-system failures a retry cannot fix. */
+const LOCAL_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE', 'ENFILE'])
+
+/** What a pull hears of a download: bytes so far of the total, and a retry coming. */
+export interface DownloadListener {
+  progress: (current: number, total: number) => void
+  retrying: (seconds: number) => void
+}
+
+/** A verified blob's file, removed at the last `release` (unless `keep`: a failed pull leaves it for the next one). */
+export interface Lease { file: string, release: (keep?: boolean) => void }
+
+interface Entry { done: Promise<void>, users: number, listeners: Set<DownloadListener> }
+
+/** The bytes so far of a download and the sha256 state over them. */
+interface Partial { hash: Hash, have: number }
+
+/** Empties the partial `file` and its hash state. */
+async function restart (file: string, part: Partial): Promise<void> {
+  await truncate(file, 0).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err })
+  part.hash = createHash('sha256')
+  part.have = 0
+}
+
+/** May a failed attempt be tried again? Not when the pull was called off, the bytes are wrong, or the disk refuses. */
+function retryable (err: unknown, registry: Registry): boolean {
+  if (registry.closed || hasCode(err, 'INVALID_ARGUMENT') || hasCode(err, 'NOT_FOUND')) return false
+  return !LOCAL_FAULTS.has((err as NodeJS.ErrnoException).code ?? '')
+}
+
+/** Hashes the partial `file` (empty when missing): the state a resumed download continues from. */
+async function rehash (file: string): Promise<Partial> {
+  const hash = createHash('sha256')
+  let have = 0
+  try {
+    for await (const chunk of createReadStream(file)) { hash.update(chunk as Buffer); have += (chunk as Buffer).length }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  return { hash, have }
+}
+
+/** The ingest dir of one image store. */
+export class Ingest {
+  private readonly entries = new Map<string, Entry>()
+  constructor (readonly dir: string) {}
+
+  /** The ingest file of `digest`. */
+  fileOf (digest: string): string { return join(this.dir, digest.slice('sha256:'.length)) }
+
+  /**
+   * The blob `digest` (`size` bytes, from the manifest), downloaded and
+   * verified, or joined when another pull is already downloading it. A
+   * joined download that fails is tried once more on this pull's registry
+   * (the other pull may have been called off), unless its bytes were wrong.
+   */
+  async fetch (registry: Registry, digest: string, size: number, listener: DownloadListener): Promise<Lease> {
+    for (let tries = 0; ; tries++) {
+      let entry = this.entries.get(digest)
+      const joined = entry !== undefined
+      if (entry === undefined) entry = this.start(registry, digest, size)
+      entry.users++
+      entry.listeners.add(listener)
+      try {
+        await entry.done
+      } catch (err) {
+        entry.users--
+        if (!joined || tries > 0 || hasCode(err, 'INVALID_ARGUMENT')) throw err
+        continue
+      } finally {
+        entry.listeners.delete(listener)
+      }
+      const e = entry
+      const file = this.fileOf(digest)
+      let released = false
+      return {
+        file,
+        release: (keep = false) => {
+          if (released) return
+          released = true
+          // Synchronous, so that no new fetch can join an entry whose file is going.
+          if (--e.users === 0 && this.entries.get(digest) === e) { this.entries.delete(digest); if (!keep) rmSync(file, { force: true }) }
+        }
+      }
+    }
+  }
+
+  private start (registry: Registry, digest: string, size: number): Entry {
+    const entry: Entry = { users: 0, listeners: new Set(), done: Promise.resolve() }
+    const fan: DownloadListener = {
+      progress: (c, t) => { for (const l of entry.listeners) l.progress(c, t) },
+      retrying: s => { for (const l of entry.listeners) l.retrying(s) }
+    }
+    entry.done = this.download(registry, digest, size, fan)
+    // A failed download is forgotten at once: the next fetch starts afresh (from the partial file).
+    entry.done.catch(() => { if (this.entries.get(digest) === entry) this.entries.delete(digest) })
+    this.entries.set(digest, entry)
+    return entry
+  }
+
+  private async download (registry: Registry, digest: string, size: number, fan: DownloadListener): Promise<void> {
+    const file = this.fileOf(digest)
+    const part = await rehash(file)
+    // More bytes than the blob has cannot be a prefix of it.
+    if (size > 0 && part.have > size) await restart(file, part)
+    if (part.have > 0) fan.progress(part.have, size)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (size === 0 || part.have < size) await this.receive(registry, digest, file, part, size, fan)
+        break
+      } catch (err) {
+        if (attempt >= ATTEMPTS || !retryable(err, registry)) throw err
+        fan.retrying(attempt * RETRY_MS / 1000)
+        await new Promise(resolve => setTimeout(resolve, attempt * RETRY_MS))
+      }
+    }
+    if (`sha256:${part.hash.digest('hex')}` !== digest) {
+      await rm(file, { force: true })
+      throw invalid(`filesystem layer verification failed for digest ${digest}`)
+    }
+  }
+
+  /** One request for the rest of the blob, appended to `file`; every chunk is on disk before it is hashed and counted. */
+  private async receive (registry: Registry, digest: string, file: string, part: Partial, size: number, fan: DownloadListener): Promise<void> {
+    const { body, start, total } = await registry.blob(digest, part.have)
+    // The registry ignored Range and sent the whole blob (200, not 206): start over cleanly from byte 0.
+    if (start !== part.have) await restart(file, part)
+    const fh = await open(file, 'a', 0o600)
+    try {
+      for await (const chunk of body) {
+        await fh.write(chunk as Buffer)
+        part.hash.update(chunk as Buffer)
+        part.have += (chunk as Buffer).length
+        fan.progress(part.have, total || size)
+      }
+    } finally {
+      await fh.close()
+    }
+  }
+}
