@@ -262,8 +262,10 @@ export async function startProxy (t: Tap, upstream: string): Promise<BlobProxy> 
   const server = createServer(client => {
     const up = connect(uport, uhost)
     sockets.add(client); sockets.add(up)
+    // A cut ends the client's side after what was let through, so that all of it arrives (destroy would drop what is still buffered here).
+    let cutting = false
     client.on('close', () => { sockets.delete(client); up.destroy() })
-    up.on('close', () => { sockets.delete(up); client.destroy() })
+    up.on('close', () => { sockets.delete(up); if (!cutting) client.destroy() })
     client.on('error', () => {}); up.on('error', () => {})
     // The blob the response now coming back answers (HTTP/1.1 without pipelining: one request at a time).
     let current: string | undefined
@@ -291,7 +293,7 @@ export async function startProxy (t: Tap, upstream: string): Promise<BlobProxy> 
         proxy.rule = undefined
         const head = chunk.subarray(0, rule.after - passed)
         count(head.length)
-        if (rule.mode === 'cut') { client.end(head); up.destroy(); return }
+        if (rule.mode === 'cut') { cutting = true; client.end(head); up.destroy(); return }
         client.write(head)
         holding = true
         up.pause()

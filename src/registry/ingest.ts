@@ -24,6 +24,8 @@ import type { Registry } from './client.js'
 const ATTEMPTS = 5
 /** The wait before retry n is n × this. */
 const RETRY_MS = 1000
+/** Bytes received and not yet written before the body is paused. */
+const QUEUE_MAX = 4 * 1024 * 1024
 /** File-system failures a retry cannot fix. */
 const LOCAL_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE', 'ENFILE'])
 
@@ -146,21 +148,52 @@ export class Ingest {
     }
   }
 
-  /** One request for the rest of the blob, appended to `file`; every chunk is on disk before it is hashed and counted. */
+  /**
+   * One request for the rest of the blob, appended to `file`; a chunk is on
+   * disk before it is hashed and counted. The body flows, and what arrived
+   * while a write was under way goes in the next write (one writev), so the
+   * disk keeps up and the body is seldom paused (only past QUEUE_MAX bytes):
+   * what undici received before a connection failed is written, not dropped
+   * with a paused stream's buffer.
+   */
   private async receive (registry: Registry, digest: string, file: string, part: Partial, size: number, fan: DownloadListener): Promise<void> {
     const { body, start, total } = await registry.blob(digest, part.have)
     // The registry ignored Range and sent the whole blob (200, not 206): start over cleanly from byte 0.
     if (start !== part.have) await restart(file, part)
     const fh = await open(file, 'a', 0o600)
     try {
-      for await (const chunk of body) {
-        await fh.write(chunk as Buffer)
-        part.hash.update(chunk as Buffer)
-        part.have += (chunk as Buffer).length
-        fan.progress(part.have, total || size)
-      }
+      await new Promise<void>((resolve, reject) => {
+        const queue: Buffer[] = []
+        let queued = 0
+        let writing: Promise<void> | undefined
+        let ended: unknown
+        const settle = (): void => { if (writing === undefined && ended !== undefined) { if (ended === true) resolve(); else reject(ended) } }
+        const flush = async (): Promise<void> => {
+          while (queue.length > 0) {
+            const batch = queue.splice(0)
+            await fh.writev(batch)
+            for (const c of batch) { part.hash.update(c); part.have += c.length; queued -= c.length }
+            fan.progress(part.have, total || size)
+            if (queued <= QUEUE_MAX && body.isPaused()) body.resume()
+          }
+        }
+        const kick = (): void => {
+          writing ??= flush().then(() => { writing = undefined; if (queue.length > 0) kick(); else settle() },
+            (err: unknown) => { writing = undefined; ended = err; body.destroy(err as Error); settle() })
+        }
+        body.on('data', (chunk: Buffer) => {
+          queue.push(chunk)
+          queued += chunk.length
+          if (queued > QUEUE_MAX) body.pause()
+          kick()
+        })
+        body.once('error', err => { ended ??= err; settle() })
+        body.once('end', () => { ended ??= true; settle() })
+      })
     } finally {
       await fh.close()
     }
   }
+
+
 }

@@ -10,8 +10,8 @@
  * HTTPS then HTTP for an insecure one: hosts.ts) are tried in order until one
  * resolves the reference. Layers are downloaded through the store's ingest
  * dir (at most DOWNLOADS at a time; resumed, retried and shared between pulls:
- * ingest.ts), verified against their digest, then unpacked in order through
- * the store's layer unpacker; a layer whose diffID the store has is not
+ * ingest.ts), verified against their digest, and each unpacked as soon as it
+ * is downloaded through the store's layer unpacker; a layer whose diffID the store has is not
  * downloaded. A failure leaves no image and no layer; verified downloads and
  * partial ones stay in the ingest dir for the next pull.
  */
@@ -152,7 +152,7 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
   const ingest = ingestOf(store)
   const pins: string[] = []
   const leases: Lease[] = []
-  let downloads: Array<Promise<Lease | undefined>> = []
+  let downloads: Array<Promise<void>> = []
   let done = false
   /** Pins a layer the store has now (another pull may have finished it meanwhile); false when it has none. */
   const have = (diffId: string): boolean => {
@@ -170,7 +170,8 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     const layers = layersOf(manifest, doc?.rootfs?.diff_ids)
     const present = layers.map(l => have(l.diffId))
     for (const [i, l] of layers.entries()) emit({ status: present[i]! ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortId(l.digest) })
-    downloads = bounded(layers.filter((_, i) => !present[i]!), DOWNLOADS, async l => {
+    const missing = layers.filter((_, i) => !present[i]!)
+    const fetched = bounded(missing, DOWNLOADS, async l => {
       if (have(l.diffId)) return undefined
       const id = shortId(l.digest)
       const lease = await ingest.fetch(registry, l.digest, l.size, {
@@ -182,16 +183,17 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
       emit({ status: 'Download complete', progressDetail: {}, id })
       return lease
     })
-    // A failed download must not go unhandled while an earlier layer is being unpacked.
-    for (const d of downloads) d.catch(() => {})
-    let next = 0
-    for (const [i, l] of layers.entries()) {
-      if (present[i]!) continue
-      const lease = await downloads[next++]!
+    // berth's layers are unpacked each into its own dir (overlay stacks them later), so each is unpacked as soon as it is downloaded, not in order.
+    downloads = fetched.map(async (f, k) => {
+      const l = missing[k]!
+      const lease = await f
       if (lease !== undefined && !have(l.diffId)) await extract(store, lease, l, pins, emit)
       lease?.release()
       emit({ status: 'Pull complete', progressDetail: {}, id: shortId(l.digest) })
-    }
+    })
+    // The first failure fails the pull; the others must not go unhandled meanwhile.
+    for (const d of downloads) d.catch(() => {})
+    await Promise.all(downloads)
     const tags = ref.digest === undefined ? [{ name: ref.name, tag: ref.tag! }] : []
     const before = tags.length > 0 ? store.tagged(refKey(tags[0]!)) : undefined
     const rec = await store.commit(config, tags, [`${ref.name}@${pull.digest}`])
