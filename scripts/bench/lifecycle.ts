@@ -15,12 +15,13 @@
  * --rm` through the docker CLI vs raw `runc run`, import and load MB/s), then
  * the list bench (list.ts: GET /containers/json under autocannon load with N
  * running; when the scale bench runs too, on its containers, inside it), then
- * the events bench (events.ts: exit → `die` event delivery), and saves all
- * eight in one JSON file. --rounds sets the rounds of this
+ * the events bench (events.ts: exit → `die` event delivery), then the pull
+ * bench (pull.ts: a 210 MiB registry pull against skopeo copy, and a resumed
+ * pull), and saves all nine in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale and list benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events).
+ * interactive, images, list, events, pull).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -40,6 +41,7 @@ import { imagesBench, printImages } from './images.js'
 import { interactiveBench, printInteractive } from './interactive.js'
 import { listBench, listLoad, printList, type ListResult } from './list.js'
 import { printRestart, restartBench } from './restart.js'
+import { printPull, pullBench } from './pull.js'
 import { parseScaleN, printScale, scaleBench } from './scale.js'
 
 const WARMUP = 3
@@ -179,7 +181,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -323,6 +325,7 @@ async function main (): Promise<void> {
     return list?.result ?? await listBench({ quick, n: scaleN, interrupted })
   }, printList)
   await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
+  await other('pull', () => pullBench({ quick, interrupted }), printPull)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
