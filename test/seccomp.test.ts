@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
+import { BUILTIN_PROFILE } from '../src/security/seccomp.js'
 import { berthdCommand, createContainer, DOCKER, dockerEnv, dockerTest, importBusybox, RUNTIMES, startDaemon, type Daemon } from './helpers.js'
 
 function docker (d: Daemon, args: string[]) {
@@ -84,7 +85,7 @@ dockerTest(t, 'seccomp', async t => {
   }
 
   t.test('clone3 answering EPERM would break threads (moby#42681): why the default says ENOSYS', async t => {
-    const profile = JSON.parse(await readFile('/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json', 'utf8')) as { syscalls: Array<{ names: string[], errnoRet?: number }> }
+    const profile = JSON.parse(await readFile(BUILTIN_PROFILE, 'utf8')) as { syscalls: Array<{ names: string[], errnoRet?: number }> }
     for (const rule of profile.syscalls) if (rule.names.includes('clone3') && rule.errnoRet === 38) rule.errnoRet = 1
     const file = join(scratch, 'clone3-eperm.json')
     await writeFile(file, JSON.stringify(profile))

@@ -128,8 +128,11 @@ export function parseProfile (text: string): SeccompProfile {
   try { value = JSON.parse(text) } catch (err) { throw new Error(`Decoding seccomp profile failed: ${(err as Error).message}`) }
   if (!check(value)) {
     const e = check.errors?.[0]
-    throw new Error(`Decoding seccomp profile failed: ${e?.instancePath !== '' ? `${e?.instancePath} ` : ''}${e?.message ?? 'not a profile'}`)
+    const where = e !== undefined && e.instancePath !== '' ? `${e.instancePath} ` : ''
+    throw new Error(`Decoding seccomp profile failed: ${where}${e?.message ?? 'not a profile'}`)
   }
+  // The runtime would refuse it at each start: refused here, once.
+  if ((value.defaultAction ?? '') === '' && (value.syscalls ?? []).length > 0) throw new Error('Decoding seccomp profile failed: a profile that lists syscalls needs a defaultAction')
   if ((value.architectures ?? []).length > 0 && (value.archMap ?? []).length > 0) {
     throw new Error('\'architectures\' and \'archMap\' were specified in the seccomp profile, use either \'architectures\' or \'archMap\'')
   }

@@ -100,10 +100,11 @@ t.test('profiles berth refuses, with the reason', async t => {
     ['[]', /^Decoding seccomp profile failed: must be object/],
     ['{"defaultAction": "SCMP_ACT_PERHAPS"}', /^Decoding seccomp profile failed: \/defaultAction must match pattern/],
     ['{"syscalls": [{"names": ["a"]}]}', /\/syscalls\/0 must have required property 'action'/],
-    ['{"syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"}]}]}', /\/syscalls\/0\/args\/0\/value must be <= 9007199254740991/],
-    ['{"syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_SOMETIMES"}]}]}', /\/op must match pattern/],
-    ['{"syscalls": [{"name": "a", "names": ["b"], "action": "SCMP_ACT_ALLOW"}]}', /'name' and 'names' were specified in the seccomp profile \(syscalls\/0\)/],
-    ['{"syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "0.0"}}]}', /version cannot be 0\.0/],
+    ['{"syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW"}]}', /^Decoding seccomp profile failed: a profile that lists syscalls needs a defaultAction$/],
+    ['{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"}]}]}', /\/syscalls\/0\/args\/0\/value must be <= 9007199254740991/],
+    ['{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_SOMETIMES"}]}]}', /\/op must match pattern/],
+    ['{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"name": "a", "names": ["b"], "action": "SCMP_ACT_ALLOW"}]}', /'name' and 'names' were specified in the seccomp profile \(syscalls\/0\)/],
+    ['{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "0.0"}}]}', /version cannot be 0\.0/],
     ['{"syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "5"}}]}', /minKernel must match pattern/],
     ['{"architectures": ["SCMP_ARCH_X86"], "archMap": [{"architecture": "SCMP_ARCH_X86_64"}]}', /'architectures' and 'archMap' were specified/]
   ]
