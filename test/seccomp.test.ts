@@ -54,6 +54,12 @@ dockerTest(t, 'seccomp', async t => {
       t.equal(threads.code, 0, threads.out)
       t.match(threads.out, /^thread ok$/m, 'threads are made')
       t.match(threads.out, /^clone3 errno 38$/m, 'clone3 answers ENOSYS, not EPERM')
+      const name = `exec-${rt}`
+      t.equal((await docker(d, ['run', '-d', '--name', name, '--runtime', rt, 'bb', 'sleep', '100'])).exitCode, 0)
+      t.teardown(() => docker(d, ['rm', '-f', name]))
+      const ex = await docker(d, ['exec', name, 'sh', '-c', `grep "^Seccomp:" /proc/self/status; ${UNSHARE}`])
+      t.match(ex.stdout, /^Seccomp:\s+2$/m, 'an exec is filtered too')
+      t.match(ex.stderr, /unshare.*Operation not permitted/)
     })
 
     t.test(`${rt}: seccomp=unconfined and --privileged lift it`, async t => {
