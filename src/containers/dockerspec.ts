@@ -628,7 +628,7 @@ export function checkCreateBody (body: DockerCreateBody, runtime?: string): void
   plan(body, runtime)
 }
 
-/** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking). */
+/** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking, and the host's arch and kernel, which the seccomp filter depends on). */
 export function dockerSpec (input: SpecInput): OciSpec {
   const { id, body, image } = input
   const p = plan(body, input.runtime)
