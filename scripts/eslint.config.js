@@ -1,7 +1,8 @@
 // Lint rules, including the direction of imports: api → containers → (images,
 // shims, runtime, store, logs) → (sys, errors); events/ sits under containers and images
-// and imports only store/ and errors. Nothing below the API imports it or fastify; the
-// API reaches containers through the manager, never the runs, runtimes, store or libc;
+// and imports only store/ and errors; security/ (seccomp, SecurityOpt) sits under
+// containers and imports only config and errors. Nothing below the API imports it or
+// fastify; the API reaches containers through the manager, never the runs, runtimes, store or libc;
 // the manager's parts never import the manager; store/ imports nothing of berth;
 // registry/ (the registry client) uses images/ types, references and errors, never the
 // store itself, and the API reaches it only through registry/pull.js.
@@ -34,5 +35,6 @@ export default tseslint.config(
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },
   { files: ['src/sys/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**', '**/images/**'], 'sys/ wraps libc and imports nothing of berth') },
+  { files: ['src/security/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**', '**/images/**', '**/registry/**', '**/events/**', '**/sys/**'], 'security/ sits below containers and imports only config and errors') },
   { files: ['src/errors.ts', 'src/proc.ts', 'src/config.ts', 'src/async.ts'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/store/**', '**/logs/**'], 'foundation modules import nothing above them') }
 )

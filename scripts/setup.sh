@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything berthd and its tests need on a fresh Debian machine, as root:
-# conmon, runc, crun, busybox-static, tini, python3-docker, golang-github-docker-docker-dev (tests: Docker's API document),
+# conmon, runc, crun, busybox-static, tini, python3-docker, golang-github-docker-docker-dev (Docker's default seccomp profile,
+# which berthd reads at start-up, and for the tests Docker's API document),
 # docker-registry and skopeo (tests: a local registry and the pusher of its fixtures) from apt, a docker client (tests),
 # npm dependencies, the build, crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
 # Idempotent and quick when there is nothing to do.

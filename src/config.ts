@@ -23,7 +23,8 @@ export const ConfigSchema = Type.Object({
   logSizeMax: Type.Integer({ minimum: 4096, default: 100 * 1024 * 1024, description: 'bytes of container log kept per container' }),
   init: Type.String({ default: '/usr/bin/tini-static', description: 'a static init binary, bind-mounted as /sbin/docker-init for HostConfig.Init' }),
   registryMirrors: Type.Array(Type.String(), { default: [], description: 'docker.io mirrors, tried before registry-1.docker.io' }),
-  insecureRegistries: Type.Array(Type.String(), { default: [], description: 'registries (HOST[:PORT] or CIDR) reached with unverified TLS or plain HTTP; 127.0.0.0/8 always is' })
+  insecureRegistries: Type.Array(Type.String(), { default: [], description: 'registries (HOST[:PORT] or CIDR) reached with unverified TLS or plain HTTP; 127.0.0.0/8 always is' }),
+  seccompProfile: Type.String({ default: 'builtin', description: 'builtin (Docker\'s default profile), unconfined, or the absolute path of a profile that replaces it' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
 
@@ -45,7 +46,7 @@ const FLAGS = {
   'log-level': { type: 'string' }, 'create-timeout': { type: 'string' },
   'log-size-max': { type: 'string' }, 'init-path': { type: 'string' },
   'registry-mirror': { type: 'string', multiple: true }, 'insecure-registry': { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' }
+  'seccomp-profile': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -63,6 +64,7 @@ export const USAGE = `usage: berthd [options]
   --registry-mirror URL  docker.io mirror, repeatable       (BERTH_REGISTRY_MIRRORS, comma-separated)
   --insecure-registry H  HOST[:PORT] or CIDR reached with unverified TLS or HTTP, repeatable
                                                             (BERTH_INSECURE_REGISTRIES, comma-separated; 127.0.0.0/8 always)
+  --seccomp-profile P    builtin, unconfined or a file       (BERTH_SECCOMP_PROFILE, default builtin: Docker's default profile)
   CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
@@ -112,7 +114,8 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     logSizeMax: num(flags['log-size-max'] ?? env.BERTH_LOG_SIZE_MAX),
     init: flags['init-path'] ?? env.BERTH_INIT_PATH,
     registryMirrors: flags['registry-mirror'] ?? list(env.BERTH_REGISTRY_MIRRORS),
-    insecureRegistries: flags['insecure-registry'] ?? list(env.BERTH_INSECURE_REGISTRIES)
+    insecureRegistries: flags['insecure-registry'] ?? list(env.BERTH_INSECURE_REGISTRIES),
+    seccompProfile: flags['seccomp-profile'] ?? env.BERTH_SECCOMP_PROFILE
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.
@@ -124,6 +127,9 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
   }
   for (const [k, v] of [['socket', input.socket], ['root', input.root], ['state', input.state]] as const) {
     if (!isAbsolute(v)) throw new ConfigError(`--${k} must be an absolute path, got ${JSON.stringify(v)}`)
+  }
+  if (!['builtin', 'unconfined'].includes(input.seccompProfile) && !isAbsolute(input.seccompProfile)) {
+    throw new ConfigError(`--seccomp-profile takes builtin, unconfined or an absolute path, got ${JSON.stringify(input.seccompProfile)}`)
   }
   let registryMirrors: string[]
   try {

@@ -15,6 +15,7 @@ import { ImageStore } from './images/store.js'
 import { Layout } from './store/layout.js'
 import { EventBus } from './events/bus.js'
 import { buildApp } from './api/app.js'
+import { loadDaemonSeccomp, type DaemonSeccomp } from './security/seccomp.js'
 
 const GRACE_MS = 2000
 
@@ -46,8 +47,10 @@ async function versionOf (bin: string): Promise<string> {
 
 async function main (): Promise<void> {
   let config: Readonly<Config>
+  let seccomp: DaemonSeccomp
   try {
     config = loadConfig(process.argv.slice(2), process.env)
+    seccomp = loadDaemonSeccomp(config.seccompProfile)
   } catch (err) {
     process.stderr.write(`berthd: ${(err as Error).message}\n`)
     process.exit(err instanceof ConfigError ? 2 : 1)
@@ -71,7 +74,7 @@ async function main (): Promise<void> {
   const layout = new Layout(config.root, config.state)
   const events = new EventBus(layout.events, undefined, err => log.error({ err }, 'event journal write failed'))
   const images = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events })
-  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events })
+  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp })
   await events.init()
   await images.init()
   await manager.init()
@@ -80,7 +83,7 @@ async function main (): Promise<void> {
   await app.listen({ path: config.socket })
   await chmod(config.socket, 0o660)
   manager.serving()
-  log.info({ socket: config.socket, runtime: config.defaultRuntime, root: config.root, state: config.state }, 'berthd serving')
+  log.info({ socket: config.socket, runtime: config.defaultRuntime, root: config.root, state: config.state, seccomp: seccomp.setting }, 'berthd serving')
 
   let stopping = false
   const shutdown = (signal: string): void => {

@@ -1558,7 +1558,7 @@ export interface operations {
                         Privileged?: boolean | null;
                         PublishAllPorts?: boolean | null;
                         ReadonlyRootfs?: boolean | null;
-                        /** @description `no-new-privileges[:true|false]`; `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` are accepted and change nothing */
+                        /** @description `no-new-privileges[=true|false]`; `seccomp=unconfined|builtin|<profile JSON>` (the docker CLI sends a file's JSON); `apparmor=unconfined` and `label=disable` (berth applies neither AppArmor nor SELinux) */
                         SecurityOpt?: string[] | null;
                         StorageOpt?: {
                             [key: string]: string;

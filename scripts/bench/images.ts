@@ -16,9 +16,12 @@
  *        DELETE): docker-run / this is the cost of the overlay and of making
  *        the spec from the image;
  *      - raw `runc run --bundle <dir> <id>` on that bundle: the baseline;
- *        the goal is docker run ≤ 2× raw runc run.
+ *        the goal is docker run ≤ 2× raw runc run;
+ *      - the API flow again with `SecurityOpt: seccomp=unconfined` (runc), and
+ *        with and without it on crun: the per-container cost of Docker's
+ *        default seccomp filter is the median of each round's difference.
  *     30 rounds (--rounds N; 5 with --quick) after 3 uncounted ones,
- *     the four alternating within each round.
+ *     all alternating within each round.
  *  2. Import and load throughput for one layer of 100 MiB (10 MiB with
  *     --quick) of random bytes (a tar of one file, made once): per round,
  *     POST /images/create?fromSrc=-&repo=big&tag=vN (timed), `tar -xf` of the
@@ -121,6 +124,8 @@ export interface ImagesResult {
   rows: ImagesRow[]
   /** With --peers: peers that are not installed. */
   peersMissing?: string[]
+  /** Per runtime: the median over rounds of (API docker-run flow with Docker's seccomp filter − the same with seccomp=unconfined), ms. */
+  seccompCostMs: Record<string, number>
 }
 
 // ---- helpers -------------------------------------------------------------------------
@@ -208,10 +213,14 @@ async function waitAndStart (d: Daemon, id: string, condition: string, what: str
   return { waitHeaders: t1 - t0, start: t2 - t1, exit: t3 - t2 }
 }
 
-/** The docker-run flow over the API: create (AutoRemove) → wait condition=removed (headers) → start → the wait's answer. */
-async function apiRun (d: Daemon): Promise<Steps> {
+/**
+ * The docker-run flow over the API: create (AutoRemove) → wait condition=removed (headers) → start → the wait's answer;
+ * on `runtime`, with Docker's default seccomp filter unless `unconfined`.
+ */
+async function apiRun (d: Daemon, runtime = 'runc', unconfined = false): Promise<Steps> {
   const t0 = now()
-  const { Id: id } = await call(d, 'POST', '/containers/create', 201, { Image: IMAGE, Cmd: ['true'], HostConfig: { AutoRemove: true } }) as { Id: string }
+  const HostConfig = { AutoRemove: true, Runtime: runtime, ...(unconfined ? { SecurityOpt: ['seccomp=unconfined'] } : {}) }
+  const { Id: id } = await call(d, 'POST', '/containers/create', 201, { Image: IMAGE, Cmd: ['true'], HostConfig }) as { Id: string }
   const t1 = now()
   const s = await waitAndStart(d, id, 'removed', `image ${IMAGE}`)
   return { total: now() - t0, create: t1 - t0, waitHeaders: s.waitHeaders, start: s.start, 'exit+removal': s.exit }
@@ -239,14 +248,21 @@ async function rawRun (runc: string, root: string, bundle: string): Promise<Step
   return { total: now() - t0 }
 }
 
-interface RunSamples { cli: Steps[], api: Steps[], bundle: Steps[], raw: Steps[], peers: Map<string, Steps[]> }
+/** The seccomp pairs: the API flow per runtime with the filter and with seccomp=unconfined. */
+const SECCOMP_RUNS = [['runc', false], ['runc', true], ['crun', false], ['crun', true]] as const
+const seccompName = (runtime: string, unconfined: boolean): string =>
+  `docker-run flow over the API (${runtime}, ${unconfined ? 'seccomp=unconfined' : 'Docker\'s seccomp filter'})`
+
+interface RunSamples { cli: Steps[], api: Steps[], bundle: Steps[], raw: Steps[], peers: Map<string, Steps[]>, seccomp: Map<string, Steps[]> }
 
 async function dockerRuns (d: Daemon, dir: string, runc: string, rounds: number, peers: Peer[], checkpoint: () => void): Promise<RunSamples> {
   const bundle = await makeBundle(join(dir, 'b-true'), ['/bin/true'])
   const rawRoot = join(dir, 'rawroot')
   const env = { ...process.env, DOCKER_HOST: `unix://${join(dir, 's.sock')}`, DOCKER_CONFIG: join(dir, 'docker-config') }
   await mkdir(env.DOCKER_CONFIG, { recursive: true })
-  const out: RunSamples = { cli: [], api: [], bundle: [], raw: [], peers: new Map(peers.map(p => [p.name, []])) }
+  const crun = which('crun') !== undefined
+  const pairs = SECCOMP_RUNS.filter(([rt]) => rt === 'runc' || crun)
+  const out: RunSamples = { cli: [], api: [], bundle: [], raw: [], peers: new Map(peers.map(p => [p.name, []])), seccomp: new Map(pairs.map(([rt, u]) => [seccompName(rt, u), []])) }
   const total = WARMUP + rounds
   for (let i = 0; i < total; i++) {
     // Alternate the four within each round so all see the same machine state.
@@ -260,11 +276,14 @@ async function dockerRuns (d: Daemon, dir: string, runc: string, rounds: number,
     const r = await rawRun(runc, rawRoot, bundle)
     const p: Array<[string, Steps]> = []
     for (const peer of peers) { checkpoint(); p.push([peer.name, { total: await peer.once() }]) }
+    const sc: Array<[string, Steps]> = []
+    for (const [rt, u] of pairs) { checkpoint(); sc.push([seccompName(rt, u), await apiRun(d, rt, u)]) }
     const warm = i < WARMUP
     progress(`images bench: docker run, ${warm ? 'warm-up' : 'round'} ${warm ? i + 1 : i + 1 - WARMUP}/${warm ? WARMUP : rounds}`, i === total - 1)
     if (warm) continue
     out.cli.push(c); out.api.push(a); out.bundle.push(b); out.raw.push(r)
     for (const [name, steps] of p) out.peers.get(name)!.push(steps)
+    for (const [name, steps] of sc) out.seccomp.get(name)!.push(steps)
   }
   return out
 }
@@ -440,8 +459,15 @@ async function measure (ctx: Ctx, opts: ImagesOptions, runc: string): Promise<Im
       timeRow(`docker run --rm ${IMAGE} true (docker CLI)`, s.cli, raw, bundle, GOAL),
       timeRow('docker-run flow over the API (create AutoRemove, wait removed, start)', s.api, raw, bundle),
       bundle, raw,
-      ...[...s.peers].map(([name, samples]) => timeRow(name, samples, raw, bundle))
+      ...[...s.peers].map(([name, samples]) => timeRow(name, samples, raw, bundle)),
+      ...[...s.seccomp].map(([name, samples]) => timeRow(name, samples, raw, bundle))
     )
+    // Paired by round, so that drift in the machine's load cancels out.
+    const seccompCostMs: Record<string, number> = {}
+    for (const rt of ['runc', 'crun']) {
+      const on = s.seccomp.get(seccompName(rt, false)); const off = s.seccomp.get(seccompName(rt, true))
+      if (on !== undefined && off !== undefined) seccompCostMs[rt] = round2(median(on.map((x, i) => x.total - off[i]!.total)))
+    }
     checkpoint()
 
     // 2. import and load throughput.
@@ -458,6 +484,7 @@ async function measure (ctx: Ctx, opts: ImagesOptions, runc: string): Promise<Im
       image: IMAGE, docker, warmup: WARMUP, tarWarmup, layerBytes: bytes, importTarBytes: tarBytes,
       freshLayer: 'one random tar for all rounds; the image is deleted after each import and each load, and its layer dir checked gone',
       rows,
+      seccompCostMs,
       ...(peers !== undefined ? { peersMissing: peers.missing } : {})
     }
   } catch (err) {
@@ -496,6 +523,8 @@ export function printImages (r: ImagesResult): void {
     lines.push(`| ${row.name} | ${fmt(row.median, row.unit)} | ${fmt(row.p90, row.unit)} | ${row.rounds} | ${api ? fmt(row.rawMedian!, row.unit) : ''} | ${api ? row.ratio!.toFixed(2) : ''} | ${row.bundleRatio !== undefined ? row.bundleRatio.toFixed(2) : ''} | ${goal} |`)
   }
   console.log(lines.join('\n'))
+  const cost = Object.entries(r.seccompCostMs).map(([rt, ms]) => `${rt} ${ms.toFixed(1)} ms`)
+  if (cost.length > 0) console.log(`\nDocker's seccomp filter per container (median of each round's filter − unconfined): ${cost.join(', ')}`)
   console.log(`\nthroughput: MB/s = tar bytes (10^6) / time; import tar ${(r.importTarBytes / 1e6).toFixed(1)} MB; ${r.freshLayer}`)
   for (const row of r.rows) {
     const parts = Object.entries(row.detailMediansMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`)

@@ -92,7 +92,7 @@ const HostConfig = Type.Object({
   Privileged: Bool(),
   PublishAllPorts: Bool(),
   ReadonlyRootfs: Bool(),
-  SecurityOpt: Strings('`no-new-privileges[:true|false]`; `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` are accepted and change nothing'),
+  SecurityOpt: Strings('`no-new-privileges[=true|false]`; `seccomp=unconfined|builtin|<profile JSON>` (the docker CLI sends a file\'s JSON); `apparmor=unconfined` and `label=disable` (berth applies neither AppArmor nor SELinux)'),
   StorageOpt: StringMap(),
   Tmpfs: StringMap('Mount point → tmpfs options, e.g. `{"/run": "size=64m,mode=1777"}`'),
   UTSMode: Str('empty or `host`'),

@@ -23,6 +23,8 @@ import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
 import { blkioWeightFile, blockDevice, devicesFromPath, ioScheduler, realtimeBudget, type OciDevice } from './hostres.js'
 import { logPolicy } from '../logs/config.js'
+import { containerSeccomp, type DaemonSeccomp, type OciSeccomp } from '../security/seccomp.js'
+import { securityOptions, type SecurityOptions } from '../security/options.js'
 
 export type { DockerCreateBody, DockerHostConfig } from './createbody.js'
 export type { OciMount } from './mounts.js'
@@ -51,6 +53,8 @@ export interface SpecInput {
   hostHostname?: string
   /** What an empty CgroupnsMode means. Docker: `private` on cgroup v2 hosts, `host` on v1 (the default here). */
   defaultCgroupns?: 'private' | 'host'
+  /** The daemon's seccomp profiles (read at start-up); absent: no filter, as with `--seccomp-profile unconfined`. */
+  seccomp?: DaemonSeccomp
 }
 
 export interface OciDeviceRule { allow: boolean, type?: string, major?: number, minor?: number, access: string }
@@ -99,6 +103,7 @@ export interface OciSpec {
     sysctl?: Record<string, string>
     cgroupsPath?: string
     rootfsPropagation?: string
+    seccomp?: OciSeccomp
   }
   annotations?: Record<string, string>
 }
@@ -508,22 +513,6 @@ function rlimits (ulimits: NonNullable<DockerHostConfig['Ulimits']>): OciRlimit[
   })
 }
 
-/** SecurityOpt: no-new-privileges is honoured; turning off confinement berth does not apply anyway is accepted. */
-function noNewPrivileges (opts: string[]): boolean {
-  let nnp = false
-  for (const o of opts) {
-    const [k = '', v] = o.split(/[=:]/, 2)
-    if (k === 'no-new-privileges') {
-      if (v === undefined || ['true', '1'].includes(v)) nnp = true
-      else if (['false', '0'].includes(v)) nnp = false
-      else throw invalid(`invalid --security-opt 2: "${o}"`)
-    } else if (!((k === 'seccomp' || k === 'apparmor') && v === 'unconfined') && !(k === 'label' && v === 'disable')) {
-      throw invalid(`SecurityOpt is not supported: "${o}": only no-new-privileges (and seccomp=unconfined, apparmor=unconfined, label=disable, which change nothing) are accepted`)
-    }
-  }
-  return nnp
-}
-
 const IPC_SYSCTLS = /^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\.mqueue\..+)$/
 
 /** Namespaced sysctls only, net.* only in a private network namespace (runc's rules). */
@@ -565,7 +554,7 @@ interface Plan {
   resources: OciSpec['linux']['resources']
   devices: OciDevice[]
   rlimits: OciRlimit[]
-  noNewPrivileges: boolean
+  security: SecurityOptions
   groups: number[]
 }
 
@@ -625,7 +614,7 @@ function plan (body: DockerCreateBody, runtime?: string): Plan {
     resources: { ...resources(hc, devices.map(d => d.rule)), ...(Object.keys(io).length > 0 ? { blockIO: io } : {}) },
     devices: devices.map(d => d.node),
     rlimits: rlimits(list(hc.Ulimits)),
-    noNewPrivileges: noNewPrivileges(list(hc.SecurityOpt)),
+    security: securityOptions(list(hc.SecurityOpt)),
     groups: groupAdd(list(hc.GroupAdd))
   }
 }
@@ -639,7 +628,7 @@ export function checkCreateBody (body: DockerCreateBody, runtime?: string): void
   plan(body, runtime)
 }
 
-/** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking). */
+/** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking, and the host's arch and kernel, which the seccomp filter depends on). */
 export function dockerSpec (input: SpecInput): OciSpec {
   const { id, body, image } = input
   const p = plan(body, input.runtime)
@@ -694,6 +683,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
   ]
 
   const propagation = rootfsPropagation(p.mounts)
+  const seccomp = containerSeccomp(p.security.seccomp, input.seccomp, privileged, p.caps)
   const spec: OciSpec = {
     ociVersion: '1.0.2',
     root: { path: input.rootfs, readonly: readonlyRoot },
@@ -708,7 +698,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
       // Docker gives a non-root user only the bounding set, as execve would (oci.SetCapabilities).
       capabilities: user.uid === 0 ? { bounding: p.caps, effective: p.caps, permitted: p.caps } : { bounding: p.caps },
       ...(p.rlimits.length > 0 ? { rlimits: p.rlimits } : {}),
-      ...(p.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      ...(p.security.noNewPrivileges ? { noNewPrivileges: true } : {}),
       oomScoreAdj: num(hc.OomScoreAdj)
     },
     mounts: allMounts(p.mounts, extra, { shmSize: num(hc.ShmSize) > 0 ? num(hc.ShmSize) : DEFAULT_SHM_SIZE, ipc, readonlyRoot, privileged }),
@@ -719,7 +709,8 @@ export function dockerSpec (input: SpecInput): OciSpec {
       ...(p.devices.length > 0 ? { devices: p.devices } : {}),
       ...(Object.keys(sysctl).length > 0 ? { sysctl } : {}),
       ...(input.cgroupsPath !== undefined ? { cgroupsPath: input.cgroupsPath } : {}),
-      ...(propagation !== undefined ? { rootfsPropagation: propagation } : {})
+      ...(propagation !== undefined ? { rootfsPropagation: propagation } : {}),
+      ...(seccomp !== undefined ? { seccomp } : {})
     },
     ...(isZero(hc.Annotations) ? {} : { annotations: { ...hc.Annotations } })
   }

@@ -18,6 +18,7 @@ import { PROPAGATIONS, propagationProblem, type OciMount } from './mounts.js'
 import { parseRestartPolicy } from './restart.js'
 import { mkdirInRootfs, mountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
+import type { DaemonSeccomp } from '../security/seccomp.js'
 
 /** The record fields an image container gets at create (besides those every create sets). */
 export type ImageFields = Pick<ContainerRecord, 'bundle' | 'labels' | 'tty' | 'openStdin' | 'stdinOnce' | 'consoleSize' | 'path' | 'args' | 'env' | 'cwd' | 'hostname' | 'user' |
@@ -33,10 +34,12 @@ export interface ImageBundleInput {
   init: string
   /** The runtime binary's name. */
   runtime: string
+  /** The daemon's seccomp profiles. */
+  seccomp: DaemonSeccomp
 }
 
 /** Makes container `id`'s bundle from its image (its dir exists); the rootfs is left mounted. */
-export async function prepareImageBundle ({ id, body, image, layout, init, runtime }: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields }> {
+export async function prepareImageBundle ({ id, body, image, layout, init, runtime, seccomp }: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields }> {
   const host = body.HostConfig ?? {}
   const paths = layout.rootfs(id)
   await mountRootfs(image.layerDirs, paths)
@@ -48,7 +51,8 @@ export async function prepareImageBundle ({ id, body, image, layout, init, runti
     id, body, image: image.config, rootfs: paths.merged, user, files,
     ...(host.Init === true ? { init } : {}),
     cgroupsPath: cgroupsPathOf(id, host),
-    runtime
+    runtime,
+    seccomp
   })
   await checkPropagation(spec.mounts)
   // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.

@@ -16,6 +16,7 @@ import type { Config } from '../config.js'
 import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
+import type { DaemonSeccomp } from '../security/seccomp.js'
 import { programFault, Runtime } from '../runtime/runtime.js'
 import { MonitorRuns } from '../shims/runs.js'
 import { ensureDir, hideTree, removeTree } from '../store/atomic.js'
@@ -59,6 +60,8 @@ export interface CreateRequest {
 export interface ManagerOptions {
   /** Where Docker's container events go (none when absent). */
   events?: EventBus
+  /** The seccomp profiles berthd read at start-up, for Docker-style containers. */
+  seccomp: DaemonSeccomp
 }
 
 /** Owns all containers of one berthd. */
@@ -77,9 +80,12 @@ export class ContainerManager {
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
   private readonly events: EventBus | undefined
+  /** What Docker-style containers are confined with (bundle containers keep their own config.json's). */
+  readonly seccomp: DaemonSeccomp
 
-  constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore, opts: ManagerOptions = {}) {
+  constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore, opts: ManagerOptions) {
     this.events = opts.events
+    this.seccomp = opts.seccomp
     const layout = this.layout = new Layout(config.root, config.state)
     this.store = new RecordStore(layout.records)
     for (const rt of Object.values(config.runtimes)) {
@@ -189,7 +195,7 @@ export class ContainerManager {
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
     const image = this.images.resolve(body.Image ?? '')
-    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary }), { runLater: true })
+    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, seccomp: this.seccomp }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {

@@ -23,6 +23,7 @@ t.test('defaults', async t => {
   t.equal(c.logLevel, 'info')
   t.equal(c.createTimeout, 60)
   t.equal(c.logSizeMax, 100 * 1024 * 1024)
+  t.equal(c.seccompProfile, 'builtin')
   t.same(c.runtimeArgs, [])
   t.equal(c.conmon, '/usr/bin/conmon')
   t.same(c.runtimes.runc, { name: 'runc', path: '/usr/sbin/runc' })
@@ -46,7 +47,8 @@ t.test('BERTH_* env', async t => {
     BERTH_CONMON: '/usr/bin/conmon',
     BERTH_LOG_LEVEL: 'debug',
     BERTH_CREATE_TIMEOUT: '5',
-    BERTH_LOG_SIZE_MAX: '8192'
+    BERTH_LOG_SIZE_MAX: '8192',
+    BERTH_SECCOMP_PROFILE: 'unconfined'
   })
   t.equal(c.socket, '/tmp/b.sock')
   t.equal(c.root, '/tmp/root')
@@ -59,17 +61,20 @@ t.test('BERTH_* env', async t => {
   t.equal(c.logLevel, 'debug')
   t.equal(c.createTimeout, 5)
   t.equal(c.logSizeMax, 8192)
+  t.equal(c.seccompProfile, 'unconfined')
 })
 
 t.test('flags beat env', async t => {
   const env = { PATH, BERTH_SOCKET: '/env.sock', BERTH_LOG_LEVEL: 'debug', BERTH_RUNTIME: 'runc', BERTH_RUNTIME_ARGS: '--env-arg', BERTH_CREATE_TIMEOUT: '5', BERTH_ROOT: '/env-root' }
-  const c = loadConfig(['--socket', '/flag.sock', '--log-level', 'error', '--runtime', 'crun', '--runtime-arg=--a', '--runtime-arg', 'b', '--create-timeout', '7', '--log-size-max', '4096'], env)
+  const c = loadConfig(['--socket', '/flag.sock', '--log-level', 'error', '--runtime', 'crun', '--runtime-arg=--a', '--runtime-arg', 'b', '--create-timeout', '7', '--log-size-max', '4096',
+    '--seccomp-profile', '/etc/berth/seccomp.json'], { ...env, BERTH_SECCOMP_PROFILE: 'unconfined' })
   t.equal(c.socket, '/flag.sock')
   t.equal(c.logLevel, 'error')
   t.equal(c.defaultRuntime, 'crun')
   t.same(c.runtimeArgs, ['--a', 'b'])
   t.equal(c.createTimeout, 7)
   t.equal(c.logSizeMax, 4096)
+  t.equal(c.seccompProfile, '/etc/berth/seccomp.json')
   t.equal(c.root, '/env-root', 'env still used where no flag')
 })
 
@@ -84,6 +89,7 @@ t.test('invalid values', async t => {
   configError(t, () => loadConfig(['--socket', 'berth.sock'], ENV), /--socket must be an absolute path, got "berth.sock"/, 'relative --socket')
   configError(t, () => loadConfig(['--root', './r'], ENV), /--root must be an absolute path/, 'relative --root')
   configError(t, () => loadConfig([], { PATH, BERTH_STATE: 'run' }), /--state must be an absolute path/, 'relative BERTH_STATE')
+  configError(t, () => loadConfig(['--seccomp-profile', 'default.json'], ENV), /--seccomp-profile takes builtin, unconfined or an absolute path, got "default.json"/, 'relative profile')
   configError(t, () => loadConfig(['--bogus'], ENV), /Unknown option '--bogus'[\s\S]*usage: berthd/, 'unknown flag')
   configError(t, () => loadConfig(['positional'], ENV), /usage: berthd/, 'positional')
   configError(t, () => loadConfig(['--add-runtime', 'x=relative/path'], ENV), /invalid configuration: addRuntime/, 'add-runtime with relative path')

@@ -293,7 +293,7 @@ t.test('process settings: Ulimits, SecurityOpt, OomScoreAdj, GroupAdd', async t 
   }
   t.notOk(spec({ SecurityOpt: ['no-new-privileges:false'] }).process.noNewPrivileges)
   for (const o of ['seccomp=unconfined', 'apparmor=unconfined', 'label=disable', 'label:disable']) t.doesNotThrow(() => spec({ SecurityOpt: [o] }), o)
-  refuses(t, () => spec({ SecurityOpt: ['seccomp=/etc/profile.json'] }), /^SecurityOpt is not supported: "seccomp=\/etc\/profile.json"/)
+  refuses(t, () => spec({ SecurityOpt: ['seccomp=/etc/profile.json'] }), /^Decoding seccomp profile failed: .*not its path\)$/)
   refuses(t, () => spec({ SecurityOpt: ['no-new-privileges:maybe'] }), 'invalid --security-opt 2: "no-new-privileges:maybe"')
 })
 

@@ -136,10 +136,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       ContainerdCommit: commit,
       RuncCommit: commit,
       InitCommit: commit,
-      SecurityOptions: manager.cgroupVersion === '2' ? ['name=cgroupns'] : [],
+      // Docker's order (moby fillSecurityOptions); no AppArmor or SELinux: berth applies neither.
+      SecurityOptions: [`name=seccomp,profile=${manager.seccomp.setting}`, ...(manager.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       ProductLicense: '',
       DefaultAddressPools: [],
-      Warnings: [],
+      Warnings: manager.seccomp.setting === 'builtin' ? [] : ['WARNING: daemon is not using the default seccomp profile'],
       CDISpecDirs: []
     }
   })
