@@ -9,6 +9,7 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { readFileSync } from 'node:fs'
+import WebSocket from 'ws'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { berthdCommand, DOCKER, dockerTest, importBusybox, startDaemon, until, type Daemon } from './helpers.js'
@@ -105,7 +106,20 @@ dockerTest(t, 'TLS over TCP: the docker client with a certificate works; without
   t.equal(exit.exitCode, 7, 'the exit code comes back over TLS')
 
   const ca = readFileSync(join(pki, 'ca.pem'))
-  const good = await pingOverTls(port, ca, { cert: readFileSync(join(pki, 'cert.pem')), key: readFileSync(join(pki, 'key.pem')) })
+  const mine = { cert: readFileSync(join(pki, 'cert.pem')), key: readFileSync(join(pki, 'key.pem')) }
+  // The websocket attach, the other kind of upgrade, over wss:// with the client certificate.
+  const created = await d.req('POST', '/containers/create?name=wsbox', { Image: 'bb', Cmd: ['sh', '-c', 'read line; echo "got $line"'], OpenStdin: true, StdinOnce: true })
+  t.equal(created.status, 201)
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/containers/wsbox/attach/ws?stream=1&stdin=1&stdout=1`, { ca, ...mine })
+  t.teardown(() => ws.terminate())
+  let wsOut = ''
+  ws.on('message', (m: Buffer) => { wsOut += m.toString() })
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  t.equal((await d.req('POST', '/containers/wsbox/start')).status, 204)
+  ws.send('over wss\n')
+  await until(() => wsOut.includes('got over wss'), 10_000, 'the container\'s answer over wss://')
+
+  const good = await pingOverTls(port, ca, mine)
   t.match(good.http, /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nOK$/, 'a client certificate from the CA gets the ping')
 
   const none = await pingOverTls(port, ca)
@@ -125,6 +139,11 @@ dockerTest(t, 'TLS over TCP: the docker client with a certificate works; without
   t.match(refusals.join('\n'), /peer did not return a certificate/, 'a missing certificate is logged as such')
   t.match(refusals.join('\n'), /UNABLE_TO_VERIFY_LEAF_SIGNATURE/, 'a foreign one too')
   t.equal((await d.req('GET', '/_ping')).status, 200, 'the Unix socket is served alongside')
+
+  await d.req('DELETE', '/containers/wsbox?force=1')
+  await d.stop()
+  const after = await pingOverTls(port, ca, mine)
+  t.match(after.error, /ECONNREFUSED/, 'the port is closed on shutdown')
 })
 
 t.test('plain TCP is refused at start-up unless --insecure-tcp, which warns loudly', async t => {
