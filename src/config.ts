@@ -24,18 +24,36 @@ export const ConfigSchema = Type.Object({
   init: Type.String({ default: '/usr/bin/tini-static', description: 'a static init binary, bind-mounted as /sbin/docker-init for HostConfig.Init' }),
   registryMirrors: Type.Array(Type.String(), { default: [], description: 'docker.io mirrors, tried before registry-1.docker.io' }),
   insecureRegistries: Type.Array(Type.String(), { default: [], description: 'registries (HOST[:PORT] or CIDR) reached with unverified TLS or plain HTTP; 127.0.0.0/8 always is' }),
-  seccompProfile: Type.String({ default: 'builtin', description: 'builtin (Docker\'s default profile), unconfined, or the absolute path of a profile that replaces it' })
+  seccompProfile: Type.String({ default: 'builtin', description: 'builtin (Docker\'s default profile), unconfined, or the absolute path of a profile that replaces it' }),
+  hosts: Type.Array(Type.String(), { default: [], description: 'where to serve the API, as dockerd\'s -H: unix:///path or tcp://host:port; none means --socket' }),
+  group: Type.Optional(Type.String({ minLength: 1, description: 'the group that owns the Unix sockets (mode 0660 either way)' })),
+  tlsVerify: Type.Boolean({ default: false }),
+  tlsCaCert: Type.Optional(Type.String()),
+  tlsCert: Type.Optional(Type.String()),
+  tlsKey: Type.Optional(Type.String()),
+  insecureTcp: Type.Boolean({ default: false, description: 'allow tcp:// hosts without TLS' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
 
 /** A configured OCI runtime: the name clients use and the binary it runs. */
 export interface RuntimeEntry { readonly name: string, readonly path: string }
 
+/** Where berthd serves the API: a Unix socket, or a TCP address (with TLS unless --insecure-tcp). */
+export type Listener =
+  | { readonly kind: 'unix', readonly path: string }
+  | { readonly kind: 'tcp', readonly host: string, readonly port: number, readonly tls: boolean }
+
+/** The TLS files of --tlsverify: the CA client certificates must chain to, and the server's own pair. */
+export interface TlsFiles { readonly ca: string, readonly cert: string, readonly key: string }
+
 /** The validated, resolved, frozen configuration. */
-export interface Config extends Omit<ConfigInput, 'addRuntime' | 'runtime' | 'conmon'> {
+export interface Config extends Omit<ConfigInput, 'addRuntime' | 'runtime' | 'conmon' | 'hosts' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'insecureTcp'> {
   readonly defaultRuntime: string
   readonly runtimes: Readonly<Record<string, RuntimeEntry>>
   readonly conmon: string
+  readonly listeners: readonly Listener[]
+  /** Set with --tlsverify: every tcp:// listener then requires a client certificate signed by `ca`. */
+  readonly tls?: TlsFiles
 }
 
 // Runtime arguments that start with a dash need the = form: --runtime-arg=--debug.
@@ -46,7 +64,10 @@ const FLAGS = {
   'log-level': { type: 'string' }, 'create-timeout': { type: 'string' },
   'log-size-max': { type: 'string' }, 'init-path': { type: 'string' },
   'registry-mirror': { type: 'string', multiple: true }, 'insecure-registry': { type: 'string', multiple: true },
-  'seccomp-profile': { type: 'string' }, help: { type: 'boolean', short: 'h' }
+  'seccomp-profile': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  host: { type: 'string', short: 'H', multiple: true }, group: { type: 'string', short: 'G' },
+  tlsverify: { type: 'boolean' }, tlscacert: { type: 'string' }, tlscert: { type: 'string' }, tlskey: { type: 'string' },
+  'insecure-tcp': { type: 'boolean' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -65,6 +86,16 @@ export const USAGE = `usage: berthd [options]
   --insecure-registry H  HOST[:PORT] or CIDR reached with unverified TLS or HTTP, repeatable
                                                             (BERTH_INSECURE_REGISTRIES, comma-separated; 127.0.0.0/8 always)
   --seccomp-profile P    builtin, unconfined or a file       (BERTH_SECCOMP_PROFILE, default builtin: Docker's default profile)
+  -H, --host URL         where to serve, repeatable: unix:///PATH, unix:// (= --socket) or
+                         tcp://HOST:PORT                    (BERTH_HOST, comma-separated; default unix:// only)
+  -G, --group NAME|GID   group owning the Unix sockets      (BERTH_GROUP, default: root's only)
+  --tlsverify            tcp:// hosts use TLS and require a client certificate signed by --tlscacert
+                                                            (BERTH_TLSVERIFY=1)
+  --tlscacert PATH       CA for client certificates         (BERTH_TLSCACERT)
+  --tlscert PATH         the server's certificate           (BERTH_TLSCERT)
+  --tlskey PATH          the server's key                   (BERTH_TLSKEY)
+  --insecure-tcp         allow tcp:// without TLS: root for anyone who reaches the port
+                                                            (BERTH_INSECURE_TCP=1)
   CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
@@ -87,6 +118,58 @@ export function findExecutable (nameOrPath: string, pathVar: string): string | u
 
 const list = (v: string | undefined): string[] | undefined =>
   v === undefined ? undefined : v.split(',').map(s => s.trim()).filter(Boolean)
+const bool = (v: string | undefined): boolean | undefined =>
+  v === undefined || v === '' ? undefined : /^(1|true|yes)$/i.test(v)
+
+/**
+ * Parses one -H value as dockerd does: `unix://` alone is the default socket;
+ * a tcp:// host without an address is 127.0.0.1 and without a port 2376 with
+ * TLS, 2375 without (dockerd's defaults).
+ */
+export function parseHost (spec: string, socket: string, tls: boolean): Listener {
+  const bad = (why: string): ConfigError => new ConfigError(`invalid -H ${JSON.stringify(spec)}: ${why}`)
+  if (spec.startsWith('unix://')) {
+    const path = spec.slice('unix://'.length)
+    if (path === '') return { kind: 'unix', path: socket }
+    if (!isAbsolute(path)) throw bad('the socket path must be absolute (unix:///run/berth/berth.sock)')
+    return { kind: 'unix', path }
+  }
+  if (spec.startsWith('tcp://')) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/[\]]*))(?::(\d{1,5}))?\/?$/.exec(spec.slice('tcp://'.length))
+    if (m === null) throw bad('expected tcp://HOST:PORT')
+    const port = m[3] === undefined ? (tls ? 2376 : 2375) : Number(m[3])
+    if (port < 1 || port > 65535) throw bad('the port must be 1 to 65535')
+    const host = m[1] ?? m[2] ?? ''
+    return { kind: 'tcp', host: host === '' ? '127.0.0.1' : host, port, tls }
+  }
+  throw bad('berthd serves unix:///PATH and tcp://HOST:PORT')
+}
+
+/**
+ * Checks the access flags together: TCP carries TLS with client certificates
+ * unless plain TCP is asked for by name, since whoever reaches an
+ * unauthenticated port has root on the host.
+ */
+function listenersOf (input: ConfigInput): { listeners: Listener[], tls?: TlsFiles } {
+  const files = { ca: input.tlsCaCert, cert: input.tlsCert, key: input.tlsKey }
+  let tls: TlsFiles | undefined
+  if (input.tlsVerify) {
+    for (const [flag, v] of [['--tlscacert', files.ca], ['--tlscert', files.cert], ['--tlskey', files.key]] as const) {
+      if (v === undefined) throw new ConfigError(`--tlsverify needs ${flag}: clients are verified against --tlscacert and the server presents --tlscert and --tlskey`)
+    }
+    tls = files as TlsFiles
+  } else if (Object.values(files).some(v => v !== undefined)) {
+    throw new ConfigError('--tlscacert, --tlscert and --tlskey take effect with --tlsverify; berthd serves TLS only with client certificates required')
+  }
+  const specs = input.hosts.length > 0 ? input.hosts : ['unix://']
+  const listeners = specs.map(h => parseHost(h, input.socket, tls !== undefined))
+  const plain = listeners.find(l => l.kind === 'tcp' && !l.tls)
+  if (plain !== undefined && !input.insecureTcp) {
+    throw new ConfigError(`refusing to serve ${specs[listeners.indexOf(plain)]} without TLS: anyone who can connect would have root on this host. ` +
+      'Pass --tlsverify --tlscacert CA --tlscert CERT --tlskey KEY, or --insecure-tcp to accept that')
+  }
+  return { listeners, tls }
+}
 
 /**
  * Builds the config from argv and env (flags win). Pure apart from looking up
@@ -115,7 +198,14 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     init: flags['init-path'] ?? env.BERTH_INIT_PATH,
     registryMirrors: flags['registry-mirror'] ?? list(env.BERTH_REGISTRY_MIRRORS),
     insecureRegistries: flags['insecure-registry'] ?? list(env.BERTH_INSECURE_REGISTRIES),
-    seccompProfile: flags['seccomp-profile'] ?? env.BERTH_SECCOMP_PROFILE
+    hosts: flags.host ?? list(env.BERTH_HOST),
+    group: flags.group ?? env.BERTH_GROUP,
+    tlsVerify: flags.tlsverify ?? bool(env.BERTH_TLSVERIFY),
+    tlsCaCert: flags.tlscacert ?? env.BERTH_TLSCACERT,
+    tlsCert: flags.tlscert ?? env.BERTH_TLSCERT,
+    tlsKey: flags.tlskey ?? env.BERTH_TLSKEY,
+    seccompProfile: flags['seccomp-profile'] ?? env.BERTH_SECCOMP_PROFILE,
+    insecureTcp: flags['insecure-tcp'] ?? bool(env.BERTH_INSECURE_TCP)
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.
@@ -161,9 +251,17 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
   }
   const conmon = findExecutable(input.conmon, pathVar)
   if (conmon === undefined) throw new ConfigError(`conmon (the container monitor) not found${isAbsolute(input.conmon) ? ` at ${input.conmon}` : ' on PATH'}; ${INSTALL_HINT.conmon}`)
-  const { addRuntime: _a, runtime: _r, conmon: _c, ...rest } = input
+  const { listeners, tls } = listenersOf(input)
+  const { addRuntime: _a, runtime: _r, conmon: _c, hosts: _h, tlsVerify: _v, tlsCaCert: _ca, tlsCert: _ce, tlsKey: _k, insecureTcp: _i, ...rest } = input
   return Object.freeze({
-    ...rest, runtimeArgs: Object.freeze([...rest.runtimeArgs]) as string[], defaultRuntime, runtimes: Object.freeze(runtimes), conmon,
-    registryMirrors: Object.freeze(registryMirrors) as string[], insecureRegistries: Object.freeze([...rest.insecureRegistries]) as string[]
+    ...rest,
+    runtimeArgs: Object.freeze([...rest.runtimeArgs]) as string[],
+    defaultRuntime,
+    runtimes: Object.freeze(runtimes),
+    conmon,
+    registryMirrors: Object.freeze(registryMirrors) as string[],
+    insecureRegistries: Object.freeze([...rest.insecureRegistries]) as string[],
+    listeners: Object.freeze(listeners.map(l => Object.freeze(l))),
+    ...(tls === undefined ? {} : { tls: Object.freeze(tls) })
   })
 }

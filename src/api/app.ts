@@ -135,7 +135,7 @@ export async function buildApp (deps: AppDeps) {
       info: {
         title: 'berth Engine API',
         version: API_VERSION,
-        description: 'berthd\'s Docker-Engine-style API over a Unix socket (default /run/berth/berth.sock). Every path is also served under /vX.Y/ for API versions 1.24 to 1.44. Errors are {"message": ...} with Content-Type application/json. There is no authentication: who may connect is decided by the socket\'s file mode (0660) and owner, as with Docker.',
+        description: 'berthd\'s Docker-Engine-style API over a Unix socket (default /run/berth/berth.sock). Every path is also served under /vX.Y/ for API versions 1.24 to 1.44. Errors are {"message": ...} with Content-Type application/json. There is no authentication: who may connect is decided by the socket\'s file mode (0660), owner and group, as with Docker, and on TCP listeners by TLS client certificates.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' }
       },
       // Access control is the socket's file mode, not an HTTP scheme.

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig, ConfigError, findExecutable, USAGE } from '../../src/config.js'
+import { loadConfig, ConfigError, findExecutable, parseHost, USAGE } from '../../src/config.js'
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const ENV = { PATH }
@@ -163,4 +163,37 @@ t.test('--add-runtime and --runtime PATH', async t => {
   configError(t, () => loadConfig(['--runtime', plain], ENV), /runtime .*\/plain is not an executable file/, 'absolute runtime non-executable')
   configError(t, () => loadConfig(['--conmon', plain], ENV), /conmon \(the container monitor\) not found at .*\/plain/, 'conmon non-executable')
   rmSync(dir, { recursive: true, force: true })
+})
+
+t.test('-H hosts, --group and TLS', async t => {
+  t.same(loadConfig(['--socket', '/tmp/b.sock'], ENV).listeners, [{ kind: 'unix', path: '/tmp/b.sock' }], 'no -H: --socket alone')
+  t.same(parseHost('unix://', '/d.sock', false), { kind: 'unix', path: '/d.sock' }, 'unix:// is --socket')
+  t.same(parseHost('unix:///run/x.sock', '/d.sock', false), { kind: 'unix', path: '/run/x.sock' })
+  t.same(parseHost('tcp://127.0.0.1:2000', '/d.sock', true), { kind: 'tcp', host: '127.0.0.1', port: 2000, tls: true })
+  t.same(parseHost('tcp://[::1]:2000/', '/d.sock', true), { kind: 'tcp', host: '::1', port: 2000, tls: true })
+  t.same(parseHost('tcp://:2000', '/d.sock', false), { kind: 'tcp', host: '127.0.0.1', port: 2000, tls: false }, 'no address: loopback')
+  t.same(parseHost('tcp://0.0.0.0', '/d.sock', true), { kind: 'tcp', host: '0.0.0.0', port: 2376, tls: true }, 'TLS port by default')
+  t.same(parseHost('tcp://', '/d.sock', false), { kind: 'tcp', host: '127.0.0.1', port: 2375, tls: false }, 'plain port by default')
+  for (const bad of ['unix://relative.sock', 'tcp://h:0', 'tcp://h:70000', 'tcp://h:x', 'udp://h:1', '/run/x.sock', 'fd://']) {
+    configError(t, () => parseHost(bad, '/d.sock', true), /invalid -H/, bad)
+  }
+
+  const tlsFlags = ['--tlsverify', '--tlscacert', '/ca.pem', '--tlscert', '/c.pem', '--tlskey', '/k.pem']
+  const c = loadConfig(['-H', 'unix://', '-H', 'tcp://127.0.0.1:2376', ...tlsFlags, '--group', 'staff'], ENV)
+  t.same(c.listeners, [{ kind: 'unix', path: '/run/berth/berth.sock' }, { kind: 'tcp', host: '127.0.0.1', port: 2376, tls: true }])
+  t.same(c.tls, { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem' })
+  t.equal(c.group, 'staff')
+  t.ok(Object.isFrozen(c.listeners) && Object.isFrozen(c.listeners[1]), 'frozen')
+  const env = loadConfig([], { PATH, BERTH_HOST: 'tcp://:9,unix://', BERTH_TLSVERIFY: '1', BERTH_TLSCACERT: '/a', BERTH_TLSCERT: '/b', BERTH_TLSKEY: '/c', BERTH_GROUP: '42' })
+  t.same(env.listeners.map(l => l.kind), ['tcp', 'unix'], 'BERTH_HOST')
+  t.equal(env.group, '42')
+  t.equal(loadConfig(['-H', 'tcp://:9'], { PATH, BERTH_INSECURE_TCP: 'true' }).listeners[0]?.kind, 'tcp', 'BERTH_INSECURE_TCP')
+  t.notOk('hosts' in c || 'tlsVerify' in c || 'insecureTcp' in c, 'only the resolved forms')
+
+  configError(t, () => loadConfig(['-H', 'tcp://127.0.0.1:2375'], ENV), /refusing to serve tcp:\/\/127\.0\.0\.1:2375 without TLS[\s\S]*--insecure-tcp/, 'plain TCP')
+  const insecure = loadConfig(['-H', 'tcp://127.0.0.1:2375', '--insecure-tcp'], ENV)
+  t.same(insecure.listeners, [{ kind: 'tcp', host: '127.0.0.1', port: 2375, tls: false }], '--insecure-tcp allows it')
+  configError(t, () => loadConfig(['-H', 'tcp://:1', '--tlsverify', '--tlscacert', '/a'], ENV), /--tlsverify needs --tlscert/, 'missing cert')
+  configError(t, () => loadConfig(['--tlscert', '/a'], ENV), /take effect with --tlsverify/, 'TLS files without --tlsverify')
+  configError(t, () => loadConfig(['--group', ''], ENV), /invalid configuration: group/, 'empty group')
 })
