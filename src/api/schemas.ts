@@ -252,7 +252,7 @@ export const InfoResponse = Type.Object({
   Driver: Type.String(),
   DriverStatus: Type.Array(Strs),
   DockerRootDir: Type.String(),
-  Plugins: Type.Object({ Volume: Strs, Network: Strs, Authorization: Type.Union([Type.Null(), Strs]), Log: Strs }, { description: 'What berth offers: no volume drivers, the host and null networks, the log drivers it writes' }),
+  Plugins: Type.Object({ Volume: Strs, Network: Strs, Authorization: Type.Union([Type.Null(), Strs]), Log: Strs }, { description: 'What berth offers: the local volume driver, the host and null networks, the log drivers it writes' }),
   MemoryLimit: Type.Boolean(),
   SwapLimit: Type.Boolean(),
   KernelMemory: Type.Boolean(),
