@@ -204,6 +204,10 @@ t.test('containers and volumes', async t => {
       t.equal(r.status, 400, JSON.stringify(hc))
     }
     t.strictSame(await names(d), before)
+    const late = await d.req('POST', '/containers/create', { Image: 'vimg', Cmd: ['true'], WorkingDir: '/bin/busybox/x', HostConfig: { Binds: ['late:/late', '/anon'] } })
+    t.equal(late.status, 400, 'a create that fails after its volumes were made')
+    t.match(late.body.message, /cannot create working directory/)
+    t.strictSame(await names(d), before, 'takes them away again')
   })
 
   t.test('/system/df: each volume with its size and users', async t => {

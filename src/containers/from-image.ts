@@ -50,8 +50,8 @@ export async function prepareImageBundle (input: ImageBundleInput): Promise<{ sp
   try {
     return { ...await makeBundle(input, volumes), volumes }
   } catch (err) {
-    await volumes.undo()
     volumes.release()
+    await volumes.undo()
     throw err
   }
 }

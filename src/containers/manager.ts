@@ -255,8 +255,8 @@ export class ContainerManager {
     } catch (err) {
       log.info({ err }, 'create failed, undoing')
       await this.undoCreate(rec)
-      await volumes?.undo()
       volumes?.release()
+      await volumes?.undo()
       await this.volumes.release(volumeNames(rec))
       this.table.release(name)
       throw err

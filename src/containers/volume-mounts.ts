@@ -35,7 +35,7 @@ export interface AttachedVolumes {
   points: MountPointRecord[]
   /** Ends the create's hold on the volumes: call once the record is written, or the create undone. */
   release: () => void
-  /** Removes the volumes this create made (anonymous, or named ones it created). */
+  /** Removes the volumes this create made (anonymous, or named ones it created); after `release`, or they are in use. */
   undo: () => Promise<void>
 }
 
@@ -92,11 +92,11 @@ export async function attachVolumes (host: VolumeHost, body: DockerCreateBody, i
         continue
       }
       const name = w.name !== '' ? w.name : randomBytes(32).toString('hex')
+      releases.push(host.store.hold(name))
       if (!host.store.has(name)) {
         await host.store.create({ Name: name, Labels: w.name === '' ? { [ANONYMOUS_LABEL]: '' } : w.labels, DriverOpts: w.options })
         made.push(name)
       }
-      releases.push(host.store.hold(name))
       const data = await host.store.ready(name)
       if (!w.noCopy) await copyImageContent(rootfs, w.destination, data)
       points.push({ Type: 'volume', Name: name, Source: data, Destination: w.destination, Driver: 'local', Mode: w.mode, RW: w.rw, Propagation: '' })

@@ -188,9 +188,11 @@ export class VolumeStore {
 
   // ---- use by containers -----------------------------------------------------------
 
-  /** Marks `name` as being attached by a create; `release` undoes it. The volume must exist. */
+  /**
+   * Marks `name` as being attached by a create, before it is looked up or
+   * made, so that no remove can come between; the function returned undoes it.
+   */
   hold (name: string): () => void {
-    this.get(name)
     this.held.set(name, (this.held.get(name) ?? 0) + 1)
     let done = false
     return () => {
