@@ -210,6 +210,22 @@ t.test('containers and volumes', async t => {
     t.strictSame(await names(d), before, 'takes them away again')
   })
 
+  t.test('docker cp reaches into a volume; commit leaves the volume\'s files out', async t => {
+    const a = await runIn(d, { Cmd: ['sh', '-c', 'echo in-volume > /cpv/f; echo in-layer > /layer'], HostConfig: { Binds: ['cpv:/cpv'] } })
+    const put = await d.req('PUT', `/containers/${a.id}/archive?path=/cpv`, await makeTar([{ name: 'copied', body: 'by-cp\n' }]), { 'content-type': 'application/x-tar' })
+    t.equal(put.status, 200)
+    t.equal(await readFile(`${d.root}/volumes/cpv/_data/copied`, 'utf8'), 'by-cp\n', 'the upload lands in the volume')
+    const get = await d.req('GET', `/containers/${a.id}/archive?path=/cpv/f`)
+    t.equal(get.status, 200)
+    t.match(get.raw.toString(), /in-volume/)
+    const c = await d.req('POST', `/commit?container=${a.id}&repo=committed&tag=1`)
+    t.equal(c.status, 201)
+    const b = await runIn(d, { Image: 'committed:1', Cmd: ['sh', '-c', 'cat /layer; cat /cpv/f /cpv/copied 2>/dev/null || echo no-volume-files'] })
+    t.strictSame(b.out, ['in-layer', 'no-volume-files'], 'the layer has the container\'s own writes, not the volume\'s')
+    for (const id of [a.id, b.id]) await d.req('DELETE', `/containers/${id}`)
+    await d.req('DELETE', '/images/committed:1')
+  })
+
   t.test('/system/df: each volume with its size and users', async t => {
     const r = await d.req('GET', '/system/df?type=volume')
     t.equal(r.status, 200)
