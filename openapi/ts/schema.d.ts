@@ -1202,7 +1202,7 @@ export interface operations {
                         Driver: string;
                         DriverStatus: string[][];
                         DockerRootDir: string;
-                        /** @description What berth offers: no volume drivers, the host and null networks, the log drivers it writes */
+                        /** @description What berth offers: the local volume driver, the host and null networks, the log drivers it writes */
                         Plugins: {
                             Volume: string[];
                             Network: string[];
@@ -4714,7 +4714,7 @@ export interface operations {
                 since?: string;
                 /** @description End the stream at this time: unix seconds (fraction allowed) or RFC 3339 */
                 until?: string;
-                /** @description JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, event, type, label */
+                /** @description JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, volume, event, type, label */
                 filters?: string;
             };
             header?: never;
@@ -4748,9 +4748,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description `container` or `image` */
+                        /** @description `container`, `image` or `volume` */
                         Type: string;
-                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete */
+                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete; volumes: create, mount, unmount, destroy */
                         Action: string;
                         Actor: {
                             ID: string;

@@ -205,12 +205,12 @@ export const LogsResponse = Type.Unsafe<NodeJS.ReadableStream>({
 export const EventsQuery = Type.Object({
   since: Type.Optional(Type.String({ description: 'Replay kept events from this time: unix seconds (fraction allowed) or RFC 3339' })),
   until: Type.Optional(Type.String({ description: 'End the stream at this time: unix seconds (fraction allowed) or RFC 3339' })),
-  filters: Type.Optional(Type.String({ description: 'JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, event, type, label' }))
+  filters: Type.Optional(Type.String({ description: 'JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, volume, event, type, label' }))
 })
 
 export const EventMessage = Type.Object({
-  Type: Type.String({ description: '`container` or `image`' }),
-  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete' }),
+  Type: Type.String({ description: '`container`, `image` or `volume`' }),
+  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete; volumes: create, mount, unmount, destroy' }),
   Actor: Type.Object({
     ID: Type.String(),
     Attributes: Type.Record(Type.String(), Type.String(), { description: 'Containers: their labels, image, name (and exitCode, execDuration, signal, execID); images: name' })
