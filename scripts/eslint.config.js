@@ -31,6 +31,7 @@ export default tseslint.config(
   { files: ['src/store/**'], rules: below(['../**', 'fastify', '@fastify/*'], 'store/ imports nothing of berth') },
   { files: ['src/events/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/logs/**', '**/images/**', '**/sys/**', '**/proc.js', '**/config.js'], 'events/ sits below containers and images and imports only store/ and errors') },
   { files: ['src/images/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/registry/**'], 'images/ sits below containers: the container manager uses the store, never the reverse; the store does not know registries') },
+  { files: ['src/volumes/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/images/**', '**/registry/**', '**/logs/**'], 'volumes/ sits below containers: the container side asks the store, and tells it who uses what') },
   { files: ['src/registry/**'], rules: below([...noApi, '**/containers/**', '**/shims/**', '**/runtime/**', '**/logs/**', '**/sys/**', '**/images/store.js', '**/images/archive.js'], 'registry/ uses images/ types, references and errors, and reaches the store only through the PullSink it is handed') },
   { files: ['src/shims/**'], rules: below([...noApi, '**/containers/**'], 'shims/ must not depend on containers/ or the API') },
   { files: ['src/runtime/**'], rules: below([...noApi, '**/containers/**', '**/shims/**'], 'runtime/ must not depend on shims/, containers/ or the API') },

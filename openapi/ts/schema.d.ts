@@ -318,7 +318,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a container
-         * @description Removes the container, its monitor, its state and its log. 409 if it is running or restarting, unless force=1 (SIGKILL first, or the pending restart cancelled).
+         * @description Removes the container, its monitor, its state and its log; with v=1 its anonymous volumes too (named ones stay). 409 if it is running or restarting, unless force=1 (SIGKILL first, or the pending restart cancelled).
          */
         delete: operations["ContainerDelete"];
         options?: never;
@@ -821,6 +821,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/volumes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List volumes
+         * @description Filters: name (a regular expression), label (key or key=value), dangling (true: no container uses it), driver.
+         */
+        get: operations["VolumeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/volumes/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a volume
+         * @description A volume of that name that exists already is returned as it is, as Docker does.
+         */
+        post: operations["VolumeCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/volumes/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove unused volumes
+         * @description Removes the anonymous volumes no container uses (API 1.42+); with filters {"all":["true"]}, or API before 1.42, every volume no container uses. Filters: label, label!, all.
+         */
+        post: operations["VolumePrune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/volumes/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inspect a volume */
+        get: operations["VolumeInspect"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a volume
+         * @description 409 while a container uses it (force does not change that); force=1 makes a missing volume no error.
+         */
+        delete: operations["VolumeDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -851,6 +932,30 @@ export interface components {
          */
         ErrorResponse: {
             message: string;
+        };
+        /** @description A volume */
+        Volume: {
+            /** @description RFC 3339, to the second */
+            CreatedAt: string;
+            /** @description Always `local` */
+            Driver: string;
+            Labels: {
+                [key: string]: string;
+            };
+            /** @description The host dir containers bind: <root>/volumes/<name>/_data */
+            Mountpoint: string;
+            Name: string;
+            /** @description The DriverOpts it was created with; null when none */
+            Options: null | {
+                [key: string]: string;
+            };
+            /** @description Always `local` */
+            Scope: string;
+            /** @description Only in /system/df */
+            UsageData?: {
+                Size: number;
+                RefCount: number;
+            };
         };
         /**
          * JsonMessage
@@ -1045,8 +1150,8 @@ export interface operations {
                             /** @description With size=1: those bytes plus its image's */
                             SizeRootFs?: number;
                         }[] | null;
-                        /** @description Always empty: berth has no volumes */
-                        Volumes: Record<string, never>[] | null;
+                        /** @description With UsageData (Size in bytes, -1 for a DriverOpts volume; RefCount, the containers using it); null when `type` leaves volumes out */
+                        Volumes: components["schemas"]["Volume"][] | null;
                         /** @description Always empty: berth does not build */
                         BuildCache: Record<string, never>[] | null;
                     };
@@ -1097,7 +1202,7 @@ export interface operations {
                         Driver: string;
                         DriverStatus: string[][];
                         DockerRootDir: string;
-                        /** @description What berth offers: no volume drivers, the host and null networks, the log drivers it writes */
+                        /** @description What berth offers: the local volume driver, the host and null networks, the log drivers it writes */
                         Plugins: {
                             Volume: string[];
                             Network: string[];
@@ -1642,7 +1747,7 @@ export interface operations {
                         IOMaximumIOps?: number | null;
                         IOMaximumBandwidth?: number | null;
                         Mounts?: {
-                            /** @description `bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused) */
+                            /** @description `bind`, `volume` or `tmpfs` (`image`, `npipe`, `cluster` are refused) */
                             Type?: string;
                             Source?: string | null;
                             Target?: string | null;
@@ -1657,7 +1762,22 @@ export interface operations {
                                 ReadOnlyForceRecursive?: boolean | null;
                             } | null;
                             VolumeOptions?: {
-                                [key: string]: unknown;
+                                /** @description Leave the image's content at Target out of a new, empty volume */
+                                NoCopy?: boolean | null;
+                                /** @description Labels of the volume, when this mount creates it */
+                                Labels?: {
+                                    [key: string]: string;
+                                } | null;
+                                DriverConfig?: {
+                                    /** @description `local` or empty */
+                                    Name?: string | null;
+                                    /** @description The local driver's options (type, device, o), when this mount creates the volume */
+                                    Options?: {
+                                        [key: string]: string;
+                                    } | null;
+                                } | null;
+                                /** @description Refused: berth mounts whole volumes */
+                                Subpath?: string | null;
                             } | null;
                             ImageOptions?: {
                                 [key: string]: unknown;
@@ -4334,6 +4454,259 @@ export interface operations {
             };
         };
     };
+    VolumeList: {
+        parameters: {
+            query?: {
+                /** @description JSON: {"key": ["value", ...]} */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The volumes, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Volumes: components["schemas"]["Volume"][];
+                        Warnings: string[];
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VolumeCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Docker's VolumeCreateOptions. Unknown fields (ClusterVolumeSpec) are ignored. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A name matching [a-zA-Z0-9][a-zA-Z0-9_.-]+; 64 random hex digits when absent */
+                    Name?: string;
+                    /** @description `local` (or empty) */
+                    Driver?: string;
+                    /** @description type, device and o: mounted (mount -t type -o o device) on the volume's dir at its first use, unmounted when no container uses it */
+                    DriverOpts?: null | {
+                        [key: string]: string;
+                    };
+                    Labels?: null | {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The volume */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Volume"];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VolumePrune: {
+        parameters: {
+            query?: {
+                /** @description JSON: {"key": ["value", ...]} */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The volumes removed and the bytes they held */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        VolumesDeleted: null | string[];
+                        SpaceReclaimed: number;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VolumeInspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The volume's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The volume */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Volume"];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VolumeDelete: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                force?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The volume's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     SystemEvents: {
         parameters: {
             query?: {
@@ -4341,7 +4714,7 @@ export interface operations {
                 since?: string;
                 /** @description End the stream at this time: unix seconds (fraction allowed) or RFC 3339 */
                 until?: string;
-                /** @description JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, event, type, label */
+                /** @description JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, volume, event, type, label */
                 filters?: string;
             };
             header?: never;
@@ -4375,9 +4748,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description `container` or `image` */
+                        /** @description `container`, `image` or `volume` */
                         Type: string;
-                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete */
+                        /** @description create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete; volumes: create, mount, unmount, destroy */
                         Action: string;
                         Actor: {
                             ID: string;

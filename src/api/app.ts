@@ -23,8 +23,9 @@ import { imagePath, imageRoutes } from './routes/images.js'
 import { registryHosts } from '../registry/pull.js'
 import { systemRoutes, type Versions } from './routes/system.js'
 import { eventRoutes } from './routes/events.js'
+import { volumeRoutes } from './routes/volumes.js'
 import { handleUpgrade, interactiveRoutes } from './routes/interactive.js'
-import { ErrorResponse } from './schemas.js'
+import { ErrorResponse, Volume } from './schemas.js'
 
 export interface AppDeps {
   manager: ContainerManager
@@ -129,6 +130,7 @@ export async function buildApp (deps: AppDeps) {
   app.addContentTypeParser('*', { parseAs: 'string' }, jsonBody(anyJson))
 
   app.addSchema(ErrorResponse)
+  app.addSchema(Volume)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -145,6 +147,7 @@ export async function buildApp (deps: AppDeps) {
         { name: 'Container', description: 'Container lifecycle' },
         { name: 'Interactive', description: 'Attach, terminals and exec' },
         { name: 'Image', description: 'The local image store: import, load, save, tag, remove' },
+        { name: 'Volume', description: 'Local volumes: directories (or DriverOpts mounts) that outlive containers' },
         { name: 'System', description: 'Daemon information' }
       ]
     },
@@ -182,6 +185,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(archiveRoutes, { manager: deps.manager })
   await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images, hosts: () => registryHosts(deps.manager.config) })
+  await app.register(volumeRoutes, { volumes: deps.manager.volumes })
   await app.register(eventRoutes, { events: deps.events })
   drainUnreadBodies(app.server)
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.

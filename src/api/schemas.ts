@@ -205,12 +205,12 @@ export const LogsResponse = Type.Unsafe<NodeJS.ReadableStream>({
 export const EventsQuery = Type.Object({
   since: Type.Optional(Type.String({ description: 'Replay kept events from this time: unix seconds (fraction allowed) or RFC 3339' })),
   until: Type.Optional(Type.String({ description: 'End the stream at this time: unix seconds (fraction allowed) or RFC 3339' })),
-  filters: Type.Optional(Type.String({ description: 'JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, event, type, label' }))
+  filters: Type.Optional(Type.String({ description: 'JSON: `{"type":["container"],"event":["die"]}` or `{"event":{"die":true}}`; keys container, image, volume, event, type, label' }))
 })
 
 export const EventMessage = Type.Object({
-  Type: Type.String({ description: '`container` or `image`' }),
-  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete' }),
+  Type: Type.String({ description: '`container`, `image` or `volume`' }),
+  Action: Type.String({ description: 'create, start, die, kill, stop, pause, unpause, restart, destroy, attach, oom, exec_create: CMD, exec_start: CMD, exec_die, archive-path, extract-to-dir, export, commit; import, load, tag, untag, delete; volumes: create, mount, unmount, destroy' }),
   Actor: Type.Object({
     ID: Type.String(),
     Attributes: Type.Record(Type.String(), Type.String(), { description: 'Containers: their labels, image, name (and exitCode, execDuration, signal, execID); images: name' })
@@ -252,7 +252,7 @@ export const InfoResponse = Type.Object({
   Driver: Type.String(),
   DriverStatus: Type.Array(Strs),
   DockerRootDir: Type.String(),
-  Plugins: Type.Object({ Volume: Strs, Network: Strs, Authorization: Type.Union([Type.Null(), Strs]), Log: Strs }, { description: 'What berth offers: no volume drivers, the host and null networks, the log drivers it writes' }),
+  Plugins: Type.Object({ Volume: Strs, Network: Strs, Authorization: Type.Union([Type.Null(), Strs]), Log: Strs }, { description: 'What berth offers: the local volume driver, the host and null networks, the log drivers it writes' }),
   MemoryLimit: Type.Boolean(),
   SwapLimit: Type.Boolean(),
   KernelMemory: Type.Boolean(),
@@ -441,7 +441,7 @@ export const DiskUsageResponse = Type.Object({
   LayersSize: Type.Integer({ description: 'Bytes of every stored image layer' }),
   Images: orNullList(ImageSummary, 'With SharedSize (bytes of its layers another image uses too) and Containers (how many use it); null when `type` leaves images out'),
   Containers: orNullList(ContainerSummary, 'With SizeRw and SizeRootFs; null when `type` leaves containers out'),
-  Volumes: orNullList(Type.Object({}), 'Always empty: berth has no volumes'),
+  Volumes: orNullList(Type.Ref('Volume'), 'With UsageData (Size in bytes, -1 for a DriverOpts volume; RefCount, the containers using it); null when `type` leaves volumes out'),
   BuildCache: orNullList(Type.Object({}), 'Always empty: berth does not build')
 }, { description: 'Disk usage' })
 
@@ -596,3 +596,36 @@ export const CommitBody = Type.Union([Type.Null(), Type.Object({
 export const CommitResponse = Type.Object({
   Id: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })
 }, { description: 'The new image', examples: [{ Id: 'sha256:4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2' }] })
+
+// ------------------------------------------------------------------ volumes
+
+/** Docker's Volume (moby api/types/volume.Volume). */
+export const Volume = Type.Object({
+  CreatedAt: Type.String({ description: 'RFC 3339, to the second' }),
+  Driver: Type.String({ description: 'Always `local`' }),
+  Labels: Labels,
+  Mountpoint: Type.String({ description: 'The host dir containers bind: <root>/volumes/<name>/_data' }),
+  Name: Type.String(),
+  Options: Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())], { description: 'The DriverOpts it was created with; null when none' }),
+  Scope: Type.String({ description: 'Always `local`' }),
+  UsageData: Type.Optional(Type.Object({ Size: Type.Integer(), RefCount: Type.Integer() }, { description: 'Only in /system/df' }))
+}, { $id: 'Volume', description: 'A volume' })
+
+export const VolumeParams = Type.Object({ name: Type.String({ description: 'The volume\'s name', maxLength: 254 }) })
+
+export const VolumeListResponse = Type.Object({
+  Volumes: Type.Array(Type.Ref('Volume')),
+  Warnings: Type.Array(Type.String())
+}, { description: 'The volumes, by name' })
+
+export const VolumeCreateBody = Type.Object({
+  Name: Type.Optional(Type.String({ description: 'A name matching [a-zA-Z0-9][a-zA-Z0-9_.-]+; 64 random hex digits when absent' })),
+  Driver: Type.Optional(Type.String({ description: '`local` (or empty)' })),
+  DriverOpts: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())], { description: 'type, device and o: mounted (mount -t type -o o device) on the volume\'s dir at its first use, unmounted when no container uses it' })),
+  Labels: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]))
+}, { description: 'Docker\'s VolumeCreateOptions. Unknown fields (ClusterVolumeSpec) are ignored.' })
+
+export const VolumePruneResponse = Type.Object({
+  VolumesDeleted: Type.Union([Type.Null(), Type.Array(Type.String())]),
+  SpaceReclaimed: Type.Integer()
+}, { description: 'The volumes removed and the bytes they held' })

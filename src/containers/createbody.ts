@@ -43,7 +43,7 @@ const StrSlice = (description: string) => Type.Optional(Type.Unsafe<string[] | s
 const ThrottleDevices = orNull(Type.Array(Type.Object({ Path: Type.Optional(Type.String()), Rate: Type.Optional(SafeInteger()) })))
 
 const Mount = Type.Object({
-  Type: Type.Optional(Type.String({ description: '`bind` or `tmpfs` (`volume`, `image`, `npipe`, `cluster` are refused)' })),
+  Type: Type.Optional(Type.String({ description: '`bind`, `volume` or `tmpfs` (`image`, `npipe`, `cluster` are refused)' })),
   Source: Str(),
   Target: Str(),
   ReadOnly: Bool(),
@@ -55,7 +55,12 @@ const Mount = Type.Object({
     ReadOnlyNonRecursive: Bool(),
     ReadOnlyForceRecursive: Bool()
   })),
-  VolumeOptions: nullable(Empty),
+  VolumeOptions: nullable(Type.Object({
+    NoCopy: Bool('Leave the image\'s content at Target out of a new, empty volume'),
+    Labels: StringMap('Labels of the volume, when this mount creates it'),
+    DriverConfig: nullable(Type.Object({ Name: Str('`local` or empty'), Options: StringMap('The local driver\'s options (type, device, o), when this mount creates the volume') })),
+    Subpath: Str('Refused: berth mounts whole volumes')
+  })),
   ImageOptions: nullable(Empty),
   TmpfsOptions: nullable(Type.Object({
     SizeBytes: Int(),

@@ -2,14 +2,15 @@
  * Docker's `GET /system/df` (API 1.44's shape, moby's legacy
  * types.DiskUsage): the images with their shared size and the number of
  * containers using each, the containers with the bytes they wrote, and the
- * bytes of every stored layer. berth has no volumes and no build cache: both
- * are empty lists. `types` (API 1.42) picks the parts; a part not asked for
+ * bytes of every stored layer, the volumes with their size and the number
+ * of containers using each. berth has no build cache: an empty list. `types` (API 1.42) picks the parts; a part not asked for
  * is null, as Docker sends it.
  */
 import { invalid } from '../errors.js'
 import { imageSummary } from '../images/view.js'
 import type { ImageStore } from '../images/store.js'
 import type { ContainerRecord } from '../store/records.js'
+import { volumeUsage, type VolumeStore } from '../volumes/view.js'
 import { summary } from './view.js'
 
 /** The object types `type` may name (moby DiskUsageObject). */
@@ -20,6 +21,7 @@ export interface DiskUsageSource {
   list: () => ContainerRecord[]
   sizes: (rec: ContainerRecord) => Promise<{ SizeRw: number, SizeRootFs: number }>
   readonly images: ImageStore
+  readonly volumes: VolumeStore
 }
 
 /** The df document; `types` undefined means every part. */
@@ -44,7 +46,7 @@ export async function diskUsage (manager: DiskUsageSource, types?: string[]) {
     LayersSize: layersSize,
     Images: images,
     Containers: containers,
-    Volumes: want('volume') ? [] : null,
+    Volumes: want('volume') ? await volumeUsage(manager.volumes) : null,
     BuildCache: want('build-cache') ? [] : null
   }
 }

@@ -44,6 +44,8 @@ export interface SpecInput {
   user: { uid: number, gid: number, additionalGids?: number[] }
   /** Host files bind-mounted at /etc/hostname, /etc/hosts, /etc/resolv.conf. */
   files: { hostname: string, hosts: string, resolvConf: string }
+  /** The binds of the container's volumes (volume-mounts.ts), which replace the body's mounts of type volume. */
+  volumes?: OciMount[]
   /** Host path of the init binary (tini or catatonit), needed when HostConfig.Init is true. */
   init?: string
   cgroupsPath?: string
@@ -163,8 +165,7 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.PortBindings', noKeys, 'no ports are published: containers have loopback only'],
   ['HostConfig.PublishAllPorts', isZero, 'no ports are published: containers have loopback only'],
   ['HostConfig.Links', isZero, 'there are no container networks'],
-  ['HostConfig.VolumesFrom', isZero, 'there are no volumes'],
-  ['HostConfig.VolumeDriver', isZero, 'there are no volumes'],
+  ['HostConfig.VolumeDriver', zeroOr('local'), 'only the local volume driver exists'],
   ['HostConfig.DeviceRequests', isZero, 'device requests'],
   ['HostConfig.CpuCount', isZero, 'Windows only'],
   ['HostConfig.CpuPercent', isZero, 'Windows only'],
@@ -567,17 +568,21 @@ interface Plan {
 const dockerPyVolumeKey = (bind: string): string => cleanPath(bind.slice(bind.indexOf(':') + 1).replace(/[:ro]+$/, '').replace(/[:rw]+$/, ''))
 
 /**
- * Docker makes an anonymous volume for each Volumes path that no mount
- * covers (moby daemon/create_unix.go); a covered one is skipped: the bind
- * wins. docker-py sends both for every `volumes=["/host:/ctr"]`.
+ * The Volumes paths that get an anonymous volume: those no mount covers
+ * (moby daemon/create_unix.go); a covered one is skipped, the mount wins.
+ * docker-py sends both for every `volumes=["/host:/ctr"]`.
  */
-function checkVolumes (body: DockerCreateBody, mounts: OciMount[]): void {
+export function anonymousVolumePaths (body: DockerCreateBody, mounts: OciMount[]): string[] {
   const covered = new Set([...mounts.map(m => m.destination), ...list(body.HostConfig?.Binds).map(dockerPyVolumeKey)])
-  for (const path of Object.keys(body.Volumes ?? {})) {
-    if (!covered.has(cleanPath(path))) {
-      throw invalid(`Volumes is not supported: ${JSON.stringify(path)} has no bind or mount: anonymous volumes are not supported yet; bind an absolute host path there with Binds or Mounts`)
-    }
-  }
+  return Object.keys(body.Volumes ?? {}).filter(p => !covered.has(cleanPath(p)))
+}
+
+/** VolumesFrom entries: `container[:ro|:rw]` (moby volume/mounts ParseVolumesFrom). */
+export function parseVolumesFrom (spec: string): { ref: string, mode: '' | 'ro' | 'rw' } {
+  const [ref = '', mode = '', ...rest] = spec.split(':')
+  if (ref === '' || rest.length > 0) throw invalid(`invalid volumes-from: '${spec}'`)
+  if (mode !== '' && mode !== 'ro' && mode !== 'rw') throw invalid(`invalid mode for volumes-from: ${mode}`)
+  return { ref, mode }
 }
 
 function plan (body: DockerCreateBody, runtime?: string): Plan {
@@ -585,7 +590,8 @@ function plan (body: DockerCreateBody, runtime?: string): Plan {
   checkUnsupported(body)
   const hc = body.HostConfig ?? {}
   const mounts = userMounts(hc)
-  checkVolumes(body, mounts)
+  for (const p of anonymousVolumePaths(body, mounts)) if (!p.startsWith('/')) throw invalid(`invalid mount config for type "volume": invalid mount path: '${p}' mount path must be absolute`)
+  list(hc.VolumesFrom).forEach(parseVolumesFrom)
   checkAutoRemove(parseRestartPolicy(hc.RestartPolicy), hc.AutoRemove === true)
   const net = networkMode(body)
   for (const e of list(body.Env)) if (e.startsWith('=')) throw invalid(`invalid environment variable: ${e}`)
@@ -626,6 +632,13 @@ function plan (body: DockerCreateBody, runtime?: string): Plan {
  */
 export function checkCreateBody (body: DockerCreateBody, runtime?: string): void {
   plan(body, runtime)
+}
+
+/** The user's mounts with each volume replaced by its bind, and the binds of volumes that come from elsewhere (VolumesFrom, Volumes, the image). */
+function withVolumes (mounts: OciMount[], volumes: OciMount[] | undefined): OciMount[] {
+  const own = mounts.filter(m => m.type !== 'volume')
+  if (volumes === undefined && own.length < mounts.length) throw new Error('volume mounts without their binds')
+  return [...own, ...(volumes ?? [])]
 }
 
 /** The OCI config.json for a Docker create body (pure but for os.hostname() with host networking, and the host's arch and kernel, which the seccomp filter depends on). */
@@ -701,7 +714,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
       ...(p.security.noNewPrivileges ? { noNewPrivileges: true } : {}),
       oomScoreAdj: num(hc.OomScoreAdj)
     },
-    mounts: allMounts(p.mounts, extra, { shmSize: num(hc.ShmSize) > 0 ? num(hc.ShmSize) : DEFAULT_SHM_SIZE, ipc, readonlyRoot, privileged }),
+    mounts: allMounts(withVolumes(p.mounts, input.volumes), extra, { shmSize: num(hc.ShmSize) > 0 ? num(hc.ShmSize) : DEFAULT_SHM_SIZE, ipc, readonlyRoot, privileged }),
     linux: {
       namespaces,
       ...(privileged ? {} : { maskedPaths: hc.MaskedPaths ?? MASKED_PATHS, readonlyPaths: hc.ReadonlyPaths ?? READONLY_PATHS }),

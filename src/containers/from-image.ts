@@ -19,10 +19,11 @@ import { parseRestartPolicy } from './restart.js'
 import { mkdirInRootfs, mountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
+import { attachVolumes, type AttachedVolumes, type VolumeHost } from './volume-mounts.js'
 
 /** The record fields an image container gets at create (besides those every create sets). */
 export type ImageFields = Pick<ContainerRecord, 'bundle' | 'labels' | 'tty' | 'openStdin' | 'stdinOnce' | 'consoleSize' | 'path' | 'args' | 'env' | 'cwd' | 'hostname' | 'user' |
-  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout'>
+  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes'>
 
 /** What the bundle is made from. */
 export interface ImageBundleInput {
@@ -36,19 +37,37 @@ export interface ImageBundleInput {
   runtime: string
   /** The daemon's seccomp profiles. */
   seccomp: DaemonSeccomp
+  /** Where the container's volumes come from. */
+  volumes: VolumeHost
 }
 
-/** Makes container `id`'s bundle from its image (its dir exists); the rootfs is left mounted. */
-export async function prepareImageBundle ({ id, body, image, layout, init, runtime, seccomp }: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields }> {
+/**
+ * Makes container `id`'s bundle from its image (its dir exists); the rootfs
+ * is left mounted, and its volumes attached (`volumes`: release their hold
+ * once the record is written; undo them if the create fails after this).
+ */
+export async function prepareImageBundle (input: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields, volumes: AttachedVolumes }> {
+  const paths = input.layout.rootfs(input.id)
+  await mountRootfs(input.image.layerDirs, paths)
+  const volumes = await attachVolumes(input.volumes, input.body, input.image.config.Volumes, paths.merged)
+  try {
+    return { ...await makeBundle(input, volumes), volumes }
+  } catch (err) {
+    volumes.release()
+    await volumes.undo()
+    throw err
+  }
+}
+
+async function makeBundle ({ id, body, image, layout, init, runtime, seccomp }: ImageBundleInput, volumes: AttachedVolumes): Promise<{ spec: OciSpec, fields: ImageFields }> {
   const host = body.HostConfig ?? {}
   const paths = layout.rootfs(id)
-  await mountRootfs(image.layerDirs, paths)
   const merged = mergeImageConfig(image.config, body)
   // Docker's default user is root, with root's groups from the image's group file.
   const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0', host.GroupAdd ?? [])
   const files = layout.etcFiles(id)
   const spec = dockerSpec({
-    id, body, image: image.config, rootfs: paths.merged, user, files,
+    id, body, image: image.config, rootfs: paths.merged, user, files, volumes: volumes.binds,
     ...(host.Init === true ? { init } : {}),
     cgroupsPath: cgroupsPathOf(id, host),
     runtime,
@@ -91,7 +110,8 @@ export async function prepareImageBundle ({ id, body, image, layout, init, runti
     autoRemove: host.AutoRemove === true,
     restartPolicy: parseRestartPolicy(host.RestartPolicy),
     ...(merged.StopSignal !== '' ? { stopSignal: merged.StopSignal } : {}),
-    ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {})
+    ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {}),
+    ...(volumes.points.length > 0 ? { volumes: volumes.points } : {})
   }
   return { spec, fields }
 }

@@ -38,6 +38,7 @@ import { Supervisor } from './supervisor.js'
 import { ContainerTable, newEntry, type Entry, type WaitCondition, type Waiter } from './table.js'
 import { applyUpdate, type UpdateBody } from './update.js'
 import { containerEvent, logPolicyOf } from './view.js'
+import { ANONYMOUS_LABEL, VolumeStore } from '../volumes/store.js'
 
 export type { WaitCondition } from './table.js'
 
@@ -76,6 +77,8 @@ export class ContainerManager {
   readonly interactive: Interactive
   /** docker cp, export and commit. */
   readonly files: ContainerFiles
+  /** The volumes; their users are read from the container records. */
+  readonly volumes: VolumeStore
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
@@ -88,6 +91,7 @@ export class ContainerManager {
     this.seccomp = opts.seccomp
     const layout = this.layout = new Layout(config.root, config.state)
     this.store = new RecordStore(layout.records)
+    this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events })
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
@@ -95,7 +99,7 @@ export class ContainerManager {
     const event = this.event.bind(this)
     this.supervisor = new Supervisor({
       table: this.table, store: this.store, runs: this.runs, event, log,
-      host: { startRun: (e, manual) => this.startRun(e, manual), remove: (id, force) => this.remove(id, force), undoCreate: rec => this.undoCreate(rec) }
+      host: { startRun: (e, manual) => this.startRun(e, manual), remove: (id, force) => this.remove(id, force, true), undoCreate: rec => this.undoCreate(rec) }
     })
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
@@ -105,9 +109,12 @@ export class ContainerManager {
   async init (): Promise<void> {
     await this.runs.prepare()
     await ensureDir(this.layout.records)
+    await this.volumes.init()
     await this.supervisor.start(() => this.store.loadAll(
       (id, reason) => this.log.error({ container: id, reason }, 'container record set aside'),
       async dir => { await unmountRootfs(rootfsPaths(dir)) }))
+    // A DriverOpts mount whose last user went while berthd was down.
+    await this.volumes.releaseUnused()
     // Logs that rotate are watched again; one bad record is logged, never a reason not to start.
     for (const e of this.table.all()) {
       if (!hasMonitor(e.rec)) continue
@@ -123,6 +130,11 @@ export class ContainerManager {
 
   /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
   imageUser (imageId: string): string | undefined { return this.table.imageUser(imageId) }
+
+  /** Ids of the containers whose records mount volume `name`. */
+  volumeUsers (name: string): string[] {
+    return this.table.list().filter(r => r.volumes?.some(v => v.Name === name) === true).map(r => r.id)
+  }
 
   /** Runtime names clients may ask for. */
   runtimeNames (): string[] { return [...this.runtimes.keys()] }
@@ -195,7 +207,8 @@ export class ContainerManager {
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
     const image = this.images.resolve(body.Image ?? '')
-    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, seccomp: this.seccomp }), { runLater: true })
+    const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
+    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
@@ -215,7 +228,8 @@ export class ContainerManager {
    * does (400, exit code 127 or 126), or runs it if the program is there by
    * then (docker cp). The bundle API keeps create as the runtime's create.
    */
-  private async createWith (asked: string | undefined, runtime: Runtime, prepare: (id: string) => Promise<{ spec: OciSpec, fields: Partial<ContainerRecord> }>,
+  private async createWith (asked: string | undefined, runtime: Runtime,
+    prepare: (id: string) => Promise<{ spec: OciSpec, fields: Partial<ContainerRecord>, volumes?: { release: () => void, undo: () => Promise<void> } }>,
     opts: { runLater?: boolean } = {}): Promise<string> {
     const name = asked !== undefined && asked !== '' ? normalizeName(asked) : generateName(n => this.table.nameTaken(n))
     this.table.reserve(name)
@@ -227,11 +241,14 @@ export class ContainerManager {
       oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0
     }
     const log = this.log.child({ container: id.slice(0, 12), name })
+    let volumes: { release: () => void, undo: () => Promise<void> } | undefined
     try {
       // The first record is written once the monitor has reported: if berthd dies before that,
       // start-up finds a state dir and a container dir without a record, and removes both.
       const dir = await this.store.createDir(id)
-      const { spec, fields } = await prepare(id)
+      const prepared = await prepare(id)
+      const { spec, fields } = prepared
+      volumes = prepared.volumes
       rec = { ...rec, ...fields }
       await this.launch(rec, spec).catch(async (err: unknown) => {
         if (opts.runLater !== true || !hasCode(err, 'INVALID_ARGUMENT') || programFault((err as Error).message) === undefined) throw err
@@ -244,11 +261,15 @@ export class ContainerManager {
     } catch (err) {
       log.info({ err }, 'create failed, undoing')
       await this.undoCreate(rec)
+      volumes?.release()
+      await volumes?.undo()
+      await this.volumes.release(volumeNames(rec))
       this.table.release(name)
       throw err
     }
     this.table.release(name)
     this.table.add(newEntry(rec))
+    volumes?.release()
     log.info('container created')
     this.event(rec, 'create')
     return id
@@ -322,6 +343,7 @@ export class ContainerManager {
       try {
         // A reboot may have taken the overlay away.
         if (rec.layerDirs !== undefined) await mountRootfs(rec.layerDirs, this.layout.rootfs(rec.id))
+        for (const v of volumeNames(rec)) await this.volumes.ready(v)
         await this.launch(rec)
       } catch (err) {
         throw await this.supervisor.startFailed(e, err)
@@ -488,8 +510,8 @@ export class ContainerManager {
     return this.table.nextExit(e)
   }
 
-  /** Docker's remove: 409 if running without `force`; with it, SIGKILL first. */
-  async remove (ref: string, force: boolean): Promise<void> {
+  /** Docker's remove: 409 if running without `force`; with it, SIGKILL first. `removeVolumes` (rm -v) removes its anonymous volumes too. */
+  async remove (ref: string, force: boolean, removeVolumes = false): Promise<void> {
     const e = this.table.get(ref)
     const exited = this.table.nextExit(e)
     try {
@@ -539,12 +561,30 @@ export class ContainerManager {
       this.log.info({ container: rec.id.slice(0, 12) }, 'container removed')
       this.event(rec, 'destroy')
     })
+    await this.dropVolumes(e.rec, removeVolumes)
+  }
+
+  /** After a removal: DriverOpts mounts nothing uses any more undone; with `anonymous`, its anonymous volumes removed (one still in use stays, as in Docker). */
+  private async dropVolumes (rec: ContainerRecord, anonymous: boolean): Promise<void> {
+    await this.volumes.release(volumeNames(rec))
+    if (!anonymous) return
+    for (const name of volumeNames(rec)) {
+      if (!this.volumes.has(name) || !Object.hasOwn(this.volumes.get(name).labels, ANONYMOUS_LABEL)) continue
+      await this.volumes.remove(name).catch((err: unknown) => this.log.info({ err, volume: name }, 'anonymous volume kept'))
+    }
   }
 
   // ---- events ------------------------------------------------------------------
 
-  /** Emits Docker's container event. */
+  /** Emits Docker's container event; a start mounts the container's volumes and its end unmounts them, in Docker's events. */
   private event (rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    if (action === 'start' || action === 'die') {
+      for (const v of (rec.volumes ?? []).filter(p => p.Type === 'volume')) {
+        this.volumes.event({ name: v.Name! }, action === 'start' ? 'mount' : 'unmount', {
+          container: rec.id, ...(action === 'start' ? { destination: v.Destination, propagation: v.Propagation, 'read/write': String(v.RW) } : {})
+        })
+      }
+    }
     this.events?.emit(containerEvent(rec, action, extra))
   }
 
@@ -639,3 +679,6 @@ export class ContainerManager {
     return { ContainersDeleted: deleted, SpaceReclaimed: space }
   }
 }
+
+/** The names of the volumes a container mounts. */
+const volumeNames = (rec: ContainerRecord): string[] => (rec.volumes ?? []).flatMap(p => p.Type === 'volume' ? [p.Name!] : [])

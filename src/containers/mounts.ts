@@ -1,11 +1,14 @@
 /**
  * A container's mounts as dockerd makes them (moby daemon/oci_linux.go
  * WithMounts, volume/mounts/linux_parser.go): the defaults, the user's
- * Binds, Mounts and Tmpfs (bind and tmpfs only: berth has no volumes), and
- * the /etc files and init the caller adds. Pure.
+ * Binds, Mounts and Tmpfs, and the /etc files and init the caller adds. A
+ * volume comes out as a mount of type `volume` whose source is its name (''
+ * for an anonymous one): volume-mounts.ts turns it into a bind of the
+ * volume's dir. Pure.
  */
 import { posix } from 'node:path'
 import { invalid } from '../errors.js'
+import { VOLUME_NAME } from '../volumes/store.js'
 import { isZero, list, num, str, type DockerHostConfig, type DockerMount } from './createbody.js'
 
 export interface OciMount { destination: string, type: string, source: string, options: string[] }
@@ -29,25 +32,30 @@ const mountPathError = (type: string, p: string): Error => invalid(`invalid moun
 export const bindMount = (source: string, destination: string, readOnly: boolean, propagation = 'rprivate', recursive = true): OciMount =>
   ({ destination, type: 'bind', source, options: [recursive ? 'rbind' : 'bind', ...(readOnly ? ['ro'] : []), propagation] })
 
-/** One `-v` bind, moby's linux parser's rules for a bind (volumes refused). */
+/** A volume to be attached: `name` '' for an anonymous one; `nocopy` keeps the image's content out of a new one. */
+const volumeMount = (name: string, destination: string, readOnly: boolean, noCopy: boolean): OciMount =>
+  ({ destination, type: 'volume', source: name, options: [...(readOnly ? ['ro'] : []), ...(noCopy ? ['nocopy'] : [])] })
+
+/** One `-v`, moby's linux parser's rules: `/ctr` (anonymous volume), `name:/ctr[:mode]` (volume), `/host:/ctr[:mode]` (bind). */
 function parseBind (spec: string): OciMount {
   const parts = spec.split(':')
-  if (parts.length === 1 && spec !== '') throw invalid(`invalid volume specification: '${spec}': anonymous volumes are not supported, bind an absolute host path`)
   if (parts.length > 3 || parts.some((p, i) => p === '' && i < 2)) throw invalid(`invalid volume specification: '${spec}'`)
-  const [src = '', dst = '', mode = ''] = parts
-  if (!src.startsWith('/')) {
-    if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) throw invalid(`invalid volume specification: '${spec}': named volumes are not supported, bind an absolute host path`)
+  const [src = '', dst = '', mode = ''] = parts.length === 1 ? ['', spec] : parts
+  const volume = !src.startsWith('/')
+  if (volume && src !== '' && !VOLUME_NAME.test(src)) {
     throw invalid(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`)
   }
-  if (!dst.startsWith('/')) throw invalid(`invalid volume specification: '${spec}': ${mountPathError('bind', dst).message}`)
+  if (!dst.startsWith('/')) throw invalid(`invalid volume specification: '${spec}': ${mountPathError(volume ? 'volume' : 'bind', dst).message}`)
   if (cleanPath(dst) === '/') throw invalid('invalid specification: destination can\'t be \'/\'')
-  let readOnly: boolean | undefined; let propagation: string | undefined; let label = false
+  let readOnly: boolean | undefined; let propagation: string | undefined; let label = false; let noCopy: boolean | undefined
   for (const m of mode === '' ? [] : mode.split(',')) {
     if ((m === 'ro' || m === 'rw') && readOnly === undefined) readOnly = m === 'ro'
-    else if (PROPAGATIONS.includes(m) && propagation === undefined) propagation = m
+    else if (PROPAGATIONS.includes(m) && propagation === undefined && !volume) propagation = m
     else if ((m === 'z' || m === 'Z') && !label) label = true // SELinux relabelling: no SELinux here
+    else if ((m === 'nocopy' || m === 'copy') && noCopy === undefined && volume) noCopy = m === 'nocopy'
     else if (!['consistent', 'cached', 'delegated'].includes(m)) throw invalid(`invalid volume specification: '${spec}': invalid mode: ${mode}`)
   }
+  if (volume) return volumeMount(src, cleanPath(dst), readOnly === true, noCopy === true)
   return bindMount(src, cleanPath(dst), readOnly === true, propagation)
 }
 
@@ -106,17 +114,26 @@ function tmpfsData (opts: NonNullable<DockerMount['TmpfsOptions']> | null | unde
   return raw.join(',')
 }
 
-/** One HostConfig.Mounts entry: bind and tmpfs only. */
+/** One HostConfig.Mounts entry: bind, volume or tmpfs. */
 function parseMount (m: DockerMount): OciMount {
   const type = str(m.Type)
   const bad = (why: string): Error => invalid(`invalid mount config for type "${type}": ${why}`)
-  if (type === 'volume') throw invalid('Mounts: type "volume" is not supported: named volumes are not supported, bind an absolute host path')
-  if (type !== 'bind' && type !== 'tmpfs') throw invalid(`Mounts: type "${type}" is not supported: use bind or tmpfs`)
+  if (type !== 'bind' && type !== 'tmpfs' && type !== 'volume') throw invalid(`Mounts: type "${type}" is not supported: use bind, volume or tmpfs`)
   const target = str(m.Target)
   if (target === '') throw bad('field Target must not be empty')
   if (!target.startsWith('/')) throw mountPathError(type, target)
-  if (!isZero(m.VolumeOptions)) throw bad('field VolumeOptions must not be specified')
+  if (type !== 'volume' && !isZero(m.VolumeOptions)) throw bad('field VolumeOptions must not be specified')
   if (!isZero(m.ImageOptions)) throw bad('field ImageOptions must not be specified')
+  if (type === 'volume') {
+    const name = str(m.Source)
+    if (name !== '' && !VOLUME_NAME.test(name)) throw bad(`invalid volume name "${name}": only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`)
+    if (!isZero(m.BindOptions)) throw bad('field BindOptions must not be specified')
+    if (!isZero(m.TmpfsOptions)) throw bad('field TmpfsOptions must not be specified')
+    if (str(m.VolumeOptions?.Subpath) !== '') throw bad('VolumeOptions.Subpath is not supported: mount the whole volume')
+    const driver = str(m.VolumeOptions?.DriverConfig?.Name)
+    if (driver !== '' && driver !== 'local') throw bad(`volume driver "${driver}" is not supported: use local`)
+    return volumeMount(name, cleanPath(target), m.ReadOnly === true, m.VolumeOptions?.NoCopy === true)
+  }
   if (type === 'tmpfs') {
     if (str(m.Source) !== '') throw bad('field Source must not be specified')
     if (!isZero(m.BindOptions)) throw bad('field BindOptions must not be specified')

@@ -6,12 +6,15 @@
  * mount(2) directly (no `mount` process), and the kernel keeps them across a
  * berthd restart; after a reboot they are made again before the next start.
  */
-import { lstat, mkdir, readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { invalid } from '../errors.js'
+import { treeSize } from '../store/du.js'
 import type { RootfsPaths } from '../store/layout.js'
 import { mkdirAllInRoot } from '../sys/inroot.js'
 import { fail, libc } from '../sys/libc.js'
+import { isMounted, unmountIfMounted } from '../sys/mounts.js'
+
+export { isMounted } from '../sys/mounts.js'
 
 /** The overlay mount options (pure): lowerdirs top first, as overlayfs wants them. */
 export function overlayOptions (layerDirs: readonly string[], p: RootfsPaths): string {
@@ -24,13 +27,6 @@ export function overlayOptions (layerDirs: readonly string[], p: RootfsPaths): s
   return opts
 }
 
-/** True when something is mounted exactly at `path` (per /proc/self/mountinfo). */
-export async function isMounted (path: string): Promise<boolean> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8')
-  const target = path.replace(/[ \t\n\\]/g, c => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)
-  return info.split('\n').some(l => l.split(' ')[4] === target)
-}
-
 /** Makes the dirs and mounts the overlay, unless it is mounted already. */
 export async function mountRootfs (layerDirs: readonly string[], p: RootfsPaths): Promise<void> {
   if (await isMounted(p.merged)) return
@@ -38,28 +34,11 @@ export async function mountRootfs (layerDirs: readonly string[], p: RootfsPaths)
   if (libc().mount('overlay', p.merged, 'overlay', 0, overlayOptions(layerDirs, p)) !== 0) throw fail('mount overlay on', p.merged)
 }
 
-const MNT_DETACH = 2
-
 /** Unmounts the overlay if it is mounted; a busy mount is detached (it goes when its last user does). */
-export async function unmountRootfs (p: RootfsPaths): Promise<void> {
-  if (!await isMounted(p.merged)) return
-  if (libc().umount2(p.merged, 0) === 0) return
-  if (libc().umount2(p.merged, MNT_DETACH) !== 0 && await isMounted(p.merged)) throw fail('umount', p.merged)
-}
+export async function unmountRootfs (p: RootfsPaths): Promise<void> { await unmountIfMounted(p.merged) }
 
-/**
- * Bytes in the files under `dir` (a container's upper dir: its own writes,
- * what removing it frees); 0 when it is gone. lstat, never stat: a running
- * container may swap a dir for a symlink to the host's.
- */
-export async function upperSize (dir: string): Promise<number> {
-  let total = 0
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
-  for (const d of entries) {
-    if (d.isFile()) total += await lstat(join(d.parentPath, d.name)).then(s => s.isFile() ? s.size : 0, () => 0)
-  }
-  return total
-}
+/** Bytes in the files under `dir` (a container's upper dir: its own writes, what removing it frees); 0 when it is gone. */
+export const upperSize = treeSize
 
 /** Makes the working dir `dir` (and its parents) inside the rootfs, resolved in it as the container would: a symlink on the way never reaches the host. */
 export function mkdirInRootfs (rootfs: string, dir: string): void {

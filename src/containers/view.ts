@@ -148,16 +148,18 @@ function filledDefaults (host: Record<string, unknown>): Record<string, unknown>
   }
 }
 
-/** Docker's `Mounts` list, from the binds, mounts and tmpfs that were asked for. */
+/** Docker's `Mounts` list: the binds, mounts and tmpfs that were asked for, then the volumes (and VolumesFrom binds) the record keeps. */
 function mounts (rec: ContainerRecord): unknown[] {
   const host = bodyOf(rec).HostConfig ?? {}
   const out: unknown[] = []
   for (const b of (host.Binds as string[] | null | undefined) ?? []) {
     const [source = '', destination = '', mode = ''] = b.split(':')
+    if (!source.startsWith('/') || destination === '') continue
     const propagation = mode.split(',').find(o => PROPAGATIONS.includes(o)) ?? 'rprivate'
     out.push({ Type: 'bind', Source: source, Destination: destination, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: propagation })
   }
   for (const m of (host.Mounts as Array<Record<string, any>> | null | undefined) ?? []) {
+    if (m.Type === 'volume') continue
     const asked: unknown = m.BindOptions?.Propagation
     const propagation = m.Type !== 'bind' ? '' : typeof asked === 'string' && asked !== '' ? asked : 'rprivate'
     out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: m.ReadOnly !== true, Propagation: propagation })
@@ -165,7 +167,7 @@ function mounts (rec: ContainerRecord): unknown[] {
   for (const dest of Object.keys((host.Tmpfs as Record<string, string> | null | undefined) ?? {})) {
     out.push({ Type: 'tmpfs', Source: '', Destination: dest, Mode: '', RW: true, Propagation: '' })
   }
-  return out
+  return [...out, ...rec.volumes ?? []]
 }
 
 /** `GET /containers/{id}/json`: Docker's inspect document. Clients crash without Config and HostConfig. */

@@ -10,7 +10,7 @@ import { appendFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 
-export type EventType = 'container' | 'image'
+export type EventType = 'container' | 'image' | 'volume'
 
 /** What an emitter says: Docker's `Type`, `Action` and `Actor`. */
 export interface EventInput {
@@ -30,7 +30,7 @@ export interface EventMessage extends EventInput {
 export type EventFilters = ReadonlyMap<string, readonly string[]>
 
 /** The filter keys GET /events accepts. */
-export const EVENT_FILTERS: ReadonlySet<string> = new Set(['container', 'image', 'event', 'type', 'label'])
+export const EVENT_FILTERS: ReadonlySet<string> = new Set(['container', 'image', 'volume', 'event', 'type', 'label'])
 
 export const JOURNAL_MAX = 10_000
 
@@ -79,6 +79,7 @@ export function eventMatches (ev: EventMessage, f: EventFilters): boolean {
     any('event', v => v === ev.Action || v === ev.Action.split(':', 1)[0]) &&
     any('container', v => ev.Type === 'container' && (ev.Actor.ID.startsWith(v) || v === attrs.name || v === `/${attrs.name ?? ''}`)) &&
     any('image', v => images.includes(v)) &&
+    any('volume', v => ev.Type === 'volume' && v === ev.Actor.ID) &&
     any('label', v => {
       const i = v.indexOf('=')
       return i < 0 ? Object.hasOwn(attrs, v) : attrs[v.slice(0, i)] === v.slice(i + 1)

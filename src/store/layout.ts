@@ -9,6 +9,7 @@
  *     hostname, hosts, resolv.conf   bind-mounted into an image container
  *     bundle/config.json             an image container's OCI spec
  *     rootfs/{upper,work,merged}     an image container's overlay
+ *   <root>/volumes/<name>/           a volume: volume.json, and _data (what containers bind)
  *   <state>/containers/<id>/         one run's state dir (its absence: the run is cleaned up)
  *     control, ctr.pid, conmon.pid, conmon.log
  *     bundle/config.json             the private spec the runtime runs (conmon puts ctl, attach, oom here)
@@ -48,6 +49,8 @@ export class Layout {
   readonly exits: string
   readonly sockets: string
   readonly images: string
+  /** One dir per volume (src/volumes/store.ts). */
+  readonly volumes: string
   readonly events: string
   /** Where an earlier berthd kept ready-made FIFOs (removed at start-up). */
   readonly oldFifos: string
@@ -58,6 +61,7 @@ export class Layout {
     this.exits = join(state, 'exits')
     this.sockets = join(state, 'sock')
     this.images = join(root, 'images')
+    this.volumes = join(root, 'volumes')
     this.events = join(root, 'events')
     this.oldFifos = join(state, 'fifos')
   }

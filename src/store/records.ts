@@ -15,6 +15,23 @@ export type Status = 'creating' | 'created' | 'running' | 'paused' | 'restarting
 /** Docker's HostConfig.RestartPolicy, checked (src/containers/restart.ts). */
 export interface RestartPolicy { Name: 'no' | 'always' | 'on-failure' | 'unless-stopped', MaximumRetryCount: number }
 
+/**
+ * A volume the container mounts, or a bind it got from VolumesFrom: inspect's
+ * `Mounts` entry as Docker writes it. A volume's users are read from these,
+ * never counted apart.
+ */
+export interface MountPointRecord {
+  Type: 'volume' | 'bind'
+  /** The volume's name (volumes only). */
+  Name?: string
+  Source: string
+  Destination: string
+  Driver?: string
+  Mode: string
+  RW: boolean
+  Propagation: string
+}
+
 /** What berth keeps about one container. */
 export interface ContainerRecord {
   version: number
@@ -41,6 +58,8 @@ export interface ContainerRecord {
   cmd?: string[] | null
   /** Docker's create body as it was asked for (inspect shows its Config and HostConfig). */
   createBody?: Record<string, unknown>
+  /** Its volumes (and VolumesFrom binds); absent: none. */
+  volumes?: MountPointRecord[]
   /** Docker's AutoRemove (run --rm): removed once it exits, or when its start fails. */
   autoRemove?: boolean
   /** When it is started again after it exits (absent: `no`). */

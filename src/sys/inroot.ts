@@ -122,6 +122,15 @@ export function mkdirAllInRoot (root: string, path: string, mode = 0o755): void 
   })
 }
 
+/**
+ * An O_PATH fd of the dir `path` as resolved in `root`, or undefined when
+ * nothing is there; ENOTDIR when something else is. The caller closes it;
+ * `/proc/<pid>/fd/<fd>` names the dir for a child process.
+ */
+export function openDirInRoot (root: string, path: string): number | undefined {
+  return withRoot(root, rootFd => tryOpenDir(rootFd, below(path)))
+}
+
 /** readlink(2) of an entry already known to exist; one that is not a symlink is in the way of a dir. */
 function readlink (path: string, shown: string): string {
   try {

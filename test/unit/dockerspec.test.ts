@@ -5,13 +5,13 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import {
-  checkCreateBody, cpusetWithin, dockerSpec, cgroupsPathOf, pidContainer, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
+  anonymousVolumePaths, checkCreateBody, cpusetWithin, dockerSpec, cgroupsPathOf, parseVolumesFrom, pidContainer, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
   DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
   type DockerCreateBody, type ImageConfigInput, type SpecInput, type OciSpec
 } from '../../src/containers/dockerspec.js'
 import { isZero } from '../../src/containers/createbody.js'
 import { hostsFile, resolvConf } from '../../src/containers/etc-files.js'
-import { mergeTmpfsOptions, propagationProblem, rootfsPropagation } from '../../src/containers/mounts.js'
+import { bindMount, mergeTmpfsOptions, propagationProblem, rootfsPropagation, userMounts } from '../../src/containers/mounts.js'
 import { DockerCreateBody as Schema } from '../../src/api/schemas.js'
 import { ALL_CAPS } from '../../src/containers/exec.js'
 import { BerthError } from '../../src/errors.js'
@@ -372,9 +372,9 @@ t.test('Binds', async t => {
     [FILES.hostname, '/etc/hostname', 'bind', 'rbind,rprivate'],
     [FILES.hosts, '/etc/hosts', 'bind', 'rbind,rprivate']
   ], 'after the defaults, parents before children')
-  refuses(t, () => spec({ Binds: ['data:/data'] }), 'invalid volume specification: \'data:/data\': named volumes are not supported, bind an absolute host path')
   refuses(t, () => spec({ Binds: ['./data:/data'] }), /^create \.\/data: "\.\/data" includes invalid characters for a local volume name/)
-  refuses(t, () => spec({ Binds: ['/data'] }), /anonymous volumes are not supported/)
+  refuses(t, () => spec({ Binds: ['data:/data:rslave'] }), /invalid mode: rslave/, 'no propagation for a volume')
+  refuses(t, () => spec({ Binds: ['/h:/data:nocopy'] }), /invalid mode: nocopy/, 'no nocopy for a bind')
   refuses(t, () => spec({ Binds: ['/srv:data'] }), 'invalid volume specification: \'/srv:data\': invalid mount config for type "bind": invalid mount path: \'data\' mount path must be absolute')
   refuses(t, () => spec({ Binds: ['/srv:/'] }), 'invalid specification: destination can\'t be \'/\'')
   refuses(t, () => spec({ Binds: ['/a:/b:c:d'] }), 'invalid volume specification: \'/a:/b:c:d\'')
@@ -406,7 +406,9 @@ t.test('Mounts and Tmpfs', async t => {
   refuses(t, () => spec({ Tmpfs: { '/t': 'mode=999' } }), 'invalid tmpfs option "mode=999": mode must be an octal file mode')
   t.same(mount(spec({ Tmpfs: { '/t': 'size=50%,nr_inodes=1k,mode=700,uid=1' } }), '/t')?.options.slice(-4), ['size=50%', 'nr_inodes=1k', 'mode=700', 'uid=1'])
   refuses(t, () => spec({ Tmpfs: { run: '' } }), /invalid mount path: 'run' mount path must be absolute/)
-  refuses(t, () => spec({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/v' }] }), /^Mounts: type "volume" is not supported: named volumes are not supported/)
+  refuses(t, () => spec({ Mounts: [{ Type: 'volume', Source: '../v', Target: '/v' }] }), /invalid volume name "\.\.\/v"/)
+  refuses(t, () => spec({ Mounts: [{ Type: 'volume', Target: '/v', BindOptions: { Propagation: 'shared' } }] }), /field BindOptions must not be specified/)
+  refuses(t, () => spec({ Mounts: [{ Type: 'volume', Target: '/v', VolumeOptions: { Subpath: 'a' } }] }), /Subpath is not supported/)
   refuses(t, () => spec({ Mounts: [{ Type: 'npipe', Source: 'v', Target: '/v' }] }), /^Mounts: type "npipe" is not supported/)
   refuses(t, () => spec({ Mounts: [{ Type: 'bind', Target: '/v' }] }), 'invalid mount config for type "bind": field Source must not be empty')
   refuses(t, () => spec({ Mounts: [{ Type: 'bind', Source: 'rel', Target: '/v' }] }), /invalid mount path: 'rel' mount path must be absolute/)
@@ -452,7 +454,6 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['PortBindings', { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } }],
     ['PublishAllPorts', { PublishAllPorts: true }],
     ['Links', { Links: ['db:db'] }],
-    ['VolumesFrom', { VolumesFrom: ['other'] }],
     ['VolumeDriver', { VolumeDriver: 'nfs' }],
     ['DeviceRequests', { DeviceRequests: [{ Driver: 'nvidia', Count: -1 }] }],
     ['CpuCount', { CpuCount: 2 }],
@@ -472,7 +473,6 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['UTSMode', { UTSMode: 'container:x' }],
     ['CgroupnsMode', { CgroupnsMode: 'other' }],
     ['MacAddress', {}, { MacAddress: '02:42:ac:11:00:02' }],
-    ['Volumes', {}, { Volumes: { '/data': {} } }],
     ['Healthcheck', {}, { Healthcheck: { Test: ['CMD', 'true'], Interval: 1e9 } }]
   ]
   for (const [name, hc, top] of cases) {
@@ -539,21 +539,43 @@ t.test('C strings: no NUL byte, paths within PATH_MAX', async t => {
   refuses(t, () => spec({ Tmpfs: { [`/${'m'.repeat(5000)}`]: '' } }), /^a mount point is 5001 bytes long/)
 })
 
-t.test('Volumes: a path a mount covers is accepted (the bind wins), any other refused', async t => {
-  const accepted: Array<[Record<string, unknown>, Record<string, object>, string]> = [
+t.test('Volumes: a path a mount covers gets no volume (the bind wins), any other an anonymous one', async t => {
+  const covered: Array<[Record<string, unknown>, Record<string, object>, string]> = [
     [{ Binds: ['/h:/data'] }, { '/data/': {} }, 'a bind, the key cleaned'],
     [{ Mounts: [{ Type: 'bind', Source: '/h', Target: '/m/./x' }] }, { '/m//x': {} }, 'a Mounts bind'],
     [{ Tmpfs: { '/run': '' } }, { '/run': {} }, 'a tmpfs'],
+    [{ Binds: ['vol:/data'] }, { '/data': {} }, 'a named volume'],
     // docker-py 5's rstrip(':ro').rstrip(':rw') (docker-py#3073): /ctr comes as /ct, /var/www:rw as /var/.
     [{ Binds: ['/h:/ctr'] }, { '/ct': {} }, 'docker-py 5\'s key for /ctr'],
     [{ Binds: ['/h:/var/www:rw'] }, { '/var/': {} }, 'docker-py 5\'s key for /var/www:rw'],
     [{ Binds: ['/h:/foo:ro'] }, { '/f': {}, '/foo': {} }, 'either key']
   ]
-  for (const [hc, Volumes, what] of accepted) t.doesNotThrow(() => checkCreateBody(cli(hc, { Volumes })), what)
-  refuses(t, () => checkCreateBody(cli({ Binds: ['/h:/data'] }, { Volumes: { '/data': {}, '/logs': {} } })),
-    'Volumes is not supported: "/logs" has no bind or mount: anonymous volumes are not supported yet; bind an absolute host path there with Binds or Mounts')
-  refuses(t, () => checkCreateBody(cli({ Binds: ['/h:/data'] }, { Volumes: { '/dat': {} } })), /"\/dat" has no bind/, 'only docker-py\'s own mangling counts')
-  refuses(t, () => checkCreateBody(cli({}, { Volumes: { data: {} } })), /"data" has no bind/)
+  const anonymous = (hc: Record<string, unknown>, Volumes: Record<string, object>): string[] => {
+    const body = cli(hc, { Volumes })
+    return anonymousVolumePaths(body, userMounts(body.HostConfig ?? {}))
+  }
+  for (const [hc, Volumes, what] of covered) t.strictSame(anonymous(hc, Volumes), [], what)
+  t.strictSame(anonymous({ Binds: ['/h:/data'] }, { '/data': {}, '/logs': {} }), ['/logs'])
+  t.strictSame(anonymous({ Binds: ['/h:/data'] }, { '/dat': {} }), ['/dat'], 'only docker-py\'s own mangling counts')
+  refuses(t, () => checkCreateBody(cli({}, { Volumes: { data: {} } })), /invalid mount path: 'data' mount path must be absolute/)
+})
+
+t.test('volumes in Binds, Mounts and VolumesFrom (pure parsing); the spec takes the volumes\' binds in their place', async t => {
+  t.strictSame(userMounts({ Binds: ['data:/data', '/anon', 'v2:/v2:ro,nocopy'], Mounts: [{ Type: 'volume', Target: '/m/', ReadOnly: true, VolumeOptions: { NoCopy: true } }] }), [
+    { destination: '/data', type: 'volume', source: 'data', options: [] },
+    { destination: '/anon', type: 'volume', source: '', options: [] },
+    { destination: '/v2', type: 'volume', source: 'v2', options: ['ro', 'nocopy'] },
+    { destination: '/m', type: 'volume', source: '', options: ['ro', 'nocopy'] }
+  ])
+  t.strictSame(parseVolumesFrom('web'), { ref: 'web', mode: '' })
+  t.strictSame(parseVolumesFrom('web:ro'), { ref: 'web', mode: 'ro' })
+  refuses(t, () => checkCreateBody(cli({ VolumesFrom: ['web:rx'] })), 'invalid mode for volumes-from: rx')
+  refuses(t, () => checkCreateBody(cli({ VolumesFrom: [':ro'] })), 'invalid volumes-from: \':ro\'')
+  const s = spec({ Binds: ['data:/data', '/h:/h'] }, {}, { volumes: [bindMount('/root/volumes/data/_data', '/data', false), bindMount('/root/volumes/x/_data', '/from', true)] })
+  t.strictSame(mount(s, '/data'), { destination: '/data', type: 'bind', source: '/root/volumes/data/_data', options: ['rbind', 'rprivate'] })
+  t.strictSame(mount(s, '/from')?.options, ['rbind', 'ro', 'rprivate'])
+  t.notOk(s.mounts.some(m => m.type === 'volume'))
+  t.throws(() => spec({ Binds: ['data:/data'] }), /volume mounts without their binds/, 'a volume never reaches the runtime unresolved')
 })
 
 t.test('rootfsPropagation: shared for a shared bind, else rslave for a slave one (moby WithMounts)', async t => {

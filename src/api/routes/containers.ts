@@ -184,12 +184,12 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   app.delete('/containers/:id', {
     schema: {
       tags, operationId: 'ContainerDelete', summary: 'Remove a container',
-      description: 'Removes the container, its monitor, its state and its log. 409 if it is running or restarting, unless force=1 (SIGKILL first, or the pending restart cancelled).',
+      description: 'Removes the container, its monitor, its state and its log; with v=1 its anonymous volumes too (named ones stay). 409 if it is running or restarting, unless force=1 (SIGKILL first, or the pending restart cancelled).',
       params: S.IdParams, querystring: S.DeleteQuery,
       response: { 204: S.NoContent, ...S.errors(400, 404, 409, 500) }
     }
   }, async (req, reply) => {
-    await manager.remove(req.params.id, bool(req.query.force))
+    await manager.remove(req.params.id, bool(req.query.force), bool(req.query.v))
     return reply.code(204).send(null)
   })
 

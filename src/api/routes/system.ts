@@ -85,7 +85,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       Driver: 'overlay2',
       DriverStatus: [],
       DockerRootDir: manager.config.root,
-      Plugins: { Volume: [], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'k8s-file'] },
+      Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'k8s-file'] },
       // The resource limits berth sets through the container's cgroup.
       MemoryLimit: limits,
       SwapLimit: limits,
