@@ -42,6 +42,10 @@ export const noSuchExec = (id: string): BerthError =>
   new BerthError('NOT_FOUND', `No such exec instance: ${id}`)
 
 /** Docker's 409 for a name another container has. */
+/** Docker's 404 for a volume (moby volume/service: `get NAME: no such volume`). */
+export const noSuchVolume = (name: string): BerthError =>
+  new BerthError('NOT_FOUND', `get ${name}: no such volume`)
+
 export const nameInUse = (name: string, other: string | undefined): BerthError =>
   conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
 

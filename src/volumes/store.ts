@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { BerthError, conflict, invalid, runtimeFailed } from '../errors.js'
+import { type BerthError, conflict, invalid, noSuchVolume, runtimeFailed } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import { HIDDEN_PREFIX, ensureDir, hideTree, readIfExists, writeFileAtomic } from '../store/atomic.js'
 import { isMounted, unmountIfMounted } from '../sys/mounts.js'
@@ -51,7 +51,6 @@ export interface VolumeStoreOptions {
 }
 
 const DRIVER_OPTS = ['type', 'device', 'o']
-const noSuchVolume = (name: string): BerthError => new BerthError('NOT_FOUND', `get ${name}: no such volume`)
 const badName = (name: string): BerthError => invalid(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`)
 
 /** Docker's checks of the local driver's options (moby volume/local validateOpts). */
