@@ -20,7 +20,8 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('fatal'), Type.Literal('silent')], { default: 'info' }),
   createTimeout: Type.Number({ minimum: 1, maximum: 3600, default: 60 }),
   logSizeMax: Type.Integer({ minimum: 4096, default: 100 * 1024 * 1024, description: 'bytes of container log kept per container' }),
-  init: Type.String({ default: '/usr/bin/tini-static', description: 'a static init binary, bind-mounted as /sbin/docker-init for HostConfig.Init' })
+  init: Type.String({ default: '/usr/bin/tini-static', description: 'a static init binary, bind-mounted as /sbin/docker-init for HostConfig.Init' }),
+  bridgeSubnet: Type.String({ default: '', pattern: '^$|^[0-9.]+/[0-9]+$', description: 'the default bridge network\'s IPv4 subnet when it is first made; empty: the first of Docker\'s pools that no host route overlaps' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
 
@@ -40,7 +41,7 @@ const FLAGS = {
   runtime: { type: 'string' }, 'add-runtime': { type: 'string', multiple: true },
   'runtime-arg': { type: 'string', multiple: true }, conmon: { type: 'string' },
   'log-level': { type: 'string' }, 'create-timeout': { type: 'string' },
-  'log-size-max': { type: 'string' }, 'init-path': { type: 'string' }, help: { type: 'boolean', short: 'h' }
+  'log-size-max': { type: 'string' }, 'init-path': { type: 'string' }, 'bridge-subnet': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -54,7 +55,9 @@ export const USAGE = `usage: berthd [options]
   --log-level LEVEL      trace|debug|info|warn|error|fatal  (BERTH_LOG_LEVEL, default info)
   --create-timeout S     create handshake limit, seconds    (BERTH_CREATE_TIMEOUT, default 60)
   --log-size-max BYTES   container log size limit           (BERTH_LOG_SIZE_MAX, default 104857600)
-  --init-path PATH       static init for HostConfig.Init     (BERTH_INIT_PATH, default /usr/bin/tini-static)`
+  --init-path PATH       static init for HostConfig.Init     (BERTH_INIT_PATH, default /usr/bin/tini-static)
+  --bridge-subnet CIDR   the default bridge's subnet, at its (BERTH_BRIDGE_SUBNET, default the first free of
+                         first start                         172.17-31.0.0/16, 192.168.0-240.0/20)`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
 export class ConfigError extends Error {}
@@ -101,7 +104,8 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     logLevel: flags['log-level'] ?? env.BERTH_LOG_LEVEL,
     createTimeout: num(flags['create-timeout'] ?? env.BERTH_CREATE_TIMEOUT),
     logSizeMax: num(flags['log-size-max'] ?? env.BERTH_LOG_SIZE_MAX),
-    init: flags['init-path'] ?? env.BERTH_INIT_PATH
+    init: flags['init-path'] ?? env.BERTH_INIT_PATH,
+    bridgeSubnet: flags['bridge-subnet'] ?? env.BERTH_BRIDGE_SUBNET
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.

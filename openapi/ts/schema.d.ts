@@ -1513,7 +1513,7 @@ export interface operations {
                                 [key: string]: string;
                             } | null;
                         } | null;
-                        /** @description `default`, `none` or `host` */
+                        /** @description `default` or `bridge` (the default bridge), `none`, `host`, `container:<name|id>`, or a network's name or id */
                         NetworkMode?: string | null;
                         PortBindings?: {
                             [key: string]: {
@@ -1949,12 +1949,20 @@ export interface operations {
                         };
                         Mounts: unknown[];
                         NetworkSettings: {
+                            /** @description Per network: NetworkID, IPAddress, IPPrefixLen, Gateway, MacAddress, Aliases (while the container has a run) */
                             Networks: {
                                 [key: string]: unknown;
                             };
+                            /** @description `<port>/<proto>` → its host bindings [{HostIp, HostPort}] while running, else null */
                             Ports: {
                                 [key: string]: unknown;
                             };
+                            /** @description On the default bridge; empty elsewhere, as in Docker */
+                            IPAddress: string;
+                            Gateway: string;
+                            MacAddress: string;
+                            /** @description The network namespace file */
+                            SandboxKey: string;
                         };
                     };
                 };

@@ -85,7 +85,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req) => {
     const rec = manager.resolve(req.params.id)
-    const doc = inspect(rec, manager.logPath(rec.id), manager.interactive.execIds(rec.id))
+    const doc = { ...inspect(rec, manager.logPath(rec.id), manager.interactive.execIds(rec.id)), NetworkSettings: manager.networking.settings(rec) }
     return bool(req.query.size) ? { ...doc, ...await manager.sizes(rec) } : doc
   })
 
