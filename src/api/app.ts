@@ -18,6 +18,7 @@ import { canonicalKeys } from './keycase.js'
 import { archiveRoutes } from './routes/archive.js'
 import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
+import { networkRoutes } from './routes/networks.js'
 import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
 import { systemRoutes, type Versions } from './routes/system.js'
@@ -144,6 +145,7 @@ export async function buildApp (deps: AppDeps) {
         { name: 'Container', description: 'Container lifecycle' },
         { name: 'Interactive', description: 'Attach, terminals and exec' },
         { name: 'Image', description: 'The local image store: import, load, save, tag, remove' },
+        { name: 'Network', description: 'Bridge networks through netavark and aardvark-dns: create, list, inspect, remove, prune' },
         { name: 'System', description: 'Daemon information' }
       ]
     },
@@ -181,6 +183,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(archiveRoutes, { manager: deps.manager })
   await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images })
+  await app.register(networkRoutes, { manager: deps.manager })
   await app.register(eventRoutes, { events: deps.events })
   drainUnreadBodies(app.server)
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.

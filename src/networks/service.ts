@@ -24,6 +24,7 @@ import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
 import { makeNetns, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
+import type { NetworkShown } from './view.js'
 
 export type { PortMapping } from './netavark.js'
 
@@ -118,6 +119,35 @@ export class Networks {
 
   /** The stable id of the predefined host or none network (a mode, not stored): derived from the root, so it survives restarts. */
   predefinedId (name: string): string { return createHash('sha256').update(`${this.o.root}\0${name}`).digest('hex') }
+
+  /** Every network as shown: the stored ones, then the predefined host and none. */
+  shown (): NetworkShown[] {
+    const stored: NetworkShown[] = this.list().map(rec => ({ rec, Name: rec.Name, Id: rec.Id, Driver: rec.Driver, Created: rec.Created, Labels: rec.Labels }))
+    const created = stored.find(n => n.Name === 'bridge')?.Created ?? new Date(0).toISOString()
+    return [...stored, ...['host', 'none'].map(name => ({ Name: name, Id: this.predefinedId(name), Driver: name === 'host' ? 'host' : 'null', Created: created, Labels: {} }))]
+  }
+
+  /** A network as shown, by id, name or unique id prefix (host and none too). */
+  find (ref: string): NetworkShown {
+    const all = this.shown()
+    const n = all.find(x => x.Id === ref) ?? all.find(x => x.Name === ref)
+    if (n !== undefined) return n
+    const hits = ref === '' ? [] : all.filter(x => x.Id.startsWith(ref))
+    if (hits.length === 1) return hits[0]!
+    if (hits.length > 1) throw invalid(`network ${ref} is ambiguous (${hits.length} matches found based on ID prefix)`)
+    throw notFound(ref)
+  }
+
+  /** Docker's network prune: every user network no container is on, that passes the label and until filters. */
+  async prune (keep: (n: NetworkRecord) => boolean): Promise<string[]> {
+    const gone: string[] = []
+    for (const n of this.list()) {
+      if (n.Name === 'bridge' || this.usersOf(n.Id).length > 0 || keep(n)) continue
+      await this.remove(n.Id)
+      gone.push(n.Name)
+    }
+    return gone
+  }
 
   /** The containers on network `id`, with their endpoints. */
   usersOf (id: string): Array<{ a: Attachment, name: string, ep: Endpoint }> {
