@@ -44,9 +44,26 @@ export function netavarkOptions (input: SetupInput): object {
 /** netavark's answer to setup, per network: the interfaces it made. */
 export type StatusBlock = Record<string, { dns_server_ips?: string[], dns_search_domains?: string[], interfaces?: Record<string, { mac_address: string }> }>
 
+/**
+ * One netavark at a time: a teardown that removes a network's last
+ * container deletes the network's chains while a concurrent setup appends
+ * to them ("No chain/target/match by that name"). podman serialises them
+ * under a lock too. The queue orders this berthd's calls; the host-wide
+ * flock keeps other berthds (tests run several) out of the shared chains;
+ * --close, or aardvark-dns, which netavark starts, would hold the lock.
+ */
+const LOCK = '/run/lock/berth-netavark.lock'
+let queue: Promise<unknown> = Promise.resolve()
+
 async function netavark (configDir: string, file: string, verb: 'setup' | 'teardown', netns: string, input: SetupInput): Promise<string> {
+  const run = queue.catch(() => {}).then(() => netavarkNow(configDir, file, verb, netns, input))
+  queue = run
+  return await run
+}
+
+async function netavarkNow (configDir: string, file: string, verb: 'setup' | 'teardown', netns: string, input: SetupInput): Promise<string> {
   await writeFile(file, JSON.stringify(netavarkOptions(input)))
-  const r = await runChild(NETAVARK, ['--config', configDir, '--rootless', 'false', '--aardvark-binary', AARDVARK, '--file', file, verb, netns], ENV, 30_000)
+  const r = await runChild('/usr/bin/flock', ['--close', LOCK, NETAVARK, '--config', configDir, '--rootless', 'false', '--aardvark-binary', AARDVARK, '--file', file, verb, netns], ENV, 30_000)
   if (r.code !== 0 || r.timedOut) throw runtimeFailed(`netavark ${verb} failed: ${(r.stderr !== '' ? r.stderr : r.stdout).trim() || `exit ${String(r.code)}`}`)
   return r.stdout
 }

@@ -81,6 +81,7 @@ export class Networks {
     for (const n of await this.store.loadAll()) this.byId.set(n.Id, n)
     await ensureDir(this.attachDir)
     await ensureDir(this.configDir)
+    await ensureDir('/run/lock', 0o755) // netavark's host-wide lock (netavark.ts)
     for (const f of await readdir(this.attachDir)) {
       if (!f.endsWith('.json') || f.startsWith('.')) continue
       const a = JSON.parse(await readFile(join(this.attachDir, f), 'utf8')) as Attachment
