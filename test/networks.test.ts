@@ -201,3 +201,16 @@ t.test('none, host and container:<name>', async t => {
   t.equal(r.status, 409)
   t.match(r.body.message, 'cannot join network namespace of a non running container')
 })
+
+t.test('a restart policy\'s restarts set the networking up again, and its end tears it down', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d)
+  const id = await start(d, 'flaky', ['sh', '-c', 'ls /sys/class/net | tr "\\n" " "; echo; exit 1'], { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } })
+  await until(async () => {
+    const s = (await d.req('GET', `/containers/${id}/json`)).body
+    return s.State.Status === 'exited' && s.RestartCount === 2
+  }, 30_000, 'two restarts, then exited')
+  const logs = (await d.req('GET', `/containers/${id}/logs?stdout=1`)).raw.toString()
+  t.equal(logs.match(/eth0 lo/g)?.length, 3, 'every run had its eth0')
+  await until(async () => Object.keys((await d.req('GET', '/networks/bridge')).body.Containers).length === 0, 10_000, 'nothing left on the bridge')
+})
