@@ -31,7 +31,8 @@ export const ConfigSchema = Type.Object({
   tlsCaCert: Type.Optional(Type.String()),
   tlsCert: Type.Optional(Type.String()),
   tlsKey: Type.Optional(Type.String()),
-  insecureTcp: Type.Boolean({ default: false, description: 'allow tcp:// hosts without TLS' })
+  insecureTcp: Type.Boolean({ default: false, description: 'allow tcp:// hosts without TLS' }),
+  bridgeSubnet: Type.String({ default: '', pattern: '^$|^[0-9.]+/[0-9]+$', description: 'the default bridge network\'s IPv4 subnet when it is first made; empty: the first of Docker\'s pools that no host route overlaps' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
 
@@ -64,7 +65,7 @@ const FLAGS = {
   'log-level': { type: 'string' }, 'create-timeout': { type: 'string' },
   'log-size-max': { type: 'string' }, 'init-path': { type: 'string' },
   'registry-mirror': { type: 'string', multiple: true }, 'insecure-registry': { type: 'string', multiple: true },
-  'seccomp-profile': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  'seccomp-profile': { type: 'string' }, 'bridge-subnet': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   host: { type: 'string', short: 'H', multiple: true }, group: { type: 'string', short: 'G' },
   tlsverify: { type: 'boolean' }, tlscacert: { type: 'string' }, tlscert: { type: 'string' }, tlskey: { type: 'string' },
   'insecure-tcp': { type: 'boolean' }
@@ -96,6 +97,8 @@ export const USAGE = `usage: berthd [options]
   --tlskey PATH          the server's key                   (BERTH_TLSKEY)
   --insecure-tcp         allow tcp:// without TLS: root for anyone who reaches the port
                                                             (BERTH_INSECURE_TCP=1)
+  --bridge-subnet CIDR   the default bridge's subnet, at its (BERTH_BRIDGE_SUBNET, default the first free of
+                         first start                         172.17-31.0.0/16, 192.168.0-240.0/20)
   CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
@@ -205,7 +208,8 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     tlsCert: flags.tlscert ?? env.BERTH_TLSCERT,
     tlsKey: flags.tlskey ?? env.BERTH_TLSKEY,
     seccompProfile: flags['seccomp-profile'] ?? env.BERTH_SECCOMP_PROFILE,
-    insecureTcp: flags['insecure-tcp'] ?? bool(env.BERTH_INSECURE_TCP)
+    insecureTcp: flags['insecure-tcp'] ?? bool(env.BERTH_INSECURE_TCP),
+    bridgeSubnet: flags['bridge-subnet'] ?? env.BERTH_BRIDGE_SUBNET
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.

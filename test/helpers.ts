@@ -80,7 +80,8 @@ async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
   const state = join(dir, 'st')
   const root = join(dir, 'root')
   let err = ''
-  const proc = execa(...berthdCommand(['--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs]), {
+  // Each daemon's default bridge gets a subnet of its own: daemons of test files running at once must not share one.
+  const proc = execa(...berthdCommand(['--socket', socket, '--root', root, '--state', state, '--log-level', 'debug', '--bridge-subnet', subnetFor(dir, 200), ...extraArgs]), {
     reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false
   })
   proc.stderr?.on('data', (c: Buffer) => { err += c.toString() })
@@ -147,16 +148,53 @@ export function processesMentioning (needle: string): number[] {
 /** A process's command line with spaces for NULs ('' if it is gone). */
 export const cmdOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() } catch { return '' } }
 
+/** A /24 in 10.<from..from+49>.x.0 picked from `seed`: a test's own subnet, which nothing else on the host uses. */
+export function subnetFor (seed: string, from = 150): string {
+  const h = createHash('sha256').update(seed).digest()
+  return `10.${from + (h[0]! % 50)}.${h[1]!}.0/24`
+}
+
+/** The bridges (br-<id12>) and subnets of a daemon's networks, as stored. */
+async function networksOf (d: Daemon): Promise<Array<{ iface: string, subnet: string }>> {
+  const dir = join(d.root, 'networks')
+  const files = await readdir(dir).catch(() => [] as string[])
+  return await Promise.all(files.filter(f => f.endsWith('.json')).map(async f => {
+    const n = JSON.parse(await readFile(join(dir, f), 'utf8')) as { iface: string, IPAM: { Config: Array<{ Subnet: string }> } }
+    return { iface: n.iface, subnet: n.IPAM.Config[0]!.Subnet }
+  }))
+}
+
 async function cleanupDaemon (d: Daemon, t: Tap): Promise<void> {
   const problems: string[] = []
+  // Read before the user networks are removed: their bridges and rules must be gone too.
+  const networks = await networksOf(d)
   if (d.proc.exitCode === null) {
     try {
       const list = await d.req('GET', '/containers/json?all=1')
       await Promise.all((list.body as Array<{ Id: string }>).map(c => d.req('DELETE', `/containers/${c.Id}?force=1`)))
+      const nets = await d.req('GET', '/networks?filters=%7B%22type%22%3A%5B%22custom%22%5D%7D')
+      for (const n of nets.body as Array<{ Id: string, Name: string }>) if (n.Name !== 'bridge') await d.req('DELETE', `/networks/${n.Id}`)
     } catch (err) {
-      problems.push(`could not remove containers: ${(err as Error).message}`)
+      problems.push(`could not remove containers or networks: ${(err as Error).message}`)
     }
     await d.stop().catch(() => {})
+  }
+  // Networking: no attachment (lease) left, no bridge, no firewall rule naming a subnet of the daemon's.
+  const leases = (await readdir(join(d.state, 'networks', 'attach')).catch(() => [] as string[])).filter(f => !f.startsWith('.'))
+  if (leases.length > 0) problems.push(`network attachments left: ${leases.join(', ')}`)
+  const links = (await execa('ip', ['-o', 'link', 'show'], { reject: false })).stdout
+  for (const n of networks) {
+    if (links.includes(`${n.iface}:`)) {
+      problems.push(`bridge left: ${n.iface}`)
+      await execa('ip', ['link', 'delete', n.iface], { reject: false })
+    }
+  }
+  for (const table of ['nat', 'filter']) {
+    const rules = (await execa('iptables', ['-t', table, '-S'], { reject: false })).stdout.split('\n')
+    for (const rule of rules.filter(r => r.startsWith('-A ') && networks.some(n => r.includes(n.subnet)))) {
+      problems.push(`firewall rule left (${table}): ${rule}`)
+      await execa('iptables', ['-t', table, ...rule.replace(/^-A /, '-D ').split(' ')], { reject: false })
+    }
   }
   // Give exiting monitors a moment, then check that nothing we made is left.
   let left: number[] = []

@@ -902,6 +902,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/networks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List networks */
+        get: operations["NetworkList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/networks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inspect a network */
+        get: operations["NetworkInspect"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a network
+         * @description 403 for the predefined bridge, host and none; 409 while a container is on it.
+         */
+        delete: operations["NetworkDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/networks/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a network
+         * @description A bridge network through netavark; its names resolve through aardvark-dns. Without IPAM Config, a subnet from Docker's pools (172.17-31.0.0/16, then 192.168.0-240.0/20) that no network and no host route overlaps. 400 for a bad CIDR, a gateway or range outside the subnet, IPv6, another driver; 403 for an overlapping subnet or a predefined name; 409 for a name in use.
+         */
+        post: operations["NetworkCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/networks/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove unused networks */
+        post: operations["NetworkPrune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -1618,7 +1693,7 @@ export interface operations {
                                 [key: string]: string;
                             } | null;
                         } | null;
-                        /** @description `default`, `none` or `host` */
+                        /** @description `default` or `bridge` (the default bridge), `none`, `host`, `container:<name|id>`, or a network's name or id */
                         NetworkMode?: string | null;
                         PortBindings?: {
                             [key: string]: {
@@ -2069,12 +2144,20 @@ export interface operations {
                         };
                         Mounts: unknown[];
                         NetworkSettings: {
+                            /** @description Per network: NetworkID, IPAddress, IPPrefixLen, Gateway, MacAddress, Aliases (while the container has a run) */
                             Networks: {
                                 [key: string]: unknown;
                             };
+                            /** @description `<port>/<proto>` → its host bindings [{HostIp, HostPort}] while running, else null */
                             Ports: {
                                 [key: string]: unknown;
                             };
+                            /** @description On the default bridge; empty elsewhere, as in Docker */
+                            IPAddress: string;
+                            Gateway: string;
+                            MacAddress: string;
+                            /** @description The network namespace file */
+                            SandboxKey: string;
                         };
                     };
                 };
@@ -4689,6 +4772,341 @@ export interface operations {
             };
             /** @description Conflict with the container's state, another container, or an image in use */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NetworkList: {
+        parameters: {
+            query?: {
+                /** @description JSON: name, id, label, driver, type (custom, builtin), dangling, scope */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Name: string;
+                        Id: string;
+                        Created: string;
+                        Scope: string;
+                        /** @description bridge; host and null for the predefined host and none */
+                        Driver: string;
+                        EnableIPv6: boolean;
+                        IPAM: unknown;
+                        Internal: boolean;
+                        Attachable: boolean;
+                        Ingress: boolean;
+                        /** @description Containers with a run on the network: Name, EndpointID, MacAddress, IPv4Address */
+                        Containers: {
+                            [key: string]: unknown;
+                        };
+                        Options: {
+                            [key: string]: string;
+                        };
+                        Labels: {
+                            [key: string]: string;
+                        };
+                    }[];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NetworkInspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Docker's network document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Name: string;
+                        Id: string;
+                        Created: string;
+                        Scope: string;
+                        /** @description bridge; host and null for the predefined host and none */
+                        Driver: string;
+                        EnableIPv6: boolean;
+                        IPAM: unknown;
+                        Internal: boolean;
+                        Attachable: boolean;
+                        Ingress: boolean;
+                        /** @description Containers with a run on the network: Name, EndpointID, MacAddress, IPv4Address */
+                        Containers: {
+                            [key: string]: unknown;
+                        };
+                        Options: {
+                            [key: string]: string;
+                        };
+                        Labels: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NetworkDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The container's root filesystem is read-only to berth (ReadonlyRootfs, or an OCI bundle's, which berth never writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NetworkCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    Name: string;
+                    Driver?: string;
+                    /** @description No route out of the network (no masquerade) */
+                    Internal?: boolean;
+                    Attachable?: boolean;
+                    Ingress?: boolean;
+                    /** @description Ignored: names are always unique, as since Docker 1.44 */
+                    CheckDuplicate?: boolean;
+                    /** @description Only false: berth networks are IPv4 only */
+                    EnableIPv6?: boolean;
+                    Labels?: null | {
+                        [key: string]: string;
+                    };
+                    Options?: null | {
+                        [key: string]: string;
+                    };
+                    IPAM?: null | {
+                        Driver?: string;
+                        Config?: null | {
+                            Subnet?: string;
+                            Gateway?: string;
+                            IPRange?: string;
+                        }[];
+                        Options?: null | {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Id: string;
+                        Warning: string;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The container's root filesystem is read-only to berth (ReadonlyRootfs, or an OCI bundle's, which berth never writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NetworkPrune: {
+        parameters: {
+            query?: {
+                /** @description JSON: label, label!, until */
+                filters?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        NetworksDeleted: string[];
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ import { canonicalKeys } from './keycase.js'
 import { archiveRoutes } from './routes/archive.js'
 import { commitRoutes } from './routes/commit.js'
 import { containerRoutes } from './routes/containers.js'
+import { networkRoutes } from './routes/networks.js'
 import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
 import { registryHosts } from '../registry/pull.js'
@@ -148,6 +149,7 @@ export async function buildApp (deps: AppDeps) {
         { name: 'Interactive', description: 'Attach, terminals and exec' },
         { name: 'Image', description: 'The local image store: import, load, save, tag, remove' },
         { name: 'Volume', description: 'Local volumes: directories (or DriverOpts mounts) that outlive containers' },
+        { name: 'Network', description: 'Bridge networks through netavark and aardvark-dns: create, list, inspect, remove, prune' },
         { name: 'System', description: 'Daemon information' }
       ]
     },
@@ -186,6 +188,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images, hosts: () => registryHosts(deps.manager.config) })
   await app.register(volumeRoutes, { volumes: deps.manager.volumes })
+  await app.register(networkRoutes, { manager: deps.manager })
   await app.register(eventRoutes, { events: deps.events })
   drainUnreadBodies(app.server)
   // Requests with `Connection: Upgrade` (attach, exec start) reach this listener, never Fastify.

@@ -156,7 +156,14 @@ export const ContainerInspect = Type.Object({
   }),
   GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Record(Type.String(), Type.String()) }),
   Mounts: Type.Array(Type.Unknown()),
-  NetworkSettings: Type.Object({ Networks: Type.Record(Type.String(), Type.Unknown()), Ports: Type.Record(Type.String(), Type.Unknown()) })
+  NetworkSettings: Type.Object({
+    Networks: Type.Record(Type.String(), Type.Unknown(), { description: 'Per network: NetworkID, IPAddress, IPPrefixLen, Gateway, MacAddress, Aliases (while the container has a run)' }),
+    Ports: Type.Record(Type.String(), Type.Unknown(), { description: '`<port>/<proto>` → its host bindings [{HostIp, HostPort}] while running, else null' }),
+    IPAddress: Type.String({ description: 'On the default bridge; empty elsewhere, as in Docker' }),
+    Gateway: Type.String(),
+    MacAddress: Type.String(),
+    SandboxKey: Type.String({ description: 'The network namespace file' })
+  })
 }, { description: 'Docker\'s inspect document' })
 
 export const KillQuery = Type.Object({

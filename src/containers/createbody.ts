@@ -73,7 +73,7 @@ const HostConfig = Type.Object({
   Binds: Strings('`/host/path:/container/path[:ro|rw|z|Z|propagation,...]`; named volumes are refused'),
   ContainerIDFile: Str('Client-side only'),
   LogConfig: nullable(Type.Object({ Type: Str(), Config: StringMap() })),
-  NetworkMode: Str('`default`, `none` or `host`'),
+  NetworkMode: Str('`default` or `bridge` (the default bridge), `none`, `host`, `container:<name|id>`, or a network\'s name or id'),
   PortBindings: nullable(Type.Record(Type.String(), orNull(Type.Array(Type.Object({ HostIp: Str(), HostPort: Str() }))))),
   RestartPolicy: nullable(Type.Object({ Name: Str(), MaximumRetryCount: Int() }), '`no`, `always`, `unless-stopped` or `on-failure` (with MaximumRetryCount, 0: no limit); not with AutoRemove'),
   AutoRemove: Bool(),

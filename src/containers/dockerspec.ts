@@ -160,11 +160,9 @@ const healthNone: Allowed = v => isZero({ ...v, Test: undefined }) && (isZero(v.
 
 /** Fields berth refuses unless zero (or one of the listed values): path, what is allowed, why. */
 const UNSUPPORTED: Array<[string, Allowed, string]> = [
-  ['MacAddress', isZero, 'containers have no network interface but loopback'],
+  ['MacAddress', isZero, 'netavark picks the address'],
   ['Healthcheck', v => isZero(v) || healthNone(v), 'health checks are not run'],
-  ['HostConfig.PortBindings', noKeys, 'no ports are published: containers have loopback only'],
-  ['HostConfig.PublishAllPorts', isZero, 'no ports are published: containers have loopback only'],
-  ['HostConfig.Links', isZero, 'there are no container networks'],
+  ['HostConfig.Links', isZero, 'legacy links: use a user-defined network, where names resolve'],
   ['HostConfig.VolumeDriver', zeroOr('local'), 'only the local volume driver exists'],
   ['HostConfig.DeviceRequests', isZero, 'device requests'],
   ['HostConfig.CpuCount', isZero, 'Windows only'],
@@ -195,13 +193,10 @@ function checkUnsupported (body: DockerCreateBody): void {
     const v = at(body, path)
     if (!ok(v)) throw invalid(`${path.replace(/^HostConfig\./, '')} is not supported: ${why} (got ${shown(v)})`)
   }
-  const mode = networkMode(body)
+  networkMode(body)
   for (const [name, ep] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) {
-    if (!['default', 'none', 'host', str(body.HostConfig?.NetworkMode)].includes(name)) {
-      throw invalid(`NetworkingConfig.EndpointsConfig is not supported: network "${name}": containers use the ${mode} network mode`)
-    }
     for (const [field, v] of Object.entries(ep ?? {})) {
-      if (!isZero(v)) throw invalid(`NetworkingConfig.EndpointsConfig.${name}.${field} is not supported: containers have loopback only (got ${shown(v)})`)
+      if (!isZero(v) && !['Aliases', 'NetworkID'].includes(field)) throw invalid(`NetworkingConfig.EndpointsConfig.${name}.${field} is not supported: berth leases the addresses (got ${shown(v)})`)
     }
   }
 }
@@ -257,12 +252,17 @@ export function mergeCommand (image: ImageConfigInput, body: DockerCreateBody): 
 
 type NetMode = 'private' | 'host'
 
-/** '' / default / none → a private network namespace (loopback only); host → the host's. */
+/**
+ * host → the host's network namespace; anything else a private one: none
+ * (loopback only), a network (default, bridge or a name, set up at launch)
+ * or container:<ref> (joined at launch). Whether the network exists is the
+ * manager's check.
+ */
 function networkMode (body: DockerCreateBody): NetMode {
   const mode = str(body.HostConfig?.NetworkMode)
   if (mode === 'host') return 'host'
-  if (['', 'default', 'none'].includes(mode)) return 'private'
-  throw invalid(`network mode "${mode}" is not supported: use none, host or default (a private network namespace with loopback only)`)
+  if (mode === 'container:') throw invalid('invalid network mode: container: needs a container name or id')
+  return 'private'
 }
 
 /** The container's hostname as Docker sets it: Hostname, else the host's with host networking, else the id's first 12 characters. */

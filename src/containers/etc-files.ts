@@ -21,11 +21,11 @@ export function parseExtraHosts (extra: string[]): Array<[string, string]> {
 
 /**
  * /etc/hosts content. In a private network namespace: Docker's localhost
- * lines, then ExtraHosts, then the container's hostname on 127.0.0.1 (its
- * only address). With host networking pass the host's /etc/hosts: Docker
+ * lines, then ExtraHosts, then the container's hostname on `ip` (its
+ * address on its first network; 127.0.0.1 with loopback only). With host networking pass the host's /etc/hosts: Docker
  * copies it and adds ExtraHosts.
  */
-export function hostsFile (hostname: string, extraHosts?: string[] | null, hostHosts?: string): string {
+export function hostsFile (hostname: string, extraHosts?: string[] | null, hostHosts?: string, ip = '127.0.0.1'): string {
   const extra = parseExtraHosts(list(extraHosts)).map(([ip, name]) => `${ip}\t${name}`)
   if (hostHosts !== undefined) return [...(hostHosts === '' ? [] : [hostHosts.replace(/\n+$/, '')]), ...extra].map(l => `${l}\n`).join('')
   return [
@@ -36,7 +36,7 @@ export function hostsFile (hostname: string, extraHosts?: string[] | null, hostH
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
     ...extra,
-    `127.0.0.1\t${hostname}`
+    `${ip}\t${hostname}`
   ].map(l => `${l}\n`).join('')
 }
 

@@ -18,6 +18,7 @@ import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
 import { programFault, Runtime } from '../runtime/runtime.js'
+import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
 import { ensureDir, hideTree, removeTree } from '../store/atomic.js'
 import { Layout, rootfsPaths } from '../store/layout.js'
@@ -27,6 +28,7 @@ import { sampleOf, topOf, type RawSample } from './cgroupstats.js'
 import { checkCreateBody, pidContainer, type DockerCreateBody, type DockerHostConfig } from './dockerspec.js'
 import { ContainerFiles } from './files.js'
 import { Interactive } from './interactive.js'
+import { checkPorts, Networking } from './networking.js'
 import { matches, type FilterRefs, type Filters } from './filters.js'
 import { prepareImageBundle } from './from-image.js'
 import { generateName, newId, normalizeName } from './names.js'
@@ -79,6 +81,10 @@ export class ContainerManager {
   readonly files: ContainerFiles
   /** The volumes; their users are read from the container records. */
   readonly volumes: VolumeStore
+  /** The network store and the leases (the API's network routes use it). */
+  readonly networks: Networks
+  /** Each container's networking at launch, and its NetworkSettings. */
+  readonly networking: Networking
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
@@ -96,6 +102,13 @@ export class ContainerManager {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
+    this.networks = new Networks({ root: config.root, state: config.state, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
+    // A run's networking goes with the run, wherever its end is cleaned up.
+    this.runs.releaseWith = id => this.networks.detach(id)
+    this.networking = new Networking({
+      networks: this.networks, layout, container: ref => this.resolve(ref),
+      exposedPorts: rec => { try { return this.images.resolve(rec.image ?? '').config.ExposedPorts ?? {} } catch { return {} } }
+    })
     const event = this.event.bind(this)
     this.supervisor = new Supervisor({
       table: this.table, store: this.store, runs: this.runs, event, log,
@@ -108,6 +121,7 @@ export class ContainerManager {
   /** Makes the dirs, re-loads every container from disk, and starts watching for exits. */
   async init (): Promise<void> {
     await this.runs.prepare()
+    await this.networks.init()
     await ensureDir(this.layout.records)
     await this.volumes.init()
     await this.supervisor.start(() => this.store.loadAll(
@@ -120,6 +134,8 @@ export class ContainerManager {
       if (!hasMonitor(e.rec)) continue
       try { this.runs.watchLog(e.rec.id, logPolicyOf(e.rec)) } catch (err) { this.log.warn({ err, container: e.rec.id }, 'log config unreadable; the log is not rotated') }
     }
+    // Networking of runs that ended while berthd was down (or that it died setting up) is torn down.
+    await this.networks.reconcile(id => { const e = this.table.byId(id); return e !== undefined && hasMonitor(e.rec) })
   }
 
   /** Called once berthd serves: the clean-ups re-loading found (runtime state of runs that ended while it was down) begin. */
@@ -206,6 +222,8 @@ export class ContainerManager {
     const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
+    checkPorts(body)
+    this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')
     const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
     return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
@@ -281,6 +299,7 @@ export class ContainerManager {
     spec ??= await readBundle(rec.bundle)
     const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
     if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
+    spec = await this.networking.prepare(rec, spec)
     Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, log: logPolicyOf(rec) }, runtime, await runSpec(rec, spec)))
     delete rec.unlaunched
   }

@@ -2,6 +2,7 @@
  * Docker's shapes for a container record: the `GET /containers/json` summary
  * and the `GET /containers/{id}/json` inspect document. Pure functions.
  */
+import type { Attachment } from '../networks/service.js'
 import { logPolicy, type LogPolicy } from '../logs/config.js'
 import type { ContainerRecord } from '../store/records.js'
 import { PROPAGATIONS } from './mounts.js'
@@ -51,9 +52,9 @@ function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string
   }
 }
 
-/** One element of `GET /containers/json`. */
-export function summary (rec: ContainerRecord, now: number) {
-  return { ...summaryHead(rec), Status: statusText(rec, now), ...summaryTail(rec) }
+/** One element of `GET /containers/json`; `net` is the run's network attachment, if it has one. */
+export function summary (rec: ContainerRecord, now: number, net?: Attachment) {
+  return { ...summaryHead(rec), Status: statusText(rec, now), ...summaryTail(rec, net) }
 }
 
 /** The summary's fields before Status; none depends on the time. */
@@ -67,17 +68,20 @@ const summaryHead = (rec: ContainerRecord) => ({
   State: dockerStatus(rec.status)
 })
 
-/** The summary's fields after Status. */
-const summaryTail = (rec: ContainerRecord) => ({
-  Ports: [] as unknown[],
-  Labels: rec.labels,
-  HostConfig: { NetworkMode: networkMode(rec) },
-  NetworkSettings: { Networks: {} },
-  Mounts: mounts(rec)
-})
+/** The summary's fields after Status: ports and networks while the container runs, as ps shows them. */
+const summaryTail = (rec: ContainerRecord, net: Attachment | undefined) => {
+  const up = net !== undefined && (rec.status === 'running' || rec.status === 'paused')
+  return {
+    Ports: (up ? net.ports : []).map(p => ({ IP: p.host_ip === '' ? '0.0.0.0' : p.host_ip, PrivatePort: p.container_port, PublicPort: p.host_port, Type: p.protocol })) as unknown[],
+    Labels: rec.labels,
+    HostConfig: { NetworkMode: networkMode(rec) },
+    NetworkSettings: { Networks: up ? Object.fromEntries(Object.entries(net.endpoints).map(([name, ep]) => [name, { NetworkID: ep.networkId, IPAddress: ep.ip, IPPrefixLen: ep.prefixLen, Gateway: ep.gateway, MacAddress: ep.mac, Aliases: null }])) : {} },
+    Mounts: mounts(rec)
+  }
+}
 
 /** What the cached text of one summary was made from: it stays good while these are the same. */
-interface SummaryText { status: string, name: string, labels: unknown, body: unknown, head: string, tail: string }
+interface SummaryText { status: string, name: string, labels: unknown, body: unknown, net: Attachment | undefined, head: string, tail: string }
 
 /**
  * JSON.stringify(summary(rec, now)), kept per container: with 500 running,
@@ -89,6 +93,9 @@ interface SummaryText { status: string, name: string, labels: unknown, body: unk
  */
 export class SummaryCache {
   private readonly texts = new WeakMap<ContainerRecord, SummaryText>()
+
+  /** `netOf` gives a container's network attachment (a new object for each run, so it keys the cache). */
+  constructor (private readonly netOf: (id: string) => Attachment | undefined = () => undefined) {}
 
   /** summary(rec, now) as JSON text. */
   json (rec: ContainerRecord, now: number): string {
@@ -107,11 +114,12 @@ export class SummaryCache {
 
   private parts (rec: ContainerRecord, now: number): [string, string, string] {
     let t = this.texts.get(rec)
-    if (t === undefined || t.status !== rec.status || t.name !== rec.name || t.labels !== rec.labels || t.body !== rec.createBody) {
+    const net = this.netOf(rec.id)
+    if (t === undefined || t.status !== rec.status || t.name !== rec.name || t.labels !== rec.labels || t.body !== rec.createBody || t.net !== net) {
       // `{...}` without its closing brace, then `,"Status":`; and `,` then the tail without its opening brace.
       const head = `${JSON.stringify(summaryHead(rec)).slice(0, -1)},"Status":`
-      const tail = `,${JSON.stringify(summaryTail(rec)).slice(1)}`
-      t = { status: rec.status, name: rec.name, labels: rec.labels, body: rec.createBody, head, tail }
+      const tail = `,${JSON.stringify(summaryTail(rec, net)).slice(1)}`
+      t = { status: rec.status, name: rec.name, labels: rec.labels, body: rec.createBody, net, head, tail }
       this.texts.set(rec, t)
     }
     return [t.head, JSON.stringify(statusText(rec, now)), t.tail]

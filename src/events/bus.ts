@@ -10,7 +10,7 @@ import { appendFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 
-export type EventType = 'container' | 'image' | 'volume'
+export type EventType = 'container' | 'image' | 'volume' | 'network'
 
 /** What an emitter says: Docker's `Type`, `Action` and `Actor`. */
 export interface EventInput {
@@ -30,7 +30,7 @@ export interface EventMessage extends EventInput {
 export type EventFilters = ReadonlyMap<string, readonly string[]>
 
 /** The filter keys GET /events accepts. */
-export const EVENT_FILTERS: ReadonlySet<string> = new Set(['container', 'image', 'volume', 'event', 'type', 'label'])
+export const EVENT_FILTERS: ReadonlySet<string> = new Set(['container', 'image', 'volume', 'network', 'event', 'type', 'label'])
 
 export const JOURNAL_MAX = 10_000
 

@@ -38,6 +38,8 @@ export interface RunRef { id: string, runtime: string, monitorPid: number, monit
 /** The runs of one berthd's containers. */
 export class MonitorRuns {
   private readonly rotator: LogRotator
+  /** What else a run's end releases once its processes are gone (the manager sets it: the run's networking). */
+  releaseWith: (id: string) => Promise<void> = async () => {}
   constructor (private readonly layout: Layout, private readonly runtimes: ReadonlyMap<string, Runtime>, private readonly opts: RunOptions, private readonly log: Logger) {
     this.rotator = new LogRotator(layout, log)
   }
@@ -106,6 +108,7 @@ export class MonitorRuns {
     killMonitor(monitor.pid, monitor.start)
     await rm(this.layout.socketLink(run.id), { force: true }) // conmon's attach symlink, left when create fails
     await rm(this.layout.exitFile(run.id), { force: true })
+    await this.releaseWith(run.id)
     // Last: a missing state dir means this run is fully cleaned up.
     await rm(stateDir, { recursive: true, force: true })
   }

@@ -1,0 +1,93 @@
+/** Docker's network routes: thin handlers over the manager's network store (src/networks/). */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { ContainerManager } from '../../containers/manager.js'
+import { parseFilters } from '../../containers/filters.js'
+import { invalid } from '../../errors.js'
+import { NETWORK_FILTERS, networkDoc, networkMatches, type NetworkShown } from '../../networks/view.js'
+import * as S from '../schemas.js'
+
+const tags = ['Network']
+const Network = Type.Object({
+  Name: Type.String(), Id: Type.String(), Created: Type.String(), Scope: Type.String(), Driver: Type.String({ description: 'bridge; host and null for the predefined host and none' }),
+  EnableIPv6: Type.Boolean(), IPAM: Type.Unknown(), Internal: Type.Boolean(), Attachable: Type.Boolean(), Ingress: Type.Boolean(),
+  Containers: Type.Record(Type.String(), Type.Unknown(), { description: 'Containers with a run on the network: Name, EndpointID, MacAddress, IPv4Address' }),
+  Options: Type.Record(Type.String(), Type.String()), Labels: Type.Record(Type.String(), Type.String())
+}, { description: 'Docker\'s network document' })
+const Str = Type.Optional(Type.String())
+const CreateBody = Type.Object({
+  Name: Type.String(),
+  Driver: Str,
+  Internal: Type.Optional(Type.Boolean({ description: 'No route out of the network (no masquerade)' })),
+  Attachable: Type.Optional(Type.Boolean()),
+  Ingress: Type.Optional(Type.Boolean()),
+  CheckDuplicate: Type.Optional(Type.Boolean({ description: 'Ignored: names are always unique, as since Docker 1.44' })),
+  EnableIPv6: Type.Optional(Type.Boolean({ description: 'Only false: berth networks are IPv4 only' })),
+  Labels: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())])),
+  Options: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())])),
+  IPAM: Type.Optional(Type.Union([Type.Null(), Type.Object({
+    Driver: Str,
+    Config: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.Object({ Subnet: Str, Gateway: Str, IPRange: Str }))])),
+    Options: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]))
+  })]))
+})
+const ListQuery = Type.Object({ filters: Type.Optional(Type.String({ description: 'JSON: name, id, label, driver, type (custom, builtin), dangling, scope' })) })
+const PruneQuery = Type.Object({ filters: Type.Optional(Type.String({ description: 'JSON: label, label!, until' })) })
+
+export const networkRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager }> = async (app, { manager }) => {
+  const nets = manager.networks
+  const doc = (n: NetworkShown): ReturnType<typeof networkDoc> => networkDoc(n, nets.usersOf(n.Id))
+
+  app.get('/networks', {
+    schema: { tags, operationId: 'NetworkList', summary: 'List networks', querystring: ListQuery, response: { 200: Type.Array(Network), ...S.errors(400) } }
+  }, async (req) => {
+    const f = parseFilters(req.query.filters, NETWORK_FILTERS)
+    return nets.shown().filter(n => networkMatches(n, nets.usersOf(n.Id).length > 0, f)).map(doc)
+  })
+
+  app.get('/networks/:id', {
+    schema: { tags, operationId: 'NetworkInspect', summary: 'Inspect a network', params: S.IdParams, response: { 200: Network, ...S.errors(404) } }
+  }, async (req) => doc(nets.find(req.params.id)))
+
+  app.post('/networks/create', {
+    schema: {
+      tags, operationId: 'NetworkCreate', summary: 'Create a network',
+      description: 'A bridge network through netavark; its names resolve through aardvark-dns. Without IPAM Config, a subnet from Docker\'s pools (172.17-31.0.0/16, then 192.168.0-240.0/20) that no network and no host route overlaps. ' +
+        '400 for a bad CIDR, a gateway or range outside the subnet, IPv6, another driver; 403 for an overlapping subnet or a predefined name; 409 for a name in use.',
+      body: CreateBody,
+      response: { 201: Type.Object({ Id: Type.String(), Warning: Type.String() }), ...S.errors(400, 403, 409) }
+    }
+  }, async (req, reply) => {
+    const n = await nets.create(req.body)
+    return reply.code(201).send({ Id: n.Id, Warning: '' })
+  })
+
+  app.delete('/networks/:id', {
+    schema: {
+      tags, operationId: 'NetworkDelete', summary: 'Remove a network',
+      description: '403 for the predefined bridge, host and none; 409 while a container is on it.',
+      params: S.IdParams, response: { 204: S.NoContent, ...S.errors(403, 404, 409) }
+    }
+  }, async (req, reply) => {
+    await nets.remove(req.params.id)
+    return reply.code(204).send(null)
+  })
+
+  app.post('/networks/prune', {
+    schema: {
+      tags, operationId: 'NetworkPrune', summary: 'Remove unused networks', querystring: PruneQuery,
+      response: { 200: Type.Object({ NetworksDeleted: Type.Array(Type.String()) }), ...S.errors(400) }
+    }
+  }, async (req) => {
+    const f = parseFilters(req.query.filters, new Set(['label', 'label!', 'until']))
+    const until = f.get('until')?.at(-1)
+    const untilMs = until === undefined ? undefined : /^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)
+    if (untilMs !== undefined && Number.isNaN(untilMs)) throw invalid(`invalid filter 'until=${until ?? ''}'`)
+    const has = (labels: Record<string, string>, l: string): boolean => networkMatches({ Name: '', Id: '', Driver: '', Created: '', Labels: labels }, true, new Map([['label', [l]]]))
+    const deleted = await nets.prune(n =>
+      !(f.get('label') ?? []).every(l => has(n.Labels, l)) ||
+      (f.get('label!') ?? []).some(l => has(n.Labels, l)) ||
+      (untilMs !== undefined && Date.parse(n.Created) >= untilMs))
+    return { NetworksDeleted: deleted }
+  })
+}

@@ -1,0 +1,196 @@
+/**
+ * The container side of networks: what a container's create body asks for
+ * (NetworkMode, EndpointsConfig aliases, PortBindings, PublishAllPorts),
+ * turned into an attachment at launch, its namespace path put into the
+ * spec and its /etc/hosts and /etc/resolv.conf written; and Docker's
+ * NetworkSettings from the attachment. The leases and netavark are
+ * networks/'s.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { conflict, invalid } from '../errors.js'
+import { randomPort, type Attachment, type Networks, type PortMapping } from '../networks/service.js'
+import type { Layout } from '../store/layout.js'
+import type { ContainerRecord } from '../store/records.js'
+import type { OciSpec } from './bundle.js'
+import type { DockerCreateBody } from './dockerspec.js'
+import { hostsFile, resolvConf } from './etc-files.js'
+import { isRunning } from './state.js'
+
+/** What the networking asks of the manager. */
+export interface NetworkingHost {
+  networks: Networks
+  layout: Layout
+  /** A container by name or id (throws 404). */
+  container: (ref: string) => ContainerRecord
+  /** The image's ExposedPorts, for PublishAllPorts. */
+  exposedPorts: (rec: ContainerRecord) => Record<string, unknown>
+}
+
+/** NetworkMode as the container runs it: `bridge` for '' and default. */
+export function modeOf (body: DockerCreateBody | undefined): string {
+  const m = body?.HostConfig?.NetworkMode ?? ''
+  return m === '' || m === 'default' ? 'bridge' : m
+}
+
+const isNetwork = (mode: string): boolean => mode !== 'host' && mode !== 'none' && mode !== 'default' && !mode.startsWith('container:')
+
+/** `80/tcp` → [80, 'tcp']; a range `80-81/tcp` is refused (the docker client sends one key per port). */
+function containerPort (key: string): [number, 'tcp' | 'udp' | 'sctp'] {
+  const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(key)
+  if (m === null || Number(m[1]) < 1 || Number(m[1]) > 65535) throw invalid(`invalid port specification: "${key}"`)
+  return [Number(m[1]), (m[2] ?? 'tcp') as 'tcp']
+}
+
+/** The host port range `8080` or `8000-8010`; undefined for "" (a random one). */
+function hostPorts (s: string): [number, number] | undefined {
+  if (s === '') return undefined
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(s)
+  const lo = Number(m?.[1]); const hi = Number(m?.[2] ?? m?.[1])
+  if (m === null || lo < 1 || hi > 65535 || hi < lo) throw invalid(`invalid port specification: "${s}"`)
+  return [lo, hi]
+}
+
+/** Checks the port fields of a create body (pure): Docker's 400s. */
+export function checkPorts (body: DockerCreateBody): void {
+  for (const [key, bindings] of Object.entries(body.HostConfig?.PortBindings ?? {})) {
+    containerPort(key)
+    for (const b of bindings ?? []) hostPorts(b.HostPort ?? '')
+  }
+  const mode = modeOf(body)
+  const published = Object.keys(body.HostConfig?.PortBindings ?? {}).length > 0 || body.HostConfig?.PublishAllPorts === true
+  if (published && !isNetwork(mode)) throw invalid(`conflicting options: port publishing and the ${mode.startsWith('container:') ? 'container' : mode} network mode`)
+}
+
+/** Docker's NetworkSettings (the fields clients read are typed). */
+export interface NetworkSettings { Networks: Record<string, unknown>, Ports: Record<string, unknown>, IPAddress: string, Gateway: string, MacAddress: string, SandboxKey: string, [k: string]: unknown }
+
+export class Networking {
+  constructor (private readonly h: NetworkingHost) {}
+
+  /** Checks at create that the networks named exist (Docker's 404) and that container: names a container. */
+  checkCreate (body: DockerCreateBody): void {
+    const mode = modeOf(body)
+    if (isNetwork(mode)) this.h.networks.get(mode)
+    for (const name of Object.keys(body.NetworkingConfig?.EndpointsConfig ?? {})) if (isNetwork(name)) this.h.networks.get(name)
+  }
+
+  /**
+   * Before the runtime's create: the container's networking made and the
+   * spec pointed at it. Bundle containers (no create body) keep their spec.
+   */
+  async prepare (rec: ContainerRecord, spec: OciSpec): Promise<OciSpec> {
+    const body = rec.createBody as DockerCreateBody | undefined
+    if (body === undefined) return spec
+    const mode = modeOf(body)
+    if (mode === 'host' || mode === 'none') return spec
+    let path: string
+    if (mode.startsWith('container:')) {
+      path = this.donorNetns(mode.slice('container:'.length))
+    } else {
+      const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks: this.wanted(body, mode), ports: await this.ports(rec, body) })
+      await this.writeEtcFiles(rec, body, a).catch(async (err: unknown) => { await this.h.networks.detach(rec.id); throw err })
+      path = a.netns
+    }
+    const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'network')
+    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }] } }
+  }
+
+  /** NetworkMode `container:<ref>`: that container's namespace; it must be running (moby getNetworkedContainer, with its messages). */
+  private donorNetns (ref: string): string {
+    let donor: ContainerRecord
+    try { donor = this.h.container(ref) } catch (err) { throw invalid(`cannot join network namespace of container: ${(err as Error).message}`, err) }
+    if (!isRunning(donor.status)) throw conflict(`cannot join network namespace of a non running container: container ${donor.id} is ${donor.status}`)
+    return this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
+  }
+
+  /** The networks and aliases asked for: the mode's network first, then EndpointsConfig's others. */
+  private wanted (body: DockerCreateBody, mode: string): Array<{ network: string, aliases: string[] }> {
+    const eps = body.NetworkingConfig?.EndpointsConfig ?? {}
+    const aliasesOf = (name: string): string[] => (eps[name]?.Aliases ?? []).filter(a => a !== '')
+    const main = this.h.networks.get(mode)
+     const others = Object.keys(eps).filter(n => isNetwork(n) && this.h.networks.get(n).Id !== main.Id)
+    return [{ network: mode, aliases: [...aliasesOf(mode), ...(mode !== main.Name ? aliasesOf(main.Name) : [])] }, ...others.map(n => ({ network: n, aliases: aliasesOf(n) }))]
+  }
+
+  /** PortBindings, and with PublishAllPorts every exposed port not bound, on random host ports. */
+  private async ports (rec: ContainerRecord, body: DockerCreateBody): Promise<PortMapping[]> {
+    const bindings: Record<string, Array<{ HostIp?: string | null, HostPort?: string | null }>> = {}
+    for (const [k, v] of Object.entries(body.HostConfig?.PortBindings ?? {})) bindings[k] = v ?? []
+    if (body.HostConfig?.PublishAllPorts === true) {
+      for (const k of Object.keys({ ...this.h.exposedPorts(rec), ...body.ExposedPorts })) {
+        const key = k.includes('/') ? k : `${k}/tcp`
+        if (bindings[key] === undefined || bindings[key].length === 0) bindings[key] = [{ HostIp: '', HostPort: '' }]
+      }
+    }
+    const out: PortMapping[] = []
+    for (const [key, list] of Object.entries(bindings)) {
+      const [port, protocol] = containerPort(key)
+      for (const b of list.length > 0 ? list : [{}]) {
+        const ip = b.HostIp ?? ''
+        const host_ip = ip === '0.0.0.0' ? '' : ip
+        const range = hostPorts(b.HostPort ?? '')
+        // A range gives its first port; the check at setup says when that one is taken.
+        const host_port = range !== undefined ? range[0] : await randomPort(host_ip)
+        out.push({ host_ip, container_port: port, host_port, range: 1, protocol })
+      }
+    }
+    return out
+  }
+
+  /** /etc/hosts with the container's address, /etc/resolv.conf naming aardvark-dns on a user network. */
+  private async writeEtcFiles (rec: ContainerRecord, body: DockerCreateBody, a: Attachment): Promise<void> {
+    const files = this.h.layout.etcFiles(rec.id)
+    const eps = Object.entries(a.endpoints)
+    const first = eps[0]?.[1]
+    const hostname = rec.hostname !== '' ? rec.hostname : rec.id.slice(0, 12)
+    await writeFile(files.hosts, hostsFile(hostname, body.HostConfig?.ExtraHosts, undefined, first?.ip))
+    const dnsNet = eps.find(([, ep]) => this.h.networks.list().find(n => n.Id === ep.networkId)?.dns === true)
+    if (dnsNet === undefined) return
+    const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
+    const hc = body.HostConfig ?? {}
+    // aardvark-dns answers on the network's gateway and forwards the rest to the host's resolvers.
+    const dns = hc.Dns !== undefined && hc.Dns !== null && hc.Dns.length > 0 ? hc.Dns : [dnsNet[1].gateway]
+    await writeFile(files.resolvConf, resolvConf(host, { dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }))
+  }
+
+  /** Docker's NetworkSettings for inspect. */
+  settings (rec: ContainerRecord): NetworkSettings {
+    const mode = modeOf(rec.createBody as DockerCreateBody | undefined)
+    const a = isRunning(rec.status) || rec.status === 'created' ? this.h.networks.attachment(rec.id) : undefined
+    const body = rec.createBody as DockerCreateBody | undefined
+    const networks: Record<string, unknown> = {}
+    for (const [name, ep] of Object.entries(a?.endpoints ?? {})) {
+      networks[name] = {
+        IPAMConfig: null, Links: null, Aliases: ep.aliases.length > 0 ? ep.aliases : null, NetworkID: ep.networkId, EndpointID: `${ep.networkId.slice(0, 32)}${rec.id.slice(0, 32)}`,
+        Gateway: ep.gateway, IPAddress: ep.ip, IPPrefixLen: ep.prefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: ep.mac, DriverOpts: null
+      }
+    }
+    if (a === undefined && body !== undefined && isNetwork(mode)) {
+      // Not running: Docker still lists the networks, with empty addresses.
+      networks[mode] = { IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null }
+    }
+    if (mode === 'host' || mode === 'none') networks[mode] = { IPAMConfig: null, Links: null, Aliases: null, NetworkID: this.h.networks.predefinedId(mode), EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null }
+    const bridge = a?.endpoints.bridge
+    return {
+      Bridge: '', SandboxID: a !== undefined ? rec.id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      Ports: portsView(body, a?.ports), SandboxKey: a?.netns ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+      EndpointID: bridge !== undefined ? `${bridge.networkId.slice(0, 32)}${rec.id.slice(0, 32)}` : '',
+      Gateway: bridge?.gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: bridge?.ip ?? '', IPPrefixLen: bridge?.prefixLen ?? 0,
+      IPv6Gateway: '', MacAddress: bridge?.mac ?? '', Networks: networks
+    }
+  }
+
+  /** The published ports of a running container, for `docker port` and ps. */
+  published (rec: ContainerRecord): PortMapping[] { return this.h.networks.attachment(rec.id)?.ports ?? [] }
+}
+
+/** NetworkSettings.Ports: every exposed or bound port, with its host bindings while it runs (null otherwise). */
+function portsView (body: DockerCreateBody | undefined, ports: PortMapping[] | undefined): Record<string, Array<{ HostIp: string, HostPort: string }> | null> {
+  const out: Record<string, Array<{ HostIp: string, HostPort: string }> | null> = {}
+  for (const k of Object.keys({ ...body?.ExposedPorts, ...body?.HostConfig?.PortBindings })) out[k.includes('/') ? k : `${k}/tcp`] = null
+  for (const p of ports ?? []) {
+    const key = `${p.container_port}/${p.protocol}`
+    out[key] = [...(out[key] ?? []), { HostIp: p.host_ip === '' ? '0.0.0.0' : p.host_ip, HostPort: String(p.host_port) }]
+  }
+  return out
+}

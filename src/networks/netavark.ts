@@ -1,0 +1,93 @@
+/**
+ * netavark, one stateless exec per container (next-capabilities.md §B):
+ * `setup` makes the veth, the bridge, the firewall and DNAT rules and
+ * registers the names with aardvark-dns; `teardown` undoes that for the
+ * container (and removes the bridge with its last container). Its JSON
+ * (netavark's NetworkOptions) is written to a file beside the attachment
+ * and given with --file. Also the container's network namespace file.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { runtimeFailed } from '../errors.js'
+import { runChild } from '../sys/spawn.js'
+import type { NetworkRecord } from './store.js'
+
+export const NETAVARK = '/usr/lib/podman/netavark'
+export const AARDVARK = '/usr/lib/podman/aardvark-dns'
+const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }
+
+/** netavark's port mapping; `range` 1 is one port. */
+export interface PortMapping { host_ip: string, container_port: number, host_port: number, range: number, protocol: 'tcp' | 'udp' | 'sctp' }
+
+/** One network a container is on, as leased. */
+export interface Endpoint { networkId: string, ip: string, prefixLen: number, gateway: string, mac: string, aliases: string[], iface: string }
+
+/** What netavark is told about one container. */
+export interface SetupInput { id: string, name: string, endpoints: Record<string, Endpoint>, networks: Record<string, NetworkRecord>, ports: PortMapping[] }
+
+/** netavark's NetworkOptions for `input`. */
+export function netavarkOptions (input: SetupInput): object {
+  const networks: Record<string, object> = {}
+  const info: Record<string, object> = {}
+  for (const [name, ep] of Object.entries(input.endpoints)) {
+    const n = input.networks[name]!
+    networks[name] = { static_ips: [ep.ip], aliases: ep.aliases, interface_name: ep.iface }
+    info[name] = {
+      name, id: n.Id, driver: 'bridge', network_interface: n.iface,
+      subnets: n.IPAM.Config.map(c => ({ subnet: c.Subnet, gateway: c.Gateway })),
+      ipv6_enabled: false, internal: n.Internal, dns_enabled: n.dns
+    }
+  }
+  return { container_id: input.id, container_name: input.name, networks, network_info: info, port_mappings: input.ports }
+}
+
+/** netavark's answer to setup, per network: the interfaces it made. */
+export type StatusBlock = Record<string, { dns_server_ips?: string[], dns_search_domains?: string[], interfaces?: Record<string, { mac_address: string }> }>
+
+/**
+ * One netavark at a time: a teardown that removes a network's last
+ * container deletes the network's chains while a concurrent setup appends
+ * to them ("No chain/target/match by that name"). podman serialises them
+ * under a lock too. The queue orders this berthd's calls; the host-wide
+ * flock keeps other berthds (tests run several) out of the shared chains;
+ * --close, or aardvark-dns, which netavark starts, would hold the lock.
+ */
+const LOCK = '/run/lock/berth-netavark.lock'
+let queue: Promise<unknown> = Promise.resolve()
+
+async function netavark (configDir: string, file: string, verb: 'setup' | 'teardown', netns: string, input: SetupInput): Promise<string> {
+  const run = queue.catch(() => {}).then(() => netavarkNow(configDir, file, verb, netns, input))
+  queue = run
+  return await run
+}
+
+async function netavarkNow (configDir: string, file: string, verb: 'setup' | 'teardown', netns: string, input: SetupInput): Promise<string> {
+  await writeFile(file, JSON.stringify(netavarkOptions(input)))
+  const r = await runChild('/usr/bin/flock', ['--close', LOCK, NETAVARK, '--config', configDir, '--rootless', 'false', '--aardvark-binary', AARDVARK, '--file', file, verb, netns], ENV, 30_000)
+  if (r.code !== 0 || r.timedOut) throw runtimeFailed(`netavark ${verb} failed: ${(r.stderr !== '' ? r.stderr : r.stdout).trim() || `exit ${String(r.code)}`}`)
+  return r.stdout
+}
+
+export const setup = async (configDir: string, file: string, netns: string, input: SetupInput): Promise<StatusBlock> =>
+  JSON.parse(await netavark(configDir, file, 'setup', netns, input)) as StatusBlock
+
+export const teardown = async (configDir: string, file: string, netns: string, input: SetupInput): Promise<void> => {
+  await netavark(configDir, file, 'teardown', netns, input)
+}
+
+/** Makes a network namespace and bind-mounts it at `path` (util-linux's unshare, as `ip netns add` does). */
+export async function makeNetns (path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  await writeFile(path, '')
+  const r = await runChild('/usr/bin/unshare', [`--net=${path}`, 'true'], ENV, 10_000)
+  if (r.code !== 0) {
+    await rm(path, { force: true })
+    throw runtimeFailed(`could not make a network namespace: ${r.stderr}`)
+  }
+}
+
+/** Unmounts and removes a namespace file; nothing when it is gone already. */
+export async function removeNetns (path: string): Promise<void> {
+  await runChild('/usr/bin/umount', ['--lazy', path], ENV, 10_000)
+  await rm(path, { force: true })
+}

@@ -1,0 +1,369 @@
+/**
+ * berth's networks: the store, the leases, and each container's attachment.
+ *
+ * An attachment (`<state>/networks/attach/<id>.json`) is what one run of a
+ * container holds: its namespace file, one endpoint (address) per network,
+ * its published ports. It is written atomically before netavark is asked,
+ * and removed only after the teardown: the leases are the attachments, so
+ * a berthd killed at any point never hands an address out twice, and the
+ * start-up reconcile tears down every attachment whose run is gone.
+ *
+ * The container side (containers/networking.ts) calls attach at launch and
+ * detach wherever a run is cleaned up; both are serialised per container
+ * here and detach is idempotent.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { readdir, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { createSocket } from 'node:dgram'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { BerthError, conflict, invalid, runtimeFailed } from '../errors.js'
+import type { EventBus } from '../events/bus.js'
+import { ensureDir, writeFileAtomic } from '../store/atomic.js'
+import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
+import { makeNetns, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
+import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
+import type { NetworkShown } from './view.js'
+
+export type { PortMapping } from './netavark.js'
+
+/** The names Docker predefines; bridge is a real network, host and none are modes. */
+export const PREDEFINED = ['bridge', 'host', 'none']
+
+/** One run's hold on its networks. */
+export interface Attachment { id: string, name: string, netns: string, endpoints: Record<string, Endpoint>, ports: PortMapping[] }
+
+/** What a container asks for at launch. */
+export interface AttachRequest { id: string, name: string, networks: Array<{ network: string, aliases: string[] }>, ports: PortMapping[] }
+
+export interface CreateNetworkRequest {
+  Name: string
+  Driver?: string
+  Internal?: boolean
+  Labels?: Record<string, string> | null
+  Options?: Record<string, string> | null
+  IPAM?: { Driver?: string, Config?: Array<{ Subnet?: string, Gateway?: string, IPRange?: string }> | null } | null
+  CheckDuplicate?: boolean
+  EnableIPv6?: boolean
+}
+
+export interface NetworkOptions {
+  root: string
+  state: string
+  /** The default bridge's subnet; the first free of Docker's pools when absent. */
+  bridgeSubnet?: string
+  log: Logger
+  events?: EventBus
+}
+
+const notFound = (ref: string): BerthError => new BerthError('NOT_FOUND', `network ${ref} not found`)
+
+export class Networks {
+  private readonly store: NetworkStore
+  private readonly byId = new Map<string, NetworkRecord>()
+  private readonly attachments = new Map<string, Attachment>()
+  /** Per container: the attach or detach in flight. */
+  private readonly busy = new Map<string, Promise<unknown>>()
+  /** Leases are taken one at a time. */
+  private leasing: Promise<unknown> = Promise.resolve()
+  private readonly attachDir: string
+  readonly configDir: string
+
+  constructor (private readonly o: NetworkOptions) {
+    this.store = new NetworkStore(join(o.root, 'networks'))
+    this.attachDir = join(o.state, 'networks', 'attach')
+    this.configDir = join(o.state, 'networks', 'netavark')
+  }
+
+  /** Loads the networks and the attachments, and makes the default bridge on the first start. */
+  async init (): Promise<void> {
+    for (const n of await this.store.loadAll()) this.byId.set(n.Id, n)
+    await ensureDir(this.attachDir)
+    await ensureDir(this.configDir)
+    await ensureDir('/run/lock', 0o755) // netavark's host-wide lock (netavark.ts)
+    for (const f of await readdir(this.attachDir)) {
+      if (!f.endsWith('.json') || f.startsWith('.')) continue
+      const a = JSON.parse(await readFile(join(this.attachDir, f), 'utf8')) as Attachment
+      this.attachments.set(a.id, a)
+    }
+    if (this.byName('bridge') === undefined) {
+      const subnet = this.o.bridgeSubnet ?? cidrString(await this.freeSubnet())
+      await this.add({ Name: 'bridge', IPAM: { Config: [{ Subnet: subnet }] }, Options: { 'com.docker.network.bridge.default_bridge': 'true' } }, false)
+    }
+  }
+
+  /** Tears down every attachment whose run is gone (`live` says which containers have a run). */
+  async reconcile (live: (id: string) => boolean): Promise<void> {
+    for (const id of [...this.attachments.keys()]) {
+      if (live(id)) continue
+      this.o.log.info({ container: id.slice(0, 12) }, 'network attachment of an ended run torn down')
+      await this.detach(id).catch(err => this.o.log.error({ err, container: id.slice(0, 12) }, 'network teardown failed'))
+    }
+  }
+
+  // ---- lookups -----------------------------------------------------------------
+
+  private byName (name: string): NetworkRecord | undefined { return [...this.byId.values()].find(n => n.Name === name) }
+
+  /** Docker's order: full id, name, unique id prefix. 404 otherwise. */
+  get (ref: string): NetworkRecord {
+    const n = this.byId.get(ref) ?? this.byName(ref)
+    if (n !== undefined) return n
+    const hits = ref === '' ? [] : [...this.byId.values()].filter(x => x.Id.startsWith(ref))
+    if (hits.length === 1) return hits[0]!
+    if (hits.length > 1) throw invalid(`network ${ref} is ambiguous (${hits.length} matches found based on ID prefix)`)
+    throw notFound(ref)
+  }
+
+  list (): NetworkRecord[] { return [...this.byId.values()] }
+
+  /** The stable id of the predefined host or none network (a mode, not stored): derived from the root, so it survives restarts. */
+  predefinedId (name: string): string { return createHash('sha256').update(`${this.o.root}\0${name}`).digest('hex') }
+
+  /** Every network as shown: the stored ones, then the predefined host and none. */
+  shown (): NetworkShown[] {
+    const stored: NetworkShown[] = this.list().map(rec => ({ rec, Name: rec.Name, Id: rec.Id, Driver: rec.Driver, Created: rec.Created, Labels: rec.Labels }))
+    const created = stored.find(n => n.Name === 'bridge')?.Created ?? new Date(0).toISOString()
+    return [...stored, ...['host', 'none'].map(name => ({ Name: name, Id: this.predefinedId(name), Driver: name === 'host' ? 'host' : 'null', Created: created, Labels: {} }))]
+  }
+
+  /** A network as shown, by id, name or unique id prefix (host and none too). */
+  find (ref: string): NetworkShown {
+    const all = this.shown()
+    const n = all.find(x => x.Id === ref) ?? all.find(x => x.Name === ref)
+    if (n !== undefined) return n
+    const hits = ref === '' ? [] : all.filter(x => x.Id.startsWith(ref))
+    if (hits.length === 1) return hits[0]!
+    if (hits.length > 1) throw invalid(`network ${ref} is ambiguous (${hits.length} matches found based on ID prefix)`)
+    throw notFound(ref)
+  }
+
+  /** Docker's network prune: every user network no container is on, that passes the label and until filters. */
+  async prune (keep: (n: NetworkRecord) => boolean): Promise<string[]> {
+    const gone: string[] = []
+    for (const n of this.list()) {
+      if (n.Name === 'bridge' || this.usersOf(n.Id).length > 0 || keep(n)) continue
+      await this.remove(n.Id)
+      gone.push(n.Name)
+    }
+    return gone
+  }
+
+  /** The containers on network `id`, with their endpoints. */
+  usersOf (id: string): Array<{ a: Attachment, name: string, ep: Endpoint }> {
+    return [...this.attachments.values()].flatMap(a => Object.entries(a.endpoints).filter(([, ep]) => ep.networkId === id).map(([name, ep]) => ({ a, name, ep })))
+  }
+
+  attachment (id: string): Attachment | undefined { return this.attachments.get(id) }
+
+  // ---- create / remove -------------------------------------------------------------
+
+  async create (req: CreateNetworkRequest): Promise<NetworkRecord> {
+    if (req.Name === '' || req.Name === undefined) throw invalid('network name is required')
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.Name)) throw invalid(`invalid network name "${req.Name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`)
+    if (PREDEFINED.includes(req.Name)) throw new BerthError('FORBIDDEN', `${req.Name} is a pre-defined network and cannot be created`)
+    const driver = req.Driver ?? 'bridge'
+    if (driver !== 'bridge' && driver !== '') throw invalid(`plugin "${driver}" not found: berth supports the bridge driver only`)
+    if (req.EnableIPv6 === true) throw invalid('EnableIPv6 is not supported: berth networks are IPv4 only')
+    if (this.byName(req.Name) !== undefined) throw conflict(`network with name ${req.Name} already exists`)
+    return await this.add(req, true)
+  }
+
+  private async add (req: CreateNetworkRequest, dns: boolean): Promise<NetworkRecord> {
+    const asked = req.IPAM?.Config ?? []
+    if (asked.length > 1) throw invalid('only one IPAM Config entry is supported')
+    const config = asked.length === 0 ? { Subnet: cidrString(await this.freeSubnet()) } : asked[0]!
+    const ipam = this.checkIpam(config)
+    const Id = randomBytes(32).toString('hex')
+    const n: NetworkRecord = {
+      Name: req.Name, Id, Created: new Date().toISOString(), Driver: 'bridge', Internal: req.Internal === true,
+      Labels: req.Labels ?? {}, Options: req.Options ?? {}, IPAM: { Driver: 'default', Options: {}, Config: [ipam] },
+      iface: `br-${Id.slice(0, 12)}`, dns
+    }
+    await this.store.save(n)
+    this.byId.set(Id, n)
+    this.event(n, 'create')
+    return n
+  }
+
+  /** Docker's checks of an IPAM config; fills in the gateway. */
+  private checkIpam (c: { Subnet?: string, Gateway?: string, IPRange?: string }): IpamConfig {
+    if (c.Subnet === undefined || c.Subnet === '') throw invalid('IPAM Config: a Subnet is required with a Gateway or IPRange')
+    const subnet = parseCidr(c.Subnet)
+    if (subnet === undefined) throw invalid(`invalid CIDR address: ${c.Subnet}`)
+    if (subnet.bits > 30) throw invalid(`subnet ${c.Subnet} is too small: it has no room for a gateway and a container`)
+    for (const n of this.byId.values()) {
+      for (const other of n.IPAM.Config) {
+        if (overlaps(subnet, parseCidr(other.Subnet)!)) throw new BerthError('FORBIDDEN', `Pool overlaps with other one on this address space`)
+      }
+    }
+    const gw = c.Gateway ?? ''
+    if (gw !== '' && (parseCidr(`${gw}/32`) === undefined || !contains(subnet, ipToInt(gw)))) throw invalid(`no matching subnet for gateway ${gw}`)
+    const out: IpamConfig = { Subnet: cidrString(subnet), Gateway: gw !== '' ? gw : firstHost(subnet) }
+    if (c.IPRange !== undefined && c.IPRange !== '') {
+      const range = parseCidr(c.IPRange)
+      if (range === undefined) throw invalid(`invalid CIDR address: ${c.IPRange}`)
+      if (!contains(subnet, range.base) || range.bits < subnet.bits) throw invalid(`no matching subnet for range ${c.IPRange}`)
+      out.IPRange = cidrString(range)
+    }
+    return out
+  }
+
+  /** The first of Docker's pools that overlaps no network of berth's and no route of the host's. */
+  private async freeSubnet (): Promise<Cidr> {
+    const routes = hostRoutes(await readFile('/proc/net/route', 'utf8').catch(() => ''))
+    const used = [...routes, ...[...this.byId.values()].flatMap(n => n.IPAM.Config.map(c => parseCidr(c.Subnet)!))]
+    for (const c of candidateSubnets()) if (!used.some(u => overlaps(u, c))) return c
+    throw invalid('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network')
+  }
+
+  /** Docker's network rm: 403 for the predefined ones, 409 while a container is on it. */
+  async remove (ref: string): Promise<void> {
+    if (ref === 'host' || ref === 'none') throw new BerthError('FORBIDDEN', `${ref} is a pre-defined network and cannot be removed`)
+    const n = this.get(ref)
+    if (n.Name === 'bridge') throw new BerthError('FORBIDDEN', 'bridge is a pre-defined network and cannot be removed')
+    const users = this.usersOf(n.Id)
+    if (users.length > 0) throw conflict(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`)
+    await this.store.remove(n.Id)
+    this.byId.delete(n.Id)
+    this.event(n, 'destroy')
+  }
+
+  /** Emits Docker's network event. */
+  event (n: NetworkRecord, action: string, extra: Record<string, string> = {}): void {
+    this.o.events?.emit({ Type: 'network', Action: action, Actor: { ID: n.Id, Attributes: { name: n.Name, type: n.Driver, ...extra } } })
+  }
+
+  // ---- attach / detach -----------------------------------------------------------
+
+  private serial<T> (id: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.busy.get(id) ?? Promise.resolve()).catch(() => {}).then(fn)
+    this.busy.set(id, next)
+    void next.catch(() => {}).then(() => { if (this.busy.get(id) === next) this.busy.delete(id) })
+    return next
+  }
+
+  private attachPath (id: string): string { return join(this.attachDir, `${id}.json`) }
+  private netnsPath (id: string): string { return join(this.o.state, 'networks', 'netns', id) }
+
+  /**
+   * Leases an address on each network, makes the namespace and runs netavark
+   * setup. Gives the attachment (the namespace's path goes into the spec);
+   * on any failure nothing is left.
+   */
+  async attach (req: AttachRequest): Promise<Attachment> {
+    return await this.serial(req.id, async () => {
+      if (this.attachments.has(req.id)) await this.detachNow(req.id)
+      const networks = req.networks.map(w => ({ n: this.get(w.network), aliases: w.aliases }))
+      const a = await this.lease(req, networks)
+      try {
+        await makeNetns(a.netns)
+        const status = await setup(this.configDir, this.setupFile(a.id), a.netns, this.setupInput(a))
+        for (const [name, ep] of Object.entries(a.endpoints)) ep.mac = status[name]?.interfaces?.[ep.iface]?.mac_address ?? ''
+        await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
+      } catch (err) {
+        await this.detachNow(a.id).catch(() => {})
+        throw err
+      }
+      for (const ep of Object.values(a.endpoints)) this.event(this.byId.get(ep.networkId)!, 'connect', { container: a.id })
+      return a
+    })
+  }
+
+  /** Takes one address per network and writes the attachment, one container at a time, before anything uses them. */
+  private async lease (req: AttachRequest, networks: Array<{ n: NetworkRecord, aliases: string[] }>): Promise<Attachment> {
+    const run = this.leasing.catch(() => {}).then(async () => {
+      await this.checkPorts(req.ports)
+      const endpoints: Record<string, Endpoint> = {}
+      networks.forEach(({ n, aliases }, i) => {
+        const c = n.IPAM.Config[0]!
+        const subnet = parseCidr(c.Subnet)!
+        const taken = new Set([c.Gateway, ...this.usersOf(n.Id).map(u => u.ep.ip)])
+        const ip = freeAddress(subnet, c.IPRange !== undefined ? parseCidr(c.IPRange)! : subnet, taken)
+        if (ip === undefined) throw invalid(`no available IPv4 addresses on this network's address pools: ${n.Name} (${n.Id})`)
+        endpoints[n.Name] = { networkId: n.Id, ip, prefixLen: subnet.bits, gateway: c.Gateway, mac: '', aliases: n.dns ? [...new Set([req.id.slice(0, 12), ...aliases])] : [], iface: `eth${i}` }
+      })
+      const a: Attachment = { id: req.id, name: req.name, netns: this.netnsPath(req.id), endpoints, ports: req.ports }
+      await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
+      this.attachments.set(a.id, a)
+      return a
+    })
+    this.leasing = run
+    return await run
+  }
+
+  /**
+   * A host port another container publishes, or that a process of the host
+   * listens on, is refused (Docker's messages): DNAT alone would steal it.
+   */
+  private async checkPorts (ports: PortMapping[]): Promise<void> {
+    const published = [...this.attachments.values()].flatMap(a => a.ports)
+    for (const p of ports) {
+      const clash = published.find(q => q.protocol === p.protocol && q.host_port === p.host_port && (q.host_ip === '' || p.host_ip === '' || q.host_ip === p.host_ip))
+      const shownIp = p.host_ip === '' ? '0.0.0.0' : p.host_ip
+      if (clash !== undefined) throw runtimeFailed(`driver failed programming external connectivity: Bind for ${shownIp}:${p.host_port} failed: port is already allocated`)
+      const free = await portFree(p)
+      if (!free) throw runtimeFailed(`driver failed programming external connectivity: listen ${p.protocol} ${shownIp}:${p.host_port}: bind: address already in use`)
+    }
+  }
+
+  private setupFile (id: string): string { return join(this.attachDir, `.${id}.netavark.json`) }
+
+  private setupInput (a: Attachment): Parameters<typeof setup>[3] {
+    const networks: Record<string, NetworkRecord> = {}
+    for (const [name, ep] of Object.entries(a.endpoints)) {
+      // A network removed meanwhile (it cannot be while in use, but a hand-edited store could) is torn down from what the lease says.
+      networks[name] = this.byId.get(ep.networkId) ?? {
+        Name: name, Id: ep.networkId, Created: '', Driver: 'bridge', Internal: false, Labels: {}, Options: {},
+        IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: `${ep.ip}/${ep.prefixLen}`, Gateway: ep.gateway }] }, iface: `br-${ep.networkId.slice(0, 12)}`, dns: false
+      }
+    }
+    return { id: a.id, name: a.name, endpoints: a.endpoints, networks, ports: a.ports }
+  }
+
+  /** Tears a container's networking down; nothing when it has none. */
+  async detach (id: string): Promise<void> { await this.serial(id, () => this.detachNow(id)) }
+
+  private async detachNow (id: string): Promise<void> {
+    const a = this.attachments.get(id)
+    if (a === undefined) return
+    const events = Object.values(a.endpoints).map(ep => this.byId.get(ep.networkId)).filter(n => n !== undefined)
+    // netavark's teardown of a setup that never ran (or ran halfway) fails; what it could remove is gone either way.
+    await teardown(this.configDir, this.setupFile(id), a.netns, this.setupInput(a))
+      .catch(err => this.o.log.info({ err, container: id.slice(0, 12) }, 'netavark teardown reported a failure'))
+    await removeNetns(a.netns)
+    await rm(this.setupFile(id), { force: true })
+    await rm(this.attachPath(id), { force: true })
+    this.attachments.delete(id)
+    for (const n of events) this.event(n, 'disconnect', { container: id })
+  }
+}
+
+/** Whether nothing on the host listens on `p`'s host address and port. */
+async function portFree (p: PortMapping): Promise<boolean> {
+  const host = p.host_ip === '' ? '0.0.0.0' : p.host_ip
+  return await new Promise(resolve => {
+    if (p.protocol === 'udp') {
+      const s = createSocket('udp4')
+      s.once('error', () => { s.close(); resolve(false) })
+      s.bind(p.host_port, host, () => s.close(() => resolve(true)))
+      return
+    }
+    const s = createServer()
+    s.once('error', () => resolve(false))
+    s.listen({ port: p.host_port, host, exclusive: true }, () => s.close(() => resolve(true)))
+  })
+}
+
+/** A free TCP/UDP port the kernel picks, for `-p` without a host port. */
+export async function randomPort (host: string): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen({ port: 0, host: host === '' ? '0.0.0.0' : host }, () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
