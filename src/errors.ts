@@ -46,6 +46,10 @@ export const noSuchExec = (id: string): BerthError =>
 export const noSuchVolume = (name: string): BerthError =>
   new BerthError('NOT_FOUND', `get ${name}: no such volume`)
 
+/** Docker's 404 for a network (moby: `network NAME not found`). */
+export const noSuchNetwork = (ref: string): BerthError =>
+  new BerthError('NOT_FOUND', `network ${ref} not found`)
+
 export const nameInUse = (name: string, other: string | undefined): BerthError =>
   conflict(`Conflict. The container name "/${name}" is already in use by container "${other ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`)
 

@@ -18,7 +18,7 @@ import { createServer } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { BerthError, conflict, invalid, runtimeFailed } from '../errors.js'
+import { conflict, forbidden, invalid, noSuchNetwork, runtimeFailed } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
@@ -57,7 +57,7 @@ export interface NetworkOptions {
   events?: EventBus
 }
 
-const notFound = (ref: string): BerthError => new BerthError('NOT_FOUND', `network ${ref} not found`)
+
 
 export class Networks {
   private readonly store: NetworkStore
@@ -113,7 +113,7 @@ export class Networks {
     const hits = ref === '' ? [] : [...this.byId.values()].filter(x => x.Id.startsWith(ref))
     if (hits.length === 1) return hits[0]!
     if (hits.length > 1) throw invalid(`network ${ref} is ambiguous (${hits.length} matches found based on ID prefix)`)
-    throw notFound(ref)
+    throw noSuchNetwork(ref)
   }
 
   list (): NetworkRecord[] { return [...this.byId.values()] }
@@ -136,7 +136,7 @@ export class Networks {
     const hits = ref === '' ? [] : all.filter(x => x.Id.startsWith(ref))
     if (hits.length === 1) return hits[0]!
     if (hits.length > 1) throw invalid(`network ${ref} is ambiguous (${hits.length} matches found based on ID prefix)`)
-    throw notFound(ref)
+    throw noSuchNetwork(ref)
   }
 
   /** Docker's network prune: every user network no container is on, that passes the label and until filters. */
@@ -162,7 +162,7 @@ export class Networks {
   async create (req: CreateNetworkRequest): Promise<NetworkRecord> {
     if (req.Name === '' || req.Name === undefined) throw invalid('network name is required')
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.Name)) throw invalid(`invalid network name "${req.Name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`)
-    if (PREDEFINED.includes(req.Name)) throw new BerthError('FORBIDDEN', `${req.Name} is a pre-defined network and cannot be created`)
+    if (PREDEFINED.includes(req.Name)) throw forbidden(`${req.Name} is a pre-defined network and cannot be created`)
     const driver = req.Driver ?? 'bridge'
     if (driver !== 'bridge' && driver !== '') throw invalid(`plugin "${driver}" not found: berth supports the bridge driver only`)
     if (req.EnableIPv6 === true) throw invalid('EnableIPv6 is not supported: berth networks are IPv4 only')
@@ -195,7 +195,7 @@ export class Networks {
     if (subnet.bits > 30) throw invalid(`subnet ${c.Subnet} is too small: it has no room for a gateway and a container`)
     for (const n of this.byId.values()) {
       for (const other of n.IPAM.Config) {
-        if (overlaps(subnet, parseCidr(other.Subnet)!)) throw new BerthError('FORBIDDEN', `Pool overlaps with other one on this address space`)
+        if (overlaps(subnet, parseCidr(other.Subnet)!)) throw forbidden(`Pool overlaps with other one on this address space`)
       }
     }
     const gw = c.Gateway ?? ''
@@ -220,9 +220,9 @@ export class Networks {
 
   /** Docker's network rm: 403 for the predefined ones, 409 while a container is on it. */
   async remove (ref: string): Promise<void> {
-    if (ref === 'host' || ref === 'none') throw new BerthError('FORBIDDEN', `${ref} is a pre-defined network and cannot be removed`)
+    if (ref === 'host' || ref === 'none') throw forbidden(`${ref} is a pre-defined network and cannot be removed`)
     const n = this.get(ref)
-    if (n.Name === 'bridge') throw new BerthError('FORBIDDEN', 'bridge is a pre-defined network and cannot be removed')
+    if (n.Name === 'bridge') throw forbidden('bridge is a pre-defined network and cannot be removed')
     const users = this.usersOf(n.Id)
     if (users.length > 0) throw conflict(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`)
     await this.store.remove(n.Id)
