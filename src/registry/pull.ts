@@ -17,6 +17,8 @@ import { join } from 'node:path'
 import { invalid } from '../errors.js'
 import { familiarName, parsePullRef, refKey, shortId, splitDomain, type PullRef } from '../images/reference.js'
 import { HOST_ARCH, type PullSink } from '../images/types.js'
+import type { AuthConfig } from './auth.js'
+import { knownBlobs } from './blobs.js'
 import { MEDIA, Registry, type FetchedManifest } from './client.js'
 
 /** moby's default max-concurrent-downloads. */
@@ -77,11 +79,11 @@ export const familiarRef = (ref: PullRef): string => `${familiarName(ref.name)}$
  * denied` wording) or INTERNAL (registry unreachable) before anything is
  * streamed.
  */
-export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined): Promise<ResolvedPull> {
+export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined, auth?: AuthConfig): Promise<ResolvedPull> {
   const ref = parsePullRef(fromImage, tag)
   const want = parsePlatform(platform)
   const { domain, path } = splitDomain(ref.name)
-  const registry = new Registry(domain, path, familiarName(ref.name))
+  const registry = new Registry(domain, path, familiarName(ref.name), auth !== undefined ? { auth } : {})
   try {
     await registry.ping()
     let manifest = await registry.manifest(ref.digest ?? ref.tag!)
@@ -179,6 +181,8 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     const tags = ref.digest === undefined ? [{ name: ref.name, tag: ref.tag! }] : []
     const before = tags.length > 0 ? store.tagged(refKey(tags[0]!)) : undefined
     const rec = await store.commit(config, tags, [`${ref.name}@${pull.digest}`])
+    // A push of these layers to this registry finds them there, or mounts them from here.
+    for (const l of layers) knownBlobs.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
     emit({ status: `Digest: ${pull.digest}` })
     store.pulled(familiarRef(ref), familiarName(ref.name))
     const upToDate = tags.length > 0 ? before === rec.id : layers.every((_, i) => present[i]!)
