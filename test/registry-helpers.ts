@@ -8,8 +8,8 @@
 import { execa, type ResultPromise } from 'execa'
 import { gzipSync } from 'node:zlib'
 import { existsSync } from 'node:fs'
-import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto'
-import { createServer as createHttpServer } from 'node:http'
+import { createPrivateKey, randomBytes, randomUUID, sign, X509Certificate } from 'node:crypto'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -44,12 +44,18 @@ async function freePort (): Promise<number> {
   return port
 }
 
-/** A token server for distribution's `auth: token`: anonymous, it grants what is asked, but no pull-only token on repositories named secret*. */
-export interface TokenServer { realm: string, service: string, issuer: string, certFile: string, requests: URLSearchParams[] }
+/**
+ * A token server for distribution's `auth: token`: anonymous, it grants what
+ * is asked, but no pull-only token on repositories named secret*. A user of
+ * `users` (Basic) gets everything; a wrong password is a 401. With
+ * offline_token=true it also gives a refresh token, which a POST
+ * (grant_type=refresh_token) trades for tokens as the user's password does.
+ */
+export interface TokenServer { realm: string, service: string, issuer: string, certFile: string, requests: URLSearchParams[], refreshTokens: Map<string, string> }
 
 const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
 
-async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
+async function startTokenServer (t: Tap, dir: string, users: Record<string, string>): Promise<TokenServer> {
   const keyFile = join(dir, 'token.key')
   const certFile = join(dir, 'token.pem')
   await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=berth test token issuer'])
@@ -58,30 +64,66 @@ async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
   const service = 'berth-test-registry'
   const issuer = 'berth-test-issuer'
   const requests: URLSearchParams[] = []
-  const server = createHttpServer((req, res) => {
-    const q = new URL(req.url ?? '/', 'http://x').searchParams
+  const refreshTokens = new Map<string, string>()
+  const answer = (req: IncomingMessage, res: ServerResponse, form: string): void => {
+    const q = req.method === 'POST' ? new URLSearchParams(form) : new URL(req.url ?? '/', 'http://x').searchParams
     requests.push(q)
-    // secret* may be pushed (a token for pull,push) but not pulled alone, so a fixture can be put there.
-    const access = q.getAll('scope').map(s => s.split(':')).filter(([type, name, actions]) => type === 'repository' && name !== undefined && (!name.startsWith('secret') || (actions ?? '').includes('push')))
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    const [user, pass] = basic === undefined ? [] : Buffer.from(basic, 'base64').toString().split(':')
+    const refreshed = q.get('grant_type') === 'refresh_token' ? refreshTokens.get(q.get('refresh_token') ?? '') : undefined
+    if ((basic !== undefined && (user === undefined || users[user] !== pass)) || (q.get('grant_type') === 'refresh_token' && refreshed === undefined)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ details: 'incorrect username or password' }))
+      return
+    }
+    const who = refreshed ?? user
+    const scopes = q.getAll('scope').flatMap(s => s.split(' ')).filter(s => s !== '')
+    // secret* may be pushed (a token for pull,push) but not pulled alone, so a fixture can be put there; a user may do anything.
+    const access = scopes.map(s => s.split(':')).filter(([type, name, actions]) => type === 'repository' && name !== undefined && (who !== undefined || !name.startsWith('secret') || (actions ?? '').includes('push')))
       .map(([type, name, actions]) => ({ type, name, actions: (actions ?? '').split(',') }))
     const now = Math.floor(Date.now() / 1000)
     const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }))
     const claims = b64url(JSON.stringify({ iss: issuer, sub: '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access }))
     const token = `${head}.${claims}.${b64url(sign('sha256', Buffer.from(`${head}.${claims}`), key))}`
+    const refresh = who !== undefined && q.get('offline_token') === 'true' ? randomUUID() : undefined
+    if (refresh !== undefined) refreshTokens.set(refresh, who!)
     res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ token, expires_in: 300 }))
+    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, ...refresh !== undefined ? { refresh_token: refresh } : {} }))
+  }
+  const server = createHttpServer((req, res) => {
+    let form = ''
+    req.setEncoding('utf8')
+    req.on('data', (c: string) => { form += c })
+    req.on('end', () => answer(req, res, form))
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()); server.closeAllConnections() }))
-  return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests }
+  return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests, refreshTokens }
 }
+
+const BCRYPT_SALT = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/**
+ * A bcrypt hash of `password`, as the registry's htpasswd auth needs: made
+ * by perl's crypt(), which is libxcrypt's and knows `$2b$` (Debian's
+ * htpasswd-less base has perl; openssl has no bcrypt).
+ */
+export async function bcrypt (password: string): Promise<string> {
+  const salt = [...randomBytes(21)].map(b => BCRYPT_SALT[b % 64]).join('') + '.Oeu'[randomBytes(1)[0]! % 4]
+  const r = await execa('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, `$2b$05$${salt}`])
+  if (!r.stdout.startsWith('$2b$05$') || r.stdout.length !== 60) throw new Error(`perl's crypt() made no bcrypt hash: ${r.stdout}`)
+  return r.stdout
+}
+
+/** Options of a test registry: Bearer tokens from a token server the test runs, or Basic auth for `htpasswd`'s users; `users` are the token server's. */
+export interface RegistryOptions { token?: boolean, htpasswd?: Record<string, string>, users?: Record<string, string> }
 
 /**
  * Starts a registry; it is stopped by pid and its dir removed at `t`'s
  * teardown. With `token`, it asks for Bearer tokens from a token server
- * the test runs (returned as `tokens`).
+ * the test runs (returned as `tokens`); with `htpasswd`, for Basic auth.
+ * Fixtures are pushed as the first user, when there are users.
  */
-export async function startRegistry (t: Tap, opts: { token?: boolean } = {}): Promise<TestRegistry & { tokens?: TokenServer }> {
+export async function startRegistry (t: Tap, opts: RegistryOptions = {}): Promise<TestRegistry & { tokens?: TokenServer }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'))
   const running: { proc?: ResultPromise } = {}
   t.teardown(async () => {
@@ -91,7 +133,10 @@ export async function startRegistry (t: Tap, opts: { token?: boolean } = {}): Pr
   })
   const storage = join(dir, 'storage')
   await mkdir(storage)
-  const tokens = opts.token === true ? await startTokenServer(t, dir) : undefined
+  const tokens = opts.token === true ? await startTokenServer(t, dir, opts.users ?? {}) : undefined
+  const htpasswd = join(dir, 'htpasswd')
+  if (opts.htpasswd !== undefined) await writeFile(htpasswd, (await Promise.all(Object.entries(opts.htpasswd).map(async ([u, p]) => `${u}:${await bcrypt(p)}\n`))).join(''))
+  const creds = Object.entries(opts.htpasswd ?? opts.users ?? {})[0]
   const port = await freePort()
   const host = `127.0.0.1:${port}`
   const config = [
@@ -99,20 +144,21 @@ export async function startRegistry (t: Tap, opts: { token?: boolean } = {}): Pr
     'log:', '  level: error',
     'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
     'http:', `  addr: ${host}`,
-    ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`]
+    ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`],
+    ...opts.htpasswd === undefined ? [] : ['auth:', '  htpasswd:', '    realm: berth-test', `    path: ${htpasswd}`]
   ].join('\n')
   await writeFile(join(dir, 'config.yml'), config + '\n')
   const proc = running.proc = execa(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { reject: false, env: { HOME: dir, PATH: '/usr/bin:/bin' }, extendEnv: false, stdin: 'ignore', stdout: 'ignore' })
   await until(async () => {
     if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${String((await proc).stderr)}`)
-    try { const r = await request(`http://${host}/v2/`); await r.body.dump(); return r.statusCode === (tokens === undefined ? 200 : 401) } catch { return false }
+    try { const r = await request(`http://${host}/v2/`); await r.body.dump(); return r.statusCode === (tokens === undefined && opts.htpasswd === undefined ? 200 : 401) } catch { return false }
   }, 15_000, 'the registry to answer')
   return {
     host,
     tokens,
     storage,
     push: async (src, dest, opts = {}) => {
-      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', src, `docker://${host}/${dest}`],
+      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', ...creds !== undefined ? ['--dest-creds', creds.join(':')] : [], src, `docker://${host}/${dest}`],
         { env: { HOME: dir, PATH: '/usr/bin:/bin', REGISTRY_AUTH_FILE: join(dir, 'auth.json') }, extendEnv: false })
     },
     blobFile: digest => join(storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data')
