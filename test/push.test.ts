@@ -155,6 +155,13 @@ t.test('docker tag + push to a second registry and pull back: the same image id;
   const ev = await d.client.request({ method: 'GET', path: `/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"type":["image"],"event":["push"]}')}` })
   const events = (await ev.body.text()).split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { Actor: { ID: string } })
   t.ok(events.some(e => e.Actor.ID === `${second.host}/copy:v2`), 'a push event names the reference')
+
+  // A registry that is not there: the stream's first line, then the error; the image is as it was.
+  t.equal((await d.req('POST', `/images/${second.host}/copy:v2/tag?repo=127.0.0.1:1/gone&tag=v1`)).status, 201)
+  const down = await push(d, '127.0.0.1:1/gone', 'v1')
+  t.equal(down.status, 200)
+  t.same(statuses(down.msgs), ['The push refers to repository [127.0.0.1:1/gone]', 'error: Get "http://127.0.0.1:1/v2/": connect: connection refused'])
+  t.same((await d.req('GET', '/images/127.0.0.1:1/gone:v1/json')).body.RepoDigests, [`${second.host}/copy@${digest}`], 'no digest is recorded for a failed push')
 })
 
 t.test('a Bearer token server: login gives an identity token, wrong password is a 401, credentials and the token pull and push', { skip: noRegistry }, async t => {
@@ -230,6 +237,32 @@ dockerTest(t, 'docker login, push, pull, logout', async t => {
   const missing = await execa(DOCKER, ['push', `${reg.host}/nosuch:v1`], { env, reject: false })
   t.not(missing.exitCode, 0)
   t.match(missing.stderr, `An image does not exist locally with the tag: ${reg.host}/nosuch`)
+})
+
+dockerTest(t, 'docker login to a Bearer token registry keeps the identity token, and push and pull use it', async t => {
+  if (noRegistry !== false) { t.fail(noRegistry); return }
+  const reg = await startRegistry(t, { token: true, users: { bob: PASS } })
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const env = dockerEnv(d)
+  const name = `${reg.host}/secret/bb:v1`
+  const bad = await execa(DOCKER, ['login', reg.host, '-u', 'bob', '--password-stdin'], { env, input: 'nope', reject: false })
+  t.not(bad.exitCode, 0)
+  t.match(bad.stderr, 'unauthorized: incorrect username or password')
+  const login = await execa(DOCKER, ['login', reg.host, '-u', 'bob', '--password-stdin'], { env, input: PASS, reject: false })
+  t.equal(login.exitCode, 0, login.stderr)
+  const config = JSON.parse(await readFile(join(env.DOCKER_CONFIG!, 'config.json'), 'utf8')) as { auths: Record<string, { identitytoken?: string }> }
+  t.ok(reg.tokens!.refreshTokens.has(config.auths[reg.host]?.identitytoken ?? ''), 'the client keeps the identity token, not the password')
+  await execa(DOCKER, ['tag', 'bb', name], { env })
+  const asked = reg.tokens!.requests.length
+  const p = await execa(DOCKER, ['push', name], { env, reject: false })
+  t.equal(p.exitCode, 0, p.stderr)
+  t.match(p.stdout, /^v1: digest: sha256:[0-9a-f]{64} size: \d+$/m)
+  t.ok(reg.tokens!.requests.slice(asked).every(q => q.get('grant_type') === 'refresh_token'), 'the push traded the identity token')
+  await execa(DOCKER, ['rmi', name], { env })
+  const pl = await execa(DOCKER, ['pull', name], { env, reject: false })
+  t.equal(pl.exitCode, 0, pl.stderr)
+  t.match(pl.stdout, `Status: Downloaded newer image for ${name}`)
 })
 
 const PYTHON = '/usr/bin/python3'
