@@ -39,6 +39,8 @@ export function authConfig (doc: unknown): AuthConfig | undefined {
     if (typeof v !== 'string') throw invalid(`invalid registry credentials: ${k} must be a string`)
     out[k] = v
   }
+  // Sent as it is in an Authorization header, where only visible ASCII may go.
+  if (out.registrytoken !== undefined && !/^[\x21-\x7e]+$/.test(out.registrytoken)) throw invalid('invalid registry credentials: registrytoken must be printable ASCII')
   if (out.username === undefined && out.auth !== undefined) {
     const pair = Buffer.from(out.auth, 'base64').toString('utf8')
     const colon = pair.indexOf(':')
@@ -110,6 +112,8 @@ export class Authorizer {
 
   /** After a 401 whose request carried `sent`: what to retry with. A token the registry refused is dropped and asked for again. */
   async answer (challenge: { scheme: string, params: Record<string, string> } | undefined, scopes: string[], sent: string | undefined): Promise<Answer> {
+    // A registry token is all there is to send: refused, it is not traded for an anonymous one.
+    if (this.creds?.registrytoken !== undefined) return { refused: 'unauthorized: the registry token was refused' }
     if (challenge?.scheme === 'basic') {
       const header = this.basicHeader()
       if (header === undefined) return { none: 'basic' }

@@ -94,7 +94,7 @@ export interface CallOptions { headers?: Record<string, string>, body?: Buffer |
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
-/** The registry of one domain, for the pulls of one repository (`path`, e.g. library/bb). */
+/** The registry of one domain, for the pulls or pushes of one repository (`path`, e.g. library/bb). */
 export class Registry {
   readonly base: string
   private readonly dispatcher: Dispatcher
@@ -202,14 +202,14 @@ export class Registry {
     const answer = await this.auth.answer(parseChallenge(String(r.headers['www-authenticate'] ?? '')), scopes, sent)
     if ('none' in answer && answer.none === 'unknown') return r
     await r.body.dump()
-    if ('none' in answer) throw registryFailed(`${goMethod(method)} "${this.base}${path}": no basic auth credentials`)
+    if ('none' in answer) throw registryFailed(`${goMethod(method)} "${new URL(path, this.base).toString()}": no basic auth credentials`)
     if ('refused' in answer) throw this.auth.hasCredentials ? this.refusal(answer.refused) : pullDenied(this.familiar, `denied: ${answer.refused}`)
     return await this.send(method, path, withAuth(headers, answer.header), opts.body)
   }
 
   /** The error for a 401 to credentials: the registry's reason, as Docker shows it. */
   refused (method: string, path: string, e: { code: string, message: string }): BerthError {
-    return this.refusal(`${goMethod(method)} "${this.base}${path}": ${e.code.toLowerCase() || 'unauthorized'}: ${e.message || 'authentication required'}`)
+    return this.refusal(`${goMethod(method)} "${new URL(path, this.base).toString()}": ${e.code.toLowerCase() || 'unauthorized'}: ${e.message || 'authentication required'}`)
   }
 
   /** A request of `path` (or an absolute URL, as upload Locations may be) on the registry. */

@@ -15,6 +15,8 @@ t.test('AuthConfig: fields as clients send them, auth for username and password,
   t.throws(() => authConfig([]), { code: 'INVALID_ARGUMENT' })
   t.throws(() => authConfig({ username: 1 }), { code: 'INVALID_ARGUMENT', message: /username must be a string/ })
   t.throws(() => authConfig({ auth: Buffer.from('nocolon').toString('base64') }), { code: 'INVALID_ARGUMENT' })
+  t.throws(() => authConfig({ registrytoken: 'a\u0002b' }), { code: 'INVALID_ARGUMENT', message: /registrytoken must be printable ASCII/ }, 'a token no header can carry')
+  t.same(authConfig({ username: 'ü\u0002', password: '\r\n' }), { username: 'ü\u0002', password: '\r\n' }, 'a username and password go base64-encoded: anything will do')
 })
 
 t.test('X-Registry-Auth: base64url or base64 JSON; absent, empty or {} is anonymous; anything else a 400', async t => {
