@@ -5,6 +5,10 @@ export class Slots {
   private active = 0
   private readonly waiting: Array<() => void> = []
   constructor (private readonly n: number) {}
+
+  /** True when a task run now would start at once. */
+  get free (): boolean { return this.active < this.n }
+
   async run<T> (task: () => Promise<T>): Promise<T> {
     // A finishing task hands its slot straight to the next waiter.
     if (this.active >= this.n) await new Promise<void>(resolve => this.waiting.push(resolve)); else this.active++

@@ -7,6 +7,7 @@
 /** Stable error codes, one per category a client can act on. */
 export type ErrorCode =
   | 'INVALID_ARGUMENT' // 400
+  | 'UNAUTHORIZED' //     401: a registry refused the credentials given
   | 'FORBIDDEN' //        403: the container's rootfs may not be written
   | 'NOT_FOUND' //        404
   | 'CONFLICT' //         409
@@ -83,6 +84,13 @@ export const manifestUnknown = (ref: string, detail = 'manifest unknown'): Berth
 /** Docker's wording for a pull of a repository the registry does not have or will not show. */
 export const pullDenied = (name: string, detail = 'denied'): BerthError =>
   new BerthError('NOT_FOUND', `pull access denied for ${name}, repository does not exist or may require 'docker login': ${detail}`)
+
+/** Docker's wording for a push of a tag the store does not have. */
+export const noLocalTag = (ref: string): BerthError =>
+  new BerthError('NOT_FOUND', `An image does not exist locally with the tag: ${ref}`)
+
+/** A registry refused the credentials given (Docker's 401 for a login or push with a wrong password). */
+export const unauthorized = (message: string): BerthError => new BerthError('UNAUTHORIZED', message)
 
 /** A registry that cannot be reached or answers what a pull cannot use (Docker's 500). */
 export const registryFailed = (message: string, cause?: unknown): BerthError =>

@@ -33,7 +33,7 @@ const SERVER_FAULTS: Array<{ re: RegExp, why: string }> = [
   { re: /ENOSPC|no space left on device/i, why: 'the disk is full' },
   { re: /EDQUOT|quota exceeded/i, why: 'a disk quota is exhausted' },
   { re: /EMFILE|ENFILE|too many open files/i, why: 'the machine is out of file descriptors' },
-  // Pulls go to 127.0.0.1:1 (see fuzz-gen), where nothing listens: Docker's 500 for a registry it cannot reach.
+  // Pulls and logins go to 127.0.0.1:1 (see fuzz-gen), where nothing listens: Docker's 500 for a registry it cannot reach.
   { re: /^Get "http:\/\/127\.0\.0\.1:1\/v2\/": connect: connection refused$/, why: 'the registry cannot be reached' }
 ]
 

@@ -8,8 +8,8 @@
 import { execa, type ResultPromise } from 'execa'
 import { gzipSync } from 'node:zlib'
 import { existsSync } from 'node:fs'
-import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto'
-import { createServer as createHttpServer } from 'node:http'
+import { createPrivateKey, randomBytes, randomUUID, sign, X509Certificate } from 'node:crypto'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -24,19 +24,24 @@ export const noRegistry: string | false = existsSync(REGISTRY_BIN) && existsSync
 
 type Tap = { teardown: (fn: () => unknown) => void }
 
-/** One line of Docker's JSON progress stream. */
-export type Msg = { status?: string, id?: string, progressDetail?: { current?: number, total?: number }, error?: string, errorDetail?: { message: string } }
+/** One line of Docker's JSON progress stream (a push's result is an aux line). */
+export type Msg = { status?: string, id?: string, progressDetail?: { current?: number, total?: number }, aux?: { Tag: string, Digest: string, Size: number }, error?: string, errorDetail?: { message: string } }
 
-/** POST /images/create?fromImage=…: the status and, for a 200, the stream's messages (else the error body). */
-export async function pull (d: Daemon, query: string): Promise<{ status: number, msgs: Msg[], message?: string }> {
-  const r = await d.client.request({ method: 'POST', path: `/images/create?${query}` })
+const registryAuth = (creds: object): string => Buffer.from(JSON.stringify(creds)).toString('base64url')
+
+/** POSTs a request answered with a JSON-message stream, with `creds` in X-Registry-Auth: the status and, for a 200, the messages (else the error body's message). */
+export async function stream (d: Daemon, path: string, creds?: object): Promise<{ status: number, msgs: Msg[], message?: string }> {
+  const r = await d.client.request({ method: 'POST', path, headers: creds === undefined ? {} : { 'x-registry-auth': registryAuth(creds) } })
   const text = await r.body.text()
   if (r.statusCode !== 200) return { status: r.statusCode, msgs: [], message: (JSON.parse(text) as { message: string }).message }
   return { status: 200, msgs: text.split('\n').filter(l => l !== '').map(l => JSON.parse(l) as Msg) }
 }
 
-/** The statuses of a stream, an error line as `error: …`. */
-export const statuses = (msgs: Msg[]): string[] => msgs.map(m => m.status ?? `error: ${m.error ?? ''}`)
+/** POST /images/create?fromImage=…, see `stream`. */
+export const pull = async (d: Daemon, query: string, creds?: object): ReturnType<typeof stream> => await stream(d, `/images/create?${query}`, creds)
+
+/** The statuses of a stream, an aux line as `aux`, an error line as `error: …`. */
+export const statuses = (msgs: Msg[]): string[] => msgs.map(m => m.status ?? (m.aux !== undefined ? 'aux' : `error: ${m.error ?? ''}`))
 
 /** A temp dir removed at teardown. */
 export async function tempDir (t: Tap): Promise<string> {
@@ -74,12 +79,18 @@ async function freePort (address = '127.0.0.1'): Promise<number> {
   return port
 }
 
-/** A token server for distribution's `auth: token`: anonymous, it grants what is asked, but no pull-only token on repositories named secret*. */
-export interface TokenServer { realm: string, service: string, issuer: string, certFile: string, requests: URLSearchParams[] }
+/**
+ * A token server for distribution's `auth: token`: anonymous, it grants what
+ * is asked, but no pull-only token on repositories named secret*. A user of
+ * `users` (Basic) gets everything; a wrong password is a 401. With
+ * offline_token=true it also gives a refresh token, which a POST
+ * (grant_type=refresh_token) trades for tokens as the user's password does.
+ */
+export interface TokenServer { realm: string, service: string, issuer: string, certFile: string, requests: URLSearchParams[], refreshTokens: Map<string, string> }
 
 const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
 
-async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
+async function startTokenServer (t: Tap, dir: string, users: Record<string, string>): Promise<TokenServer> {
   const keyFile = join(dir, 'token.key')
   const certFile = join(dir, 'token.pem')
   await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=berth test token issuer'])
@@ -88,22 +99,40 @@ async function startTokenServer (t: Tap, dir: string): Promise<TokenServer> {
   const service = 'berth-test-registry'
   const issuer = 'berth-test-issuer'
   const requests: URLSearchParams[] = []
-  const server = createHttpServer((req, res) => {
-    const q = new URL(req.url ?? '/', 'http://x').searchParams
+  const refreshTokens = new Map<string, string>()
+  const answer = (req: IncomingMessage, res: ServerResponse, form: string): void => {
+    const q = req.method === 'POST' ? new URLSearchParams(form) : new URL(req.url ?? '/', 'http://x').searchParams
     requests.push(q)
-    // secret* may be pushed (a token for pull,push) but not pulled alone, so a fixture can be put there.
-    const access = q.getAll('scope').map(s => s.split(':')).filter(([type, name, actions]) => type === 'repository' && name !== undefined && (!name.startsWith('secret') || (actions ?? '').includes('push')))
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    const [user, pass] = basic === undefined ? [] : Buffer.from(basic, 'base64').toString().split(':')
+    const refreshed = q.get('grant_type') === 'refresh_token' ? refreshTokens.get(q.get('refresh_token') ?? '') : undefined
+    if ((basic !== undefined && (user === undefined || users[user] !== pass)) || (q.get('grant_type') === 'refresh_token' && refreshed === undefined)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ details: 'incorrect username or password' }))
+      return
+    }
+    const who = refreshed ?? user
+    const scopes = q.getAll('scope').flatMap(s => s.split(' ')).filter(s => s !== '')
+    // secret* may be pushed (a token for pull,push) but not pulled alone, so a fixture can be put there; a user may do anything.
+    const access = scopes.map(s => s.split(':')).filter(([type, name, actions]) => type === 'repository' && name !== undefined && (who !== undefined || !name.startsWith('secret') || (actions ?? '').includes('push')))
       .map(([type, name, actions]) => ({ type, name, actions: (actions ?? '').split(',') }))
     const now = Math.floor(Date.now() / 1000)
     const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }))
     const claims = b64url(JSON.stringify({ iss: issuer, sub: '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access }))
     const token = `${head}.${claims}.${b64url(sign('sha256', Buffer.from(`${head}.${claims}`), key))}`
+    const refresh = who !== undefined && q.get('offline_token') === 'true' ? randomUUID() : undefined
+    if (refresh !== undefined) refreshTokens.set(refresh, who!)
     res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ token, expires_in: 300 }))
+    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, ...refresh !== undefined ? { refresh_token: refresh } : {} }))
+  }
+  const server = createHttpServer((req, res) => {
+    let form = ''
+    req.setEncoding('utf8')
+    req.on('data', (c: string) => { form += c })
+    req.on('end', () => answer(req, res, form))
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()); server.closeAllConnections() }))
-  return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests }
+  return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests, refreshTokens }
 }
 
 /** A CA and a server certificate for ::1 and 127.0.0.1 signed by it, made with openssl in `dir`. */
@@ -119,14 +148,37 @@ export async function makeCerts (dir: string): Promise<TestCerts> {
   return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') }
 }
 
+const BCRYPT_SALT = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/**
+ * A bcrypt hash of `password`, as the registry's htpasswd auth needs: made
+ * by perl's crypt(), which is libxcrypt's and knows `$2b$` (Debian's
+ * htpasswd-less base has perl; openssl has no bcrypt).
+ */
+export async function bcrypt (password: string): Promise<string> {
+  const salt = [...randomBytes(21)].map(b => BCRYPT_SALT[b % 64]).join('') + '.Oeu'[randomBytes(1)[0]! % 4]
+  const r = await execa('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, `$2b$05$${salt}`])
+  if (!r.stdout.startsWith('$2b$05$') || r.stdout.length !== 60) throw new Error(`perl's crypt() made no bcrypt hash: ${r.stdout}`)
+  return r.stdout
+}
+
+/**
+ * Options of a test registry: Bearer tokens from a token server the test
+ * runs, or Basic auth for `htpasswd`'s users; `users` are the token
+ * server's. `tls` serves HTTPS on ::1.
+ */
+export interface RegistryOptions { token?: boolean, htpasswd?: Record<string, string>, users?: Record<string, string>, tls?: boolean }
+
 /**
  * Starts a registry; it is stopped by pid and its dir removed at `t`'s
  * teardown. With `token`, it asks for Bearer tokens from a token server
- * the test runs (returned as `tokens`). With `tls`, it serves HTTPS on ::1
- * (a secure registry for Docker, which counts only 127.0.0.0/8 as insecure)
- * with a CA and certificate made here (returned as `certs`).
+ * the test runs (returned as `tokens`); with `htpasswd`, for Basic auth.
+ * Fixtures are pushed as the first user, when there are users. With `tls`,
+ * it serves HTTPS on ::1 (a secure registry for Docker, which counts only
+ * 127.0.0.0/8 as insecure) with a CA and certificate made here (returned
+ * as `certs`).
  */
-export async function startRegistry (t: Tap, opts: { token?: boolean, tls?: boolean } = {}): Promise<TestRegistry & { tokens?: TokenServer, certs?: TestCerts }> {
+export async function startRegistry (t: Tap, opts: RegistryOptions = {}): Promise<TestRegistry & { tokens?: TokenServer, certs?: TestCerts }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'))
   const procs: ResultPromise[] = []
   t.teardown(async () => {
@@ -135,7 +187,10 @@ export async function startRegistry (t: Tap, opts: { token?: boolean, tls?: bool
   })
   const storage = join(dir, 'storage')
   await mkdir(storage)
-  const tokens = opts.token === true ? await startTokenServer(t, dir) : undefined
+  const tokens = opts.token === true ? await startTokenServer(t, dir, opts.users ?? {}) : undefined
+  const htpasswd = join(dir, 'htpasswd')
+  if (opts.htpasswd !== undefined) await writeFile(htpasswd, (await Promise.all(Object.entries(opts.htpasswd).map(async ([u, p]) => `${u}:${await bcrypt(p)}\n`))).join(''))
+  const creds = Object.entries(opts.htpasswd ?? opts.users ?? {})[0]
   const certs = opts.tls === true ? await makeCerts(dir) : undefined
   const ca = certs === undefined ? undefined : new Agent({ connect: { ca: await readFile(certs.caFile, 'utf8') } })
   /** Serves the storage dir on `host` (over TLS with `tls`), and waits for it to answer. */
@@ -146,7 +201,8 @@ export async function startRegistry (t: Tap, opts: { token?: boolean, tls?: bool
       'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
       'http:', `  addr: "${host}"`,
       ...tls === undefined ? [] : ['  tls:', `    certificate: ${tls.certFile}`, `    key: ${tls.keyFile}`],
-      ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`]
+      ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`],
+      ...opts.htpasswd === undefined ? [] : ['auth:', '  htpasswd:', '    realm: berth-test', `    path: ${htpasswd}`]
     ].join('\n')
     await writeFile(join(dir, name), config + '\n')
     const proc = execa(REGISTRY_BIN, ['serve', join(dir, name)], { reject: false, env: { HOME: dir, PATH: '/usr/bin:/bin' }, extendEnv: false, stdin: 'ignore', stdout: 'ignore' })
@@ -156,7 +212,7 @@ export async function startRegistry (t: Tap, opts: { token?: boolean, tls?: bool
       try {
         const r = await request(`${tls === undefined ? 'http' : 'https'}://${host}/v2/`, tls === undefined ? {} : { dispatcher: ca })
         await r.body.dump()
-        return r.statusCode === (tokens === undefined ? 200 : 401)
+        return r.statusCode === (tokens === undefined && opts.htpasswd === undefined ? 200 : 401)
       } catch { return false }
     }, 15_000, 'the registry to answer')
   }
@@ -171,7 +227,7 @@ export async function startRegistry (t: Tap, opts: { token?: boolean, tls?: bool
     certs,
     storage,
     push: async (src, dest, opts = {}) => {
-      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', src, `docker://${pushHost}/${dest}`],
+      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', ...creds !== undefined ? ['--dest-creds', creds.join(':')] : [], src, `docker://${pushHost}/${dest}`],
         { env: { HOME: dir, PATH: '/usr/bin:/bin', REGISTRY_AUTH_FILE: join(dir, 'auth.json') }, extendEnv: false })
     },
     blobFile: digest => join(storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data')

@@ -71,6 +71,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check registry credentials (docker login)
+         * @description The credentials are tried on the registry's /v2/ as its challenge asks (Basic, or a Bearer token its realm gives for them), reached as a pull reaches it (insecure registries, `certs.d`), never through a mirror. berthd keeps nothing: the client stores the credentials and sends them in X-Registry-Auth with each pull and push. Refused credentials are a 401 with the registry's reason.
+         */
+        post: operations["SystemAuth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -659,6 +679,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/images/{name}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push an image to its registry (docker push)
+         * @description Sends the image `name` (with `tag`, or every tag of the repository) to the registry its name starts with, as a Docker v2 schema 2 manifest with gzip layers, using the credentials of X-Registry-Auth. The registry is reached as a pull reaches it (insecure registries, `certs.d`), never through a mirror. The answer is Docker's JSON progress stream: `The push refers to repository [...]`, per layer `Preparing`, `Waiting`, `Pushing` with progressDetail, then `Pushed`, `Layer already exists` or `Mounted from <repo>`; then `<tag>: digest: sha256:... size: N` and an aux line {"Tag","Digest","Size"}. The manifest digest is added to the image's RepoDigests. An image not in the store is a 404; a failure after the first line is an `errorDetail` line.
+         */
+        post: operations["ImagePush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/images/load": {
         parameters: {
             query?: never;
@@ -1046,6 +1086,10 @@ export interface components {
             };
             aux?: {
                 ID: string;
+            } | {
+                Tag: string;
+                Digest: string;
+                Size: number;
             };
             error?: string;
             errorDetail?: {
@@ -1378,6 +1422,74 @@ export interface operations {
             };
             /** @description Bad parameter */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SystemAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username?: string;
+                    password?: string;
+                    /** @description base64 of username:password */
+                    auth?: string;
+                    email?: string;
+                    /** @description The registry: host[:port], or Docker Hub's https://index.docker.io/v1/ (the default) */
+                    serveraddress?: string;
+                    identitytoken?: string;
+                    registrytoken?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Login Succeeded */
+                        Status: string;
+                        /** @description A refresh token the registry's token server gave, for the client to send instead of the password; empty when none */
+                        IdentityToken: string;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The registry refused the credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3955,7 +4067,10 @@ export interface operations {
                 /** @description os[/architecture[/variant]] to pick from a manifest list or index; the host's by default */
                 platform?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Registry credentials: base64url of a JSON AuthConfig ({"username","password"}, or {"identitytoken"} a login returned, or {"registrytoken"}). Never logged nor stored. */
+                "x-registry-auth"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3967,6 +4082,62 @@ export interface operations {
                 "text/plain": unknown;
             };
         };
+        responses: {
+            /** @description JSON-message stream, one object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonMessage"];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImagePush: {
+        parameters: {
+            query?: {
+                /** @description The tag to push; without one, every tag of the repository */
+                tag?: string;
+            };
+            header?: {
+                /** @description Registry credentials: base64url of a JSON AuthConfig ({"username","password"}, or {"identitytoken"} a login returned, or {"registrytoken"}). Never logged nor stored. */
+                "x-registry-auth"?: string;
+            };
+            path: {
+                /** @description Image name[:tag], full id, or unique id prefix */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description JSON-message stream, one object per line */
             200: {

@@ -8,6 +8,7 @@ import { BerthError, type ErrorCode } from '../errors.js'
 /** The status of each error code: every one is documented in openapi/berth.json (test/unit/error-registry.test.ts). */
 export const STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400,
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,

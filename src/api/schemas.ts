@@ -15,6 +15,7 @@ export const ErrorResponse = Type.Object({ message: Type.String() }, { $id: 'Err
 const DESCRIPTIONS: Record<number, string> = {
   304: 'Nothing to do (Docker answers 304 with no body)',
   400: 'Bad parameter',
+  401: 'The registry refused the credentials',
   403: 'The container\'s root filesystem is read-only to berth (ReadonlyRootfs, or an OCI bundle\'s, which berth never writes)',
   404: 'No such container or image',
   409: 'Conflict with the container\'s state, another container, or an image in use',
@@ -418,12 +419,39 @@ export const ImageCreateQuery = Type.Object({
 
 export const TarBody = Type.Unsafe<NodeJS.ReadableStream>({ description: 'A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit' })
 
+/** The X-Registry-Auth header of pulls and pushes. */
+export const RegistryAuthHeaders = Type.Object({
+  'x-registry-auth': Type.Optional(Type.String({ description: 'Registry credentials: base64url of a JSON AuthConfig ({"username","password"}, or {"identitytoken"} a login returned, or {"registrytoken"}). Never logged nor stored.' }))
+})
+
+export const ImagePushQuery = Type.Object({
+  tag: Type.Optional(Type.String({ description: 'The tag to push; without one, every tag of the repository' }))
+})
+
+export const AuthRequest = Type.Object({
+  username: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+  auth: Type.Optional(Type.String({ description: 'base64 of username:password' })),
+  email: Type.Optional(Type.String()),
+  serveraddress: Type.Optional(Type.String({ description: 'The registry: host[:port], or Docker Hub\'s https://index.docker.io/v1/ (the default)' })),
+  identitytoken: Type.Optional(Type.String()),
+  registrytoken: Type.Optional(Type.String())
+}, { additionalProperties: true })
+
+export const AuthResponse = Type.Object({
+  Status: Type.String({ examples: ['Login Succeeded'] }),
+  IdentityToken: Type.String({ description: 'A refresh token the registry\'s token server gave, for the client to send instead of the password; empty when none' })
+})
+
 export const JsonMessage = Type.Object({
   status: Type.Optional(Type.String()),
   stream: Type.Optional(Type.String()),
   id: Type.Optional(Type.String()),
   progressDetail: Type.Optional(Type.Object({ current: Type.Optional(Type.Integer()), total: Type.Optional(Type.Integer()) })),
-  aux: Type.Optional(Type.Object({ ID: Type.String() })),
+  aux: Type.Optional(Type.Union([
+    Type.Object({ ID: Type.String() }),
+    Type.Object({ Tag: Type.String(), Digest: Type.String(), Size: Type.Integer() }, { description: 'The result of a push, per tag' })
+  ])),
   error: Type.Optional(Type.String()),
   errorDetail: Type.Optional(Type.Object({ message: Type.String() }))
 }, { $id: 'JsonMessage', title: 'JsonMessage', description: 'Docker\'s JSON-message stream: one such object per line' })

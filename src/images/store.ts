@@ -243,6 +243,9 @@ export class ImageStore {
   /** Docker's pull event: the actor is the pulled reference, not the image id. */
   pulled (ref: string, name: string): void { this.event('pull', ref, name) }
 
+  /** Docker's push event, named as the pull event is. */
+  pushed (ref: string, name: string): void { this.event('push', ref, name) }
+
   /** The exact stored config bytes of an image. */
   async configBytes (id: string): Promise<Buffer> {
     return await readFile(join(this.paths.configs, `${hexOf(id)}.json`))

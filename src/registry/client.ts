@@ -1,6 +1,6 @@
 /**
- * A client of the registry HTTP API v2 (distribution spec), for pulls: the
- * `/v2/` ping, manifests, blobs, and anonymous Bearer tokens. Written on
+ * A client of the registry HTTP API v2 (distribution spec): the `/v2/` ping,
+ * manifests, blobs, and the auth a registry asks for (auth.ts). Written on
  * undici rather than driving skopeo, so that a pull streams straight into
  * berth's store with Docker's per-layer progress (see
  * shared/reference/next-capabilities.md §A).
@@ -10,8 +10,10 @@
  * so that a dropped download resumes (ingest.ts).
  */
 import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { Agent, interceptors, type Dispatcher } from 'undici'
-import { invalid, manifestUnknown, pullDenied, registryFailed } from '../errors.js'
+import { type BerthError, invalid, manifestUnknown, pullDenied, registryFailed } from '../errors.js'
+import { Authorizer, type AuthConfig } from './auth.js'
 import type { Endpoint } from './hosts.js'
 
 export const MEDIA = {
@@ -54,7 +56,7 @@ export function parseChallenge (header: string): Challenge | undefined {
 }
 
 /** The first error a registry's JSON error body names: its code and message. */
-function registryError (body: string): { code: string, message: string } {
+export function registryError (body: string): { code: string, message: string } {
   try {
     const e = (JSON.parse(body) as { errors?: Array<{ code?: string, message?: string }> }).errors?.[0]
     if (e !== undefined) return { code: String(e.code ?? ''), message: String(e.message ?? '') }
@@ -73,6 +75,21 @@ async function readCapped (body: Dispatcher.ResponseData['body'], max: number, w
   }
   return Buffer.concat(chunks)
 }
+
+/** What a client of one repository is for. */
+export interface RegistryOptions {
+  /** The credentials the client sent (X-Registry-Auth, or a login's). */
+  auth?: AuthConfig
+  /** Push access to the repository besides pull. */
+  push?: boolean
+  /** Ask the token server for a refresh token (docker login); see Authorizer. */
+  offline?: boolean
+  /** The error a refusal of the credentials becomes: a 500 for pulls and pushes (a 401 makes the docker CLI prompt for a login), a 401 for /auth. */
+  refusal?: (message: string) => BerthError
+}
+
+/** A request's options: its body (a stream is sent once, never retried) and the token scopes it needs, when not the repository's. */
+export interface CallOptions { headers?: Record<string, string>, body?: Buffer | string | Readable, scopes?: string[] }
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
@@ -95,19 +112,27 @@ function whyUnreachable (err: unknown): string {
   return (err as Error).message
 }
 
-/** The registry of one domain, for the pulls of one repository (`path`, e.g. library/bb). */
+/** The registry of one domain, for the pulls or pushes of one repository (`path`, e.g. library/bb). */
 export class Registry {
   readonly base: string
   private readonly dispatcher: Dispatcher
-  /** Bearer tokens by realm, service and scope. */
-  private readonly tokens = new Map<string, string>()
+  readonly auth: Authorizer
+  /** The token scopes of the repository's requests. */
+  readonly scopes: string[]
+  private readonly refusal: (message: string) => BerthError
 
-  /** `familiar` names the repository in errors, as Docker does (`bb`, `127.0.0.1:5000/bb`). */
-  constructor (readonly endpoint: Endpoint, readonly path: string, readonly familiar: string) {
+  /** `familiar` names the repository in errors, as Docker does (`bb`, `127.0.0.1:5000/bb`); `path` '' is the registry itself (a login). */
+  constructor (readonly endpoint: Endpoint, readonly path: string, readonly familiar: string, opts: RegistryOptions = {}) {
     this.base = endpoint.base
     // As in moby, the endpoint's TLS settings go with its transport, redirects included (its CAs add to the system's).
     const tls = endpoint.tls === undefined ? {} : { connect: { rejectUnauthorized: endpoint.tls.verify, ...endpoint.tls.ca !== undefined ? { ca: endpoint.tls.ca } : {} } }
     this.dispatcher = new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000, ...tls }).compose(interceptors.redirect({ maxRedirections: 5 }))
+    this.scopes = path === '' ? [] : [`repository:${path}:${opts.push === true ? 'pull,push' : 'pull'}`]
+    this.refusal = opts.refusal ?? registryFailed
+    this.auth = new Authorizer(opts.auth, async (url, method, headers, body) => {
+      const r = await this.request(url, method, headers, body)
+      return { status: r.statusCode, body: (await readCapped(r.body, 1024 * 1024, 'the token answer')).toString('utf8') }
+    }, opts.offline)
   }
 
   /** Set once `close` was called: a download is then not retried. */
@@ -121,17 +146,19 @@ export class Registry {
 
   /** GET /v2/: is the registry there and does it speak v2? A 401 is fine: auth comes per request. */
   async ping (): Promise<void> {
-    const r = await this.send('/v2/', {})
+    const r = await this.send('GET', '/v2/', {})
     await r.body.dump()
     if (r.statusCode !== 200 && r.statusCode !== 401) throw registryFailed(`Get "${this.base}/v2/": the registry answered ${r.statusCode}`)
   }
 
   /** The manifest `ref` (a tag or digest) names; a digest is verified. */
   async manifest (ref: string): Promise<FetchedManifest> {
-    const r = await this.get(`/v2/${this.path}/manifests/${ref}`, { accept: ACCEPT })
+    const path = `/v2/${this.path}/manifests/${ref}`
+    const r = await this.call('GET', path, { headers: { accept: ACCEPT } })
     const shown = DIGEST.test(ref) ? `${this.familiar}@${ref}` : `${this.familiar}:${ref}`
     if (r.statusCode !== 200) {
       const e = registryError(await r.body.text())
+      if (r.statusCode === 401 && this.auth.hasCredentials) throw this.refused('GET', path, e)
       if (e.code === 'MANIFEST_UNKNOWN' || (r.statusCode === 404 && e.code === '')) throw manifestUnknown(shown, e.message || 'manifest unknown')
       if (e.code === 'NAME_UNKNOWN' || e.code === 'UNAUTHORIZED' || e.code === 'DENIED' || r.statusCode === 401 || r.statusCode === 403) {
         throw pullDenied(this.familiar, `${e.code.toLowerCase().replace(/_/g, ' ') || 'denied'}: ${e.message || 'requested access to the resource is denied'}`)
@@ -176,7 +203,7 @@ export class Registry {
 
   private async blobResponse (digest: string, from = 0): Promise<Dispatcher.ResponseData> {
     if (!DIGEST.test(digest)) throw invalid(`invalid digest ${digest}`)
-    const r = await this.get(`/v2/${this.path}/blobs/${digest}`, from > 0 ? { range: `bytes=${from}-` } : {})
+    const r = await this.call('GET', `/v2/${this.path}/blobs/${digest}`, from > 0 ? { headers: { range: `bytes=${from}-` } } : {})
     if (r.statusCode === 416 && from > 0) { await r.body.dump(); return await this.blobResponse(digest, 0) }
     if (r.statusCode !== 200 && !(r.statusCode === 206 && from > 0)) {
       const e = registryError(await r.body.text())
@@ -185,54 +212,69 @@ export class Registry {
     return r
   }
 
-  /** A GET of the repository's API, with a Bearer token when the registry asks for one. */
-  private async get (path: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
-    const scope = `repository:${this.path}:pull`
-    const cached = [...this.tokens].find(([k]) => k.endsWith(`|${scope}`))
-    const r = await this.send(path, cached === undefined ? headers : { ...headers, authorization: `Bearer ${cached[1]}` })
-    if (r.statusCode !== 401) return r
-    // A token the registry refuses (expired) is asked for again, once.
-    if (cached !== undefined) this.tokens.delete(cached[0])
-    const challenge = parseChallenge(String(r.headers['www-authenticate'] ?? ''))
-    if (challenge?.scheme !== 'bearer' || challenge.params.realm === undefined) {
-      if (challenge?.scheme === 'basic') { await r.body.dump(); throw registryFailed(`Get "${this.base}${path}": no basic auth credentials`) }
-      return r
-    }
+  /**
+   * A request of the registry's API with the Authorization its challenge
+   * asks for: a 401 is answered once (Basic, or a token for `scopes`) and
+   * the request sent again, unless its body is a stream. A token server that
+   * refuses the credentials, or Basic that none were given for, is an error;
+   * any other 401 is the caller's to read.
+   */
+  async call (method: string, path: string, opts: CallOptions = {}): Promise<Dispatcher.ResponseData> {
+    const scopes = opts.scopes ?? this.scopes
+    const headers = opts.headers ?? {}
+    const sent = this.auth.header(scopes)
+    const r = await this.send(method, path, withAuth(headers, sent), opts.body)
+    if (r.statusCode !== 401 || opts.body instanceof Readable) return r
+    const answer = await this.auth.answer(parseChallenge(String(r.headers['www-authenticate'] ?? '')), scopes, sent)
+    if ('none' in answer && answer.none === 'unknown') return r
     await r.body.dump()
-    const token = await this.token(challenge.params.realm, challenge.params.service, challenge.params.scope ?? scope)
-    return await this.send(path, { ...headers, authorization: `Bearer ${token}` })
+    if ('none' in answer) throw registryFailed(`${goMethod(method)} "${new URL(path, this.base).toString()}": no basic auth credentials`)
+    if ('refused' in answer) throw this.auth.hasCredentials ? this.refusal(answer.refused) : pullDenied(this.familiar, `denied: ${answer.refused}`)
+    return await this.send(method, path, withAuth(headers, answer.header), opts.body)
   }
 
-  /** An anonymous token from the challenge's realm (distribution's token spec), cached per realm, service and scope. */
-  private async token (realm: string, service: string | undefined, scope: string): Promise<string> {
-    const key = `${realm}|${service ?? ''}|${scope}`
-    const cached = this.tokens.get(key)
-    if (cached !== undefined) return cached
-    const url = new URL(realm)
-    if (service !== undefined) url.searchParams.set('service', service)
-    url.searchParams.set('scope', scope)
-    const r = await this.request(url.toString(), {})
-    const body = await readCapped(r.body, 1024 * 1024, 'the token answer')
-    if (r.statusCode !== 200) throw pullDenied(this.familiar, `denied: the token server answered ${r.statusCode}`)
-    let token: unknown
-    try { const doc = JSON.parse(body.toString('utf8')) as { token?: unknown, access_token?: unknown }; token = doc.token ?? doc.access_token } catch {}
-    if (typeof token !== 'string' || token === '') throw registryFailed(`the token server ${url.origin} answered no token`)
-    this.tokens.set(key, token)
-    return token
+  /** The error for a 401 to credentials: the registry's reason, as Docker shows it. */
+  refused (method: string, path: string, e: { code: string, message: string }): BerthError {
+    return this.refusal(`${goMethod(method)} "${new URL(path, this.base).toString()}": ${e.code.toLowerCase() || 'unauthorized'}: ${e.message || 'authentication required'}`)
   }
 
-  private async send (path: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
-    return await this.request(`${this.base}${path}`, headers)
+  /** A request of `path` (or an absolute URL, as upload Locations may be) on the registry. */
+  private async send (method: string, path: string, headers: Record<string, string>, body?: CallOptions['body']): Promise<Dispatcher.ResponseData> {
+    return await this.request(new URL(path, this.base).toString(), method, headers, body)
   }
 
-  private async request (url: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+  private async request (url: string, method: string, headers: Record<string, string>, body?: CallOptions['body']): Promise<Dispatcher.ResponseData> {
     const u = new URL(url)
     try {
-      return await this.dispatcher.request({ origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers: { 'user-agent': 'berth', ...headers } })
+      return await this.dispatcher.request({ origin: u.origin, path: `${u.pathname}${u.search}`, method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'berth', ...headers }, body })
     } catch (err) {
-      const e = registryFailed(`Get "${url}": ${whyUnreachable(err)}`, err)
+      const e = registryFailed(`${goMethod(method)} "${url}": ${whyUnreachable(err)}`, err)
       unreachable.add(e)
       throw e
     }
   }
 }
+
+/**
+ * `fn` on a Registry of each endpoint in turn (hosts.ts), until one
+ * succeeds: a mirror gives way on any failure (moby's continueOnError),
+ * HTTPS to HTTP only when there was no answer. A failed try's Registry is
+ * closed; what `fn` returns (and the Registry it holds) is the caller's.
+ */
+export async function firstEndpoint<T> (endpoints: Endpoint[], open: (e: Endpoint) => Registry, fn: (reg: Registry) => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    const endpoint = endpoints[i]!
+    const reg = open(endpoint)
+    try {
+      return await fn(reg)
+    } catch (err) {
+      await reg.close(true)
+      if (i === endpoints.length - 1 || !(endpoint.mirror || isUnreachable(err))) throw err
+    }
+  }
+}
+
+/** A method as Go's net/http names it in errors: `Get`, `Put`, `Head`. */
+const goMethod = (m: string): string => m.charAt(0) + m.slice(1).toLowerCase()
+
+const withAuth = (headers: Record<string, string>, auth: string | undefined): Record<string, string> => auth === undefined ? headers : { ...headers, authorization: auth }

@@ -122,6 +122,9 @@ export function endpointsFor (domain: string, hosts: RegistryHosts): Endpoint[] 
   return [...mirrors, { base: UPSTREAM, mirror: false, tls: { verify: true } }]
 }
 
+/** The endpoints credentials may go to: `endpointsFor` without the mirrors, as moby's push and login look them up. */
+export const upstreamEndpoints = (domain: string, hosts: RegistryHosts): Endpoint[] => endpointsFor(domain, hosts).filter(e => !e.mirror)
+
 /** Docker's /info RegistryConfig. */
 export interface RegistryInfo {
   AllowNondistributableArtifactsCIDRs: string[]

@@ -20,8 +20,10 @@ import { Transform } from 'node:stream'
 import { invalid } from '../errors.js'
 import { familiarName, parsePullRef, refKey, shortId, splitDomain, type PullRef } from '../images/reference.js'
 import { HOST_ARCH, type PullSink } from '../images/types.js'
-import { isUnreachable, MEDIA, Registry, type FetchedManifest } from './client.js'
-import { endpointsFor, type RegistryHosts } from './hosts.js'
+import type { AuthConfig } from './auth.js'
+import { knownBlobs } from './blobs.js'
+import { firstEndpoint, MEDIA, Registry, type FetchedManifest } from './client.js'
+import { endpointsFor, type Endpoint, type RegistryHosts } from './hosts.js'
 import { Ingest, type Lease } from './ingest.js'
 
 export { registryHosts, registryInfo, type RegistryHosts } from './hosts.js'
@@ -84,22 +86,12 @@ export const familiarRef = (ref: PullRef): string => `${familiarName(ref.name)}$
  * denied` wording) or INTERNAL (registry unreachable) before anything is
  * streamed.
  */
-export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined, hosts: RegistryHosts): Promise<ResolvedPull> {
+export async function resolvePull (fromImage: string, tag: string | undefined, platform: string | undefined, hosts: RegistryHosts, auth?: AuthConfig): Promise<ResolvedPull> {
   const ref = parsePullRef(fromImage, tag)
   const want = parsePlatform(platform)
   const { domain, path } = splitDomain(ref.name)
-  const endpoints = endpointsFor(domain, hosts)
-  for (let i = 0; ; i++) {
-    const endpoint = endpoints[i]!
-    const registry = new Registry(endpoint, path, familiarName(ref.name))
-    try {
-      return await resolveAt(registry, ref, want)
-    } catch (err) {
-      await registry.close(true)
-      // A mirror gives way on any failure (moby's continueOnError); HTTPS to HTTP only when there was no answer.
-      if (i === endpoints.length - 1 || !(endpoint.mirror || isUnreachable(err))) throw err
-    }
-  }
+  const open = (e: Endpoint): Registry => new Registry(e, path, familiarName(ref.name), auth !== undefined ? { auth } : {})
+  return await firstEndpoint(endpointsFor(domain, hosts), open, async registry => await resolveAt(registry, ref, want))
 }
 
 async function resolveAt (registry: Registry, ref: PullRef, want: Platform): Promise<ResolvedPull> {
@@ -197,6 +189,8 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     const tags = ref.digest === undefined ? [{ name: ref.name, tag: ref.tag! }] : []
     const before = tags.length > 0 ? store.tagged(refKey(tags[0]!)) : undefined
     const rec = await store.commit(config, tags, [`${ref.name}@${pull.digest}`])
+    // A push of these layers to this registry finds them there, or mounts them from here.
+    for (const l of layers) knownBlobs.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
     emit({ status: `Digest: ${pull.digest}` })
     store.pulled(familiarRef(ref), familiarName(ref.name))
     const upToDate = tags.length > 0 ? before === rec.id : layers.every((_, i) => present[i]!)

@@ -1,12 +1,15 @@
 /** Image routes: thin handlers over the image store. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { PassThrough, type Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { parseFilters } from '../../containers/filters.js'
 import { invalid } from '../../errors.js'
 import type { ImageStore } from '../../images/store.js'
 import { parseRepoTag } from '../../images/reference.js'
+import { decodeAuthHeader } from '../../registry/auth.js'
 import { resolvePull, runPull, type RegistryHosts } from '../../registry/pull.js'
+import { resolvePush, runPush } from '../../registry/push.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
 import { discard, streamBodies, withBody } from '../bodies.js'
 import { bool } from '../docker.js'
@@ -38,6 +41,25 @@ export function imagePath (method: string, url: string): string {
 const lines = (msgs: object[]): string => msgs.map(m => `${JSON.stringify(m)}\n`).join('')
 const list = (v: string | string[] | undefined): string[] => v === undefined ? [] : Array.isArray(v) ? v : [v]
 
+/**
+ * Docker's JSON progress stream of a pull or push that `run` drives: a
+ * failure becomes the stream's last line (errorDetail). A client that goes
+ * away does not stop the work (what it fetched or sent stays useful); its
+ * lines are dropped.
+ */
+function progressStream (req: FastifyRequest, what: string, run: (emit: (m: object) => void) => Promise<void>): PassThrough {
+  const out = new PassThrough()
+  out.on('error', () => {})
+  const emit = (m: object): void => { if (!out.destroyed) out.write(`${JSON.stringify(m)}\n`) }
+  run(emit).then(() => { if (!out.destroyed) out.end() }, (err: unknown) => {
+    const { status, message } = toHttp(err)
+    if (status >= 500) req.log.error({ err }, `image ${what} failed`); else req.log.debug({ message }, `image ${what} refused`)
+    emit({ errorDetail: { message }, error: message })
+    if (!out.destroyed) out.end()
+  })
+  return out
+}
+
 const jsonStream = (description: string) => ({ description, content: { 'application/json': { schema: Type.Ref('JsonMessage') } } })
 
 export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts: () => RegistryHosts }> = async (app, { images, hosts }) => {
@@ -49,7 +71,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
     schema: {
       tags, operationId: 'ImageCreate', summary: 'Pull an image from a registry (docker pull) or import one (docker import)',
       description: 'With fromImage (and tag, a tag or digest) the image is pulled from its registry: the answer is Docker\'s JSON progress stream (`Pulling from`, per layer `Pulling fs layer`, `Downloading`, `Download complete`, `Extracting`, `Pull complete` or `Already exists`, then `Digest:` and `Status:`); a bad reference, an unknown image or an unreachable registry is an HTTP error, a failure after the first line an `errorDetail` line. Registries are reached as Docker reaches them: docker.io through the daemon\'s mirrors first, an insecure registry (127.0.0.0/8 and --insecure-registry) by HTTPS without verification then plain HTTP, the others by HTTPS verified against the system\'s CAs and `<root>/certs.d/HOST:PORT/*.crt`. A layer download cut off is resumed with a Range request (in the same pull, or the next one after a restart), and two pulls of one layer download it once. With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image; the stream\'s last line is {"status": "sha256:<id>"}.',
-      querystring: S.ImageCreateQuery, body: S.TarBody, consumes: S.TAR_TYPES,
+      querystring: S.ImageCreateQuery, headers: S.RegistryAuthHeaders, body: S.TarBody, consumes: S.TAR_TYPES,
       response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
     }
   }, async (req, reply) => {
@@ -57,18 +79,8 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
     if (q.fromImage !== undefined && q.fromImage !== '') {
       await discard(req.raw)
       // Errors before the first progress line are plain HTTP errors, as in moby; later ones go in the stream.
-      const pull = await resolvePull(q.fromImage, q.tag, q.platform, hosts())
-      const out = new PassThrough()
-      // A client that goes away does not stop the pull (its layers stay useful); its lines are dropped.
-      out.on('error', () => {})
-      const emit = (m: object): void => { if (!out.destroyed) out.write(`${JSON.stringify(m)}\n`) }
-      runPull(images, pull, emit).then(status => { emit({ status }); if (!out.destroyed) out.end() }, (err: unknown) => {
-        const { status, message } = toHttp(err)
-        if (status >= 500) req.log.error({ err }, 'image pull failed'); else req.log.debug({ message }, 'image pull refused')
-        emit({ errorDetail: { message }, error: message })
-        if (!out.destroyed) out.end()
-      })
-      return reply.type('application/json').send(out)
+      const pull = await resolvePull(q.fromImage, q.tag, q.platform, hosts(), decodeAuthHeader(req.headers['x-registry-auth']))
+      return reply.type('application/json').send(progressStream(req, 'pull', async emit => { emit({ status: await runPull(images, pull, emit) }) }))
     }
     if (q.fromSrc !== '-') {
       await discard(req.raw)
@@ -77,6 +89,19 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
     if (q.repo !== undefined && q.repo !== '') parseRepoTag(q.repo, q.tag)
     const rec = await withBody(req, body => images.importTar(body, { repo: q.repo, tag: q.tag, changes: list(q.changes), message: q.message }))
     return reply.type('application/json').send(lines([{ status: rec.id }]))
+  })
+
+  app.post('/images/:name/push', {
+    schema: {
+      tags, operationId: 'ImagePush', summary: 'Push an image to its registry (docker push)',
+      description: 'Sends the image `name` (with `tag`, or every tag of the repository) to the registry its name starts with, as a Docker v2 schema 2 manifest with gzip layers, using the credentials of X-Registry-Auth. The registry is reached as a pull reaches it (insecure registries, `certs.d`), never through a mirror. The answer is Docker\'s JSON progress stream: `The push refers to repository [...]`, per layer `Preparing`, `Waiting`, `Pushing` with progressDetail, then `Pushed`, `Layer already exists` or `Mounted from <repo>`; then `<tag>: digest: sha256:... size: N` and an aux line {"Tag","Digest","Size"}. The manifest digest is added to the image\'s RepoDigests. An image not in the store is a 404; a failure after the first line is an `errorDetail` line.',
+      params: S.ImageParams, querystring: S.ImagePushQuery, headers: S.RegistryAuthHeaders,
+      response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
+    }
+  }, async (req, reply) => {
+    await discard(req.raw)
+    const push = resolvePush(images, req.params.name, req.query.tag, decodeAuthHeader(req.headers['x-registry-auth']))
+    return reply.type('application/json').send(progressStream(req, 'push', async emit => { await runPush(images, push, hosts(), emit) }))
   })
 
   app.post('/images/load', {

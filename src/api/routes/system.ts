@@ -1,4 +1,4 @@
-/** System routes: ping, version, info, and the OpenAPI document. */
+/** System routes: ping, version, info, registry login, and the OpenAPI document. */
 import { readdirSync, readFileSync } from 'node:fs'
 import { arch, cpus, hostname, release, totalmem } from 'node:os'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -6,6 +6,8 @@ import { Type } from 'typebox'
 import { diskUsage } from '../../containers/disk-usage.js'
 import type { ContainerManager } from '../../containers/manager.js'
 import type { EventBus } from '../../events/bus.js'
+import { authConfig } from '../../registry/auth.js'
+import { login } from '../../registry/login.js'
 import { registryHosts, registryInfo } from '../../registry/pull.js'
 import { API_VERSION, MIN_API_VERSION } from '../docker.js'
 import * as S from '../schemas.js'
@@ -143,6 +145,19 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       Warnings: manager.seccomp.setting === 'builtin' ? [] : ['WARNING: daemon is not using the default seccomp profile'],
       CDISpecDirs: []
     }
+  })
+
+  app.post('/auth', {
+    schema: {
+      tags, operationId: 'SystemAuth', summary: 'Check registry credentials (docker login)',
+      description: 'The credentials are tried on the registry\'s /v2/ as its challenge asks (Basic, or a Bearer token its realm gives for them), reached as a pull reaches it (insecure registries, `certs.d`), never through a mirror. berthd keeps nothing: the client stores the credentials and sends them in X-Registry-Auth with each pull and push. Refused credentials are a 401 with the registry\'s reason.',
+      body: S.AuthRequest,
+      response: { 200: S.AuthResponse, ...S.errors(401) }
+    }
+  }, async (req) => {
+    const creds = authConfig(req.body)
+    const { IdentityToken } = await login(creds, req.body.serveraddress, registryHosts(manager.config))
+    return { Status: 'Login Succeeded', IdentityToken }
   })
 
   app.get('/openapi.json', {
