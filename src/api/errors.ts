@@ -18,8 +18,24 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500
 }
 
+/**
+ * Longest error message sent: many messages quote the input (Docker's do too), and a
+ * megabyte of echoed input helps no one (the fuzzer sent 1 MB of detach keys).
+ */
+export const MESSAGE_MAX = 8192
+
+/** `message`, cut to MESSAGE_MAX characters with a note of what was left out. */
+function capped (message: string): string {
+  return message.length <= MESSAGE_MAX ? message : `${message.slice(0, MESSAGE_MAX)}… (${message.length - MESSAGE_MAX} more characters)`
+}
+
 /** Status and message for any error a request can raise. */
 export function toHttp (err: unknown): { status: number, message: string } {
+  const { status, message } = classify(err)
+  return { status, message: capped(message) }
+}
+
+function classify (err: unknown): { status: number, message: string } {
   if (err instanceof BerthError) return { status: STATUS[err.code], message: err.message }
   const fe = err as Partial<FastifyError>
   if (fe.validation !== undefined) return { status: 400, message: `invalid request: ${fe.message ?? ''}` }

@@ -6,7 +6,7 @@ import t from 'tap'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as errors from '../../src/errors.js'
-import { STATUS, toHttp } from '../../src/api/errors.js'
+import { MESSAGE_MAX, STATUS, toHttp } from '../../src/api/errors.js'
 import { DOC_PATH } from '../../scripts/openapi.js'
 
 const root = join(import.meta.dirname, '..', '..', '..')
@@ -61,4 +61,14 @@ t.test('errors are built only in src/errors.ts, and Docker\'s not-found wording 
     // Docker's wording is "No such <thing>: <ref>": a message built that way anywhere else is a copy.
     t.notMatch(text, /`No such [a-z ]+: \$\{|['"]No such [a-z ]+: ['"]\s*\+/, `${file.slice(root.length + 1)} words no "No such ...: <ref>" itself`)
   }
+})
+
+t.test('an error message that quotes a huge input is cut, and says how much was left out', async t => {
+  const whole = `Invalid detach keys (${'x'.repeat(1_000_000)}) provided`
+  const long = toHttp(errors.invalid(whole))
+  t.equal(long.status, 400)
+  t.equal(long.message, `${whole.slice(0, MESSAGE_MAX)}… (${whole.length - MESSAGE_MAX} more characters)`)
+  t.match(long.message, /^Invalid detach keys \(x+… \(991839 more characters\)$/)
+  const short = toHttp(errors.invalid('m'.repeat(MESSAGE_MAX)))
+  t.equal(short.message, 'm'.repeat(MESSAGE_MAX), 'a message at the limit is sent whole')
 })
