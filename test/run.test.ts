@@ -109,7 +109,7 @@ dockerTest(t, 'docker run from an image', async t => {
   })
 
   t.test('--dns, --dns-search and --add-host shape /etc/resolv.conf and /etc/hosts', async t => {
-    const r = await docker(d, ['run', '--rm', '--dns', '192.0.2.53', '--dns-search', 'example.com', '--add-host', 'db:192.0.2.7', 'bb', 'sh', '-c', 'cat /etc/resolv.conf; grep db /etc/hosts'])
+    const r = await docker(d, ['run', '--rm', '--dns', '192.0.2.53', '--dns-search', 'example.com', '--add-host', 'db:192.0.2.7', 'bb', 'sh', '-c', 'cat /etc/resolv.conf; grep -w db /etc/hosts'])
     t.equal(r.stdout, 'nameserver 192.0.2.53\nsearch example.com\n192.0.2.7\tdb')
   })
 
