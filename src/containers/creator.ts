@@ -5,12 +5,10 @@
  * launch of a later run (start of an exited container) and the undoing of
  * a create, which the supervisor asks for.
  */
-import type { Logger } from 'pino'
 import { conflict, hasCode, invalid } from '../errors.js'
 import { programFault, type Runtime } from '../runtime/runtime.js'
 import type { MonitorRuns } from '../shims/runs.js'
 import { removeTree } from '../store/atomic.js'
-import type { Layout } from '../store/layout.js'
 import { RECORD_VERSION, ZERO_TIME, type ContainerRecord, type RecordStore } from '../store/records.js'
 import type { VolumeStore } from '../volumes/store.js'
 import { readBundle, runSpec, type OciSpec } from './bundle.js'
@@ -19,21 +17,17 @@ import { generateName, newId, normalizeName } from './names.js'
 import type { Networking } from './networking.js'
 import { unmountRootfs } from './rootfs.js'
 import { isRunning } from './state.js'
-import { newEntry, type ContainerTable, type Entry } from './table.js'
+import { newEntry, type Entry } from './table.js'
+import type { PartDeps } from './parts.js'
 import { logPolicyOf } from './view.js'
 import { volumeNames } from './volume-mounts.js'
 
 /** What making containers needs from the manager. */
-export interface CreatorDeps {
-  table: ContainerTable
+export interface CreatorDeps extends PartDeps {
   store: RecordStore
   runs: MonitorRuns
-  layout: Layout
   volumes: VolumeStore
   networking: Networking
-  runtimeOf: (rec: ContainerRecord) => Runtime
-  event: (rec: ContainerRecord, action: string, extra?: Record<string, string>) => void
-  log: Logger
 }
 
 /** What a create's `prepare` gives: the spec, the record's fields, and the volumes it holds. */

@@ -19,7 +19,7 @@ export const DISK_USAGE_TYPES = ['container', 'image', 'volume', 'build-cache'] 
 /** What df reads: the container manager's list, sizes and images. */
 export interface DiskUsageSource {
   list: () => ContainerRecord[]
-  sizes: (rec: ContainerRecord) => Promise<{ SizeRw: number, SizeRootFs: number }>
+  readonly settings: { sizes: (rec: ContainerRecord) => Promise<{ SizeRw: number, SizeRootFs: number }> }
   readonly images: ImageStore
   readonly volumes: VolumeStore
 }
@@ -41,7 +41,7 @@ export async function diskUsage (manager: DiskUsageSource, types?: string[]) {
       Containers: recs.filter(r => r.image === img.id).length
     }))
   }
-  const containers = want('container') ? await Promise.all(recs.map(async r => ({ ...summary(r, now), ...await manager.sizes(r) }))) : null
+  const containers = want('container') ? await Promise.all(recs.map(async r => ({ ...summary(r, now), ...await manager.settings.sizes(r) }))) : null
   return {
     LayersSize: layersSize,
     Images: images,

@@ -6,13 +6,9 @@
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { Logger } from 'pino'
 import { forbidden, invalid, noSuchContainer } from '../errors.js'
 import { familiarKey, parseRepoTag, refKey } from '../images/reference.js'
 import type { ImageRecord, ImageStore } from '../images/store.js'
-import type { Runtime } from '../runtime/runtime.js'
-import type { Layout } from '../store/layout.js'
-import type { ContainerRecord } from '../store/records.js'
 import { archivePath, exportRootfs, extractToDir, layerDiff, statPath, type CopyTarget } from './archive.js'
 import { bindsOf, type PathStat } from './archive-paths.js'
 import { mountDestinations, readBundle } from './bundle.js'
@@ -20,16 +16,12 @@ import { changeLines, commitConfig, containerConfig, type CommitConfig } from '.
 import type { DockerCreateBody } from './dockerspec.js'
 import { isMounted, mountRootfs } from './rootfs.js'
 import { canPause } from './state.js'
-import type { ContainerTable, Entry } from './table.js'
+import type { PartDeps } from './parts.js'
+import type { Entry } from './table.js'
 
 /** What the container files need from the manager. */
-export interface FilesDeps {
-  table: ContainerTable
-  layout: Layout
+export interface FilesDeps extends PartDeps {
   images: ImageStore
-  runtimeOf: (rec: ContainerRecord) => Runtime
-  event: (rec: ContainerRecord, action: string, extra?: Record<string, string>) => void
-  log: Logger
 }
 
 /** What docker commit is asked for. */

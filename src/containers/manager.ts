@@ -24,23 +24,22 @@ import { MonitorRuns } from '../shims/runs.js'
 import { ensureDir, hideTree } from '../store/atomic.js'
 import { Layout, rootfsPaths } from '../store/layout.js'
 import { RecordStore, ZERO_TIME, type ContainerRecord } from '../store/records.js'
-import { bundleFields, readBundle, writeResources } from './bundle.js'
+import { bundleFields, readBundle } from './bundle.js'
 import { sampleOf, topOf, type RawSample } from './cgroupstats.js'
 import { Creator } from './creator.js'
 import { checkCreateBody, type DockerCreateBody } from './dockerspec.js'
 import { ContainerFiles } from './files.js'
+import { ContainerSettings } from './settings.js'
 import { Interactive } from './interactive.js'
 import { checkPorts, Networking } from './networking.js'
-import { matches, type FilterRefs, type Filters } from './filters.js'
+import { type FilterRefs, type Filters } from './filters.js'
 import { prepareImageBundle } from './from-image.js'
-import { normalizeName } from './names.js'
 import { parseRestartPolicy, type AskedPolicy } from './restart.js'
-import { mountRootfs, unmountRootfs, upperSize } from './rootfs.js'
+import { mountRootfs, unmountRootfs } from './rootfs.js'
 import { signalNumber } from './signals.js'
 import { canKill, canPause, canRemoveWithoutForce, canUnpause, hasMonitor, isNotRunning, isRunning, isUp, needsNewRun } from './state.js'
 import { Supervisor } from './supervisor.js'
 import { ContainerTable, type Entry, type WaitCondition, type Waiter } from './table.js'
-import { applyUpdate, type UpdateBody } from './update.js'
 import { dropVolumes, volumeEvents, volumeNames } from './volume-mounts.js'
 import { containerEvent, logPolicyOf } from './view.js'
 import { VolumeStore } from '../volumes/store.js'
@@ -83,6 +82,8 @@ export class ContainerManager {
   readonly interactive: Interactive
   /** docker cp, export and commit. */
   readonly files: ContainerFiles
+  /** rename, update, sizes, prune. */
+  readonly settings: ContainerSettings
   /** The volumes; their users are read from the container records. */
   readonly volumes: VolumeStore
   /** The network store and the leases (the API's network routes use it). */
@@ -121,6 +122,7 @@ export class ContainerManager {
     })
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
+    this.settings = new ContainerSettings({ table: this.table, layout, images, store: this.store, runtimeOf: rec => this.runtimeOf(rec), event, log, remove: async id => { await this.remove(id, false) } })
   }
 
   /** Makes the dirs, re-loads every container from disk, and starts watching for exits. */
@@ -502,7 +504,7 @@ export class ContainerManager {
     this.events?.emit(containerEvent(rec, action, extra))
   }
 
-  // ---- stats / top / rename / update / prune -------------------------------------
+  // ---- stats / top (rename, update, sizes and prune: settings.ts) ---------------
 
   /** One sample of the container's cgroup counters; no sample when it is not running. */
   async statsSample (ref: string): Promise<{ rec: ContainerRecord, sample?: RawSample }> {
@@ -513,83 +515,5 @@ export class ContainerManager {
   /** Docker's top: `ps <psArgs>` on the host, cut to the processes in the container's cgroup. 409 unless running. */
   async top (ref: string, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
     return await topOf(this.resolve(ref), psArgs)
-  }
-
-  /** Docker's rename: the new name is checked as at create, and the record re-saved. */
-  async rename (ref: string, asked: string): Promise<void> {
-    const e = this.table.get(ref)
-    if (asked === '') throw invalid('Neither old nor new names may be empty')
-    const name = normalizeName(asked)
-    await this.table.serial(e, async () => {
-      const old = e.rec.name
-      if (name === old) throw invalid('Renaming a container with the same name as its current name')
-      // Held while the record is written, so that no create takes the name meanwhile.
-      this.table.reserve(name)
-      try {
-        await this.store.save({ ...e.rec, name })
-      } finally {
-        this.table.release(name)
-      }
-      e.rec.name = name
-      this.table.renamed(e, old)
-      this.log.info({ container: e.rec.id.slice(0, 12), from: old, to: name }, 'container renamed')
-      this.event(e.rec, 'rename', { oldName: `/${old}` })
-    })
-  }
-
-  /**
-   * Docker's update: new cgroup limits for a running container through the
-   * runtime, kept in its HostConfig (inspect) and its bundle (the next run);
-   * a new restart policy applies from its next exit.
-   */
-  async update (ref: string, body: UpdateBody): Promise<void> {
-    const e = this.table.get(ref)
-    await this.table.serial(e, async () => {
-      const rec = e.rec
-      const created = rec.createBody as { HostConfig?: Record<string, unknown> } | undefined
-      const { hostConfig, resources, restartPolicy } = applyUpdate(created?.HostConfig ?? {}, body)
-      if (isRunning(rec.status) && Object.keys(resources).length > 0) await this.runtimeOf(rec).update(rec.id, resources)
-      // Only image containers have a bundle of berth's own (a user's bundle is never written).
-      if (created === undefined && restartPolicy === undefined) return
-      const next: ContainerRecord = { ...rec, ...(restartPolicy !== undefined ? { restartPolicy } : {}) }
-      if (created !== undefined) {
-        await writeResources(rec.bundle, resources)
-        next.createBody = { ...created, HostConfig: hostConfig }
-      }
-      await this.store.save(next)
-      Object.assign(rec, next)
-    })
-  }
-
-  /** Docker's sizes (`size=1`): the bytes in the container's own layer, and those plus its image's. */
-  async sizes (rec: ContainerRecord): Promise<{ SizeRw: number, SizeRootFs: number }> {
-    const rw = rec.layerDirs === undefined ? 0 : await upperSize(this.layout.rootfs(rec.id).upper)
-    let image = 0
-    if (rec.image !== undefined) { try { image = this.images.resolve(rec.image).size } catch {} }
-    return { SizeRw: rw, SizeRootFs: rw + image }
-  }
-
-  /** Docker's container prune: removes every container that is not running and passes `filters` (label, label!, until). */
-  async prune (filters: Filters, until?: number): Promise<{ ContainersDeleted: string[], SpaceReclaimed: number }> {
-    const hasLabel = (rec: ContainerRecord, label: string): boolean => matches(rec, new Map([['label', [label]]]))
-    const chosen = this.table.list().filter(rec =>
-      canRemoveWithoutForce(rec.status) &&
-      (filters.get('label') ?? []).every(l => hasLabel(rec, l)) &&
-      !(filters.get('label!') ?? []).some(l => hasLabel(rec, l)) &&
-      (until === undefined || Date.parse(rec.created) < until))
-    const deleted: string[] = []
-    let space = 0
-    for (const rec of chosen) {
-      const size = await upperSize(this.layout.rootfs(rec.id).upper)
-      try {
-        await this.remove(rec.id, false)
-      } catch (err) {
-        this.log.info({ err, container: rec.id.slice(0, 12) }, 'prune skipped a container')
-        continue
-      }
-      deleted.push(rec.id)
-      space += size
-    }
-    return { ContainersDeleted: deleted, SpaceReclaimed: space }
   }
 }

@@ -72,7 +72,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
     // The answer as JSON.stringify would write it, from each container's cached text; a string is sent as it is.
     if (!bool(q.size)) return reply.type('application/json').send(`[${summaries.join(recs, now)}]`)
-    return await Promise.all(recs.map(async r => ({ ...summary(r, now, manager.networks.attachment(r.id)), ...await manager.sizes(r) })))
+    return await Promise.all(recs.map(async r => ({ ...summary(r, now, manager.networks.attachment(r.id)), ...await manager.settings.sizes(r) })))
   }
   app.get('/containers/json', list, async (req, reply) => listContainers(req.query, reply))
   app.get('/containers', { schema: { ...list.schema, operationId: 'ContainerListAlias', summary: 'List containers (alias of /containers/json)' } }, async (req, reply) => listContainers(req.query, reply))
@@ -86,7 +86,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   }, async (req) => {
     const rec = manager.resolve(req.params.id)
     const doc = { ...inspect(rec, manager.logPath(rec.id), manager.interactive.execIds(rec.id)), NetworkSettings: manager.networking.settings(rec) }
-    return bool(req.query.size) ? { ...doc, ...await manager.sizes(rec) } : doc
+    return bool(req.query.size) ? { ...doc, ...await manager.settings.sizes(rec) } : doc
   })
 
   app.post('/containers/:id/start', {

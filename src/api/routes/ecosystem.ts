@@ -127,7 +127,7 @@ export const ecosystemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
       response: { 204: S.NoContent, ...S.errors(400, 404, 409) }
     }
   }, async (req, reply) => {
-    await manager.rename(req.params.id, req.query.name ?? '')
+    await manager.settings.rename(req.params.id, req.query.name ?? '')
     return reply.code(204).send(null)
   })
 
@@ -140,7 +140,7 @@ export const ecosystemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
       response: { 200: Type.Object({ Warnings: Type.Array(Type.String()) }, { description: 'Updated' }), ...S.errors(400, 404) }
     }
   }, async (req) => {
-    await manager.update(req.params.id, req.body ?? {})
+    await manager.settings.update(req.params.id, req.body ?? {})
     return { Warnings: [] }
   })
 
@@ -156,6 +156,6 @@ export const ecosystemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   }, async (req) => {
     const filters = parseFilters(req.query.filters, PRUNE_FILTERS)
     const until = filters.get('until')
-    return await manager.prune(filters, until !== undefined && until.length > 0 ? Math.min(...until.map(u => untilMs(u))) : undefined)
+    return await manager.settings.prune(filters, until !== undefined && until.length > 0 ? Math.min(...until.map(u => untilMs(u))) : undefined)
   })
 }
