@@ -278,10 +278,12 @@ t.test('hostile images and containers', async t => {
   })
 
   t.test('a container swapping a dir for a symlink to / never makes its size the host\'s', async t => {
-    const c = await create(d, 'ok', { Cmd: ['sh', '-c', 'mkdir -p /d/e; echo x > /d/e/f; while :; do mv /d /dd; ln -s / /d; rm /d; mv /dd /d; done'] })
+    // 2,000 sibling dirs make a path walker take long between listing /d and opening it, so it meets the swap.
+    const c = await create(d, 'ok', { Cmd: ['sh', '-c', 'seq 2000 | sed s,^,/s, | xargs mkdir; mkdir -p /d/e; echo x > /d/e/f; while :; do mv /d /dd; ln -s / /d; rm /d; mv /dd /d; done'] })
     const id = c.body.Id as string
     t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
     t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    await until(async () => (await d.req('GET', `/containers/${id}/json?size=1`)).body.SizeRw > 0, 30_000, 'the dirs to be made')
     let most = 0
     for (let i = 0; i < 30; i++) {
       const started = performance.now()
