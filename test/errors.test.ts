@@ -1,6 +1,7 @@
 /** Bad input gets a clear error, the right status, and leaves nothing behind. */
 import t from 'tap'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { deframe } from '../src/logs/logs.js'
@@ -214,16 +215,20 @@ t.test('an exec start whose client or monitor goes away early leaves the daemon 
   t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
   t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
   const newExec = async (): Promise<string> => (await d.req('POST', `/containers/${id}/exec`, { Cmd: ['echo', 'hi'], AttachStdout: true })).body.Id as string
-  // The monitor dies before reading its start pipe: its attach socket cannot be made where a file is in the way.
-  // berthd's release write then fails (EPIPE); without its error listener that killed the daemon.
+  // The monitor dies before reading its start pipe: with the attach-socket dir a file, it cannot make its
+  // socket. berthd's release write then fails (EPIPE); without its error listener that killed the daemon.
+  const sock = join(d.state, 'sock')
+  await rename(sock, `${sock}.aside`)
+  t.teardown(async () => { if (existsSync(`${sock}.aside`)) { await rm(sock, { force: true }); await rename(`${sock}.aside`, sock) } })
+  await writeFile(sock, 'in the way\n')
   for (let i = 0; i < 5; i++) {
-    const exec = await newExec()
-    await writeFile(join(d.state, 'sock', exec), 'in the way\n')
-    const r = await d.req('POST', `/exec/${exec}/start`, { Detach: false })
+    const r = await d.req('POST', `/exec/${await newExec()}/start`, { Detach: false })
     t.equal(r.status, 200, 'the failure is the output, as Docker sends it')
-    await rm(join(d.state, 'sock', exec), { force: true })
+    t.notMatch(Buffer.concat(deframe(r.raw).map(f => f.data)).toString(), /^hi\n$/, 'the exec did not run')
     t.equal((await d.req('GET', '/_ping')).status, 200, 'berthd answers')
   }
+  await rm(sock)
+  await rename(`${sock}.aside`, sock)
   // The client hangs up right after sending the start.
   for (let i = 0; i < 10; i++) {
     const exec = await newExec()
