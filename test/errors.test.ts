@@ -1,8 +1,10 @@
 /** Bad input gets a clear error, the right status, and leaves nothing behind. */
 import t from 'tap'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
+import { deframe } from '../src/logs/logs.js'
 import { createContainer, importBusybox, makeBundle, startDaemon } from './helpers.js'
 
 /** Writes `text` on a new connection and returns what comes back until the server closes or 2 s pass. */
@@ -157,4 +159,88 @@ t.test('values the runtime or kernel would refuse are 400s before it sees them',
 
   t.equal((await d.req('DELETE', `/containers/${running}?force=1`)).status, 204)
   t.same((await d.req('GET', '/containers/json?all=1')).body, [], 'no refused create left a container')
+})
+
+t.test('kill and pause of a container whose process just exited are 409 through the API, never 500', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d)
+  const statuses = new Map<number, number>()
+  const count = (s: number): void => { statuses.set(s, (statuses.get(s) ?? 0) + 1) }
+  for (let i = 0; i < 8; i++) {
+    const id = (await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['sh', '-c', 'sleep 0.3'] })).body.Id as string
+    t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
+    t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    // Hammer the container from before its exit until well after: the runtime's "not running" window included.
+    for (let seenExit = 0; seenExit < 10;) {
+      // WINCH: sh ignores it, so kill never ends the container early.
+      const kill = await d.req('POST', `/containers/${id}/kill?signal=WINCH`)
+      count(kill.status)
+      const pause = await d.req('POST', `/containers/${id}/pause`)
+      count(pause.status)
+      if (pause.status === 204) {
+        // A pause that lands as the process exits freezes nothing: then unpause finds it stopped.
+        const unpause = await d.req('POST', `/containers/${id}/unpause`)
+        count(unpause.status)
+        t.ok(unpause.status === 204 || unpause.status === 409, `unpause after a pause that took: ${unpause.status} ${unpause.raw.toString()}`)
+      }
+      for (const r of [kill, pause]) {
+        if (r.status === 409) t.match(r.body.message, /is not running/, `409 says why: ${r.body.message as string}`)
+        else t.equal(r.status, 204, `otherwise it took: ${r.status} ${r.raw.toString()}`)
+      }
+      if ((await d.req('GET', `/containers/${id}/json`)).body.State.Running === false) seenExit++
+    }
+    t.equal((await d.req('DELETE', `/containers/${id}`)).status, 204)
+  }
+  t.ok((statuses.get(409) ?? 0) >= 16, `409s after the exits: ${JSON.stringify([...statuses])}`)
+  t.notOk([...statuses.keys()].some(s => s >= 500), 'no 5xx')
+})
+
+t.test('a container runs with a 100 KB argument, as on Docker', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d)
+  const arg = 'a'.repeat(100 * 1024)
+  const id = (await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['sh', '-c', 'echo ${#1} $(echo "$1" | tr -d a | wc -c)', 'sh', arg] })).body.Id as string
+  t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
+  t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+  t.equal((await d.req('POST', `/containers/${id}/wait`)).body.StatusCode, 0)
+  const logs = await d.req('GET', `/containers/${id}/logs?stdout=1&stderr=1`)
+  t.equal(Buffer.concat(deframe(logs.raw).map(f => f.data)).toString(), '102400 1\n', 'the argument arrived whole, nothing but a\'s')
+  t.equal((await d.req('GET', `/containers/${id}/json`)).body.Args[3], arg, 'inspect shows it whole')
+})
+
+t.test('an exec start whose client or monitor goes away early leaves the daemon serving', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d)
+  const id = (await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['sleep', '300'] })).body.Id as string
+  t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
+  t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+  const newExec = async (): Promise<string> => (await d.req('POST', `/containers/${id}/exec`, { Cmd: ['echo', 'hi'], AttachStdout: true })).body.Id as string
+  // The monitor dies before reading its start pipe: with the attach-socket dir a file, it cannot make its
+  // socket. berthd's release write then fails (EPIPE); without its error listener that killed the daemon.
+  const sock = join(d.state, 'sock')
+  await rename(sock, `${sock}.aside`)
+  t.teardown(async () => { if (existsSync(`${sock}.aside`)) { await rm(sock, { force: true }); await rename(`${sock}.aside`, sock) } })
+  await writeFile(sock, 'in the way\n')
+  for (let i = 0; i < 5; i++) {
+    const r = await d.req('POST', `/exec/${await newExec()}/start`, { Detach: false })
+    t.equal(r.status, 200, 'the failure is the output, as Docker sends it')
+    t.notMatch(Buffer.concat(deframe(r.raw).map(f => f.data)).toString(), /^hi\n$/, 'the exec did not run')
+    t.equal((await d.req('GET', '/_ping')).status, 200, 'berthd answers')
+  }
+  await rm(sock)
+  await rename(`${sock}.aside`, sock)
+  // The client hangs up right after sending the start.
+  for (let i = 0; i < 10; i++) {
+    const exec = await newExec()
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(d.socket)
+      const body = JSON.stringify({ Detach: false })
+      c.on('error', reject)
+      c.write(`POST /exec/${exec}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, () => { c.destroy(); resolve() })
+    })
+  }
+  t.equal((await d.req('GET', '/_ping')).status, 200, 'berthd answers')
+  const ok = await newExec()
+  const r = await d.req('POST', `/exec/${ok}/start`, { Detach: false })
+  t.equal(Buffer.concat(deframe(r.raw).map(f => f.data)).toString(), 'hi\n', 'and a later exec runs')
 })

@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deframe } from '../src/logs/logs.js'
 import { makeTar, rootfsTar, saveArchive, startDaemon, until, type Daemon, type TarEntry } from './helpers.js'
@@ -63,6 +63,8 @@ t.test('hostile images and containers', async t => {
   // The host's side: a passwd with a user no container has, and a dir a symlink points at.
   const host = join(d.dir, 'host')
   await mkdir(join(host, 'dir'), { recursive: true })
+  await writeFile(join(host, 'dir', 'host-only'), 'the host\'s\n')
+  await writeFile(join(host, 'target'), 'the host\'s file\n')
   await writeFile(join(host, 'passwd'), 'evil:x:4242:4242::/:/bin/sh\n')
   await writeFile(join(host, 'group'), 'evilgroup:x:4343:evil\n')
   const hostBefore = await tree(host)
@@ -78,6 +80,21 @@ t.test('hostile images and containers', async t => {
     { name: 'dev/zero', type: 'character-device', devmajor: 1, devminor: 5, mode: 0o666 },
     { name: 'etc/passwd', type: 'symlink', linkname: '/dev/zero' }
   ])
+  await hostileImage(d, 'glinked', [{ name: 'etc/group', type: 'symlink', linkname: join(host, 'group') }])
+  await hostileImage(d, 'gfifo', [{ name: 'etc/group', type: 'fifo' }])
+  await hostileImage(d, 'gzero', [
+    { name: 'dev/', type: 'directory' },
+    { name: 'dev/zero', type: 'character-device', devmajor: 1, devminor: 5, mode: 0o666 },
+    { name: 'etc/group', type: 'symlink', linkname: '/dev/zero' }
+  ])
+  await hostileImage(d, 'ghuge', [{ name: 'etc/group', body: Buffer.alloc(5 * 1024 * 1024, 'g:x:1:\n') }])
+  // The image's /data leads, inside its own root, to a dir at the host dir's path with its own file.
+  await hostileImage(d, 'volume-linked', [
+    { name: 'data', type: 'symlink', linkname: join(host, 'dir') },
+    { name: `${join(host, 'dir').slice(1)}/`, type: 'directory' },
+    { name: `${join(host, 'dir').slice(1)}/inside`, body: 'the image\'s\n' }
+  ])
+  await hostileImage(d, 'seeded', [{ name: 'seed/', type: 'directory' }, ...['a', 'b', 'c'].map(n => ({ name: `seed/${n}`, body: `${n} from the image\n` }))])
   await hostileImage(d, 'huge', [{ name: 'etc/passwd', body: Buffer.alloc(5 * 1024 * 1024, 'a:x:1:1::/:/bin/sh\n') }])
   await hostileImage(d, 'volume', [{ name: 'data', type: 'symlink', linkname: join(host, 'dir') }])
   await hostileImage(d, 'workdir', [{ name: 'w', type: 'symlink', linkname: join(host, 'dir') }], { Cmd: ['sh', '-c', 'pwd'], WorkingDir: '/w/x' })
@@ -170,6 +187,113 @@ t.test('hostile images and containers', async t => {
     t.same(await tree(host), hostBefore, 'and nothing into the host dir the symlink names')
     const mounts = await readFile('/proc/self/mountinfo', 'utf8')
     t.notOk(mounts.includes(join(host, 'dir')), 'no mount on the host dir')
+  })
+
+  t.test('a group that is a FIFO, a device, huge or a symlink to the host\'s, with a sane passwd, is refused as the group file', async t => {
+    for (const image of ['gfifo', 'gzero']) {
+      const r = await create(d, image, { User: 'root' })
+      t.equal(r.status, 400, `${image}: status`)
+      t.match(r.body.message, /unable to find user root: \/etc\/group in the container is not a regular file/, `${image}: message`)
+    }
+    const huge = await create(d, 'ghuge', { User: 'root' })
+    t.equal(huge.status, 400)
+    t.match(huge.body.message, /unable to find user root: \/etc\/group in the container is larger than 4 MiB/)
+    const linked = await create(d, 'glinked', { User: 'root:evilgroup' })
+    t.equal(linked.status, 400)
+    t.match(linked.body.message, /unable to find group evilgroup: no matching entries in group file/)
+    // The passwd is the image's own: its users resolve.
+    t.equal((await runOut(d, 'glinked', { User: 'nobody' })).out.split('\n')[0], '65534')
+    t.equal((await d.req('GET', '/_ping')).status, 200)
+  })
+
+  t.test('an exec working dir behind a symlink to a host dir is the container\'s own dir', async t => {
+    const c = await create(d, 'workdir', { Cmd: ['sleep', '300'] })
+    const id = c.body.Id as string
+    t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
+    t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    const exec = async (WorkingDir: string): Promise<{ code: number, out: string }> => {
+      const e = await d.req('POST', `/containers/${id}/exec`, { Cmd: ['sh', '-c', 'pwd; ls -A'], WorkingDir, AttachStdout: true, AttachStderr: true })
+      t.equal(e.status, 201)
+      const r = await d.req('POST', `/exec/${e.body.Id}/start`, { Detach: false })
+      const ins = await d.req('GET', `/exec/${e.body.Id}/json`)
+      return { code: ins.body.ExitCode, out: Buffer.concat(deframe(r.raw).map(f => f.data)).toString() }
+    }
+    // The image's WORKDIR /w/x was made inside the container, where /w leads.
+    const w = await exec('/w')
+    t.equal(w.code, 0)
+    t.equal(w.out, `${join(host, 'dir')}\nx\n`, 'the container\'s own dir, not the host\'s (which holds host-only)')
+    const deeper = await exec('/w/made/by/exec')
+    // runc and crun may or may not make a missing exec cwd; if one does, it is inside the container.
+    if (deeper.code === 0) t.equal(deeper.out, `${join(host, 'dir', 'made', 'by', 'exec')}\n`)
+    t.notOk(existsSync(join(host, 'dir', 'made')))
+    t.same(await tree(host), hostBefore, 'nothing made on the host')
+  })
+
+  t.test('a named volume whose image path is a symlink to a host dir gets the image\'s content from inside its root', async t => {
+    const r = await runOut(d, 'volume-linked', { Cmd: ['sh', '-c', 'ls -A /data; cat /data/inside'], HostConfig: { Binds: ['linkedvol:/data'] } })
+    t.equal(r.code, 0)
+    t.equal(r.out, 'inside\nthe image\'s\n', 'the copy-up came from the image\'s dir, not the host\'s')
+    const v = await d.req('GET', '/volumes/linkedvol')
+    t.strictSame((await readdir(v.body.Mountpoint)).sort(), ['inside'])
+    t.same(await tree(host), hostBefore, 'the host dir is as it was')
+    t.equal((await d.req('DELETE', '/volumes/linkedvol')).status, 204)
+  })
+
+  t.test('a running container planting symlinks in a shared empty volume never gets a copy-up written through them', async t => {
+    const target = join(host, 'target')
+    t.equal((await d.req('POST', '/volumes/create', { Name: 'shared' })).status, 201)
+    // The planter holds the volume at a path its image has nothing at, so its own create copies nothing.
+    const p = await create(d, 'ok', {
+      Cmd: ['sh', '-c', `while :; do for n in a b c; do ln -sf ${target} /v/$n; done; rm -f /v/a /v/b /v/c; done`],
+      HostConfig: { Binds: ['shared:/v'] }
+    })
+    const planter = p.body.Id as string
+    t.teardown(async () => {
+      await d.req('DELETE', `/containers/${planter}?force=1`)
+      await d.req('DELETE', '/volumes/shared')
+    })
+    t.equal((await d.req('POST', `/containers/${planter}/start`)).status, 204)
+    const data = (await d.req('GET', '/volumes/shared')).body.Mountpoint as string
+    for (let i = 0; i < 30; i++) {
+      const c = await create(d, 'seeded', { Cmd: ['true'], HostConfig: { Binds: ['shared:/seed'] } })
+      t.equal(c.status, 201, `create ${i}`)
+      await d.req('DELETE', `/containers/${c.body.Id}?force=1`)
+      if (await readFile(target, 'utf8') !== 'the host\'s file\n') break
+    }
+    t.equal(await readFile(target, 'utf8'), 'the host\'s file\n', 'the host file was never written')
+    t.same((await readdir(join(data, '..'))).sort(), ['_data', 'volume.json'], 'no staging dir is left')
+    // Without the planter, the copy-up fills the empty volume.
+    await d.req('DELETE', `/containers/${planter}?force=1`)
+    for (const n of await readdir(data)) await rm(join(data, n), { force: true })
+    const r = await runOut(d, 'seeded', { Cmd: ['sh', '-c', 'cat /seed/a /seed/b /seed/c'], HostConfig: { Binds: ['shared:/seed'] } })
+    t.equal(r.out, 'a from the image\nb from the image\nc from the image\n')
+  })
+
+  t.test('the copy-up into a volume that is its own mount (DriverOpts tmpfs) works too', async t => {
+    t.equal((await d.req('POST', '/volumes/create', { Name: 'tmpvol', DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } })).status, 201)
+    t.teardown(() => d.req('DELETE', '/volumes/tmpvol'))
+    const r = await runOut(d, 'seeded', { Cmd: ['sh', '-c', 'ls -A /seed; cat /seed/a'], HostConfig: { Binds: ['tmpvol:/seed'] } })
+    t.equal(r.code, 0)
+    t.equal(r.out, 'a\nb\nc\na from the image\n')
+  })
+
+  t.test('a container swapping a dir for a symlink to / never makes its size the host\'s', async t => {
+    // 2,000 sibling dirs make a path walker take long between listing /d and opening it, so it meets the swap.
+    const c = await create(d, 'ok', { Cmd: ['sh', '-c', 'seq 2000 | sed s,^,/s, | xargs mkdir; mkdir -p /d/e; echo x > /d/e/f; while :; do mv /d /dd; ln -s / /d; rm /d; mv /dd /d; done'] })
+    const id = c.body.Id as string
+    t.teardown(() => d.req('DELETE', `/containers/${id}?force=1`))
+    t.equal((await d.req('POST', `/containers/${id}/start`)).status, 204)
+    await until(async () => (await d.req('GET', `/containers/${id}/json?size=1`)).body.SizeRw > 0, 30_000, 'the dirs to be made')
+    let most = 0
+    for (let i = 0; i < 30; i++) {
+      const started = performance.now()
+      const r = await d.req('GET', `/containers/${id}/json?size=1`)
+      const took = performance.now() - started
+      t.equal(r.status, 200)
+      t.ok(took < 15_000, `answered in ${Math.round(took)} ms`)
+      most = Math.max(most, r.body.SizeRw as number)
+    }
+    t.ok(most < 1024 * 1024, `SizeRw stayed small (at most ${most} bytes)`)
   })
 
   t.test('no container was left and the host is as it was', async t => {

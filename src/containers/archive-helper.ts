@@ -22,13 +22,14 @@
  *   stdout  the tar (get, export, diff)
  *   stdin   the tar (put)
  */
-import { writeSync, type Stats } from 'node:fs'
+import { closeSync, fstatSync, statSync, writeSync, type Stats } from 'node:fs'
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { BerthError, invalid, type ErrorCode } from '../errors.js'
 import { packTree } from '../images/pack.js'
 import { extractTar, OPAQUE_XATTR } from '../images/tar.js'
+import { openInRoot } from '../sys/inroot.js'
 import { chroot, fail, lgetxattr, libc } from '../sys/libc.js'
 import { goBase, type Bind, type HelperRequest, type RawStat } from './archive-paths.js'
 
@@ -38,39 +39,45 @@ const MS_RDONLY = 1
 const MS_REMOUNT = 32
 const MS_BIND = 4096
 const MS_REC = 16384
-const MAX_LINKS = 40
 
 /**
- * `path` resolved inside `root` as if chrooted there, for a mount target
- * (mount(2) is called before the chroot). Only the helper's own mount
- * namespace sees the result, and after the chroot only what is under root.
+ * Mounts the container's binds at their places under `root`; one that cannot
+ * be made (source or target gone) is left out. Each target is opened with
+ * openat2 RESOLVE_IN_ROOT and mounted onto its `/proc/self/fd` link, as runc
+ * does: resolved by the kernel inside the root, and a running container that
+ * swaps a path component meanwhile cannot move the mount. The read-only
+ * remount opens the target again and checks it is the bind just made, so it
+ * can never miss (and leave a `:ro` bind writable to docker cp).
  */
-async function resolveIn (root: string, path: string): Promise<string> {
-  const todo = path.split('/').filter(p => p !== '')
-  const done: string[] = []
-  for (let links = 0; todo.length > 0;) {
-    const part = todo.shift()!
-    if (part === '.') continue
-    if (part === '..') { done.pop(); continue }
-    const abs = join(root, ...done, part)
-    if (!(await lstat(abs).catch(() => undefined))?.isSymbolicLink()) { done.push(part); continue }
-    if (++links > MAX_LINKS) throw Object.assign(new Error(`too many symbolic links in ${path}`), { code: 'ELOOP' })
-    const target = await readlink(abs)
-    if (target.startsWith('/')) done.length = 0
-    todo.unshift(...target.split('/').filter(p => p !== ''))
-  }
-  return join(root, ...done)
-}
-
-/** Mounts the container's binds at their places under `root`; one that cannot be made (source or target gone) is left out. */
-async function mountBinds (root: string, binds: Bind[]): Promise<void> {
+function mountBinds (root: string, binds: Bind[]): void {
   for (const b of binds) {
-    const target = await resolveIn(root, b.destination)
-    if (libc().mount(b.source, target, '', MS_BIND | MS_REC, null) !== 0) {
-      process.stderr.write(`${fail('bind mount', `${b.source} on ${b.destination}`).message}\n`)
+    let fd: number
+    try {
+      fd = openInRoot(root, b.destination)
+    } catch (err) {
+      process.stderr.write(`bind mount ${b.source} on ${b.destination}: ${(err as Error).message}\n`)
       continue
     }
-    if (b.readOnly && libc().mount('', target, '', MS_REMOUNT | MS_BIND | MS_RDONLY, null) !== 0) throw fail('read-only remount of', b.destination)
+    try {
+      if (libc().mount(b.source, `/proc/self/fd/${fd}`, '', MS_BIND | MS_REC, null) !== 0) {
+        process.stderr.write(`${fail('bind mount', `${b.source} on ${b.destination}`).message}\n`)
+        continue
+      }
+    } finally {
+      closeSync(fd)
+    }
+    if (b.readOnly) remountReadOnly(root, b)
+  }
+}
+
+function remountReadOnly (root: string, b: Bind): void {
+  const fd = openInRoot(root, b.destination)
+  try {
+    const [at, src] = [fstatSync(fd), statSync(b.source)]
+    if (at.dev !== src.dev || at.ino !== src.ino) throw Object.assign(new Error(`read-only remount of ${b.destination}: the path moved`), { code: 'EBUSY' })
+    if (libc().mount('', `/proc/self/fd/${fd}`, '', MS_REMOUNT | MS_BIND | MS_RDONLY, null) !== 0) throw fail('read-only remount of', b.destination)
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -156,7 +163,7 @@ try {
   const [root, json] = process.argv.slice(2)
   if (root === undefined || json === undefined) throw new Error('usage: archive-helper.js <root> <request JSON>')
   const req = JSON.parse(json) as HelperRequest
-  if ('binds' in req && req.binds.length > 0) await mountBinds(root, req.binds)
+  if ('binds' in req && req.binds.length > 0) mountBinds(root, req.binds)
   chroot(root)
   await run(req)
   process.exit(0)

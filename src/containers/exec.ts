@@ -251,9 +251,11 @@ export class Execs {
     })
   }
 
+  /** Never rejects: it runs detached from any request, where a rejection would end the daemon. */
   private async cleanup (dir: string, execId: string): Promise<void> {
-    await rm(join(this.socketDir, execId), { force: true })
-    await rm(dir, { recursive: true, force: true })
+    // The link is conmon's; when conmon could not make it, what is in its place may not be removable (ENOTDIR).
+    await rm(join(this.socketDir, execId), { force: true }).catch(() => {})
+    await rm(dir, { recursive: true, force: true }).catch(() => {})
   }
 }
 

@@ -9,14 +9,18 @@
  * are read from those.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, fstatSync } from 'node:fs'
-import { chown, chmod, readdir } from 'node:fs/promises'
+import { closeSync, fstatSync, readdirSync } from 'node:fs'
+import { chown, chmod, mkdir, readdir, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
-import { openDirInRoot } from '../sys/inroot.js'
+import { packTree } from '../images/pack.js'
+import { openDirInRoot, openDirPath } from '../sys/inroot.js'
+import { renameNoReplace } from '../sys/libc.js'
 import { runChild } from '../sys/spawn.js'
 import { runtimeFailed } from '../errors.js'
 import type { ContainerRecord, MountPointRecord } from '../store/records.js'
 import { ANONYMOUS_LABEL, type VolumeStore } from '../volumes/store.js'
+import { extractToDir } from './archive.js'
 import { list, str, type DockerCreateBody, type DockerHostConfig } from './createbody.js'
 import { anonymousVolumePaths, parseVolumesFrom } from './dockerspec.js'
 import { bindMount, cleanPath, PROPAGATIONS, userMounts, type OciMount } from './mounts.js'
@@ -116,21 +120,34 @@ export async function attachVolumes (host: VolumeHost, body: DockerCreateBody, i
  * moby's copyExistingContents: an empty volume gets what the image has at
  * `destination` (resolved inside the rootfs, so a symlink there never leads
  * to the host), with that dir's owner and mode. Nothing there: nothing to do.
+ *
+ * `_data` may already be bound into a running container (a named volume
+ * shared while still empty), which can plant `_data/x -> /host/file` at any
+ * moment, and cp writes through a symlink it finds at its destination. So cp
+ * writes only into a private staging dir beside `_data`, in the volume's own
+ * dir that no container sees, and each top-level entry is then renamed into
+ * `_data` with RENAME_NOREPLACE: rename never follows the name it replaces,
+ * and an entry that appeared meanwhile wins (the copy is only for an empty
+ * volume). What is below an entry moves with it, never walked by path.
  */
 async function copyImageContent (rootfs: string, destination: string, data: string): Promise<void> {
   if ((await readdir(data)).length > 0) return
   let fd: number | undefined
   try { fd = openDirInRoot(rootfs, destination) } catch { return }
   if (fd === undefined) return
+  const staging = join(dirname(data), `copy-${randomBytes(8).toString('hex')}`)
   try {
     const src = `/proc/${process.pid}/fd/${fd}`
     const st = fstatSync(fd)
-    const r = await runChild('/bin/cp', ['-a', '--', `${src}/.`, `${data}/`], { PATH: '/usr/bin:/bin' }, 10 * 60_000)
+    await mkdir(staging, { mode: 0o700 })
+    const r = await runChild('/bin/cp', ['-a', '--', `${src}/.`, `${staging}/`], { PATH: '/usr/bin:/bin' }, 10 * 60_000)
     if (r.code !== 0 || r.timedOut) throw runtimeFailed(`copying the image's ${destination} into its volume failed: ${r.timedOut ? 'timed out' : r.stderr.trim()}`)
+    if (!moveEntries(staging, data)) await extractInto(staging, data, destination)
     await chown(data, st.uid, st.gid)
     await chmod(data, st.mode & 0o7777)
   } finally {
     closeSync(fd)
+    await rm(staging, { recursive: true, force: true })
   }
 }
 
@@ -154,4 +171,38 @@ export function volumeEvents (store: VolumeStore, rec: ContainerRecord, action: 
       container: rec.id, ...(action === 'start' ? { destination: v.Destination, propagation: v.Propagation, 'read/write': String(v.RW) } : {})
     })
   }
+}
+
+/** Renames each entry of `from` into `to`, never over one there; false when `to` is another filesystem (EXDEV) and nothing moved. */
+function moveEntries (from: string, to: string): boolean {
+  const fromFd = openDirPath(from)
+  const toFd = openDirPath(to)
+  try {
+    for (const name of readdirSync(from)) {
+      try {
+        renameNoReplace(fromFd, toFd, name)
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'EXDEV') return false
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err
+      }
+    }
+    return true
+  } finally {
+    closeSync(fromFd)
+    closeSync(toFd)
+  }
+}
+
+/**
+ * A volume whose `_data` is its DriverOpts mount (a tmpfs, a device, NFS)
+ * is another filesystem: nothing renames into it, and a staging dir inside
+ * it would be as visible to the container as `_data` is. There the staged
+ * tree goes in as docker cp's does, a tar extracted by the archive helper
+ * chrooted into `_data`: every path and every planted symlink resolves
+ * inside the volume, so the worst a container can do is misplace the copy
+ * within its own volume, never reach the host.
+ */
+async function extractInto (staging: string, data: string, destination: string): Promise<void> {
+  await extractToDir({ root: data, binds: [], container: destination }, '/', packTree(staging, { base: '' }), { noOverwriteDirNonDir: false })
 }

@@ -45,9 +45,12 @@ function openat2 (dirfd: number, path: string, flags: number): number {
   return fd
 }
 
+/** An O_PATH fd of the dir `path` (a dirfd for the *at calls; nothing read, nothing blocks). */
+export const openDirPath = (path: string): number => openSync(path, O_PATH | O_DIRECTORY | O_CLOEXEC)
+
 /** Runs `fn` with an O_PATH fd of the root dir itself. */
 function withRoot<T> (root: string, fn: (rootFd: number) => T): T {
-  const rootFd = openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC)
+  const rootFd = openDirPath(root)
   try { return fn(rootFd) } finally { closeSync(rootFd) }
 }
 
@@ -129,6 +132,16 @@ export function mkdirAllInRoot (root: string, path: string, mode = 0o755): void 
  */
 export function openDirInRoot (root: string, path: string): number | undefined {
   return withRoot(root, rootFd => tryOpenDir(rootFd, below(path)))
+}
+
+/**
+ * An O_PATH fd of whatever is at `path` as resolved in `root` (symlinks
+ * followed inside it); throws ENOENT when nothing is. `/proc/self/fd/<fd>`
+ * then names that very inode, for a call such as mount(2) that only takes a
+ * path: nothing a container swaps in afterwards changes where it lands.
+ */
+export function openInRoot (root: string, path: string): number {
+  return withRoot(root, rootFd => openat2(rootFd, below(path), O_PATH))
 }
 
 /** readlink(2) of an entry already known to exist; one that is not a symlink is in the way of a dir. */

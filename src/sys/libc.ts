@@ -39,6 +39,7 @@ export interface Libc {
   sigemptyset: (set: Buffer) => number
   chroot: (path: string) => number
   mkdirat: (dirfd: number, path: string, mode: number) => number
+  renameat2: (olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number) => number
   /** syscall(2), variadic: each argument after the number is a koffi type name, then its value. */
   syscall: (nr: number, ...typedArgs: unknown[]) => number
   errno: () => number
@@ -79,6 +80,7 @@ export function libc (): Libc {
     sigemptyset: c.func('int sigemptyset(void *)') as Libc['sigemptyset'],
     chroot: c.func('int chroot(const char *)') as Libc['chroot'],
     mkdirat: c.func('int mkdirat(int, const char *, uint32_t)') as Libc['mkdirat'],
+    renameat2: c.func('int renameat2(int, const char *, int, const char *, unsigned int)') as Libc['renameat2'],
     syscall: c.func('long syscall(long, ...)') as Libc['syscall'],
     errno: () => koffi.errno()
   }
@@ -149,6 +151,18 @@ export function lgetxattr (path: string, name: string): Buffer | undefined {
     throw err
   }
   return buf.subarray(0, n)
+}
+
+const RENAME_NOREPLACE = 1
+
+/**
+ * renameat2(2) with RENAME_NOREPLACE: moves `name` from the dir `fromFd` to
+ * the dir `toFd`, never over an entry already there (EEXIST). rename never
+ * follows its last component, so a symlink planted at `name` in the target
+ * is left alone, never written through.
+ */
+export function renameNoReplace (fromFd: number, toFd: number, name: string): void {
+  if (libc().renameat2(fromFd, name, toFd, name, RENAME_NOREPLACE) < 0) throw fail('renameat2', name)
 }
 
 /** chroot(2) then chdir("/"): every later path, and every symlink met on the way, resolves inside `path`. */
