@@ -36,15 +36,24 @@ const routes = Object.entries(doc.paths as Record<string, Json>).map(([template,
 })).sort((a, b) => Number(b.fixed) - Number(a.fixed))
 const validators = new Map<unknown, ReturnType<typeof ajv.compile>>()
 
-/** What is wrong with a response, judged by the document; undefined when it conforms. */
-export function contractProblem (method: string, url: string, status: number, contentType: string | undefined, body: Buffer): string | undefined {
+/** The document's response for a route and status, or what is wrong: the route or the status is not documented. */
+function documented (method: string, url: string, status: number): { path: string, m: string, res?: Json, problem?: string } {
   const path = decodeURI(url.split('?')[0]!).replace(/^\/v\d+\.\d+(?=\/)/, '')
   const m = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase()
   const route = routes.find(r => r.re.test(path) && r.ops[m] !== undefined) ?? routes.find(r => r.re.test(path))
   const op = route?.ops[m] as Json | undefined
-  if (op === undefined) return status === 404 ? undefined : `${method} ${path} is not in the document`
+  if (op === undefined) return { path, m, problem: status === 404 ? undefined : `${method} ${path} is not in the document` }
   const res = op.responses[String(status)] as Json | undefined
-  if (res === undefined) return `${method} ${path}: status ${status} is not documented`
+  return { path, m, res, problem: res === undefined ? `${method} ${path}: status ${status} is not documented` : undefined }
+}
+
+/** Whether the document lists `status` for the route: for a response whose body a test reads as a raw stream (hijack). */
+export const statusProblem = (method: string, url: string, status: number): string | undefined => documented(method, url, status).problem
+
+/** What is wrong with a response, judged by the document; undefined when it conforms. */
+export function contractProblem (method: string, url: string, status: number, contentType: string | undefined, body: Buffer): string | undefined {
+  const { path, m, res, problem } = documented(method, url, status)
+  if (res === undefined) return problem
   const content = res.content as Record<string, Json> | undefined
   if (content === undefined || method === 'HEAD') {
     return content === undefined && body.length > 0 ? `${method} ${path} ${status}: a body where none is documented` : undefined

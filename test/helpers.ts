@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import tar from 'tar-stream'
 import type { Test } from 'tap'
 import { Pool, type Dispatcher } from 'undici'
-import { contractProblem } from './contract.js'
+import { contractProblem, statusProblem } from './contract.js'
 import { isAlive } from '../src/proc.js'
 import { NODE_FLAGS } from '../src/launch.js'
 
@@ -372,7 +372,11 @@ export async function hijack (d: Pick<Daemon, 'socket'>, path: string, body?: un
     socket.on('close', () => resolve(Buffer.concat(chunks)))
   })
   const h = await headP
-  return { status: Number(h.split(' ')[1]), head: h, socket, output }
+  const status = Number(h.split(' ')[1])
+  // The body is the test's to read as a stream; the status is held to the document here.
+  const problem = statusProblem('POST', path, status)
+  if (problem !== undefined) { socket.destroy(); throw new Error(`response breaks the contract: ${problem}`) }
+  return { status, head: h, socket, output }
 }
 
 /** The runtimes every lifecycle test runs against. */

@@ -1,6 +1,6 @@
 /** The contract check itself must be able to fail. */
 import t from 'tap'
-import { contractProblem, dockerProblem } from '../contract.js'
+import { contractProblem, dockerProblem, statusProblem } from '../contract.js'
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
 
@@ -16,6 +16,13 @@ t.test('contractProblem', async t => {
   t.match(contractProblem('GET', '/containers/abc/json', 404, 'application/json', json({ msg: 'x' })), /does not match/)
   t.match(contractProblem('PATCH', '/containers/abc', 200, undefined, Buffer.alloc(0)), /not in the document/)
   t.equal(contractProblem('GET', '/nosuch', 404, 'application/json', json({ message: 'page not found' })), undefined)
+})
+
+t.test('statusProblem: the status of a hijacked response, whose body is a stream', async t => {
+  t.equal(statusProblem('POST', '/containers/abc/attach?stream=1&stdout=1', 101), undefined)
+  t.equal(statusProblem('POST', '/v1.44/exec/abc/start', 409), undefined)
+  t.match(statusProblem('POST', '/exec/abc/start', 418), /^POST \/exec\/abc\/start: status 418 is not documented$/)
+  t.equal(statusProblem('POST', '/containers/abc/other', 404), undefined, 'an unknown route\'s 404')
 })
 
 t.test('dockerProblem: Docker\'s own document, where berth has Docker\'s routes', async t => {

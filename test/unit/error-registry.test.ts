@@ -1,7 +1,9 @@
 // The error registry kept honest, as fastify keeps its own
 // (test/internals/errors.test.js): every error berth can raise is built in
 // src/errors.ts, and every status the API maps one to is in the OpenAPI
-// document that clients read.
+// document that clients read. That each route lists the statuses it really
+// answers is checked per response in the integration suite (test/contract.ts,
+// applied by the helpers' d.req, d.open and hijack).
 import t from 'tap'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
