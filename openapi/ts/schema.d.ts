@@ -4552,6 +4552,23 @@ export interface operations {
                             };
                             StopSignal?: string;
                         };
+                        ContainerConfig?: {
+                            Env: null | string[];
+                            Cmd: null | string[];
+                            Entrypoint: null | string[];
+                            WorkingDir: string;
+                            User: string;
+                            Labels: null | {
+                                [key: string]: string;
+                            };
+                            ExposedPorts: null | {
+                                [key: string]: Record<string, never>;
+                            };
+                            Volumes: null | {
+                                [key: string]: Record<string, never>;
+                            };
+                            StopSignal?: string;
+                        };
                         Architecture: string;
                         Os: string;
                         Size: number;
