@@ -5281,9 +5281,9 @@ export interface operations {
                     IPAM?: null | {
                         Driver?: string;
                         Config?: null | {
-                            Subnet?: string;
-                            Gateway?: string;
-                            IPRange?: string;
+                            Subnet?: null | string;
+                            Gateway?: null | string;
+                            IPRange?: null | string;
                         }[];
                         Options?: null | {
                             [key: string]: string;
