@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything berthd and its tests need on a fresh Debian machine, as root:
-# conmon, runc, crun, busybox-static, tini, python3-docker, golang-github-docker-docker-dev (Docker's default seccomp profile,
+# conmon, runc, crun, busybox-static, tini, python3-docker, docker-compose, golang-github-docker-docker-dev (Docker's default seccomp profile,
 # which berthd reads at start-up, and for the tests Docker's API document),
 # docker-registry and skopeo (tests: a local registry and the pusher of its fixtures), netavark and aardvark-dns (networks) from apt, a docker client (tests),
 # npm dependencies, the build, crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg in conmon runc crun busybox-static curl tini python3-docker golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns; do
+for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 docker_client=/usr/local/bin/docker

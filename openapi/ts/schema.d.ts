@@ -639,6 +639,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/containers/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A container's filesystem changes (docker diff)
+         * @description What the container changed, read from its overlay upper dir against its image's layers as Docker's overlay2 reports it: Kind 0 modified, 1 added, 2 deleted; a changed file's parent dirs as modified, in path order. Running or stopped. Mount points the runtime made (/etc/hosts and the like) are left out, as Docker keeps them in its init layer. An empty array when nothing changed (Docker sends null). 400 for a container made from an OCI bundle: it has no image layers.
+         */
+        get: operations["ContainerChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/commit": {
         parameters: {
             query?: never;
@@ -3952,6 +3972,59 @@ export interface operations {
             };
         };
     };
+    ContainerChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Full id, name, or unique id prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Path: string;
+                        Kind: 0 | 1 | 2;
+                    }[];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such container or image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     ImageCommit: {
         parameters: {
             query: {
@@ -4463,6 +4536,23 @@ export interface operations {
                         DockerVersion: string;
                         Author: string;
                         Config: {
+                            Env: null | string[];
+                            Cmd: null | string[];
+                            Entrypoint: null | string[];
+                            WorkingDir: string;
+                            User: string;
+                            Labels: null | {
+                                [key: string]: string;
+                            };
+                            ExposedPorts: null | {
+                                [key: string]: Record<string, never>;
+                            };
+                            Volumes: null | {
+                                [key: string]: Record<string, never>;
+                            };
+                            StopSignal?: string;
+                        };
+                        ContainerConfig?: {
                             Env: null | string[];
                             Cmd: null | string[];
                             Entrypoint: null | string[];
@@ -5191,9 +5281,9 @@ export interface operations {
                     IPAM?: null | {
                         Driver?: string;
                         Config?: null | {
-                            Subnet?: string;
-                            Gateway?: string;
-                            IPRange?: string;
+                            Subnet?: null | string;
+                            Gateway?: null | string;
+                            IPRange?: null | string;
                         }[];
                         Options?: null | {
                             [key: string]: string;

@@ -162,7 +162,7 @@ async function postTar (d: Daemon, path: string, file: string): Promise<Array<Re
 }
 
 /** Imports the tar `file` as `repo:tag`; resolves with the image id. */
-async function importTar (d: Daemon, file: string, repo: string, tag: string): Promise<string> {
+export async function importTar (d: Daemon, file: string, repo: string, tag: string): Promise<string> {
   const msgs = await postTar(d, `/images/create?fromSrc=-&repo=${repo}&tag=${tag}`, file)
   const id = msgs.at(-1)?.status
   if (typeof id !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(id)) throw new ImagesBenchError(`import ${repo}:${tag}: the last message is not the image id: ${JSON.stringify(msgs.at(-1))}`)

@@ -17,11 +17,13 @@
  * running; when the scale bench runs too, on its containers, inside it), then
  * the events bench (events.ts: exit → `die` event delivery), then the pull
  * bench (pull.ts: a 210 MiB registry pull against skopeo copy, and a resumed
- * pull), and saves all nine in one JSON file. --rounds sets the rounds of this
+ * pull), then the compose bench (compose.ts: docker-compose up -d of the
+ * test stack against the same made by hand with the docker CLI), and saves
+ * all ten in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale and list benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull).
+ * interactive, images, list, events, pull, compose).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -36,6 +38,7 @@ import {
   REPO, runStandalone, sleep, spawnDaemon, stopDaemon, which, writeResults, type Daemon
 } from './common.js'
 import { batchBench, printBatch } from './batch.js'
+import { composeBench, printCompose } from './compose.js'
 import { eventsBench, printEvents } from './events.js'
 import { imagesBench, printImages } from './images.js'
 import { interactiveBench, printInteractive } from './interactive.js'
@@ -181,7 +184,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'compose'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -326,6 +329,7 @@ async function main (): Promise<void> {
   }, printList)
   await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
   await other('pull', () => pullBench({ quick, interrupted }), printPull)
+  await other('compose', () => composeBench({ quick, interrupted }), printCompose)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''

@@ -62,6 +62,18 @@ export const ImageListQuery = Type.Object({
   filters: Type.Optional(Type.String({ description: 'JSON: {"reference":["bb","bb:*"],"dangling":["true"],"label":["k","k=v"]}, map form too' }))
 })
 
+const ImageConfig = Type.Object({
+  Env: Type.Union([Type.Null(), Type.Array(Type.String())]),
+  Cmd: Type.Union([Type.Null(), Type.Array(Type.String())]),
+  Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
+  WorkingDir: Type.String(),
+  User: Type.String(),
+  Labels: Type.Union([Type.Null(), Labels]),
+  ExposedPorts: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
+  Volumes: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
+  StopSignal: Type.Optional(Type.String())
+})
+
 export const ImageInspect = Type.Object({
   Id: Type.String(),
   RepoTags: Type.Array(Type.String()),
@@ -72,17 +84,9 @@ export const ImageInspect = Type.Object({
   Container: Type.String({ description: 'The container docker commit made the image from; empty otherwise' }),
   DockerVersion: Type.String(),
   Author: Type.String(),
-  Config: Type.Object({
-    Env: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    Cmd: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    WorkingDir: Type.String(),
-    User: Type.String(),
-    Labels: Type.Union([Type.Null(), Labels]),
-    ExposedPorts: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
-    Volumes: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
-    StopSignal: Type.Optional(Type.String())
-  }),
+  Config: ImageConfig,
+  // Only before API 1.45, as Docker: the building container's config, empty here.
+  ContainerConfig: Type.Optional(ImageConfig),
   Architecture: Type.String(),
   Os: Type.String(),
   Size: Type.Integer(),

@@ -22,16 +22,17 @@
  *   stdout  the tar (get, export, diff)
  *   stdin   the tar (put)
  */
-import { closeSync, fstatSync, statSync, writeSync, type Stats } from 'node:fs'
-import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises'
-import { join, posix } from 'node:path'
+import { closeSync, fstatSync, statSync, writeSync } from 'node:fs'
+import { lstat, readlink, realpath, stat } from 'node:fs/promises'
+import { posix } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { BerthError, invalid, type ErrorCode } from '../errors.js'
 import { packTree } from '../images/pack.js'
-import { extractTar, OPAQUE_XATTR } from '../images/tar.js'
+import { extractTar } from '../images/tar.js'
 import { openInRoot } from '../sys/inroot.js'
-import { chroot, fail, lgetxattr, libc } from '../sys/libc.js'
+import { chroot, fail, libc } from '../sys/libc.js'
 import { goBase, type Bind, type HelperRequest, type RawStat } from './archive-paths.js'
+import { mountPoints } from './mount-points.js'
 
 const answer = (msg: unknown): void => { writeSync(3, `${JSON.stringify(msg)}\n`) }
 
@@ -90,30 +91,6 @@ async function rawStat (path: string): Promise<RawStat> {
     linkTarget = await realpath(path).catch(async () => posix.resolve(posix.dirname(path), await readlink(path)))
   }
   return { name: goBase(path), size: Number(st.size), mode: Number(st.mode), mtimeNs: st.mtimeNs.toString(), linkTarget }
-}
-
-/**
- * What the runtime made in an upper dir for the container's mounts is not
- * the container's change (Docker keeps it in a separate "init" layer): an
- * empty file or dir at a mount's destination, and a dir that holds nothing
- * but those (the copy-up of /etc that making /etc/hostname caused).
- */
-function mountPoints (destinations: string[]): (rel: string, abs: string, st: Stats) => Promise<boolean> {
-  const exclude = new Set(destinations.map(d => d.replace(/^\/+|\/+$/g, '')).filter(d => d !== ''))
-  const ancestors = new Set([...exclude].flatMap(d => d.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))
-  const skip = async (rel: string, abs: string, st: Stats): Promise<boolean> => {
-    if (exclude.has(rel)) {
-      if (st.isFile()) return st.size === 0
-      if (st.isDirectory()) return (await readdir(abs)).length === 0
-      return false
-    }
-    if (!ancestors.has(rel) || !st.isDirectory() || lgetxattr(abs, OPAQUE_XATTR) !== undefined) return false
-    for (const name of await readdir(abs)) {
-      if (!await skip(`${rel}/${name}`, join(abs, name), await lstat(join(abs, name)))) return false
-    }
-    return true
-  }
-  return skip
 }
 
 async function run (req: HelperRequest): Promise<void> {

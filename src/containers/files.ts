@@ -1,6 +1,6 @@
 /**
  * A container's filesystem from the outside: docker cp (stat, archive,
- * extract), export and commit. Each works on the rootfs the container's
+ * extract), export, diff and commit. Each works on the rootfs the container's
  * queue protects; none changes the container's lifecycle.
  */
 import { realpath } from 'node:fs/promises'
@@ -9,11 +9,14 @@ import type { Readable } from 'node:stream'
 import { forbidden, invalid, noSuchContainer } from '../errors.js'
 import { familiarKey, parseRepoTag, refKey } from '../images/reference.js'
 import type { ImageRecord, ImageStore } from '../images/store.js'
+import type { ContainerRecord } from '../store/records.js'
 import { archivePath, exportRootfs, extractToDir, layerDiff, statPath, type CopyTarget } from './archive.js'
 import { bindsOf, type PathStat } from './archive-paths.js'
 import { mountDestinations, readBundle } from './bundle.js'
+import { overlayChanges, type Change } from './changes.js'
 import { changeLines, commitConfig, containerConfig, type CommitConfig } from './commit.js'
 import type { DockerCreateBody } from './dockerspec.js'
+import { mountPoints } from './mount-points.js'
 import { isMounted, mountRootfs } from './rootfs.js'
 import { canPause } from './state.js'
 import type { PartDeps } from './parts.js'
@@ -27,7 +30,10 @@ export interface FilesDeps extends PartDeps {
 /** What docker commit is asked for. */
 export interface CommitOptions { repo?: string, tag?: string, comment?: string, author?: string, pause: boolean, changes: string[], config?: CommitConfig | null }
 
-/** docker cp, export and commit. */
+/** Docker has no container without an image: what needs its layers is refused for a bundle container. */
+const fromBundle = (rec: ContainerRecord, why: string): Error => invalid(`container ${rec.name} runs from an OCI bundle, not an image: ${why}`)
+
+/** docker cp, export, diff and commit. */
 export class ContainerFiles {
   constructor (private readonly d: FilesDeps) {}
 
@@ -95,6 +101,18 @@ export class ContainerFiles {
   }
 
   /**
+   * docker diff: what the container changed in its overlay upper dir, running
+   * or not. Mount points the runtime made are left out, as commit leaves
+   * them out (Docker keeps them in its init layer).
+   */
+  async changes (ref: string): Promise<Change[]> {
+    const rec = this.d.table.get(ref).rec
+    if (rec.layerDirs === undefined) throw fromBundle(rec, 'it has no image layers to compare with')
+    const skip = mountPoints(mountDestinations(await readBundle(rec.bundle)))
+    return await overlayChanges(this.d.layout.rootfs(rec.id).upper, [...rec.layerDirs].reverse(), skip)
+  }
+
+  /**
    * docker commit: the container's overlay upper dir becomes a layer on top
    * of its image's, under the container's config with `changes` applied. A
    * running container is frozen meanwhile when `pause` (Docker's default), so
@@ -106,7 +124,7 @@ export class ContainerFiles {
     return await this.d.table.serial(e, async () => {
       const rec = e.rec
       if (!this.d.table.has(rec.id)) throw noSuchContainer(ref)
-      if (rec.layerDirs === undefined || rec.image === undefined) throw invalid(`container ${rec.name} runs from an OCI bundle, not an image: there is no layer to commit`)
+      if (rec.layerDirs === undefined || rec.image === undefined) throw fromBundle(rec, 'there is no layer to commit')
       const parent = this.d.images.resolve(rec.image)
       const config = commitConfig(containerConfig(parent.config, (rec.createBody ?? {}) as DockerCreateBody), opts.config, changeLines(opts.changes))
       const exclude = mountDestinations(await readBundle(rec.bundle))

@@ -1,6 +1,7 @@
 /** Docker's `filters` query for container lists: parsing and matching (pure). */
 import { invalid } from '../errors.js'
 import type { ContainerRecord } from '../store/records.js'
+import { labelMatches } from '../volumes/filters.js'
 import { dockerStatus } from './state.js'
 
 export type Filters = Map<string, string[]>
@@ -45,7 +46,7 @@ export interface FilterRefs {
   since?: Pick<ContainerRecord, 'id' | 'created'>
 }
 
-/** True when the record passes every filter (values of one key are alternatives). */
+/** True when the record passes every filter (values of one key are alternatives, but labels must all match). */
 export function matches (rec: ContainerRecord, f: Filters, refs: FilterRefs = {}): boolean {
   const any = (key: string, test: (v: string) => boolean): boolean => {
     const vs = f.get(key)
@@ -57,10 +58,8 @@ export function matches (rec: ContainerRecord, f: Filters, refs: FilterRefs = {}
     any('status', v => dockerStatus(rec.status) === v) &&
     // A container that ran and stopped with that code (a created one has exit code 0 but never ran).
     any('exited', v => rec.status === 'exited' && !rec.startedAt.startsWith('0001') && rec.exitCode === Number(v)) &&
-    any('label', v => {
-      const i = v.indexOf('=')
-      return i < 0 ? Object.hasOwn(rec.labels, v) : Object.hasOwn(rec.labels, v.slice(0, i)) && rec.labels[v.slice(0, i)] === v.slice(i + 1)
-    }) &&
+    // Every label filter must hold (moby's MatchKVList): Compose finds a service's containers by project AND service.
+    (f.get('label') ?? []).every(l => labelMatches(rec.labels, l)) &&
     any('ancestor', () => rec.image !== undefined && (refs.images?.has(rec.image) ?? false)) &&
     // Creation order, as the list sorts: the record's `created` strings compare as times.
     (refs.before === undefined || (rec.id !== refs.before.id && rec.created.localeCompare(refs.before.created) < 0)) &&

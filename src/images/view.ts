@@ -23,10 +23,15 @@ export function imageSummary (rec: ImageRecord) {
   }
 }
 
-/** GET /images/{name}/json. */
-export function imageInspect (rec: ImageRecord) {
+/**
+ * GET /images/{name}/json. Before API 1.45 Docker also sent ContainerConfig,
+ * the config of the container that built the image, all empty for images not
+ * made by the legacy builder; docker-compose 1.x reads its Volumes on recreate.
+ */
+export function imageInspect (rec: ImageRecord, withContainerConfig = false) {
   const c = rec.config
   return {
+    ...(withContainerConfig ? { ContainerConfig: { Env: null, Cmd: null, Entrypoint: null, WorkingDir: '', User: '', Labels: null, ExposedPorts: null, Volumes: null } } : {}),
     Id: rec.id,
     RepoTags: rec.repoTags,
     RepoDigests: rec.repoDigests,

@@ -39,13 +39,16 @@ export interface Attachment { id: string, name: string, netns: string, endpoints
 /** What a container asks for at launch. */
 export interface AttachRequest { id: string, name: string, networks: Array<{ network: string, aliases: string[] }>, ports: PortMapping[] }
 
+/** One IPAM pool as clients send it: docker-py sends every key, null when unset (Go reads null as ""). */
+export interface IpamRequest { Subnet?: string | null, Gateway?: string | null, IPRange?: string | null }
+
 export interface CreateNetworkRequest {
   Name: string
   Driver?: string
   Internal?: boolean
   Labels?: Record<string, string> | null
   Options?: Record<string, string> | null
-  IPAM?: { Driver?: string, Config?: Array<{ Subnet?: string, Gateway?: string, IPRange?: string }> | null } | null
+  IPAM?: { Driver?: string, Config?: IpamRequest[] | null } | null
   CheckDuplicate?: boolean
   EnableIPv6?: boolean
 }
@@ -190,8 +193,8 @@ export class Networks {
   }
 
   /** Docker's checks of an IPAM config; fills in the gateway. */
-  private checkIpam (c: { Subnet?: string, Gateway?: string, IPRange?: string }): IpamConfig {
-    if (c.Subnet === undefined || c.Subnet === '') throw invalid('IPAM Config: a Subnet is required with a Gateway or IPRange')
+  private checkIpam (c: IpamRequest): IpamConfig {
+    if (c.Subnet === undefined || c.Subnet === null || c.Subnet === '') throw invalid('IPAM Config: a Subnet is required with a Gateway or IPRange')
     const subnet = parseCidr(c.Subnet)
     if (subnet === undefined) throw invalid(`invalid CIDR address: ${c.Subnet}`)
     if (subnet.bits > 30) throw invalid(`subnet ${c.Subnet} is too small: it has no room for a gateway and a container`)
@@ -203,7 +206,7 @@ export class Networks {
     const gw = c.Gateway ?? ''
     if (gw !== '' && (parseCidr(`${gw}/32`) === undefined || !contains(subnet, ipToInt(gw)))) throw invalid(`no matching subnet for gateway ${gw}`)
     const out: IpamConfig = { Subnet: cidrString(subnet), Gateway: gw !== '' ? gw : firstHost(subnet) }
-    if (c.IPRange !== undefined && c.IPRange !== '') {
+    if (c.IPRange !== undefined && c.IPRange !== null && c.IPRange !== '') {
       const range = parseCidr(c.IPRange)
       if (range === undefined) throw invalid(`invalid CIDR address: ${c.IPRange}`)
       if (!contains(subnet, range.base) || range.bits < subnet.bits) throw invalid(`no matching subnet for range ${c.IPRange}`)

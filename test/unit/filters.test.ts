@@ -92,7 +92,9 @@ t.test('matches', async t => {
   t.equal(m('{"label":["app=other"]}'), false, 'wrong value')
   t.equal(m('{"label":["empty="]}'), true, 'empty value')
   t.equal(m('{"label":["app="]}'), false, 'empty value mismatch')
-  t.equal(m('{"label":["nope","tier=front"]}'), true, 'alternatives')
+  // moby's MatchKVList: every label filter must hold (Compose lists a service's containers by project AND service).
+  t.equal(m('{"label":["nope","tier=front"]}'), false, 'labels are not alternatives')
+  t.equal(m('{"label":["app=shop","tier=front"]}'), true, 'all labels hold')
   t.equal(m('{"label":["k=a=b"]}', { labels: { k: 'a=b' } }), true, 'value containing =')
 
   // keys are ANDed

@@ -1,5 +1,6 @@
-/** docker cp and docker export: thin handlers over the container manager. */
+/** docker cp, export and diff: thin handlers over the container manager. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
 import { statHeader } from '../../containers/archive-paths.js'
 import { streamBodies, withBody } from '../bodies.js'
@@ -62,4 +63,19 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
       response: { 200: S.ExportResponse, ...S.errors(404) }
     }
   }, async (req, reply) => reply.type('application/x-tar').send(await manager.files.exportContainer(req.params.id)))
+
+  app.get('/containers/:id/changes', {
+    schema: {
+      tags, operationId: 'ContainerChanges', summary: 'A container\'s filesystem changes (docker diff)',
+      description: 'What the container changed, read from its overlay upper dir against its image\'s layers as Docker\'s overlay2 reports it: ' +
+        'Kind 0 modified, 1 added, 2 deleted; a changed file\'s parent dirs as modified, in path order. Running or stopped. ' +
+        'Mount points the runtime made (/etc/hosts and the like) are left out, as Docker keeps them in its init layer. ' +
+        'An empty array when nothing changed (Docker sends null). 400 for a container made from an OCI bundle: it has no image layers.',
+      params: S.IdParams,
+      response: {
+        200: Type.Array(Type.Object({ Path: Type.String(), Kind: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]) }), { description: 'The changes' }),
+        ...S.errors(400, 404)
+      }
+    }
+  }, async (req) => await manager.files.changes(req.params.id))
 }

@@ -12,7 +12,7 @@ import { resolvePull, runPull, type RegistryHosts } from '../../registry/pull.js
 import { resolvePush, runPush } from '../../registry/push.js'
 import { IMAGE_FILTERS, imageInspect, imageMatches, imageSummary } from '../../images/view.js'
 import { discard, streamBodies, withBody } from '../bodies.js'
-import { bool } from '../docker.js'
+import { API_VERSION, bool, versionBefore } from '../docker.js'
 import { toHttp } from '../errors.js'
 import * as S from '../schemas.js'
 
@@ -177,7 +177,11 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
       params: S.ImageParams,
       response: { 200: S.ImageInspect, ...S.errors(400, 404) }
     }
-  }, async (req) => imageInspect(images.resolve(req.params.name)))
+  }, async (req) => {
+    // A request without a version speaks berthd's own (1.44), which still has ContainerConfig.
+    const v = req.raw.berthApiVersion ?? API_VERSION
+    return imageInspect(images.resolve(req.params.name), versionBefore(v, '1.45'))
+  })
 
   app.get('/images/:name/history', {
     schema: {

@@ -16,6 +16,7 @@ const Network = Type.Object({
   Options: Type.Record(Type.String(), Type.String()), Labels: Type.Record(Type.String(), Type.String())
 }, { description: 'Docker\'s network document' })
 const Str = Type.Optional(Type.String())
+const NullableStr = Type.Optional(Type.Union([Type.Null(), Type.String()]))
 const CreateBody = Type.Object({
   Name: Type.String(),
   Driver: Str,
@@ -28,7 +29,8 @@ const CreateBody = Type.Object({
   Options: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())])),
   IPAM: Type.Optional(Type.Union([Type.Null(), Type.Object({
     Driver: Str,
-    Config: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.Object({ Subnet: Str, Gateway: Str, IPRange: Str }))])),
+    // docker-py sends every key of a pool, null when unset.
+    Config: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.Object({ Subnet: NullableStr, Gateway: NullableStr, IPRange: NullableStr }))])),
     Options: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]))
   })]))
 })
