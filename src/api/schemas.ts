@@ -99,8 +99,24 @@ export const ListQuery = Type.Object({
   all: Type.Optional(DockerBool),
   limit: Type.Optional(Type.Integer({ description: 'Only the N most recently created containers, stopped ones included; -1 or 0 for all' })),
   size: Type.Optional(DockerBool),
-  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404' }))
+  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"],"health":["starting|healthy|unhealthy|none"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404' }))
 })
+
+/** Docker's HealthConfig (durations in nanoseconds; a zero one is left out, meaning Docker's default). */
+const Healthcheck = Type.Object({
+  Test: Type.Optional(Type.Array(Type.String(), { description: '["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]' })),
+  Interval: Type.Optional(Type.Integer()),
+  Timeout: Type.Optional(Type.Integer()),
+  StartPeriod: Type.Optional(Type.Integer()),
+  StartInterval: Type.Optional(Type.Integer()),
+  Retries: Type.Optional(Type.Integer())
+}, { description: 'The HEALTHCHECK: the create body\'s merged over the image\'s' })
+
+const Health = Type.Object({
+  Status: Type.String({ enum: ['starting', 'healthy', 'unhealthy'] }),
+  FailingStreak: Type.Integer(),
+  Log: Type.Array(Type.Object({ Start: Type.String(), End: Type.String(), ExitCode: Type.Integer(), Output: Type.String() }), { description: 'The last 5 probes, oldest first; output capped at 4096 bytes' })
+}, { description: 'Present when the container has a healthcheck' })
 
 const State = Type.Object({
   Status: Type.String({ enum: ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] }),
@@ -113,7 +129,8 @@ const State = Type.Object({
   ExitCode: Type.Integer(),
   Error: Type.String(),
   StartedAt: Type.String(),
-  FinishedAt: Type.String()
+  FinishedAt: Type.String(),
+  Health: Type.Optional(Health)
 })
 
 export const ContainerInspect = Type.Object({
@@ -146,7 +163,8 @@ export const ContainerInspect = Type.Object({
     Image: Type.String(),
     WorkingDir: Type.String(),
     Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    Labels
+    Labels,
+    Healthcheck: Type.Optional(Healthcheck)
   }),
   HostConfig: Type.Object({
     LogConfig: Type.Object({ Type: Type.String(), Config: Type.Record(Type.String(), Type.String()) }),
@@ -510,7 +528,8 @@ export const ImageInspect = Type.Object({
     Labels: Type.Union([Type.Null(), Labels]),
     ExposedPorts: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
     Volumes: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
-    StopSignal: Type.Optional(Type.String())
+    StopSignal: Type.Optional(Type.String()),
+    Healthcheck: Type.Optional(Healthcheck)
   }),
   Architecture: Type.String(),
   Os: Type.String(),

@@ -4,7 +4,8 @@ import type { ContainerRecord } from '../store/records.js'
 import { dockerStatus } from './state.js'
 
 export type Filters = Map<string, string[]>
-const KNOWN = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since'])
+const KNOWN = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health'])
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none'])
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])
 
 /** Accepts both forms clients send: `{"name":["x"]}` and `{"name":{"x":true}}`; `known` are the keys allowed. */
@@ -19,6 +20,7 @@ export function parseFilters (json: string | undefined, known: ReadonlySet<strin
     const values = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.keys(v).filter(k => (v as Record<string, unknown>)[k] === true) : undefined
     if (values === undefined || values.some(x => typeof x !== 'string')) throw invalid(`invalid filter: ${json}`)
     if (key === 'status') for (const s of values) if (!STATUSES.has(s)) throw invalid(`invalid filter 'status=${s as string}'`)
+    if (key === 'health') for (const s of values) if (!HEALTH.has(s)) throw invalid(`Unrecognised filter value for health: ${s as string}`)
     if (key === 'exited') for (const s of values) if (!/^-?\d+$/.test(s)) throw invalid(`invalid filter 'exited=${s as string}'`)
     out.set(key, values as string[])
   }
@@ -43,6 +45,8 @@ export interface FilterRefs {
   before?: Pick<ContainerRecord, 'id' | 'created'>
   /** `since`: only containers created after this one. */
   since?: Pick<ContainerRecord, 'id' | 'created'>
+  /** `health`: a container's health status (none without a healthcheck). */
+  health?: (id: string) => string
 }
 
 /** True when the record passes every filter (values of one key are alternatives). */
@@ -61,6 +65,7 @@ export function matches (rec: ContainerRecord, f: Filters, refs: FilterRefs = {}
       const i = v.indexOf('=')
       return i < 0 ? Object.hasOwn(rec.labels, v) : Object.hasOwn(rec.labels, v.slice(0, i)) && rec.labels[v.slice(0, i)] === v.slice(i + 1)
     }) &&
+    any('health', v => (refs.health?.(rec.id) ?? 'none') === v) &&
     any('ancestor', () => rec.image !== undefined && (refs.images?.has(rec.image) ?? false)) &&
     // Creation order, as the list sorts: the record's `created` strings compare as times.
     (refs.before === undefined || (rec.id !== refs.before.id && rec.created.localeCompare(refs.before.created) < 0)) &&

@@ -22,6 +22,7 @@ import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
 import { ensureDir, hideTree, removeTree } from '../store/atomic.js'
 import { Layout, rootfsPaths } from '../store/layout.js'
+import { HealthStore } from '../store/health.js'
 import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
 import { bundleFields, readBundle, runSpec, writeResources, type OciSpec } from './bundle.js'
 import { sampleOf, topOf, type RawSample } from './cgroupstats.js'
@@ -31,6 +32,7 @@ import { Interactive } from './interactive.js'
 import { checkPorts, Networking } from './networking.js'
 import { matches, type FilterRefs, type Filters } from './filters.js'
 import { prepareImageBundle } from './from-image.js'
+import { HealthMonitor, restartsOnUnhealthy } from './healthcheck.js'
 import { generateName, newId, normalizeName } from './names.js'
 import { parseRestartPolicy, type AskedPolicy } from './restart.js'
 import { mountRootfs, unmountRootfs, upperSize } from './rootfs.js'
@@ -85,6 +87,8 @@ export class ContainerManager {
   readonly networks: Networks
   /** Each container's networking at launch, and its NetworkSettings. */
   readonly networking: Networking
+  /** Healthchecks: probes, State.Health and its file. */
+  readonly health: HealthMonitor
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
@@ -115,6 +119,11 @@ export class ContainerManager {
       host: { startRun: (e, manual) => this.startRun(e, manual), remove: (id, force) => this.remove(id, force, true), undoCreate: rec => this.undoCreate(rec) }
     })
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
+    this.health = new HealthMonitor({
+      store: new HealthStore(layout.records), event, log: log.child({ component: 'health' }),
+      probe: (rec, cmd, timeoutMs) => this.interactive.probe(rec.id, cmd, timeoutMs),
+      unhealthy: rec => { if (restartsOnUnhealthy(rec)) this.restart(rec.id).catch((err: unknown) => log.warn({ err, container: rec.id.slice(0, 12) }, 'restart of an unhealthy container failed')) }
+    })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
   }
 
@@ -134,6 +143,8 @@ export class ContainerManager {
       if (!hasMonitor(e.rec)) continue
       try { this.runs.watchLog(e.rec.id, logPolicyOf(e.rec)) } catch (err) { this.log.warn({ err, container: e.rec.id }, 'log config unreadable; the log is not rotated') }
     }
+    // Health states back, and the probes of running containers re-armed.
+    await Promise.all([...this.table.all()].map(async e => { await this.health.reload(e.rec) }))
     // Networking of runs that ended while berthd was down (or that it died setting up) is torn down.
     await this.networks.reconcile(id => { const e = this.table.byId(id); return e !== undefined && hasMonitor(e.rec) })
   }
@@ -142,7 +153,7 @@ export class ContainerManager {
   serving (): void { this.supervisor.serving() }
 
   /** Stops watching. Containers and their monitors keep running; pending restarts happen when berthd starts again. */
-  close (): void { this.supervisor.close(); this.runs.close() }
+  close (): void { this.supervisor.close(); this.runs.close(); this.health.close() }
 
   /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
   imageUser (imageId: string): string | undefined { return this.table.imageUser(imageId) }
@@ -171,6 +182,7 @@ export class ContainerManager {
    */
   filterRefs (f: Filters): FilterRefs {
     const refs: FilterRefs = {}
+    if (f.has('health')) refs.health = id => this.health.status(id)
     const ancestors = f.get('ancestor') ?? []
     if (ancestors.length > 0) {
       refs.images = new Set(ancestors.flatMap(a => { try { return [this.images.resolve(a).id] } catch { return [] } }))
@@ -605,6 +617,7 @@ export class ContainerManager {
       }
     }
     this.events?.emit(containerEvent(rec, action, extra))
+    this.health.onEvent(rec, action)
   }
 
   // ---- stats / top / rename / update / prune -------------------------------------
