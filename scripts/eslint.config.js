@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint'
 const below = (group, message) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
 const noApi = ['**/api/**', 'fastify', '@fastify/*']
 /** The manager's parts: the manager hands them what they need (see SupervisorHost). */
-const managerParts = ['table', 'supervisor', 'bundle', 'from-image', 'files'].map(f => `**/containers/${f}.js`)
+const managerParts = ['table', 'supervisor', 'creator', 'bundle', 'from-image', 'files'].map(f => `**/containers/${f}.js`)
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'openapi/**', 'test/.rootfs/**'] },

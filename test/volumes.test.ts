@@ -66,6 +66,7 @@ t.test('volume routes', async t => {
       [{ Name: '..' }, /"\.\." includes invalid characters for a local volume name/],
       [{ Name: 'a' }, /"a" includes invalid characters/],
       [{ Name: 'x y' }, /invalid characters/],
+      [{ Name: 'x'.repeat(256) }, /volume name is too long \(256 characters, at most 255\)/],
       [{ Name: 'v2', Driver: 'nfs' }, /plugin "nfs" not found/],
       [{ Name: 'v2', DriverOpts: { size: '1m' } }, /^invalid option: "size"$/],
       [{ Name: 'v2', DriverOpts: { type: 'tmpfs' } }, /missing required option: "device"/]

@@ -1,6 +1,8 @@
 /**
  * TypeBox schemas of the API: the one source for validation, TypeScript
- * types and the OpenAPI document.
+ * types and the OpenAPI document. Routes import them all from here; the
+ * shared pieces live in common-schemas.ts and the image routes' in
+ * image-schemas.ts.
  */
 import { Type, type TSchema } from 'typebox'
 import { NAME_PATTERN } from '../containers/names.js'
@@ -8,46 +10,11 @@ import { NAME_PATTERN } from '../containers/names.js'
 /** Docker's `POST /containers/create` body; defined beside its consumer, containers/dockerspec.ts. */
 export { DockerCreateBody } from '../containers/createbody.js'
 import { orNull } from '../containers/createbody.js'
+import { DockerBool, Healthcheck, Labels } from './common-schemas.js'
+import { ImageSummary } from './image-schemas.js'
 
-/** Every error body: Docker's `{"message": ...}`. */
-export const ErrorResponse = Type.Object({ message: Type.String() }, { $id: 'ErrorResponse', title: 'ErrorResponse', description: 'An error' })
-
-const DESCRIPTIONS: Record<number, string> = {
-  304: 'Nothing to do (Docker answers 304 with no body)',
-  400: 'Bad parameter',
-  401: 'The registry refused the credentials',
-  403: 'The container\'s root filesystem is read-only to berth (ReadonlyRootfs, or an OCI bundle\'s, which berth never writes)',
-  404: 'No such container or image',
-  409: 'Conflict with the container\'s state, another container, or an image in use',
-  413: 'Request body too large',
-  500: 'Server error: the runtime\'s or the monitor\'s own message',
-  501: 'Not implemented for this container (logs of a container whose log driver is `none`)'
-}
-
-/**
- * Response entries for error statuses, all with the shared error schema.
- * Every route can answer 400 (an unsupported /vX.Y/ prefix) and 500.
- */
-export function errors (...codes: number[]): Record<number, TSchema> {
-  const out: Record<number, TSchema> = {}
-  for (const c of [...new Set([...codes, 400, 500])].sort()) {
-    out[c] = c === 304
-      ? Type.Null({ description: DESCRIPTIONS[304] })
-      : Type.Ref('ErrorResponse', { description: DESCRIPTIONS[c] ?? 'Error' })
-  }
-  return out
-}
-
-export const NoContent = Type.Null({ description: 'Done' })
-
-/** Docker's booleans in queries: 1, true, True → true; "", 0, false, no, none → false. */
-export const DockerBool = Type.String({ description: 'Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false' })
-
-export const IdParams = Type.Object({
-  id: Type.String({ description: 'Full id, name, or unique id prefix', maxLength: 254 })
-})
-
-const Labels = Type.Record(Type.String(), Type.String())
+export * from './common-schemas.js'
+export * from './image-schemas.js'
 
 /** Docker's RestartPolicy as asked for in create and update bodies. */
 export const RestartPolicy = orNull(Type.Object({
@@ -101,16 +68,6 @@ export const ListQuery = Type.Object({
   size: Type.Optional(DockerBool),
   filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"],"health":["starting|healthy|unhealthy|none"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404' }))
 })
-
-/** Docker's HealthConfig (durations in nanoseconds; a zero one is left out, meaning Docker's default). */
-const Healthcheck = Type.Object({
-  Test: Type.Optional(Type.Array(Type.String(), { description: '["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]' })),
-  Interval: Type.Optional(Type.Integer()),
-  Timeout: Type.Optional(Type.Integer()),
-  StartPeriod: Type.Optional(Type.Integer()),
-  StartInterval: Type.Optional(Type.Integer()),
-  Retries: Type.Optional(Type.Integer())
-}, { description: 'The HEALTHCHECK: the create body\'s merged over the image\'s' })
 
 const Health = Type.Object({
   Status: Type.String({ enum: ['starting', 'healthy', 'unhealthy'] }),
@@ -420,31 +377,7 @@ export const ExecInspect = Type.Object({
   Pid: Type.Integer()
 })
 
-/** Image names may hold slashes (`library/bb`, `localhost:5000/x`); see imagePath in routes/images.ts. */
-export const ImageParams = Type.Object({
-  name: Type.String({ description: 'Image name[:tag], full id, or unique id prefix', minLength: 1, maxLength: 512 })
-})
-
-export const ImageCreateQuery = Type.Object({
-  fromSrc: Type.Optional(Type.String({ description: '`-`: the request body is a rootfs tar (plain or gzip) to import. URLs are not fetched.' })),
-  fromImage: Type.Optional(Type.String({ description: 'The image to pull: `name`, `name:tag` or `name@sha256:…`' })),
-  repo: Type.Optional(Type.String({ description: 'Repository to tag the import as; may carry a tag' })),
-  tag: Type.Optional(Type.String()),
-  message: Type.Optional(Type.String({ description: 'Comment for the image and its history entry' })),
-  changes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)' })),
-  platform: Type.Optional(Type.String({ description: 'os[/architecture[/variant]] to pick from a manifest list or index; the host\'s by default' }))
-})
-
 export const TarBody = Type.Unsafe<NodeJS.ReadableStream>({ description: 'A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit' })
-
-/** The X-Registry-Auth header of pulls and pushes. */
-export const RegistryAuthHeaders = Type.Object({
-  'x-registry-auth': Type.Optional(Type.String({ description: 'Registry credentials: base64url of a JSON AuthConfig ({"username","password"}, or {"identitytoken"} a login returned, or {"registrytoken"}). Never logged nor stored.' }))
-})
-
-export const ImagePushQuery = Type.Object({
-  tag: Type.Optional(Type.String({ description: 'The tag to push; without one, every tag of the repository' }))
-})
 
 export const AuthRequest = Type.Object({
   username: Type.Optional(Type.String()),
@@ -461,32 +394,6 @@ export const AuthResponse = Type.Object({
   IdentityToken: Type.String({ description: 'A refresh token the registry\'s token server gave, for the client to send instead of the password; empty when none' })
 })
 
-export const JsonMessage = Type.Object({
-  status: Type.Optional(Type.String()),
-  stream: Type.Optional(Type.String()),
-  id: Type.Optional(Type.String()),
-  progressDetail: Type.Optional(Type.Object({ current: Type.Optional(Type.Integer()), total: Type.Optional(Type.Integer()) })),
-  aux: Type.Optional(Type.Union([
-    Type.Object({ ID: Type.String() }),
-    Type.Object({ Tag: Type.String(), Digest: Type.String(), Size: Type.Integer() }, { description: 'The result of a push, per tag' })
-  ])),
-  error: Type.Optional(Type.String()),
-  errorDetail: Type.Optional(Type.Object({ message: Type.String() }))
-}, { $id: 'JsonMessage', title: 'JsonMessage', description: 'Docker\'s JSON-message stream: one such object per line' })
-
-export const ImageSummary = Type.Object({
-  Id: Type.String(),
-  ParentId: Type.String(),
-  RepoTags: Type.Array(Type.String()),
-  RepoDigests: Type.Array(Type.String()),
-  Created: Type.Integer({ description: 'Unix seconds' }),
-  Size: Type.Integer(),
-  SharedSize: Type.Integer(),
-  VirtualSize: Type.Integer(),
-  Labels: Labels,
-  Containers: Type.Integer()
-})
-
 const orNullList = <T extends TSchema>(item: T, description: string) => Type.Union([Type.Array(item), Type.Null()], { description })
 
 /** Docker's SystemDataUsageResponse in API 1.44's shape. */
@@ -500,83 +407,6 @@ export const DiskUsageResponse = Type.Object({
 
 export const DiskUsageQuery = Type.Object({
   type: Type.Optional(Type.Array(Type.String(), { description: 'Repeatable: container, image, volume, build-cache; the parts to compute (API 1.42+); all when absent' }))
-})
-
-export const ImageListQuery = Type.Object({
-  all: Type.Optional(DockerBool),
-  digests: Type.Optional(DockerBool),
-  'shared-size': Type.Optional(DockerBool),
-  filters: Type.Optional(Type.String({ description: 'JSON: {"reference":["bb","bb:*"],"dangling":["true"],"label":["k","k=v"]}, map form too' }))
-})
-
-export const ImageInspect = Type.Object({
-  Id: Type.String(),
-  RepoTags: Type.Array(Type.String()),
-  RepoDigests: Type.Array(Type.String()),
-  Parent: Type.String(),
-  Comment: Type.String(),
-  Created: Type.String(),
-  Container: Type.String({ description: 'The container docker commit made the image from; empty otherwise' }),
-  DockerVersion: Type.String(),
-  Author: Type.String(),
-  Config: Type.Object({
-    Env: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    Cmd: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    WorkingDir: Type.String(),
-    User: Type.String(),
-    Labels: Type.Union([Type.Null(), Labels]),
-    ExposedPorts: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
-    Volumes: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
-    StopSignal: Type.Optional(Type.String()),
-    Healthcheck: Type.Optional(Healthcheck)
-  }),
-  Architecture: Type.String(),
-  Os: Type.String(),
-  Size: Type.Integer(),
-  VirtualSize: Type.Integer(),
-  GraphDriver: Type.Object({ Name: Type.String(), Data: Type.Record(Type.String(), Type.String()) }),
-  RootFS: Type.Object({ Type: Type.String(), Layers: Type.Array(Type.String()) }),
-  Metadata: Type.Object({ LastTagTime: Type.String() })
-}, { description: 'Docker\'s image inspect document' })
-
-export const ImageHistory = Type.Array(Type.Object({
-  Id: Type.String({ description: 'The image id on the newest entry, `<missing>` on the others' }),
-  Created: Type.Integer({ description: 'Unix seconds' }),
-  CreatedBy: Type.String(),
-  Tags: Type.Union([Type.Null(), Type.Array(Type.String())]),
-  Size: Type.Integer(),
-  Comment: Type.String()
-}), { description: 'Newest first' })
-
-export const ImageTagQuery = Type.Object({
-  repo: Type.String({ description: 'Repository, e.g. `bb` or `localhost:5000/me/bb`; may carry `:tag`' }),
-  tag: Type.Optional(Type.String({ description: 'Default latest' }))
-})
-
-export const ImageDeleteQuery = Type.Object({
-  force: Type.Optional(DockerBool),
-  noprune: Type.Optional(DockerBool)
-})
-
-export const ImageDeleteResponse = Type.Array(Type.Union([
-  Type.Object({ Untagged: Type.String() }),
-  Type.Object({ Deleted: Type.String() })
-]), { description: 'What was untagged and deleted' })
-
-export const ImagePruneResponse = Type.Object({
-  ImagesDeleted: Type.Union([Type.Null(), Type.Array(Type.Object({ Deleted: Type.String() }))]),
-  SpaceReclaimed: Type.Integer()
-})
-
-export const ImageGetQuery = Type.Object({
-  names: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Images to save (repeatable)' })),
-  platform: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]))
-})
-
-export const TarResponse = Type.Unsafe<NodeJS.ReadableStream>({
-  type: 'string',
-  description: 'A docker-save tar: an OCI image layout (oci-layout, index.json, blobs/sha256/...) with manifest.json and repositories; layers uncompressed'
 })
 
 /** Content types tar bodies come with (any other is accepted too). */

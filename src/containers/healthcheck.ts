@@ -10,7 +10,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import type { HealthStore } from '../store/health.js'
+import { HealthStore } from '../store/health.js'
 import type { ContainerRecord } from '../store/records.js'
 import { afterProbe, CappedOutput, goDuration, healthAction, nextDelay, probeCommand, started, stopped, timings, type HealthState, type ProbeResult } from './health.js'
 
@@ -57,8 +57,8 @@ export interface HealthDeps {
   /** Runs `cmd` in the container, killing it after `timeoutMs`. */
   probe: (rec: ContainerRecord, cmd: string[], timeoutMs: number) => Promise<ProbeOutcome>
   event: (rec: ContainerRecord, action: string) => void
-  /** Called when a container turns unhealthy. */
-  unhealthy: (rec: ContainerRecord) => void
+  /** Restarts a container (one that turned unhealthy, when its label asks for it). */
+  restart: (id: string) => Promise<void>
   log: Logger
   now?: () => number
 }
@@ -88,6 +88,11 @@ export class HealthMonitor {
     if (saved === undefined && rec.status !== 'running') return
     this.states.set(rec.id, saved ?? started(undefined))
     if (rec.status === 'running') this.arm(rec)
+  }
+
+  /** reload() of each record, all at once. */
+  async reloadAll (recs: Iterable<ContainerRecord>): Promise<void> {
+    await Promise.all([...recs].map(async rec => { await this.reload(rec) }))
   }
 
   /** A run started (or was unpaused): starting again, probes armed. */
@@ -168,7 +173,9 @@ export class HealthMonitor {
     this.states.set(rec.id, after)
     if (after.Status !== before.Status) {
       this.d.event(rec, healthAction(after))
-      if (after.Status === 'unhealthy') this.d.unhealthy(rec)
+      if (after.Status === 'unhealthy' && restartsOnUnhealthy(rec)) {
+        this.d.restart(rec.id).catch((err: unknown) => this.d.log.warn({ err, container: rec.id.slice(0, 12) }, 'restart of an unhealthy container failed'))
+      }
     }
     if (this.armed.get(rec.id) === a) this.arm(rec)
   }
@@ -193,3 +200,6 @@ export class HealthMonitor {
   /** Resolves once every save asked for so far is done (tests, shutdown). */
   async flushed (): Promise<void> { await Promise.all([...this.saving.values()]) }
 }
+
+/** The monitor of a berthd whose container records are in `dir` (health.json goes beside each container.json). */
+export const monitorIn = (dir: string, deps: Omit<HealthDeps, 'store'>): HealthMonitor => new HealthMonitor({ ...deps, store: new HealthStore(dir) })

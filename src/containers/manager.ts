@@ -4,7 +4,8 @@
  * check → act → persist. What happens when a run ends is the Supervisor's
  * (an exit code reaches the record before any waiter hears of it; on a full
  * disk it is shown from memory at once and written when the disk allows; a
- * run's state dir is removed only after that); the monitor side of a run is
+ * run's state dir is removed only after that); making a container and
+ * launching its runs is the Creator's; the monitor side of a run is
  * MonitorRuns'; the paths are Layout's.
  */
 import { existsSync } from 'node:fs'
@@ -17,32 +18,33 @@ import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
-import { programFault, Runtime } from '../runtime/runtime.js'
+import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
-import { ensureDir, hideTree, removeTree } from '../store/atomic.js'
+import { ensureDir, hideTree } from '../store/atomic.js'
 import { Layout, rootfsPaths } from '../store/layout.js'
-import { HealthStore } from '../store/health.js'
-import { RecordStore, RECORD_VERSION, ZERO_TIME, type ContainerRecord } from '../store/records.js'
-import { bundleFields, readBundle, runSpec, writeResources, type OciSpec } from './bundle.js'
+import { RecordStore, ZERO_TIME, type ContainerRecord } from '../store/records.js'
+import { bundleFields, readBundle, writeResources } from './bundle.js'
 import { sampleOf, topOf, type RawSample } from './cgroupstats.js'
-import { checkCreateBody, pidContainer, type DockerCreateBody, type DockerHostConfig } from './dockerspec.js'
+import { Creator } from './creator.js'
+import { checkCreateBody, type DockerCreateBody } from './dockerspec.js'
 import { ContainerFiles } from './files.js'
 import { Interactive } from './interactive.js'
 import { checkPorts, Networking } from './networking.js'
 import { matches, type FilterRefs, type Filters } from './filters.js'
 import { prepareImageBundle } from './from-image.js'
-import { HealthMonitor, restartsOnUnhealthy } from './healthcheck.js'
-import { generateName, newId, normalizeName } from './names.js'
+import { monitorIn, type HealthMonitor } from './healthcheck.js'
+import { normalizeName } from './names.js'
 import { parseRestartPolicy, type AskedPolicy } from './restart.js'
 import { mountRootfs, unmountRootfs, upperSize } from './rootfs.js'
 import { signalNumber } from './signals.js'
 import { canKill, canPause, canRemoveWithoutForce, canUnpause, hasMonitor, isNotRunning, isRunning, isUp, needsNewRun } from './state.js'
 import { Supervisor } from './supervisor.js'
-import { ContainerTable, newEntry, type Entry, type WaitCondition, type Waiter } from './table.js'
+import { ContainerTable, type Entry, type WaitCondition, type Waiter } from './table.js'
 import { applyUpdate, type UpdateBody } from './update.js'
+import { dropVolumes, volumeEvents, volumeNames } from './volume-mounts.js'
 import { containerEvent, logPolicyOf } from './view.js'
-import { ANONYMOUS_LABEL, VolumeStore } from '../volumes/store.js'
+import { VolumeStore } from '../volumes/store.js'
 
 export type { WaitCondition } from './table.js'
 
@@ -76,6 +78,7 @@ export class ContainerManager {
   private readonly store: RecordStore
   private readonly runs: MonitorRuns
   private readonly supervisor: Supervisor
+  private readonly creator: Creator
   readonly layout: Layout
   /** Attach, resize and exec. */
   readonly interactive: Interactive
@@ -87,8 +90,7 @@ export class ContainerManager {
   readonly networks: Networks
   /** Each container's networking at launch, and its NetworkSettings. */
   readonly networking: Networking
-  /** Healthchecks: probes, State.Health and its file. */
-  readonly health: HealthMonitor
+  /** Healthchecks: probes, State.Health and its file. */ readonly health: HealthMonitor
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
@@ -114,16 +116,13 @@ export class ContainerManager {
       exposedPorts: rec => { try { return this.images.resolve(rec.image ?? '').config.ExposedPorts ?? {} } catch { return {} } }
     })
     const event = this.event.bind(this)
+    this.creator = new Creator({ table: this.table, store: this.store, runs: this.runs, layout, volumes: this.volumes, networking: this.networking, runtimeOf: rec => this.runtimeOf(rec), event, log })
     this.supervisor = new Supervisor({
       table: this.table, store: this.store, runs: this.runs, event, log,
-      host: { startRun: (e, manual) => this.startRun(e, manual), remove: (id, force) => this.remove(id, force, true), undoCreate: rec => this.undoCreate(rec) }
+      host: { startRun: (e, manual) => this.startRun(e, manual), remove: (id, force) => this.remove(id, force, true), undoCreate: rec => this.creator.undo(rec) }
     })
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
-    this.health = new HealthMonitor({
-      store: new HealthStore(layout.records), event, log: log.child({ component: 'health' }),
-      probe: (rec, cmd, timeoutMs) => this.interactive.probe(rec.id, cmd, timeoutMs),
-      unhealthy: rec => { if (restartsOnUnhealthy(rec)) this.restart(rec.id).catch((err: unknown) => log.warn({ err, container: rec.id.slice(0, 12) }, 'restart of an unhealthy container failed')) }
-    })
+    this.health = monitorIn(layout.records, { event, log: log.child({ component: 'health' }), probe: (rec, cmd, ms) => this.interactive.probe(rec.id, cmd, ms), restart: id => this.restart(id) })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
   }
 
@@ -143,8 +142,7 @@ export class ContainerManager {
       if (!hasMonitor(e.rec)) continue
       try { this.runs.watchLog(e.rec.id, logPolicyOf(e.rec)) } catch (err) { this.log.warn({ err, container: e.rec.id }, 'log config unreadable; the log is not rotated') }
     }
-    // Health states back, and the probes of running containers re-armed.
-    await Promise.all([...this.table.all()].map(async e => { await this.health.reload(e.rec) }))
+    await this.health.reloadAll(this.table.list()) // health states back, running containers' probes re-armed
     // Networking of runs that ended while berthd was down (or that it died setting up) is torn down.
     await this.networks.reconcile(id => { const e = this.table.byId(id); return e !== undefined && hasMonitor(e.rec) })
   }
@@ -182,7 +180,6 @@ export class ContainerManager {
    */
   filterRefs (f: Filters): FilterRefs {
     const refs: FilterRefs = {}
-    if (f.has('health')) refs.health = id => this.health.status(id)
     const ancestors = f.get('ancestor') ?? []
     if (ancestors.length > 0) {
       refs.images = new Set(ancestors.flatMap(a => { try { return [this.images.resolve(a).id] } catch { return [] } }))
@@ -208,7 +205,7 @@ export class ContainerManager {
     const restartPolicy = parseRestartPolicy(req.restartPolicy)
     const spec = await readBundle(req.bundle)
     const { terminal, ...fields } = bundleFields(spec)
-    return await this.createWith(req.name, runtime, async () => ({
+    return await this.creator.make(req.name, runtime, async () => ({
       spec,
       fields: {
         ...fields,
@@ -238,107 +235,13 @@ export class ContainerManager {
     this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')
     const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
-    return await this.createWith(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
+    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
     const runtime = this.runtimes.get(name ?? this.config.defaultRuntime)
     if (runtime === undefined) throw invalid(`unknown or invalid runtime name: ${String(name)}`)
     return runtime
-  }
-
-  /**
-   * The part of every create after the request is checked: a unique name, a
-   * fresh id, the container's dir, `prepare` (which gives the spec and the
-   * record's fields), then the monitor. On any failure nothing is left.
-   *
-   * With `runLater` (Docker's create, where nothing runs until the start), a
-   * program the runtime cannot run does not fail the create: the container
-   * is created unlaunched, and its start tries again and fails as Docker's
-   * does (400, exit code 127 or 126), or runs it if the program is there by
-   * then (docker cp). The bundle API keeps create as the runtime's create.
-   */
-  private async createWith (asked: string | undefined, runtime: Runtime,
-    prepare: (id: string) => Promise<{ spec: OciSpec, fields: Partial<ContainerRecord>, volumes?: { release: () => void, undo: () => Promise<void> } }>,
-    opts: { runLater?: boolean } = {}): Promise<string> {
-    const name = asked !== undefined && asked !== '' ? normalizeName(asked) : generateName(n => this.table.nameTaken(n))
-    this.table.reserve(name)
-    const id = newId()
-    let rec: ContainerRecord = {
-      version: RECORD_VERSION, id, name, created: new Date().toISOString(), bundle: '', runtime: runtime.opts.name,
-      labels: {}, tty: false, openStdin: false, path: '', args: [], env: [], cwd: '/', hostname: '', user: '',
-      status: 'creating', pid: 0, pidStart: 0, monitorPid: 0, monitorStart: 0, exitCode: 0, error: '',
-      oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0
-    }
-    const log = this.log.child({ container: id.slice(0, 12), name })
-    let volumes: { release: () => void, undo: () => Promise<void> } | undefined
-    try {
-      // The first record is written once the monitor has reported: if berthd dies before that,
-      // start-up finds a state dir and a container dir without a record, and removes both.
-      const dir = await this.store.createDir(id)
-      const prepared = await prepare(id)
-      const { spec, fields } = prepared
-      volumes = prepared.volumes
-      rec = { ...rec, ...fields }
-      await this.launch(rec, spec).catch(async (err: unknown) => {
-        if (opts.runLater !== true || !hasCode(err, 'INVALID_ARGUMENT') || programFault((err as Error).message) === undefined) throw err
-        // The first record says unlaunched, and is written after the run is gone: a crash before it leaves no record, which start-up cleans away.
-        await this.runs.end(rec)
-        rec.unlaunched = true
-      })
-      rec.status = 'created'
-      await Promise.all([dir.synced, this.store.save(rec)])
-    } catch (err) {
-      log.info({ err }, 'create failed, undoing')
-      await this.undoCreate(rec)
-      volumes?.release()
-      await volumes?.undo()
-      await this.volumes.release(volumeNames(rec))
-      this.table.release(name)
-      throw err
-    }
-    this.table.release(name)
-    this.table.add(newEntry(rec))
-    volumes?.release()
-    log.info('container created')
-    this.event(rec, 'create')
-    return id
-  }
-
-  /** Launches a run's monitor from `spec` (the container's bundle, read again when not given). Fills in the pids. */
-  private async launch (rec: ContainerRecord, spec?: OciSpec): Promise<void> {
-    const runtime = this.runtimeOf(rec)
-    spec ??= await readBundle(rec.bundle)
-    const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
-    if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
-    spec = await this.networking.prepare(rec, spec)
-    Object.assign(rec, await this.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, log: logPolicyOf(rec) }, runtime, await runSpec(rec, spec)))
-    delete rec.unlaunched
-  }
-
-  /**
-   * PidMode `container:<ref>`: this run joins the PID namespace of that
-   * container, which must be running (moby getPIDContainer, with its
-   * messages). Docker looks at start; berth's runtime create runs at create.
-   */
-  private joinPidNamespace (ref: string, spec: OciSpec): OciSpec {
-    let donor: Entry
-    try { donor = this.table.get(ref) } catch (err) { throw invalid(`failed to join PID namespace: ${(err as Error).message}`, err) }
-    if (!isRunning(donor.rec.status)) throw conflict(`failed to join PID namespace: container ${ref} is not running`)
-    const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'pid')
-    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'pid', path: `/proc/${donor.rec.pid}/ns/pid` }] } }
-  }
-
-  /** Removes everything a create (or a start of an exited container) made. */
-  private async undoCreate (rec: ContainerRecord): Promise<void> {
-    await this.runs.end(rec)
-    await this.removeContainerDir(rec.id)
-  }
-
-  /** Removes a container's dir in the root, unmounting its rootfs first. */
-  private async removeContainerDir (id: string): Promise<void> {
-    await unmountRootfs(this.layout.rootfs(id))
-    await removeTree(this.layout.containerDir(id))
   }
 
   private runtimeOf (rec: ContainerRecord): Runtime {
@@ -375,7 +278,7 @@ export class ContainerManager {
         // A reboot may have taken the overlay away.
         if (rec.layerDirs !== undefined) await mountRootfs(rec.layerDirs, this.layout.rootfs(rec.id))
         for (const v of volumeNames(rec)) await this.volumes.ready(v)
-        await this.launch(rec)
+        await this.creator.launch(rec)
       } catch (err) {
         throw await this.supervisor.startFailed(e, err)
       }
@@ -592,30 +495,14 @@ export class ContainerManager {
       this.log.info({ container: rec.id.slice(0, 12) }, 'container removed')
       this.event(rec, 'destroy')
     })
-    await this.dropVolumes(e.rec, removeVolumes)
-  }
-
-  /** After a removal: DriverOpts mounts nothing uses any more undone; with `anonymous`, its anonymous volumes removed (one still in use stays, as in Docker). */
-  private async dropVolumes (rec: ContainerRecord, anonymous: boolean): Promise<void> {
-    await this.volumes.release(volumeNames(rec))
-    if (!anonymous) return
-    for (const name of volumeNames(rec)) {
-      if (!this.volumes.has(name) || !Object.hasOwn(this.volumes.get(name).labels, ANONYMOUS_LABEL)) continue
-      await this.volumes.remove(name).catch((err: unknown) => this.log.info({ err, volume: name }, 'anonymous volume kept'))
-    }
+    await dropVolumes(this.volumes, e.rec, removeVolumes, this.log)
   }
 
   // ---- events ------------------------------------------------------------------
 
   /** Emits Docker's container event; a start mounts the container's volumes and its end unmounts them, in Docker's events. */
   private event (rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    if (action === 'start' || action === 'die') {
-      for (const v of (rec.volumes ?? []).filter(p => p.Type === 'volume')) {
-        this.volumes.event({ name: v.Name! }, action === 'start' ? 'mount' : 'unmount', {
-          container: rec.id, ...(action === 'start' ? { destination: v.Destination, propagation: v.Propagation, 'read/write': String(v.RW) } : {})
-        })
-      }
-    }
+    if (action === 'start' || action === 'die') volumeEvents(this.volumes, rec, action)
     this.events?.emit(containerEvent(rec, action, extra))
     this.health.onEvent(rec, action)
   }
@@ -711,6 +598,3 @@ export class ContainerManager {
     return { ContainersDeleted: deleted, SpaceReclaimed: space }
   }
 }
-
-/** The names of the volumes a container mounts. */
-const volumeNames = (rec: ContainerRecord): string[] => (rec.volumes ?? []).flatMap(p => p.Type === 'volume' ? [p.Name!] : [])

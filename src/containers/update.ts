@@ -7,7 +7,7 @@
 import { invalid } from '../errors.js'
 import type { DockerHostConfig } from './createbody.js'
 import { isZero } from './createbody.js'
-import { resources } from './dockerspec.js'
+import { resources } from './resources.js'
 import type { UpdateResources } from '../runtime/runtime.js'
 import { parseRestartPolicy, type AskedPolicy, type RestartPolicy } from './restart.js'
 

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, fstatSync } from 'node:fs'
 import { chown, chmod, readdir } from 'node:fs/promises'
+import type { Logger } from 'pino'
 import { openDirInRoot } from '../sys/inroot.js'
 import { runChild } from '../sys/spawn.js'
 import { runtimeFailed } from '../errors.js'
@@ -130,5 +131,27 @@ async function copyImageContent (rootfs: string, destination: string, data: stri
     await chmod(data, st.mode & 0o7777)
   } finally {
     closeSync(fd)
+  }
+}
+
+/** The names of the volumes a container mounts. */
+export const volumeNames = (rec: ContainerRecord): string[] => (rec.volumes ?? []).flatMap(p => p.Type === 'volume' ? [p.Name!] : [])
+
+/** After a removal: DriverOpts mounts nothing uses any more undone; with `anonymous`, its anonymous volumes removed (one still in use stays, as in Docker). */
+export async function dropVolumes (store: VolumeStore, rec: ContainerRecord, anonymous: boolean, log: Logger): Promise<void> {
+  await store.release(volumeNames(rec))
+  if (!anonymous) return
+  for (const name of volumeNames(rec)) {
+    if (!store.has(name) || !Object.hasOwn(store.get(name).labels, ANONYMOUS_LABEL)) continue
+    await store.remove(name).catch((err: unknown) => log.info({ err, volume: name }, 'anonymous volume kept'))
+  }
+}
+
+/** Docker's volume events for a container's `start` (mount) and `die` (unmount). */
+export function volumeEvents (store: VolumeStore, rec: ContainerRecord, action: 'start' | 'die'): void {
+  for (const v of (rec.volumes ?? []).filter(p => p.Type === 'volume')) {
+    store.event({ name: v.Name! }, action === 'start' ? 'mount' : 'unmount', {
+      container: rec.id, ...(action === 'start' ? { destination: v.Destination, propagation: v.Propagation, 'read/write': String(v.RW) } : {})
+    })
   }
 }

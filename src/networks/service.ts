@@ -24,12 +24,14 @@ import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
 import { makeNetns, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
-import type { NetworkShown } from './view.js'
 
 export type { PortMapping } from './netavark.js'
 
 /** The names Docker predefines; bridge is a real network, host and none are modes. */
 export const PREDEFINED = ['bridge', 'host', 'none']
+
+/** A network as shown: stored bridges, and the predefined host and none. */
+export interface NetworkShown { rec?: NetworkRecord, Name: string, Id: string, Driver: string, Created: string, Labels: Record<string, string> }
 
 /** One run's hold on its networks. */
 export interface Attachment { id: string, name: string, netns: string, endpoints: Record<string, Endpoint>, ports: PortMapping[] }

@@ -1,13 +1,9 @@
 /** Docker's network documents (GET /networks, inspect) and its list filters. Pure. */
 import { invalid } from '../errors.js'
-import type { Attachment } from './service.js'
+import type { Attachment, NetworkShown } from './service.js'
 import type { Endpoint } from './netavark.js'
-import type { NetworkRecord } from './store.js'
 
 export const NETWORK_FILTERS: ReadonlySet<string> = new Set(['name', 'id', 'label', 'driver', 'type', 'dangling', 'scope'])
-
-/** A network as shown: stored bridges, and the predefined host and none. */
-export interface NetworkShown { rec?: NetworkRecord, Name: string, Id: string, Driver: string, Created: string, Labels: Record<string, string> }
 
 export function networkDoc (n: NetworkShown, users: Array<{ a: Attachment, ep: Endpoint }>) {
   const r = n.rec

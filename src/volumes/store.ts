@@ -27,6 +27,8 @@ export const VOLUME_RECORD_VERSION = 1
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous'
 
 /** A local volume's name (moby volume/local: the same pattern that tells a name from a host path). */
+/** The longest file name the host's file systems take (NAME_MAX). */
+const NAME_MAX = 255
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
 /** What berth keeps about one volume. */
@@ -118,6 +120,8 @@ export class VolumeStore {
   async create (req: VolumeCreate): Promise<VolumeRecord> {
     const name = req.Name !== undefined && req.Name !== '' ? req.Name : randomBytes(32).toString('hex')
     if (!VOLUME_NAME.test(name)) throw badName(name)
+    // The name is a directory's: past NAME_MAX the mkdir would fail with ENAMETOOLONG, a 500.
+    if (Buffer.byteLength(name) > NAME_MAX) throw invalid(`create ${name.slice(0, 64)}…: volume name is too long (${name.length} characters, at most ${NAME_MAX})`)
     const driver = req.Driver ?? ''
     if (driver !== '' && driver !== 'local') throw invalid(`error looking up volume plugin ${driver}: plugin "${driver}" not found`)
     const options = { ...req.DriverOpts }

@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import {
-  anonymousVolumePaths, checkCreateBody, cpusetWithin, dockerSpec, cgroupsPathOf, parseVolumesFrom, pidContainer, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
-  DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
+  anonymousVolumePaths, checkCreateBody, dockerSpec, parseVolumesFrom, pidContainer, mergeCommand, parseSpecJson, mergeImageConfig, capabilities, containerHostname, specJson,
+  DEFAULT_CAPS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, INIT_PATH,
   type DockerCreateBody, type ImageConfigInput, type SpecInput, type OciSpec
 } from '../../src/containers/dockerspec.js'
+import { cgroupsPathOf, cpusetWithin, DEFAULT_DEVICE_RULES } from '../../src/containers/resources.js'
 import { isZero } from '../../src/containers/createbody.js'
 import { hostsFile, resolvConf } from '../../src/containers/etc-files.js'
 import { bindMount, mergeTmpfsOptions, propagationProblem, rootfsPropagation, userMounts } from '../../src/containers/mounts.js'

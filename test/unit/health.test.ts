@@ -129,11 +129,11 @@ t.test('HealthMonitor with a fake probe and store', async t => {
     store: { save: async (id, h) => { saved.push([id, h]) }, load: async () => ({ Status: 'healthy', FailingStreak: 0, Log: [] }) },
     probe: async () => { probes.push(Date.now()); return { exitCode: code, output: `code ${code}`, timedOut: false } satisfies ProbeOutcome },
     event: (_rec, action) => events.push(action),
-    unhealthy: rec => unhealthy.push(rec.id),
+    restart: async id => { unhealthy.push(id) },
     log: pino({ level: 'silent' })
   })
   t.teardown(() => monitor.close())
-  const rec = { id: 'c1', labels: {}, status: 'running', startedAt: new Date().toISOString(), healthcheck: { Test: ['CMD', 'x'], Interval: 20e6, Retries: 2 } } as unknown as ContainerRecord
+  const rec = { id: 'c1', labels: { 'berth.restart-on-unhealthy': 'true' }, status: 'running', startedAt: new Date().toISOString(), healthcheck: { Test: ['CMD', 'x'], Interval: 20e6, Retries: 2 } } as unknown as ContainerRecord
   const wait = async (ok: () => boolean): Promise<void> => { for (let i = 0; i < 200 && !ok(); i++) await new Promise(resolve => setTimeout(resolve, 10)) }
 
   monitor.onEvent(rec, 'start')
@@ -143,7 +143,7 @@ t.test('HealthMonitor with a fake probe and store', async t => {
   code = 1
   await wait(() => monitor.status('c1') === 'unhealthy')
   t.same(events, ['health_status: healthy', 'health_status: unhealthy'])
-  t.same(unhealthy, ['c1'], 'the unhealthy hook heard it')
+  t.same(unhealthy, ['c1'], 'restarted: it has the label')
   t.equal(monitor.state('c1')!.Log.at(-1)!.Output, 'code 1')
   await monitor.flushed()
   t.equal(saved.at(-1)![1].Status, 'unhealthy', 'the change was saved')

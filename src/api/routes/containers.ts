@@ -67,7 +67,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     const filters = parseFilters(q.filters)
     const all = listsAll(bool(q.all), q.limit, filters)
     const now = Date.now()
-    const refs = manager.filterRefs(filters)
+    const refs = { ...manager.filterRefs(filters), health: (id: string) => manager.health.status(id) }
     let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
     // The answer as JSON.stringify would write it, from each container's cached text; a string is sent as it is.

@@ -4,7 +4,8 @@ import { Type } from 'typebox'
 import type { ContainerManager } from '../../containers/manager.js'
 import { parseFilters } from '../../containers/filters.js'
 import { invalid } from '../../errors.js'
-import { NETWORK_FILTERS, networkDoc, networkMatches, type NetworkShown } from '../../networks/view.js'
+import { NETWORK_FILTERS, networkDoc, networkMatches } from '../../networks/view.js'
+import type { NetworkShown } from '../../networks/service.js'
 import * as S from '../schemas.js'
 
 const tags = ['Network']
