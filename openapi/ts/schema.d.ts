@@ -1577,7 +1577,7 @@ export interface operations {
                 limit?: number;
                 /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
                 size?: string;
-                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404 */
+                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"],"health":["starting|healthy|unhealthy|none"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404 */
                 filters?: string;
             };
             header?: never;
@@ -1784,7 +1784,7 @@ export interface operations {
                     Env?: string[] | null;
                     /** @description Replaces the image's Cmd */
                     Cmd?: string[] | string | null;
-                    /** @description Only the zero value (or `["NONE"]`) is accepted */
+                    /** @description Test `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`; durations in ns (0: Docker's default); merged over the image's */
                     Healthcheck?: {
                         Test?: string[] | null;
                         Interval?: number | null;
@@ -2106,7 +2106,7 @@ export interface operations {
                 limit?: number;
                 /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
                 size?: string;
-                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404 */
+                /** @description JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"],"health":["starting|healthy|unhealthy|none"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404 */
                 filters?: string;
             };
             header?: never;
@@ -2220,6 +2220,19 @@ export interface operations {
                             Error: string;
                             StartedAt: string;
                             FinishedAt: string;
+                            /** @description Present when the container has a healthcheck */
+                            Health?: {
+                                /** @enum {string} */
+                                Status: "starting" | "healthy" | "unhealthy";
+                                FailingStreak: number;
+                                /** @description The last 5 probes, oldest first; output capped at 4096 bytes */
+                                Log: {
+                                    Start: string;
+                                    End: string;
+                                    ExitCode: number;
+                                    Output: string;
+                                }[];
+                            };
                         };
                         Image: string;
                         Name: string;
@@ -2251,6 +2264,16 @@ export interface operations {
                             Entrypoint: null | string[];
                             Labels: {
                                 [key: string]: string;
+                            };
+                            /** @description The HEALTHCHECK: the create body's merged over the image's */
+                            Healthcheck?: {
+                                /** @description ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"] */
+                                Test?: string[];
+                                Interval?: number;
+                                Timeout?: number;
+                                StartPeriod?: number;
+                                StartInterval?: number;
+                                Retries?: number;
                             };
                         };
                         HostConfig: {
@@ -4551,6 +4574,16 @@ export interface operations {
                                 [key: string]: Record<string, never>;
                             };
                             StopSignal?: string;
+                            /** @description The HEALTHCHECK: the create body's merged over the image's */
+                            Healthcheck?: {
+                                /** @description ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"] */
+                                Test?: string[];
+                                Interval?: number;
+                                Timeout?: number;
+                                StartPeriod?: number;
+                                StartInterval?: number;
+                                Retries?: number;
+                            };
                         };
                         ContainerConfig?: {
                             Env: null | string[];
@@ -4568,6 +4601,16 @@ export interface operations {
                                 [key: string]: Record<string, never>;
                             };
                             StopSignal?: string;
+                            /** @description The HEALTHCHECK: the create body's merged over the image's */
+                            Healthcheck?: {
+                                /** @description ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"] */
+                                Test?: string[];
+                                Interval?: number;
+                                Timeout?: number;
+                                StartPeriod?: number;
+                                StartInterval?: number;
+                                Retries?: number;
+                            };
                         };
                         Architecture: string;
                         Os: string;

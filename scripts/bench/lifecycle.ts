@@ -21,9 +21,9 @@
  * test stack against the same made by hand with the docker CLI), and saves
  * all ten in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
- * bench; --scale-n the running containers of the scale and list benches;
+ * bench; --scale-n the running containers of the scale, list and health benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull, compose).
+ * interactive, images, list, events, pull, compose, health).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -45,6 +45,7 @@ import { interactiveBench, printInteractive } from './interactive.js'
 import { listBench, listLoad, printList, type ListResult } from './list.js'
 import { printRestart, restartBench } from './restart.js'
 import { printPull, pullBench } from './pull.js'
+import { healthBench, printHealth } from './health.js'
 import { parseScaleN, printScale, scaleBench } from './scale.js'
 
 const WARMUP = 3
@@ -184,7 +185,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'compose'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'compose', 'health'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -330,6 +331,7 @@ async function main (): Promise<void> {
   await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
   await other('pull', () => pullBench({ quick, interrupted }), printPull)
   await other('compose', () => composeBench({ quick, interrupted }), printCompose)
+  await other('health', () => healthBench({ quick, n: scaleN, interrupted }), printHealth)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''

@@ -1,6 +1,6 @@
 /**
  * The schema pieces every route group shares: the error body and the error
- * entries of a route's responses, Docker's query booleans, ids and labels.
+ * entries of a route's responses, Docker's query booleans, ids, labels and the healthcheck config.
  */
 import { Type, type TSchema } from 'typebox'
 
@@ -44,3 +44,13 @@ export const IdParams = Type.Object({
 
 /** Docker's labels: string keys and values. */
 export const Labels = Type.Record(Type.String(), Type.String())
+
+/** Docker's HealthConfig (durations in nanoseconds; a zero one is left out, meaning Docker's default). */
+export const Healthcheck = Type.Object({
+  Test: Type.Optional(Type.Array(Type.String(), { description: '["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]' })),
+  Interval: Type.Optional(Type.Integer()),
+  Timeout: Type.Optional(Type.Integer()),
+  StartPeriod: Type.Optional(Type.Integer()),
+  StartInterval: Type.Optional(Type.Integer()),
+  Retries: Type.Optional(Type.Integer())
+}, { description: 'The HEALTHCHECK: the create body\'s merged over the image\'s' })

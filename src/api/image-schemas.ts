@@ -3,7 +3,7 @@
  * prune, pull, import, push, save), re-exported by schemas.ts.
  */
 import { Type } from 'typebox'
-import { DockerBool, Labels } from './common-schemas.js'
+import { DockerBool, Healthcheck, Labels } from './common-schemas.js'
 
 /** Image names may hold slashes (`library/bb`, `localhost:5000/x`); see imagePath in routes/images.ts. */
 export const ImageParams = Type.Object({
@@ -71,7 +71,8 @@ const ImageConfig = Type.Object({
   Labels: Type.Union([Type.Null(), Labels]),
   ExposedPorts: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
   Volumes: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Object({}))]),
-  StopSignal: Type.Optional(Type.String())
+  StopSignal: Type.Optional(Type.String()),
+  Healthcheck: Type.Optional(Healthcheck)
 })
 
 export const ImageInspect = Type.Object({

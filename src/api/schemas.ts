@@ -10,7 +10,7 @@ import { NAME_PATTERN } from '../containers/names.js'
 /** Docker's `POST /containers/create` body; defined beside its consumer, containers/dockerspec.ts. */
 export { DockerCreateBody } from '../containers/createbody.js'
 import { orNull } from '../containers/createbody.js'
-import { DockerBool, Labels } from './common-schemas.js'
+import { DockerBool, Healthcheck, Labels } from './common-schemas.js'
 import { ImageSummary } from './image-schemas.js'
 
 export * from './common-schemas.js'
@@ -66,8 +66,14 @@ export const ListQuery = Type.Object({
   all: Type.Optional(DockerBool),
   limit: Type.Optional(Type.Integer({ description: 'Only the N most recently created containers, stopped ones included; -1 or 0 for all' })),
   size: Type.Optional(DockerBool),
-  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404' }))
+  filters: Type.Optional(Type.String({ description: 'JSON: {"id":["..."],"name":["..."],"label":["k","k=v"],"status":["running"],"exited":["0"],"ancestor":["image"],"before":["container"],"since":["container"],"health":["starting|healthy|unhealthy|none"]}, map form {"name":{"x":true}} too; a status, before or since filter lists stopped containers without all=1; an unknown before/since container is a 404' }))
 })
+
+const Health = Type.Object({
+  Status: Type.String({ enum: ['starting', 'healthy', 'unhealthy'] }),
+  FailingStreak: Type.Integer(),
+  Log: Type.Array(Type.Object({ Start: Type.String(), End: Type.String(), ExitCode: Type.Integer(), Output: Type.String() }), { description: 'The last 5 probes, oldest first; output capped at 4096 bytes' })
+}, { description: 'Present when the container has a healthcheck' })
 
 const State = Type.Object({
   Status: Type.String({ enum: ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] }),
@@ -80,7 +86,8 @@ const State = Type.Object({
   ExitCode: Type.Integer(),
   Error: Type.String(),
   StartedAt: Type.String(),
-  FinishedAt: Type.String()
+  FinishedAt: Type.String(),
+  Health: Type.Optional(Health)
 })
 
 export const ContainerInspect = Type.Object({
@@ -113,7 +120,8 @@ export const ContainerInspect = Type.Object({
     Image: Type.String(),
     WorkingDir: Type.String(),
     Entrypoint: Type.Union([Type.Null(), Type.Array(Type.String())]),
-    Labels
+    Labels,
+    Healthcheck: Type.Optional(Healthcheck)
   }),
   HostConfig: Type.Object({
     LogConfig: Type.Object({ Type: Type.String(), Config: Type.Record(Type.String(), Type.String()) }),

@@ -184,7 +184,7 @@ export const DockerCreateBody = Type.Object({
   StdinOnce: Bool(),
   Env: Strings('`KEY=value`; a bare `KEY` removes it'),
   Cmd: StrSlice('Replaces the image\'s Cmd'),
-  Healthcheck: nullable(HealthConfig, 'Only the zero value (or `["NONE"]`) is accepted'),
+  Healthcheck: nullable(HealthConfig, 'Test `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`; durations in ns (0: Docker\'s default); merged over the image\'s'),
   ArgsEscaped: Bool('Windows only; ignored'),
   Image: Type.Optional(Type.String()),
   Volumes: nullable(Empty),

@@ -20,6 +20,7 @@ import { allMounts, bindMount, cleanPath, rootfsPropagation, userMounts, type Oc
 import { checkNoNul, checkPathLength } from './cstrings.js'
 import { ALL_CAPS, KNOWN_CAPS, mergeEnv } from './exec.js'
 import { checkAutoRemove, parseRestartPolicy } from './restart.js'
+import { checkHealthConfig, type AskedHealth } from './health.js'
 import type { OciDevice } from './hostres.js'
 import { blockIO, checkRealtime, hostDevices, resources, type OciResources } from './resources.js'
 import { logPolicy } from '../logs/config.js'
@@ -30,7 +31,7 @@ export type { DockerCreateBody, DockerHostConfig } from './createbody.js'
 export type { OciMount } from './mounts.js'
 
 /** The image config fields a container inherits (the OCI image config's `config`). */
-export interface ImageConfigInput { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, StopSignal?: string }
+export interface ImageConfigInput { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, StopSignal?: string, Healthcheck?: AskedHealth }
 
 /** Everything dockerSpec needs besides the body: resolved by the caller. */
 export interface SpecInput {
@@ -120,12 +121,10 @@ type Allowed = (v: any) => boolean
 const zeroOr = (...ok: unknown[]): Allowed => v => isZero(v) || ok.includes(v)
 /** A map's zero value is an empty one: a key counts even when its value is zero. */
 const noKeys: Allowed = v => v === undefined || v === null || Object.keys(v).length === 0
-const healthNone: Allowed = v => isZero({ ...v, Test: undefined }) && (isZero(v.Test) || (v.Test.length === 1 && v.Test[0] === 'NONE'))
 
 /** Fields berth refuses unless zero (or one of the listed values): path, what is allowed, why. */
 const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['MacAddress', isZero, 'netavark picks the address'],
-  ['Healthcheck', v => isZero(v) || healthNone(v), 'health checks are not run'],
   ['HostConfig.Links', isZero, 'legacy links: use a user-defined network, where names resolve'],
   ['HostConfig.VolumeDriver', zeroOr('local'), 'only the local volume driver exists'],
   ['HostConfig.DeviceRequests', isZero, 'device requests'],
@@ -153,6 +152,7 @@ const shown = (v: unknown): string => { const s = JSON.stringify(v); return s.le
 function checkUnsupported (body: DockerCreateBody): void {
   // The log config, with Docker's messages (logs/config.ts).
   logPolicy(body.HostConfig?.LogConfig?.Type, body.HostConfig?.LogConfig?.Config)
+  checkHealthConfig(body.Healthcheck)
   for (const [path, ok, why] of UNSUPPORTED) {
     const v = at(body, path)
     if (!ok(v)) throw invalid(`${path.replace(/^HostConfig\./, '')} is not supported: ${why} (got ${shown(v)})`)

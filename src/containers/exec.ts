@@ -170,6 +170,9 @@ export class Execs {
     return [...this.byId.values()].filter(e => e.containerId === containerId).map(e => e.id)
   }
 
+  /** Forgets one exec (a health probe's, once it has ended). */
+  drop (id: string): void { this.byId.delete(id) }
+
   /** Forgets a removed container's execs. */
   dropContainer (containerId: string): void {
     for (const id of this.ofContainer(containerId)) this.byId.delete(id)

@@ -5,7 +5,8 @@ import { labelMatches } from '../volumes/filters.js'
 import { dockerStatus } from './state.js'
 
 export type Filters = Map<string, string[]>
-const KNOWN = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since'])
+const KNOWN = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health'])
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none'])
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])
 
 /** Accepts both forms clients send: `{"name":["x"]}` and `{"name":{"x":true}}`; `known` are the keys allowed. */
@@ -20,6 +21,7 @@ export function parseFilters (json: string | undefined, known: ReadonlySet<strin
     const values = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.keys(v).filter(k => (v as Record<string, unknown>)[k] === true) : undefined
     if (values === undefined || values.some(x => typeof x !== 'string')) throw invalid(`invalid filter: ${json}`)
     if (key === 'status') for (const s of values) if (!STATUSES.has(s)) throw invalid(`invalid filter 'status=${s as string}'`)
+    if (key === 'health') for (const s of values) if (!HEALTH.has(s)) throw invalid(`Unrecognised filter value for health: ${s as string}`)
     if (key === 'exited') for (const s of values) if (!/^-?\d+$/.test(s)) throw invalid(`invalid filter 'exited=${s as string}'`)
     out.set(key, values as string[])
   }
@@ -44,6 +46,8 @@ export interface FilterRefs {
   before?: Pick<ContainerRecord, 'id' | 'created'>
   /** `since`: only containers created after this one. */
   since?: Pick<ContainerRecord, 'id' | 'created'>
+  /** `health`: a container's health status (none without a healthcheck). */
+  health?: (id: string) => string
 }
 
 /** True when the record passes every filter (values of one key are alternatives, but labels must all match). */
@@ -60,6 +64,7 @@ export function matches (rec: ContainerRecord, f: Filters, refs: FilterRefs = {}
     any('exited', v => rec.status === 'exited' && !rec.startedAt.startsWith('0001') && rec.exitCode === Number(v)) &&
     // Every label filter must hold (moby's MatchKVList): Compose finds a service's containers by project AND service.
     (f.get('label') ?? []).every(l => labelMatches(rec.labels, l)) &&
+    any('health', v => (refs.health?.(rec.id) ?? 'none') === v) &&
     any('ancestor', () => rec.image !== undefined && (refs.images?.has(rec.image) ?? false)) &&
     // Creation order, as the list sorts: the record's `created` strings compare as times.
     (refs.before === undefined || (rec.id !== refs.before.id && rec.created.localeCompare(refs.before.created) < 0)) &&

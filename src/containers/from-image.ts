@@ -13,6 +13,7 @@ import type { ContainerRecord } from '../store/records.js'
 import { checkProcess, writeBundle, type OciSpec } from './bundle.js'
 import { dockerSpec, mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
 import { cgroupsPathOf } from './resources.js'
+import { mergeHealthConfig } from './health.js'
 import { invalid } from '../errors.js'
 import { hostsFile, resolvConf } from './etc-files.js'
 import { PROPAGATIONS, propagationProblem, type OciMount } from './mounts.js'
@@ -24,7 +25,7 @@ import { attachVolumes, type AttachedVolumes, type VolumeHost } from './volume-m
 
 /** The record fields an image container gets at create (besides those every create sets). */
 export type ImageFields = Pick<ContainerRecord, 'bundle' | 'labels' | 'tty' | 'openStdin' | 'stdinOnce' | 'consoleSize' | 'path' | 'args' | 'env' | 'cwd' | 'hostname' | 'user' |
-  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes'>
+  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes' | 'healthcheck'>
 
 /** What the bundle is made from. */
 export interface ImageBundleInput {
@@ -64,6 +65,7 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp }: 
   const host = body.HostConfig ?? {}
   const paths = layout.rootfs(id)
   const merged = mergeImageConfig(image.config, body)
+  const healthcheck = mergeHealthConfig(image.config.Healthcheck, body.Healthcheck)
   // Docker's default user is root, with root's groups from the image's group file.
   const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0', host.GroupAdd ?? [])
   const files = layout.etcFiles(id)
@@ -112,7 +114,8 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp }: 
     restartPolicy: parseRestartPolicy(host.RestartPolicy),
     ...(merged.StopSignal !== '' ? { stopSignal: merged.StopSignal } : {}),
     ...(typeof body.StopTimeout === 'number' ? { stopTimeout: body.StopTimeout } : {}),
-    ...(volumes.points.length > 0 ? { volumes: volumes.points } : {})
+    ...(volumes.points.length > 0 ? { volumes: volumes.points } : {}),
+    ...(healthcheck !== undefined ? { healthcheck } : {})
   }
   return { spec, fields }
 }

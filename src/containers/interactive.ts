@@ -13,6 +13,7 @@ import type { Layout } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
 export type { AttachConnection } from '../shims/attach.js'
 import { Execs, type ExecConfig, type ExecRecord, type ExecSession, type ExecTarget } from './exec.js'
+import { collectProbe, type ProbeOutcome } from './healthcheck.js'
 import { canExec, hasMonitor, isRunning } from './state.js'
 import type { ContainerTable, Entry } from './table.js'
 
@@ -106,6 +107,23 @@ export class Interactive {
     this.execEvent(exec, `exec_start: ${exec.config.cmd.join(' ')}`)
     const session = await this.execs.start(exec, this.execTarget(rec), o)
     return { exec, session }
+  }
+
+  /**
+   * One health probe, Docker's way (moby cmdProbe.run): an exec of `cmd`
+   * as the container's user in its working dir, with its events, stdout and
+   * stderr together and capped, killed after `timeoutMs` from its start.
+   * The exec is forgotten once it has ended.
+   */
+  async probe (ref: string, cmd: string[], timeoutMs: number): Promise<ProbeOutcome> {
+    const execId = await this.createExec(ref, { cmd, env: [], workingDir: '', user: '', tty: false, attachStdin: false, attachStdout: true, attachStderr: true, privileged: false, detachKeys: '' })
+    try {
+      const { exec, session } = await this.startExec(execId, { detach: false, raw: true })
+      const { output, timedOut } = await collectProbe(session!.output, () => exec.running ? exec.pid : 0, timeoutMs)
+      return { exitCode: exec.exitCode ?? -1, output, timedOut }
+    } finally {
+      this.execs.drop(execId)
+    }
   }
 
   inspectExec (execId: string): ExecRecord { return this.execs.get(execId) }

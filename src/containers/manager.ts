@@ -34,6 +34,7 @@ import { Interactive } from './interactive.js'
 import { checkPorts, Networking } from './networking.js'
 import { type FilterRefs, type Filters } from './filters.js'
 import { prepareImageBundle } from './from-image.js'
+import { monitorIn, type HealthMonitor } from './healthcheck.js'
 import { parseRestartPolicy, type AskedPolicy } from './restart.js'
 import { mountRootfs, unmountRootfs } from './rootfs.js'
 import { signalNumber } from './signals.js'
@@ -90,6 +91,7 @@ export class ContainerManager {
   readonly networks: Networks
   /** Each container's networking at launch, and its NetworkSettings. */
   readonly networking: Networking
+  /** Healthchecks: probes, State.Health and its file. */ readonly health: HealthMonitor
   /** "1" or "2": the cgroup hierarchy containers get (hybrid hosts count as 1). */
   readonly cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1'
 
@@ -121,6 +123,7 @@ export class ContainerManager {
       host: { startRun: (e, manual) => this.startRun(e, manual), remove: (id, force) => this.remove(id, force, true), undoCreate: rec => this.creator.undo(rec) }
     })
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
+    this.health = monitorIn(layout.records, { event, log: log.child({ component: 'health' }), probe: (rec, cmd, ms) => this.interactive.probe(rec.id, cmd, ms), restart: id => this.restart(id) })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
     this.settings = new ContainerSettings({ table: this.table, layout, images, store: this.store, runtimeOf: rec => this.runtimeOf(rec), event, log, remove: async id => { await this.remove(id, false) } })
   }
@@ -141,6 +144,7 @@ export class ContainerManager {
       if (!hasMonitor(e.rec)) continue
       try { this.runs.watchLog(e.rec.id, logPolicyOf(e.rec)) } catch (err) { this.log.warn({ err, container: e.rec.id }, 'log config unreadable; the log is not rotated') }
     }
+    await this.health.reloadAll(this.table.list()) // health states back, running containers' probes re-armed
     // Networking of runs that ended while berthd was down (or that it died setting up) is torn down.
     await this.networks.reconcile(id => { const e = this.table.byId(id); return e !== undefined && hasMonitor(e.rec) })
   }
@@ -149,7 +153,7 @@ export class ContainerManager {
   serving (): void { this.supervisor.serving() }
 
   /** Stops watching. Containers and their monitors keep running; pending restarts happen when berthd starts again. */
-  close (): void { this.supervisor.close(); this.runs.close() }
+  close (): void { this.supervisor.close(); this.runs.close(); this.health.close() }
 
   /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
   imageUser (imageId: string): string | undefined { return this.table.imageUser(imageId) }
@@ -502,6 +506,7 @@ export class ContainerManager {
   private event (rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
     if (action === 'start' || action === 'die') volumeEvents(this.volumes, rec, action)
     this.events?.emit(containerEvent(rec, action, extra))
+    this.health.onEvent(rec, action)
   }
 
   // ---- stats / top (rename, update, sizes and prune: settings.ts) ---------------

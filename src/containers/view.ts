@@ -5,6 +5,7 @@
 import type { Attachment } from '../networks/service.js'
 import { logPolicy, type LogPolicy } from '../logs/config.js'
 import type { ContainerRecord } from '../store/records.js'
+import { healthText, type HealthState } from './health.js'
 import { PROPAGATIONS } from './mounts.js'
 import { NO_RESTART } from './restart.js'
 import { dockerStatus, isRunning, isUp } from './state.js'
@@ -27,10 +28,10 @@ export function humanDuration (ms: number): string {
   return `${Math.floor(h / 24 / 365)} years`
 }
 
-/** The human `Status` column of `docker ps`. */
-export function statusText (rec: ContainerRecord, now: number): string {
+/** The human `Status` column of `docker ps`; a running container's health in brackets (moby State.String). */
+export function statusText (rec: ContainerRecord, now: number, health?: HealthState): string {
   switch (rec.status) {
-    case 'running': return `Up ${humanDuration(now - Date.parse(rec.startedAt))}`
+    case 'running': return `Up ${humanDuration(now - Date.parse(rec.startedAt))}${health !== undefined ? ` (${healthText(health)})` : ''}`
     case 'paused': return `Up ${humanDuration(now - Date.parse(rec.startedAt))} (Paused)`
     case 'restarting': return `Restarting (${rec.exitCode}) ${humanDuration(now - Date.parse(rec.finishedAt))} ago`
     case 'exited': return rec.startedAt.startsWith('0001') && rec.error === '' ? 'Created' : `Exited (${rec.exitCode}) ${humanDuration(now - Date.parse(rec.finishedAt))} ago`
@@ -53,8 +54,8 @@ function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string
 }
 
 /** One element of `GET /containers/json`; `net` is the run's network attachment, if it has one. */
-export function summary (rec: ContainerRecord, now: number, net?: Attachment) {
-  return { ...summaryHead(rec), Status: statusText(rec, now), ...summaryTail(rec, net) }
+export function summary (rec: ContainerRecord, now: number, net?: Attachment, health?: HealthState) {
+  return { ...summaryHead(rec), Status: statusText(rec, now, health), ...summaryTail(rec, net) }
 }
 
 /** The summary's fields before Status; none depends on the time. */
@@ -94,8 +95,8 @@ interface SummaryText { status: string, name: string, labels: unknown, body: unk
 export class SummaryCache {
   private readonly texts = new WeakMap<ContainerRecord, SummaryText>()
 
-  /** `netOf` gives a container's network attachment (a new object for each run, so it keys the cache). */
-  constructor (private readonly netOf: (id: string) => Attachment | undefined = () => undefined) {}
+  /** `netOf` gives a container's network attachment (a new object for each run, so it keys the cache); `healthOf` its State.Health. */
+  constructor (private readonly netOf: (id: string) => Attachment | undefined = () => undefined, private readonly healthOf: (id: string) => HealthState | undefined = () => undefined) {}
 
   /** summary(rec, now) as JSON text. */
   json (rec: ContainerRecord, now: number): string {
@@ -122,7 +123,7 @@ export class SummaryCache {
       t = { status: rec.status, name: rec.name, labels: rec.labels, body: rec.createBody, net, head, tail }
       this.texts.set(rec, t)
     }
-    return [t.head, JSON.stringify(statusText(rec, now)), t.tail]
+    return [t.head, JSON.stringify(statusText(rec, now, this.healthOf(rec.id))), t.tail]
   }
 }
 
@@ -179,7 +180,7 @@ function mounts (rec: ContainerRecord): unknown[] {
 }
 
 /** `GET /containers/{id}/json`: Docker's inspect document. Clients crash without Config and HostConfig. */
-export function inspect (rec: ContainerRecord, logPath: string, execIds: string[] = []) {
+export function inspect (rec: ContainerRecord, logPath: string, execIds: string[] = [], health?: HealthState) {
   return {
     Id: rec.id,
     Created: rec.created,
@@ -196,7 +197,8 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
       ExitCode: rec.exitCode,
       Error: rec.error,
       StartedAt: rec.startedAt,
-      FinishedAt: rec.finishedAt
+      FinishedAt: rec.finishedAt,
+      ...(health !== undefined ? { Health: health } : {})
     },
     Image: rec.image ?? '',
     Name: `/${rec.name}`,
@@ -223,6 +225,7 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
       WorkingDir: rec.cwd,
       Entrypoint: rec.entrypoint ?? null,
       Labels: rec.labels,
+      ...(rec.healthcheck !== undefined ? { Healthcheck: rec.healthcheck } : {}),
       ...(rec.stopSignal !== undefined ? { StopSignal: rec.stopSignal } : {}),
       ...(rec.stopTimeout !== undefined ? { StopTimeout: rec.stopTimeout } : {})
     },

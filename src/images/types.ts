@@ -11,7 +11,10 @@ import type { Unpacked } from './tar.js'
 export const HOST_ARCH: string = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', ia32: '386' } as Record<string, string>)[process.arch] ?? process.arch
 
 /** The OCI image config's `config` object: defaults for containers made from the image. */
-export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object> }
+export interface ImageConfig { Env?: string[], Cmd?: string[], Entrypoint?: string[], WorkingDir?: string, User?: string, Labels?: Record<string, string>, ExposedPorts?: Record<string, object>, StopSignal?: string, Volumes?: Record<string, object>, Healthcheck?: ImageHealthcheck }
+
+/** Docker's HEALTHCHECK in an image config: durations in nanoseconds. */
+export interface ImageHealthcheck { Test?: string[], Interval?: number, Timeout?: number, StartPeriod?: number, StartInterval?: number, Retries?: number }
 
 /** One entry of an image's history (OCI image config `history`). */
 export interface HistoryEntry { created?: string, created_by?: string, comment?: string, empty_layer?: boolean, author?: string }

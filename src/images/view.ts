@@ -50,7 +50,8 @@ export function imageInspect (rec: ImageRecord, withContainerConfig = false) {
       Labels: c.Labels ?? null,
       ExposedPorts: c.ExposedPorts ?? null,
       Volumes: c.Volumes ?? null,
-      ...(c.StopSignal !== undefined ? { StopSignal: c.StopSignal } : {})
+      ...(c.StopSignal !== undefined ? { StopSignal: c.StopSignal } : {}),
+      ...(c.Healthcheck !== undefined ? { Healthcheck: c.Healthcheck } : {})
     },
     Architecture: rec.architecture,
     Os: rec.os,

@@ -5,6 +5,7 @@
  *
  *   <root>/containers/<id>/          the container's dir: record, log, /etc files
  *     container.json                 the record (src/store/records.ts)
+ *     health.json                    its health state, with a healthcheck (src/store/health.ts)
  *     ctr.log                        the log conmon writes
  *     hostname, hosts, resolv.conf   bind-mounted into an image container
  *     bundle/config.json             an image container's OCI spec

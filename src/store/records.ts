@@ -5,6 +5,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fsyncDir, writeFileAtomic, readIfExists, removeTree, HIDDEN_PREFIX } from './atomic.js'
+import type { HealthConfig } from './health.js'
 
 /** Version of the record format this build writes. */
 export const RECORD_VERSION = 1
@@ -69,6 +70,8 @@ export interface ContainerRecord {
   /** What stop sends, and how long it waits, when the request does not say. */
   stopSignal?: string
   stopTimeout?: number
+  /** Docker's Config.Healthcheck, the image's merged in (absent: none); its state is in health.json (store/health.ts). */
+  healthcheck?: HealthConfig
   /** From the bundle's process, for inspect and list. */
   path: string
   args: string[]

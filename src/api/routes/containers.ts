@@ -62,17 +62,17 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
       response: { 200: Type.Array(S.ContainerSummary, { description: 'The containers' }), ...S.errors(400, 404) }
     }
   } as const
-  const summaries = new SummaryCache(id => manager.networks.attachment(id))
+  const summaries = new SummaryCache(id => manager.networks.attachment(id), id => manager.health.state(id))
   const listContainers = async (q: Static<typeof S.ListQuery>, reply: FastifyReply): Promise<FastifyReply | Array<ReturnType<typeof summary>>> => {
     const filters = parseFilters(q.filters)
     const all = listsAll(bool(q.all), q.limit, filters)
     const now = Date.now()
-    const refs = manager.filterRefs(filters)
+    const refs = { ...manager.filterRefs(filters), health: (id: string) => manager.health.status(id) }
     let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
     // The answer as JSON.stringify would write it, from each container's cached text; a string is sent as it is.
     if (!bool(q.size)) return reply.type('application/json').send(`[${summaries.join(recs, now)}]`)
-    return await Promise.all(recs.map(async r => ({ ...summary(r, now, manager.networks.attachment(r.id)), ...await manager.settings.sizes(r) })))
+    return await Promise.all(recs.map(async r => ({ ...summary(r, now, manager.networks.attachment(r.id), manager.health.state(r.id)), ...await manager.settings.sizes(r) })))
   }
   app.get('/containers/json', list, async (req, reply) => listContainers(req.query, reply))
   app.get('/containers', { schema: { ...list.schema, operationId: 'ContainerListAlias', summary: 'List containers (alias of /containers/json)' } }, async (req, reply) => listContainers(req.query, reply))
@@ -85,7 +85,7 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     }
   }, async (req) => {
     const rec = manager.resolve(req.params.id)
-    const doc = { ...inspect(rec, manager.logPath(rec.id), manager.interactive.execIds(rec.id)), NetworkSettings: manager.networking.settings(rec) }
+    const doc = { ...inspect(rec, manager.logPath(rec.id), manager.interactive.execIds(rec.id), manager.health.state(rec.id)), NetworkSettings: manager.networking.settings(rec) }
     return bool(req.query.size) ? { ...doc, ...await manager.settings.sizes(rec) } : doc
   })
 
