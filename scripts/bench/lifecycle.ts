@@ -17,11 +17,12 @@
  * running; when the scale bench runs too, on its containers, inside it), then
  * the events bench (events.ts: exit → `die` event delivery), then the pull
  * bench (pull.ts: a 210 MiB registry pull against skopeo copy, and a resumed
- * pull), and saves all nine in one JSON file. --rounds sets the rounds of this
+ * pull), then the build bench (build.ts: POST /build vs buildah bud, cold and
+ * cached), and saves all ten in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale and list benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull).
+ * interactive, images, list, events, pull, build).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -42,6 +43,7 @@ import { interactiveBench, printInteractive } from './interactive.js'
 import { listBench, listLoad, printList, type ListResult } from './list.js'
 import { printRestart, restartBench } from './restart.js'
 import { printPull, pullBench } from './pull.js'
+import { buildBench, printBuild } from './build.js'
 import { parseScaleN, printScale, scaleBench } from './scale.js'
 
 const WARMUP = 3
@@ -181,7 +183,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'build'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -326,6 +328,7 @@ async function main (): Promise<void> {
   }, printList)
   await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
   await other('pull', () => pullBench({ quick, interrupted }), printPull)
+  await other('build', () => buildBench({ quick, interrupted }), printBuild)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
