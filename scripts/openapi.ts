@@ -8,6 +8,7 @@ import { buildApp } from '../src/api/app.js'
 import type { EventBus } from '../src/events/bus.js'
 import type { ContainerManager } from '../src/containers/manager.js'
 import type { ImageStore } from '../src/images/store.js'
+import type { Builder } from '../src/build/builder.js'
 import openapiTS, { astToString } from 'openapi-typescript'
 import SwaggerParser from '@apidevtools/swagger-parser'
 
@@ -18,7 +19,7 @@ export const TS_PATH = fileURLToPath(new URL('../../openapi/ts/schema.d.ts', imp
 /** The document as the routes describe it, serialised as committed. */
 export async function generate (): Promise<string> {
   // Routes are only registered, never called: no manager is needed to describe them.
-  const app = await buildApp({ manager: {} as ContainerManager, images: {} as ImageStore, events: {} as EventBus, versions: { berth: 'doc', conmon: '', runtimes: {} }, logger: false })
+  const app = await buildApp({ manager: {} as ContainerManager, images: {} as ImageStore, builder: {} as Builder, events: {} as EventBus, versions: { berth: 'doc', conmon: '', runtimes: {} }, logger: false })
   await app.ready()
   const doc = JSON.stringify(app.swagger(), null, 2) + '\n'
   await app.close()

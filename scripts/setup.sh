@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns; do
+for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns buildah; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 docker_client=/usr/local/bin/docker

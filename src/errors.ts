@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'FORBIDDEN' //        403: the container's rootfs may not be written
   | 'NOT_FOUND' //        404
   | 'CONFLICT' //         409
+  | 'TOO_LARGE' //        413: a request body over a daemon limit (a build context)
   | 'NOT_MODIFIED' //     304
   | 'NOT_IMPLEMENTED' //  501: asked of a feature the container was made without (Docker's NotImplemented)
   | 'RUNTIME' //          500: the OCI runtime or the monitor failed

@@ -10,6 +10,8 @@ import { pino } from 'pino'
 import { loadConfig, ConfigError, type Config } from './config.js'
 import { ContainerManager } from './containers/manager.js'
 import { ImageStore } from './images/store.js'
+import { Builder } from './build/builder.js'
+import { registryHosts } from './registry/pull.js'
 import { Layout } from './store/layout.js'
 import { EventBus } from './events/bus.js'
 import { buildApp } from './api/app.js'
@@ -54,9 +56,11 @@ async function main (): Promise<void> {
   const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp })
   await events.init()
   await images.init()
+  const builder = new Builder(images, log.child({ component: 'build' }), { dir: layout.build, runDir: layout.buildRun, contextMax: config.buildContextMax, hosts: () => registryHosts(config) })
+  await builder.init()
   await manager.init()
   const versions = { berth: pkg.version, conmon: (await probes).at(-1) as string, runtimes }
-  const app = await buildApp({ manager, images, events, versions, logger: log })
+  const app = await buildApp({ manager, images, builder, events, versions, logger: log })
   await app.ready()
   const serving: Serving = await listen(app.server).catch(fatal)
   manager.serving()

@@ -881,6 +881,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/build": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Build an image from a Dockerfile (docker build with DOCKER_BUILDKIT=0)
+         * @description The body is the build context: a tar, plain or gzip, at most --build-context-max bytes (413 beyond). The Dockerfile is built by buildah (its own storage and build cache under the daemon's root, one layer per filesystem-changing step, Docker's image format so HEALTHCHECK, ONBUILD and STOPSIGNAL are kept) and the result is added to the image store and tagged with each `t`. Base images come from berth's store; one it lacks is pulled first through berth's registry client with the X-Registry-Config credentials. A bad context or a missing Dockerfile is an HTTP error; once the build starts the answer is Docker's build stream: `{"stream": "Step 1/4 : FROM bb\n"}`, the steps' output, `{"aux": {"ID": "sha256:…"}}`, `Successfully built <id>`, `Successfully tagged <name>`, or at the end `{"errorDetail": {"message": ...}, "error": ...}` (a failed RUN: `The command '/bin/sh -c false' returned a non-zero code: 1`). A client that disconnects cancels the build. RUN steps run under chroot isolation sharing the host's network, or with networkmode=none under runc in an empty network namespace. Nothing of a build is left behind, a failed step's container included (as with --force-rm). BuildKit (version=2, session) is refused.
+         */
+        post: operations["ImageBuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/build/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear the build cache (docker builder prune)
+         * @description Removes buildah's images (the build cache and the base images handed to it) and any working container a cancelled build left. 409 while a build runs.
+         */
+        post: operations["BuildPrune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * BuildKit's session (refused)
+         * @description BuildKit's gRPC session: berth has no BuildKit, so this is always a 400 telling to use DOCKER_BUILDKIT=0.
+         */
+        post: operations["Session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/volumes": {
         parameters: {
             query?: never;
@@ -4823,6 +4883,189 @@ export interface operations {
             };
             /** @description Conflict with the container's state, another container, or an image in use */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ImageBuild: {
+        parameters: {
+            query?: {
+                /** @description Path of the Dockerfile inside the context (default `Dockerfile`, then `dockerfile`) */
+                dockerfile?: string;
+                /** @description A `name:tag` for the result (repeatable) */
+                t?: string | string[];
+                /** @description JSON object of build-time variables (ARG) */
+                buildargs?: string;
+                /** @description JSON object of labels added to the image */
+                labels?: string;
+                /** @description The stage of a multi-stage Dockerfile to build */
+                target?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                nocache?: string;
+                /** @description Pull every base image again (through berth's registry client) even when the store has it */
+                pull?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                q?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                rm?: string;
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                forcerm?: string;
+                /** @description `default`/`bridge` or `host` (RUN steps share the host's network), `none` (an empty network namespace) */
+                networkmode?: string;
+                /** @description `host:ip` entries for /etc/hosts in RUN steps (repeatable or comma-separated) */
+                extrahosts?: string | string[];
+                /** @description Bytes of /dev/shm in RUN steps */
+                shmsize?: number;
+                /** @description Memory limit of RUN steps, bytes (with networkmode=none, where RUN steps run under runc) */
+                memory?: number;
+                cpushares?: number;
+                /** @description Only the host's platform (e.g. `linux/amd64`) is built */
+                platform?: string;
+                /** @description `1` (the classic builder); `2` (BuildKit) is refused */
+                version?: string;
+                /** @description Accepted and ignored: the build cache is buildah's local one */
+                cachefrom?: string;
+                /** @description A BuildKit session: refused */
+                session?: string;
+                /** @description A remote context (Git URL or tarball URL): refused; send the context as the body */
+                remote?: string;
+            };
+            header?: {
+                /** @description Credentials for base images: base64url of a JSON object from registry address to AuthConfig. Never logged nor stored. */
+                "x-registry-config"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit */
+        requestBody: {
+            content: {
+                "application/x-tar": unknown;
+                "application/tar": unknown;
+                "text/plain": unknown;
+            };
+        };
+        responses: {
+            /** @description Docker's build stream, one JSON object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonMessage"];
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    BuildPrune: {
+        parameters: {
+            query?: {
+                /** @description Docker boolean: `1`, `true`, `True` are true; `0`, `false`, `no`, `none` and empty are false */
+                all?: string;
+                filters?: string;
+                "keep-storage"?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Ids of the build-cache images removed */
+                        CachesDeleted: string[];
+                        /** @description Bytes freed in the builder's storage */
+                        SpaceReclaimed: number;
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict with the container's state, another container, or an image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad parameter */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

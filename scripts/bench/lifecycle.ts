@@ -18,12 +18,13 @@
  * the events bench (events.ts: exit → `die` event delivery), then the pull
  * bench (pull.ts: a 210 MiB registry pull against skopeo copy, and a resumed
  * pull), then the compose bench (compose.ts: docker-compose up -d of the
- * test stack against the same made by hand with the docker CLI), and saves
- * all ten in one JSON file. --rounds sets the rounds of this
+ * test stack against the same made by hand with the docker CLI), then the
+ * health bench (health.ts), then the build bench (build.ts: POST /build vs
+ * buildah bud, cold and cached), and saves them all in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale, list and health benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull, compose, health).
+ * interactive, images, list, events, pull, compose, health, build).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -46,6 +47,7 @@ import { listBench, listLoad, printList, type ListResult } from './list.js'
 import { printRestart, restartBench } from './restart.js'
 import { printPull, pullBench } from './pull.js'
 import { healthBench, printHealth } from './health.js'
+import { buildBench, printBuild } from './build.js'
 import { parseScaleN, printScale, scaleBench } from './scale.js'
 
 const WARMUP = 3
@@ -185,7 +187,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'compose', 'health'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'compose', 'health', 'build'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -332,6 +334,7 @@ async function main (): Promise<void> {
   await other('pull', () => pullBench({ quick, interrupted }), printPull)
   await other('compose', () => composeBench({ quick, interrupted }), printCompose)
   await other('health', () => healthBench({ quick, n: scaleN, interrupted }), printHealth)
+  await other('build', () => buildBench({ quick, interrupted }), printBuild)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''

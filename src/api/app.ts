@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from 'pino'
 import type { ContainerManager } from '../containers/manager.js'
 import type { ImageStore } from '../images/store.js'
+import type { Builder } from '../build/builder.js'
 import type { EventBus } from '../events/bus.js'
 import { API_VERSION, splitVersion, versionError } from './docker.js'
 import { toHttp } from './errors.js'
@@ -21,6 +22,7 @@ import { containerRoutes } from './routes/containers.js'
 import { networkRoutes } from './routes/networks.js'
 import { ecosystemRoutes } from './routes/ecosystem.js'
 import { imagePath, imageRoutes } from './routes/images.js'
+import { buildRoutes } from './routes/build.js'
 import { registryHosts } from '../registry/pull.js'
 import { systemRoutes, type Versions } from './routes/system.js'
 import { eventRoutes } from './routes/events.js'
@@ -31,6 +33,7 @@ import { ErrorResponse, Volume } from './schemas.js'
 export interface AppDeps {
   manager: ContainerManager
   images: ImageStore
+  builder: Builder
   events: EventBus
   versions: Versions
   logger: Logger | false
@@ -187,6 +190,7 @@ export async function buildApp (deps: AppDeps) {
   await app.register(archiveRoutes, { manager: deps.manager })
   await app.register(commitRoutes, { manager: deps.manager })
   await app.register(imageRoutes, { images: deps.images, hosts: () => registryHosts(deps.manager.config) })
+  await app.register(buildRoutes, { builder: deps.builder })
   await app.register(volumeRoutes, { volumes: deps.manager.volumes })
   await app.register(networkRoutes, { manager: deps.manager })
   await app.register(eventRoutes, { events: deps.events })

@@ -12,6 +12,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  TOO_LARGE: 413,
   NOT_MODIFIED: 304,
   NOT_IMPLEMENTED: 501,
   RUNTIME: 500,

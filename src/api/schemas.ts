@@ -379,6 +379,40 @@ export const ExecInspect = Type.Object({
 
 export const TarBody = Type.Unsafe<NodeJS.ReadableStream>({ description: 'A tar archive, plain or gzip, sent with any content type (the CLI sends text/plain or application/x-tar); no size limit' })
 
+/** POST /build's query: the classic builder's parameters (moby api/server/router/build). */
+export const BuildQuery = Type.Object({
+  dockerfile: Type.Optional(Type.String({ maxLength: 4095, description: 'Path of the Dockerfile inside the context (default `Dockerfile`, then `dockerfile`)' })),
+  t: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'A `name:tag` for the result (repeatable)' })),
+  buildargs: Type.Optional(Type.String({ description: 'JSON object of build-time variables (ARG)' })),
+  labels: Type.Optional(Type.String({ description: 'JSON object of labels added to the image' })),
+  target: Type.Optional(Type.String({ description: 'The stage of a multi-stage Dockerfile to build' })),
+  nocache: Type.Optional(DockerBool),
+  pull: Type.Optional(Type.String({ description: 'Pull every base image again (through berth\'s registry client) even when the store has it' })),
+  q: Type.Optional(DockerBool),
+  rm: Type.Optional(DockerBool),
+  forcerm: Type.Optional(DockerBool),
+  networkmode: Type.Optional(Type.String({ description: '`default`/`bridge` or `host` (RUN steps share the host\'s network), `none` (an empty network namespace)' })),
+  extrahosts: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: '`host:ip` entries for /etc/hosts in RUN steps (repeatable or comma-separated)' })),
+  shmsize: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes of /dev/shm in RUN steps' })),
+  memory: Type.Optional(Type.Integer({ minimum: 0, description: 'Memory limit of RUN steps, bytes (with networkmode=none, where RUN steps run under runc)' })),
+  cpushares: Type.Optional(Type.Integer({ minimum: 0 })),
+  platform: Type.Optional(Type.String({ description: 'Only the host\'s platform (e.g. `linux/amd64`) is built' })),
+  version: Type.Optional(Type.String({ description: '`1` (the classic builder); `2` (BuildKit) is refused' })),
+  cachefrom: Type.Optional(Type.String({ description: 'Accepted and ignored: the build cache is buildah\'s local one' })),
+  session: Type.Optional(Type.String({ description: 'A BuildKit session: refused' })),
+  remote: Type.Optional(Type.String({ description: 'A remote context (Git URL or tarball URL): refused; send the context as the body' }))
+}, { additionalProperties: true })
+
+/** POST /build's headers. */
+export const BuildHeaders = Type.Object({
+  'x-registry-config': Type.Optional(Type.String({ description: 'Credentials for base images: base64url of a JSON object from registry address to AuthConfig. Never logged nor stored.' }))
+})
+
+export const BuildPruneResponse = Type.Object({
+  CachesDeleted: Type.Array(Type.String(), { description: 'Ids of the build-cache images removed' }),
+  SpaceReclaimed: Type.Integer({ description: 'Bytes freed in the builder\'s storage' })
+})
+
 export const AuthRequest = Type.Object({
   username: Type.Optional(Type.String()),
   password: Type.Optional(Type.String()),
@@ -393,6 +427,9 @@ export const AuthResponse = Type.Object({
   Status: Type.String({ examples: ['Login Succeeded'] }),
   IdentityToken: Type.String({ description: 'A refresh token the registry\'s token server gave, for the client to send instead of the password; empty when none' })
 })
+
+/** A 200 answer that is a stream of JsonMessage lines (pull, push, load, build). */
+export const jsonStream = (description: string) => ({ description, content: { 'application/json': { schema: Type.Ref('JsonMessage') } } })
 
 const orNullList = <T extends TSchema>(item: T, description: string) => Type.Union([Type.Array(item), Type.Null()], { description })
 

@@ -69,7 +69,9 @@ export async function decompressed (input: Readable): Promise<Readable> {
     const onReadable = (): void => {
       const chunk = input.read() as Buffer | null
       if (chunk === null && !input.readableEnded) return
-      cleanup(); resolve(chunk)
+      // Put back at once: when that chunk was the last, 'end' is emitted on the next tick, before a promise continuation could unshift it.
+      cleanup(); if (chunk !== null && chunk.length > 0) input.unshift(chunk)
+      resolve(chunk)
     }
     const onEnd = (): void => { cleanup(); resolve(null) }
     const onError = (err: Error): void => { cleanup(); reject(err) }
@@ -80,7 +82,6 @@ export async function decompressed (input: Readable): Promise<Readable> {
   if (first === null || first.length === 0) throw invalid('the tar archive is empty')
   let gzip = first[0] === 0x1f && first[1] === 0x8b
   if (first.length === 1 && first[0] === 0x1f) gzip = true
-  input.unshift(first)
   if (!gzip) return input
   // pipeline, not pipe: a failure on either side destroys both, so a layer file's fd is not left open.
   return pipeline(input, createGunzip(), () => {})

@@ -59,6 +59,23 @@ export function decodeAuthHeader (header: string | undefined): AuthConfig | unde
   return authConfig(doc)
 }
 
+/**
+ * Decodes `X-Registry-Config` (a build's credentials: base64url JSON of a map
+ * from registry address to AuthConfig) into credentials per registry domain. Pure.
+ */
+export function decodeRegistryConfig (header: string | undefined): Map<string, AuthConfig> {
+  const out = new Map<string, AuthConfig>()
+  if (header === undefined || header.trim() === '') return out
+  let doc: unknown
+  try { doc = JSON.parse(Buffer.from(header.trim(), 'base64url').toString('utf8')) } catch { throw invalid('invalid X-Registry-Config header: not base64url-encoded JSON') }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw invalid('invalid X-Registry-Config header: not a JSON object')
+  for (const [address, conf] of Object.entries(doc)) {
+    const auth = authConfig(conf)
+    if (auth !== undefined) out.set(loginDomain(address), auth)
+  }
+  return out
+}
+
 /** The registry domain a login's serveraddress names: Docker Hub's index URL (or none) is docker.io. Pure. */
 export function loginDomain (serveraddress: string | undefined): string {
   const s = (serveraddress ?? '').trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')

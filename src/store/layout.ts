@@ -53,6 +53,10 @@ export class Layout {
   /** One dir per volume (src/volumes/store.ts). */
   readonly volumes: string
   readonly events: string
+  /** The builder's buildah storage, temp dirs and config (src/build/). */
+  readonly build: string
+  /** buildah's run root (locks, mount bookkeeping). */
+  readonly buildRun: string
   /** Where an earlier berthd kept ready-made FIFOs (removed at start-up). */
   readonly oldFifos: string
 
@@ -64,6 +68,8 @@ export class Layout {
     this.images = join(root, 'images')
     this.volumes = join(root, 'volumes')
     this.events = join(root, 'events')
+    this.build = join(root, 'build')
+    this.buildRun = join(state, 'build')
     this.oldFifos = join(state, 'fifos')
   }
 

@@ -60,8 +60,6 @@ function progressStream (req: FastifyRequest, what: string, run: (emit: (m: obje
   return out
 }
 
-const jsonStream = (description: string) => ({ description, content: { 'application/json': { schema: Type.Ref('JsonMessage') } } })
-
 export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts: () => RegistryHosts }> = async (app, { images, hosts }) => {
   // Tar bodies stream to the store.
   streamBodies(app)
@@ -72,7 +70,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
       tags, operationId: 'ImageCreate', summary: 'Pull an image from a registry (docker pull) or import one (docker import)',
       description: 'With fromImage (and tag, a tag or digest) the image is pulled from its registry: the answer is Docker\'s JSON progress stream (`Pulling from`, per layer `Pulling fs layer`, `Downloading`, `Download complete`, `Extracting`, `Pull complete` or `Already exists`, then `Digest:` and `Status:`); a bad reference, an unknown image or an unreachable registry is an HTTP error, a failure after the first line an `errorDetail` line. Registries are reached as Docker reaches them: docker.io through the daemon\'s mirrors first, an insecure registry (127.0.0.0/8 and --insecure-registry) by HTTPS without verification then plain HTTP, the others by HTTPS verified against the system\'s CAs and `<root>/certs.d/HOST:PORT/*.crt`. A layer download cut off is resumed with a Range request (in the same pull, or the next one after a restart), and two pulls of one layer download it once. With fromSrc=- the body is a root filesystem tar (plain or gzip) that becomes a one-layer image; the stream\'s last line is {"status": "sha256:<id>"}.',
       querystring: S.ImageCreateQuery, headers: S.RegistryAuthHeaders, body: S.TarBody, consumes: S.TAR_TYPES,
-      response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
+      response: { 200: S.jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
     }
   }, async (req, reply) => {
     const q = req.query
@@ -96,7 +94,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
       tags, operationId: 'ImagePush', summary: 'Push an image to its registry (docker push)',
       description: 'Sends the image `name` (with `tag`, or every tag of the repository) to the registry its name starts with, as a Docker v2 schema 2 manifest with gzip layers, using the credentials of X-Registry-Auth. The registry is reached as a pull reaches it (insecure registries, `certs.d`), never through a mirror. The answer is Docker\'s JSON progress stream: `The push refers to repository [...]`, per layer `Preparing`, `Waiting`, `Pushing` with progressDetail, then `Pushed`, `Layer already exists` or `Mounted from <repo>`; then `<tag>: digest: sha256:... size: N` and an aux line {"Tag","Digest","Size"}. The manifest digest is added to the image\'s RepoDigests. An image not in the store is a 404; a failure after the first line is an `errorDetail` line.',
       params: S.ImageParams, querystring: S.ImagePushQuery, headers: S.RegistryAuthHeaders,
-      response: { 200: jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
+      response: { 200: S.jsonStream('JSON-message stream, one object per line'), ...S.errors(400, 404, 500) }
     }
   }, async (req, reply) => {
     await discard(req.raw)
@@ -110,7 +108,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
       description: 'The body is a docker save tar (Docker\'s manifest.json form or an OCI layout with index.json; plain or gzip). Every image in it is added with its tags. As in Docker, an archive that cannot be loaded is still a 200: the stream\'s one line is `{"errorDetail": {"message": ...}, "error": ...}`.',
       querystring: Type.Object({ quiet: Type.Optional(S.DockerBool), platform: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) }),
       body: S.TarBody, consumes: S.TAR_TYPES,
-      response: { 200: jsonStream('JSON-message stream: `Loaded image: name:tag` or `Loaded image ID: sha256:...` per image'), ...S.errors(400, 500) }
+      response: { 200: S.jsonStream('JSON-message stream: `Loaded image: name:tag` or `Loaded image ID: sha256:...` per image'), ...S.errors(400, 500) }
     }
   }, async (req, reply) => {
     let msgs: object[]
