@@ -107,7 +107,15 @@ export class ContainerManager {
     this.runs.releaseWith = id => this.networks.detach(id)
     this.networking = new Networking({
       networks: this.networks, layout, container: ref => this.resolve(ref),
-      exposedPorts: rec => { try { return this.images.resolve(rec.image ?? '').config.ExposedPorts ?? {} } catch { return {} } }
+      exposedPorts: rec => { try { return this.images.resolve(rec.image ?? '').config.ExposedPorts ?? {} } catch { return {} } },
+      update: async (ref, fn) => {
+        const e = this.table.get(ref)
+        await this.table.serial(e, async () => {
+          const next = { ...e.rec, ...await fn(e.rec) }
+          await this.store.save(next)
+          Object.assign(e.rec, next)
+        })
+      }
     })
     const event = this.event.bind(this)
     this.supervisor = new Supervisor({
