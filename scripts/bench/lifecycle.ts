@@ -17,11 +17,12 @@
  * running; when the scale bench runs too, on its containers, inside it), then
  * the events bench (events.ts: exit → `die` event delivery), then the pull
  * bench (pull.ts: a 210 MiB registry pull against skopeo copy, and a resumed
- * pull), and saves all nine in one JSON file. --rounds sets the rounds of this
+ * pull), then the network bench (network.ts: the default bridge's cost per
+ * container, published-port throughput, 100 containers on one network), and saves all ten in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale and list benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull).
+ * interactive, images, list, events, pull, network).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -40,6 +41,7 @@ import { eventsBench, printEvents } from './events.js'
 import { imagesBench, printImages } from './images.js'
 import { interactiveBench, printInteractive } from './interactive.js'
 import { listBench, listLoad, printList, type ListResult } from './list.js'
+import { networkBench, printNetwork } from './network.js'
 import { printRestart, restartBench } from './restart.js'
 import { printPull, pullBench } from './pull.js'
 import { parseScaleN, printScale, scaleBench } from './scale.js'
@@ -181,7 +183,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'network'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -326,6 +328,7 @@ async function main (): Promise<void> {
   }, printList)
   await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
   await other('pull', () => pullBench({ quick, interrupted }), printPull)
+  await other('network', () => networkBench({ quick, rounds, interrupted }), printNetwork)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''
