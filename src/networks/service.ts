@@ -68,6 +68,8 @@ export class Networks {
   private readonly attachments = new Map<string, Attachment>()
   /** Per container: the attach or detach in flight. */
   private readonly busy = new Map<string, Promise<unknown>>()
+  /** Per container: its teardown running in the background (release). */
+  private readonly ending = new Map<string, Promise<void>>()
   /** Leases are taken one at a time. */
   private leasing: Promise<unknown> = Promise.resolve()
   private readonly attachDir: string
@@ -145,6 +147,7 @@ export class Networks {
   /** Docker's network prune: every user network no container is on, that passes the label and until filters. */
   async prune (keep: (n: NetworkRecord) => boolean): Promise<string[]> {
     const gone: string[] = []
+    await this.settled()
     for (const n of this.list()) {
       if (n.Name === 'bridge' || this.usersOf(n.Id).length > 0 || keep(n)) continue
       await this.remove(n.Id)
@@ -226,6 +229,8 @@ export class Networks {
     if (ref === 'host' || ref === 'none') throw forbidden(`${ref} is a pre-defined network and cannot be removed`)
     const n = this.get(ref)
     if (n.Name === 'bridge') throw forbidden('bridge is a pre-defined network and cannot be removed')
+    // `docker rm -f c && docker network rm n`: c's teardown may still be running.
+    await this.settled(n.Id)
     const users = this.usersOf(n.Id)
     if (users.length > 0) throw conflict(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`)
     await this.store.remove(n.Id)
@@ -420,6 +425,27 @@ export class Networks {
 
   /** Tears a container's networking down; nothing when it has none. */
   async detach (id: string): Promise<void> { await this.serial(id, () => this.detachNow(id)) }
+
+  /**
+   * Tears a run's networking down in the background: a run's end (and so
+   * `docker run --rm`, stop, rm) does not wait for netavark. The lease (the
+   * attachment file) stays until the teardown is done, so its address and
+   * host ports are not handed out meanwhile; a next run of the same
+   * container waits for it (serial); a berthd that dies first finishes it
+   * at start-up (reconcile). Network removal and shutdown wait for them.
+   */
+  release (id: string): void {
+    const p: Promise<void> = this.detach(id)
+      .catch(err => this.o.log.error({ err, container: id.slice(0, 12) }, 'network teardown failed'))
+      .finally(() => { if (this.ending.get(id) === p) this.ending.delete(id) })
+    this.ending.set(id, p)
+  }
+
+  /** Waits for the background teardowns: all, or those of the containers on network `networkId`. */
+  async settled (networkId?: string): Promise<void> {
+    const on = (id: string): boolean => networkId === undefined || Object.values(this.attachments.get(id)?.endpoints ?? {}).some(ep => ep.networkId === networkId)
+    await Promise.all([...this.ending].filter(([id]) => on(id)).map(([, p]) => p))
+  }
 
   private async detachNow (id: string): Promise<void> {
     const a = this.attachments.get(id)
