@@ -80,7 +80,10 @@ async function send (host: string, port: number, bytes: number): Promise<number>
     s.once('connect', pump)
     s.on('data', () => {})
     s.once('error', reject)
-    s.once('close', () => { left <= 0 ? resolve(bytes / 1e6 / ((now() - t0) / 1000)) : reject(new NetworkBenchError(`${host}:${port} closed early`)) })
+    s.once('close', () => {
+      if (left <= 0) resolve(bytes / 1e6 / ((now() - t0) / 1000))
+      else reject(new NetworkBenchError(`${host}:${port} closed early`))
+    })
     s.setTimeout(120_000, () => s.destroy(new NetworkBenchError(`${host}:${port}: no progress for 120 s`)))
   })
 }

@@ -93,7 +93,7 @@ export const networkRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
     }
   }, async (req, reply) => {
     await manager.networking.connect(req.body.Container, req.params.id, req.body.EndpointConfig)
-    return reply.code(200).send(null)
+    return reply.code(200).send('' as unknown as null) // Docker's 200 has an empty body, not JSON null
   })
 
   app.post('/networks/:id/disconnect', {
@@ -104,7 +104,7 @@ export const networkRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
     }
   }, async (req, reply) => {
     await manager.networking.disconnect(req.body.Container, req.params.id, req.body.Force === true)
-    return reply.code(200).send(null)
+    return reply.code(200).send('' as unknown as null) // Docker's 200 has an empty body, not JSON null
   })
 
   app.post('/networks/prune', {
