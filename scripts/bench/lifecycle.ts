@@ -17,14 +17,16 @@
  * running; when the scale bench runs too, on its containers, inside it), then
  * the events bench (events.ts: exit → `die` event delivery), then the pull
  * bench (pull.ts: a 210 MiB registry pull against skopeo copy, and a resumed
- * pull), then the compose bench (compose.ts: docker-compose up -d of the
+ * pull), then the network bench (network.ts: the default bridge's cost per
+ * container, published-port throughput, many containers on one network),
+ * then the compose bench (compose.ts: docker-compose up -d of the
  * test stack against the same made by hand with the docker CLI), then the
  * health bench (health.ts), then the build bench (build.ts: POST /build vs
  * buildah bud, cold and cached), and saves them all in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale, list and health benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull, compose, health, build).
+ * interactive, images, list, events, pull, network, compose, health, build).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -44,6 +46,7 @@ import { eventsBench, printEvents } from './events.js'
 import { imagesBench, printImages } from './images.js'
 import { interactiveBench, printInteractive } from './interactive.js'
 import { listBench, listLoad, printList, type ListResult } from './list.js'
+import { networkBench, printNetwork } from './network.js'
 import { printRestart, restartBench } from './restart.js'
 import { printPull, pullBench } from './pull.js'
 import { healthBench, printHealth } from './health.js'
@@ -187,7 +190,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'compose', 'health', 'build'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'network', 'compose', 'health', 'build'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -332,6 +335,7 @@ async function main (): Promise<void> {
   }, printList)
   await other('events', () => eventsBench({ quick, rounds, interrupted }), printEvents)
   await other('pull', () => pullBench({ quick, interrupted }), printPull)
+  await other('network', () => networkBench({ quick, rounds, interrupted }), printNetwork)
   await other('compose', () => composeBench({ quick, interrupted }), printCompose)
   await other('health', () => healthBench({ quick, n: scaleN, interrupted }), printHealth)
   await other('build', () => buildBench({ quick, interrupted }), printBuild)

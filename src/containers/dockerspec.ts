@@ -160,7 +160,9 @@ function checkUnsupported (body: DockerCreateBody): void {
   networkMode(body)
   for (const [name, ep] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) {
     for (const [field, v] of Object.entries(ep ?? {})) {
-      if (!isZero(v) && !['Aliases', 'NetworkID'].includes(field)) throw invalid(`NetworkingConfig.EndpointsConfig.${name}.${field} is not supported: berth leases the addresses (got ${shown(v)})`)
+      // An address of its own (`--ip`) is leased as asked; the rest of IPAMConfig is IPv6 and link-local.
+      const ok = ['Aliases', 'NetworkID'].includes(field) || (field === 'IPAMConfig' && isZero({ ...(v as object), IPv4Address: undefined }))
+      if (!isZero(v) && !ok) throw invalid(`NetworkingConfig.EndpointsConfig.${name}.${field} is not supported: berth leases the addresses (got ${shown(v)})`)
     }
   }
 }

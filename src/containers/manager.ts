@@ -110,11 +110,19 @@ export class ContainerManager {
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
     this.networks = new Networks({ root: config.root, state: config.state, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
-    // A run's networking goes with the run, wherever its end is cleaned up.
-    this.runs.releaseWith = id => this.networks.detach(id)
+    // A run's networking goes with the run, wherever its end is cleaned up (in the background: networks/service.ts).
+    this.runs.releaseWith = async id => { this.networks.release(id) }
     this.networking = new Networking({
       networks: this.networks, layout, container: ref => this.resolve(ref),
-      exposedPorts: rec => { try { return this.images.resolve(rec.image ?? '').config.ExposedPorts ?? {} } catch { return {} } }
+      exposedPorts: rec => { try { return this.images.resolve(rec.image ?? '').config.ExposedPorts ?? {} } catch { return {} } },
+      update: async (ref, fn) => {
+        const e = this.table.get(ref)
+        await this.table.serial(e, async () => {
+          const next = { ...e.rec, ...await fn(e.rec) }
+          await this.store.save(next)
+          Object.assign(e.rec, next)
+        })
+      }
     })
     const event = this.event.bind(this)
     this.creator = new Creator({ table: this.table, store: this.store, runs: this.runs, layout, volumes: this.volumes, networking: this.networking, runtimeOf: rec => this.runtimeOf(rec), event, log })

@@ -7,7 +7,7 @@
  * networks/'s.
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { conflict, invalid } from '../errors.js'
+import { conflict, forbidden, invalid } from '../errors.js'
 import { randomPort, type Attachment, type Networks, type PortMapping } from '../networks/service.js'
 import type { Layout } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
@@ -24,7 +24,15 @@ export interface NetworkingHost {
   container: (ref: string) => ContainerRecord
   /** The image's ExposedPorts, for PublishAllPorts. */
   exposedPorts: (rec: ContainerRecord) => Record<string, unknown>
+  /** Runs `fn` on the container's record after its other operations; what it gives is saved into the record. */
+  update: (ref: string, fn: (rec: ContainerRecord) => Promise<Partial<ContainerRecord>>) => Promise<void>
 }
+
+/** One network a container is on, as its record keeps it. */
+type OnNetwork = NonNullable<ContainerRecord['networks']>[string]
+
+/** Docker's EndpointSettings as connect takes them (the fields berth uses). */
+export interface EndpointConfig { Aliases?: string[] | null, IPAMConfig?: { IPv4Address?: string, [k: string]: unknown } | null, [k: string]: unknown }
 
 /** NetworkMode as the container runs it: `bridge` for '' and default. */
 export function modeOf (body: DockerCreateBody | undefined): string {
@@ -87,7 +95,8 @@ export class Networking {
     if (mode.startsWith('container:')) {
       path = this.donorNetns(mode.slice('container:'.length))
     } else {
-      const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks: this.wanted(body, mode), ports: await this.ports(rec, body) })
+      const networks = Object.entries(this.networksOf(rec)).map(([network, on]) => ({ network, ...on }))
+      const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks, ports: await this.ports(rec, body) })
       await this.writeEtcFiles(rec, body, a).catch(async (err: unknown) => { await this.h.networks.detach(rec.id); throw err })
       path = a.netns
     }
@@ -103,13 +112,68 @@ export class Networking {
     return this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
   }
 
-  /** The networks and aliases asked for: the mode's network first, then EndpointsConfig's others. */
-  private wanted (body: DockerCreateBody, mode: string): Array<{ network: string, aliases: string[] }> {
-    const eps = body.NetworkingConfig?.EndpointsConfig ?? {}
-    const aliasesOf = (name: string): string[] => (eps[name]?.Aliases ?? []).filter(a => a !== '')
-    const main = this.h.networks.get(mode)
-     const others = Object.keys(eps).filter(n => isNetwork(n) && this.h.networks.get(n).Id !== main.Id)
-    return [{ network: mode, aliases: [...aliasesOf(mode), ...(mode !== main.Name ? aliasesOf(main.Name) : [])] }, ...others.map(n => ({ network: n, aliases: aliasesOf(n) }))]
+  /**
+   * The networks the container is on, by name (the first is eth0): its
+   * record's once a connect or disconnect changed them; else NetworkMode's
+   * network, then EndpointsConfig's others, with their aliases and
+   * addresses. A network removed since keeps the name it was asked by.
+   */
+  networksOf (rec: ContainerRecord): Record<string, OnNetwork> {
+    if (rec.networks !== undefined) return rec.networks
+    const body = rec.createBody as DockerCreateBody | undefined
+    const mode = modeOf(body)
+    if (body === undefined || !isNetwork(mode)) return {}
+    const nameOf = (ref: string): string => { try { return this.h.networks.get(ref).Name } catch { return ref } }
+    const out: Record<string, OnNetwork> = {}
+    const eps = Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {}).filter(([n]) => isNetwork(n))
+    for (const name of [nameOf(mode), ...eps.map(([n]) => nameOf(n))]) out[name] ??= { aliases: [] }
+    for (const [ref, ep] of eps) {
+      const on = out[nameOf(ref)]!
+      on.aliases.push(...(ep?.Aliases ?? []).filter(a => a !== ''))
+      const ip = (ep?.IPAMConfig as EndpointConfig['IPAMConfig'])?.IPv4Address
+      if (ip !== undefined && ip !== '') on.ip = ip
+    }
+    return out
+  }
+
+  /**
+   * Docker's network connect (moby ConnectToNetwork, with its messages): a
+   * container with a run gets the network in its namespace now, one without
+   * at its next start; the record keeps it either way.
+   */
+  async connect (ref: string, network: string, cfg: EndpointConfig | null | undefined): Promise<void> {
+    await this.h.update(ref, async rec => {
+      const mode = modeOf(rec.createBody as DockerCreateBody | undefined)
+      const n = this.h.networks.find(network)
+      if (n.Name === 'host') throw invalid('cannot connect container to host network - container must be created in host network mode')
+      if (mode === 'host' || mode.startsWith('container:')) throw invalid('container sharing network namespace with another container or host cannot be connected to any other network')
+      if (mode === 'none' || n.Name === 'none') throw invalid('container cannot be connected to multiple networks with one of the networks in private (none) mode')
+      if (rec.status === 'removing') throw conflict(`Container ${rec.id} is marked for removal and cannot be connected or disconnected to the network`)
+      const on = this.networksOf(rec)
+      if (on[n.Name] !== undefined) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.Name}`)
+      const wanted: OnNetwork = { aliases: (cfg?.Aliases ?? []).filter(a => a !== '') }
+      const ip = cfg?.IPAMConfig?.IPv4Address
+      if (ip !== undefined && ip !== '') {
+        this.h.networks.checkAddress(this.h.networks.get(n.Id), ip)
+        wanted.ip = ip
+      }
+      await this.h.networks.connect(rec.id, { network: n.Name, ...wanted })
+      return { networks: { ...on, [n.Name]: wanted } }
+    })
+  }
+
+  /** Docker's network disconnect (moby DisconnectFromNetwork): Force lets a removed network's name go from the record. */
+  async disconnect (ref: string, network: string, force: boolean): Promise<void> {
+    await this.h.update(ref, async rec => {
+      let name = network
+      try { name = this.h.networks.find(network).Name } catch (err) { if (!force) throw err }
+      if (name === 'host' && modeOf(rec.createBody as DockerCreateBody | undefined) === 'host') throw invalid('cannot disconnect container from host network - container was created in host network mode')
+      if (rec.status === 'removing') throw conflict(`Container ${rec.id} is marked for removal and cannot be connected or disconnected to the network`)
+      const { [name]: was, ...rest } = this.networksOf(rec)
+      const r = await this.h.networks.disconnect(rec.id, name)
+      if (was === undefined && r !== 'done') throw invalid(`container ${rec.id} is not connected to ${r === 'no-run' ? 'the network' : 'network'} ${name}`)
+      return { networks: rest }
+    })
   }
 
   /** PortBindings, and with PublishAllPorts every exposed port not bound, on random host ports. */
@@ -165,9 +229,11 @@ export class Networking {
         Gateway: ep.gateway, IPAddress: ep.ip, IPPrefixLen: ep.prefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: ep.mac, DriverOpts: null
       }
     }
-    if (a === undefined && body !== undefined && isNetwork(mode)) {
+    const on = this.networksOf(rec)
+    for (const [name, n] of Object.entries(on)) {
+      const ipam = n.ip !== undefined ? { IPv4Address: n.ip } : null
       // Not running: Docker still lists the networks, with empty addresses.
-      networks[mode] = { IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null }
+      networks[name] = { ...(networks[name] ?? { Links: null, Aliases: n.aliases.length > 0 ? n.aliases : null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null }), IPAMConfig: ipam }
     }
     if (mode === 'host' || mode === 'none') networks[mode] = { IPAMConfig: null, Links: null, Aliases: null, NetworkID: this.h.networks.predefinedId(mode), EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null }
     const bridge = a?.endpoints.bridge

@@ -80,6 +80,8 @@ export function eventMatches (ev: EventMessage, f: EventFilters): boolean {
     any('container', v => ev.Type === 'container' && (ev.Actor.ID.startsWith(v) || v === attrs.name || v === `/${attrs.name ?? ''}`)) &&
     any('image', v => images.includes(v)) &&
     any('volume', v => ev.Type === 'volume' && v === ev.Actor.ID) &&
+    // moby's fuzzyMatchName: a network's id or name, or a prefix of either.
+    any('network', v => ev.Type === 'network' && (ev.Actor.ID.startsWith(v) || (attrs.name ?? '').startsWith(v))) &&
     any('label', v => {
       const i = v.indexOf('=')
       return i < 0 ? Object.hasOwn(attrs, v) : attrs[v.slice(0, i)] === v.slice(i + 1)

@@ -6,7 +6,8 @@
  * (netavark's NetworkOptions) is written to a file beside the attachment
  * and given with --file. Also the container's network namespace file.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { runtimeFailed } from '../errors.js'
 import { runChild } from '../sys/spawn.js'
@@ -18,6 +19,14 @@ const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 /** netavark's port mapping; `range` 1 is one port. */
 export interface PortMapping { host_ip: string, container_port: number, host_port: number, range: number, protocol: 'tcp' | 'udp' | 'sctp' }
+
+/**
+ * The MAC of the interface with address `ip`: Docker's 02:42 and the
+ * address. An address used again gets the same MAC, so the other
+ * containers' ARP entries for it stay right (random ones went stale and
+ * held traffic up for tens of seconds).
+ */
+export const macFor = (ip: string): string => ['02', '42', ...ip.split('.').map(o => Number(o).toString(16).padStart(2, '0'))].join(':')
 
 /** One network a container is on, as leased. */
 export interface Endpoint { networkId: string, ip: string, prefixLen: number, gateway: string, mac: string, aliases: string[], iface: string }
@@ -31,7 +40,7 @@ export function netavarkOptions (input: SetupInput): object {
   const info: Record<string, object> = {}
   for (const [name, ep] of Object.entries(input.endpoints)) {
     const n = input.networks[name]!
-    networks[name] = { static_ips: [ep.ip], aliases: ep.aliases, interface_name: ep.iface }
+    networks[name] = { static_ips: [ep.ip], aliases: ep.aliases, interface_name: ep.iface, ...(ep.mac !== '' ? { static_mac: ep.mac } : {}) }
     info[name] = {
       name, id: n.Id, driver: 'bridge', network_interface: n.iface,
       subnets: n.IPAM.Config.map(c => ({ subnet: c.Subnet, gateway: c.Gateway })),
@@ -90,4 +99,22 @@ export async function makeNetns (path: string): Promise<void> {
 export async function removeNetns (path: string): Promise<void> {
   await runChild('/usr/bin/umount', ['--lazy', path], ENV, 10_000)
   await rm(path, { force: true })
+}
+
+/**
+ * Gives bridge `iface` a MAC of its own, once. A Linux bridge otherwise takes
+ * the lowest MAC of its ports, so it changes when a container leaves: the
+ * other containers' ARP entries for the gateway then point nowhere until
+ * they expire (their DNS through aardvark-dns and their way out stop for
+ * tens of seconds). Docker sets a random MAC on its bridges for this.
+ */
+export async function pinBridgeMac (iface: string): Promise<void> {
+  // 3: NET_ADDR_SET, a MAC set by hand, which the bridge keeps.
+  const type = await readFile(`/sys/class/net/${iface}/addr_assign_type`, 'utf8').catch(() => '')
+  if (type.trim() === '3' || type === '') return
+  const b = randomBytes(6)
+  b[0] = (b[0]! & 0xfe) | 0x02 // unicast, locally administered
+  const mac = [...b].map(x => x.toString(16).padStart(2, '0')).join(':')
+  const r = await runChild('/usr/sbin/ip', ['link', 'set', 'dev', iface, 'address', mac], ENV, 10_000)
+  if (r.code !== 0) throw runtimeFailed(`could not set the MAC of bridge ${iface}: ${r.stderr.trim()}`)
 }

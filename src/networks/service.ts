@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readdir, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { createServer, isIPv4 } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
@@ -22,7 +22,7 @@ import { conflict, forbidden, invalid, noSuchNetwork, runtimeFailed } from '../e
 import type { EventBus } from '../events/bus.js'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
-import { makeNetns, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
+import { macFor, makeNetns, pinBridgeMac, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
 
 export type { PortMapping } from './netavark.js'
@@ -36,8 +36,11 @@ export interface NetworkShown { rec?: NetworkRecord, Name: string, Id: string, D
 /** One run's hold on its networks. */
 export interface Attachment { id: string, name: string, netns: string, endpoints: Record<string, Endpoint>, ports: PortMapping[] }
 
+/** One network a container asks to be on: its aliases, and an address of its choosing (Docker's IPAMConfig.IPv4Address). */
+export interface Wanted { network: string, aliases: string[], ip?: string }
+
 /** What a container asks for at launch. */
-export interface AttachRequest { id: string, name: string, networks: Array<{ network: string, aliases: string[] }>, ports: PortMapping[] }
+export interface AttachRequest { id: string, name: string, networks: Wanted[], ports: PortMapping[] }
 
 /** One IPAM pool as clients send it: docker-py sends every key, null when unset (Go reads null as ""). */
 export interface IpamRequest { Subnet?: string | null, Gateway?: string | null, IPRange?: string | null }
@@ -70,6 +73,8 @@ export class Networks {
   private readonly attachments = new Map<string, Attachment>()
   /** Per container: the attach or detach in flight. */
   private readonly busy = new Map<string, Promise<unknown>>()
+  /** Per container: its teardown running in the background (release). */
+  private readonly ending = new Map<string, Promise<void>>()
   /** Leases are taken one at a time. */
   private leasing: Promise<unknown> = Promise.resolve()
   private readonly attachDir: string
@@ -147,6 +152,7 @@ export class Networks {
   /** Docker's network prune: every user network no container is on, that passes the label and until filters. */
   async prune (keep: (n: NetworkRecord) => boolean): Promise<string[]> {
     const gone: string[] = []
+    await this.settled()
     for (const n of this.list()) {
       if (n.Name === 'bridge' || this.usersOf(n.Id).length > 0 || keep(n)) continue
       await this.remove(n.Id)
@@ -228,6 +234,8 @@ export class Networks {
     if (ref === 'host' || ref === 'none') throw forbidden(`${ref} is a pre-defined network and cannot be removed`)
     const n = this.get(ref)
     if (n.Name === 'bridge') throw forbidden('bridge is a pre-defined network and cannot be removed')
+    // `docker rm -f c && docker network rm n`: c's teardown may still be running.
+    await this.settled(n.Id)
     const users = this.usersOf(n.Id)
     if (users.length > 0) throw conflict(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`)
     await this.store.remove(n.Id)
@@ -260,13 +268,12 @@ export class Networks {
   async attach (req: AttachRequest): Promise<Attachment> {
     return await this.serial(req.id, async () => {
       if (this.attachments.has(req.id)) await this.detachNow(req.id)
-      const networks = req.networks.map(w => ({ n: this.get(w.network), aliases: w.aliases }))
+      const networks = req.networks.map(w => ({ ...w, n: this.get(w.network) }))
       const a = await this.lease(req, networks)
       try {
         await makeNetns(a.netns)
-        const status = await setup(this.configDir, this.setupFile(a.id), a.netns, this.setupInput(a))
-        for (const [name, ep] of Object.entries(a.endpoints)) ep.mac = status[name]?.interfaces?.[ep.iface]?.mac_address ?? ''
-        await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
+        // A container disconnected from every network keeps a namespace with loopback only (as in Docker).
+        if (Object.keys(a.endpoints).length > 0) await this.setupSome(a, Object.keys(a.endpoints))
       } catch (err) {
         await this.detachNow(a.id).catch(() => {})
         throw err
@@ -277,25 +284,116 @@ export class Networks {
   }
 
   /** Takes one address per network and writes the attachment, one container at a time, before anything uses them. */
-  private async lease (req: AttachRequest, networks: Array<{ n: NetworkRecord, aliases: string[] }>): Promise<Attachment> {
-    const run = this.leasing.catch(() => {}).then(async () => {
+  private async lease (req: AttachRequest, networks: Array<Wanted & { n: NetworkRecord }>): Promise<Attachment> {
+    return await this.leased(async () => {
       await this.checkPorts(req.ports)
-      const endpoints: Record<string, Endpoint> = {}
-      networks.forEach(({ n, aliases }, i) => {
-        const c = n.IPAM.Config[0]!
-        const subnet = parseCidr(c.Subnet)!
-        const taken = new Set([c.Gateway, ...this.usersOf(n.Id).map(u => u.ep.ip)])
-        const ip = freeAddress(subnet, c.IPRange !== undefined ? parseCidr(c.IPRange)! : subnet, taken)
-        if (ip === undefined) throw invalid(`no available IPv4 addresses on this network's address pools: ${n.Name} (${n.Id})`)
-        endpoints[n.Name] = { networkId: n.Id, ip, prefixLen: subnet.bits, gateway: c.Gateway, mac: '', aliases: n.dns ? [...new Set([req.id.slice(0, 12), ...aliases])] : [], iface: `eth${i}` }
-      })
-      const a: Attachment = { id: req.id, name: req.name, netns: this.netnsPath(req.id), endpoints, ports: req.ports }
+      const a: Attachment = { id: req.id, name: req.name, netns: this.netnsPath(req.id), endpoints: {}, ports: req.ports }
+      for (const w of networks) a.endpoints[w.n.Name] = this.endpoint(a, w.n, w)
       await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
       this.attachments.set(a.id, a)
       return a
     })
+  }
+
+  /** Runs `fn` after every other lease: two containers never take the same address. */
+  private async leased<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.leasing.catch(() => {}).then(fn)
     this.leasing = run
     return await run
+  }
+
+  /** A new endpoint of `a` on `n`: the address asked for, or the lowest free one; the next free ethN. */
+  private endpoint (a: Attachment, n: NetworkRecord, w: Wanted): Endpoint {
+    const c = n.IPAM.Config[0]!
+    const subnet = parseCidr(c.Subnet)!
+    const taken = new Set([c.Gateway, ...this.usersOf(n.Id).map(u => u.ep.ip), ...Object.values(a.endpoints).filter(ep => ep.networkId === n.Id).map(ep => ep.ip)])
+    let ip = w.ip
+    if (ip !== undefined) {
+      this.checkAddress(n, ip)
+      if (taken.has(ip)) throw forbidden(`Address already in use: ${ip} on network ${n.Name}`)
+    } else {
+      ip = freeAddress(subnet, c.IPRange !== undefined ? parseCidr(c.IPRange)! : subnet, taken)
+      if (ip === undefined) throw invalid(`no available IPv4 addresses on this network's address pools: ${n.Name} (${n.Id})`)
+    }
+    const ifaces = new Set(Object.values(a.endpoints).map(ep => ep.iface))
+    let i = 0
+    while (ifaces.has(`eth${i}`)) i++
+    return { networkId: n.Id, ip, prefixLen: subnet.bits, gateway: c.Gateway, mac: macFor(ip), aliases: n.dns ? [...new Set([a.id.slice(0, 12), ...w.aliases])] : [], iface: `eth${i}` }
+  }
+
+  /**
+   * Docker's checks of an address a container asks for: user networks only,
+   * inside the subnet, not its network, broadcast or gateway address.
+   */
+  checkAddress (n: NetworkRecord, ip: string): void {
+    if (n.Name === 'bridge') throw invalid('user specified IP address is supported on user defined networks only')
+    const c = n.IPAM.Config[0]!
+    const subnet = parseCidr(c.Subnet)!
+    if (!isIPv4(ip)) throw invalid(`invalid IPv4 address: ${ip}`)
+    const free = freeAddress(subnet, parseCidr(`${ip}/32`)!, new Set([c.Gateway]))
+    if (free !== ip) throw invalid(`no configured subnet or ip-range contain the IP address ${ip}`)
+  }
+
+  /** netavark setup of the networks `names` of `a` (already in its lease); records the MACs it made. */
+  private async setupSome (a: Attachment, names: string[]): Promise<void> {
+    const input = this.setupInput(a, names)
+    const status = await setup(this.configDir, this.setupFile(a.id), a.netns, input)
+    for (const name of names) await pinBridgeMac(input.networks[name]!.iface)
+    for (const name of names) a.endpoints[name]!.mac = status[name]?.interfaces?.[a.endpoints[name]!.iface]?.mac_address ?? a.endpoints[name]!.mac
+    await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
+  }
+
+  /**
+   * Docker's network connect of a container with a run: a lease on `w`'s
+   * network, and netavark setup of that network alone in the run's
+   * namespace. False when the container has no run (its record is what
+   * changes: the next run is set up with it). 403 when already on it.
+   */
+  async connect (id: string, w: Wanted): Promise<boolean> {
+    return await this.serial(id, async () => {
+      const a = this.attachments.get(id)
+      if (a === undefined) return false
+      const n = this.get(w.network)
+      if (a.endpoints[n.Name] !== undefined) throw forbidden(`endpoint with name ${a.name} already exists in network ${n.Name}`)
+      await this.leased(async () => {
+        a.endpoints[n.Name] = this.endpoint(a, n, w)
+        await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
+      })
+      try {
+        await this.setupSome(a, [n.Name])
+      } catch (err) {
+        await this.teardownSome(a, [n.Name])
+        throw err
+      }
+      this.event(n, 'connect', { container: id })
+      return true
+    })
+  }
+
+  /**
+   * Docker's network disconnect of a container with a run: netavark
+   * teardown of that network alone, then its lease goes. Says whether the
+   * container had a run and whether it was on the network.
+   */
+  async disconnect (id: string, name: string): Promise<'done' | 'no-run' | 'not-on-it'> {
+    return await this.serial(id, async () => {
+      const a = this.attachments.get(id)
+      if (a === undefined) return 'no-run'
+      const ep = a.endpoints[name]
+      if (ep === undefined) return 'not-on-it'
+      await this.teardownSome(a, [name])
+      const n = this.byId.get(ep.networkId)
+      if (n !== undefined) this.event(n, 'disconnect', { container: id })
+      return 'done'
+    })
+  }
+
+  /** netavark teardown of the networks `names` of `a`, then their leases go. */
+  private async teardownSome (a: Attachment, names: string[]): Promise<void> {
+    await teardown(this.configDir, this.setupFile(a.id), a.netns, this.setupInput(a, names))
+      .catch(err => this.o.log.info({ err, container: a.id.slice(0, 12) }, 'netavark teardown reported a failure'))
+    for (const name of names) Reflect.deleteProperty(a.endpoints, name)
+    await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
   }
 
   /**
@@ -315,28 +413,54 @@ export class Networks {
 
   private setupFile (id: string): string { return join(this.attachDir, `.${id}.netavark.json`) }
 
-  private setupInput (a: Attachment): Parameters<typeof setup>[3] {
+  /** netavark's input for `a`, or for its networks `names` only (a connect or disconnect of one network). */
+  private setupInput (a: Attachment, names = Object.keys(a.endpoints)): Parameters<typeof setup>[3] {
     const networks: Record<string, NetworkRecord> = {}
-    for (const [name, ep] of Object.entries(a.endpoints)) {
+    const endpoints: Record<string, Endpoint> = {}
+    for (const name of names) {
+      const ep = endpoints[name] = a.endpoints[name]!
       // A network removed meanwhile (it cannot be while in use, but a hand-edited store could) is torn down from what the lease says.
       networks[name] = this.byId.get(ep.networkId) ?? {
         Name: name, Id: ep.networkId, Created: '', Driver: 'bridge', Internal: false, Labels: {}, Options: {},
         IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: `${ep.ip}/${ep.prefixLen}`, Gateway: ep.gateway }] }, iface: `br-${ep.networkId.slice(0, 12)}`, dns: false
       }
     }
-    return { id: a.id, name: a.name, endpoints: a.endpoints, networks, ports: a.ports }
+    return { id: a.id, name: a.name, endpoints, networks, ports: a.ports }
   }
 
   /** Tears a container's networking down; nothing when it has none. */
   async detach (id: string): Promise<void> { await this.serial(id, () => this.detachNow(id)) }
+
+  /**
+   * Tears a run's networking down in the background: a run's end (and so
+   * `docker run --rm`, stop, rm) does not wait for netavark. The lease (the
+   * attachment file) stays until the teardown is done, so its address and
+   * host ports are not handed out meanwhile; a next run of the same
+   * container waits for it (serial); a berthd that dies first finishes it
+   * at start-up (reconcile). Network removal and shutdown wait for them.
+   */
+  release (id: string): void {
+    const p: Promise<void> = this.detach(id)
+      .catch(err => this.o.log.error({ err, container: id.slice(0, 12) }, 'network teardown failed'))
+      .finally(() => { if (this.ending.get(id) === p) this.ending.delete(id) })
+    this.ending.set(id, p)
+  }
+
+  /** Waits for the background teardowns: all, or those of the containers on network `networkId`. */
+  async settled (networkId?: string): Promise<void> {
+    const on = (id: string): boolean => networkId === undefined || Object.values(this.attachments.get(id)?.endpoints ?? {}).some(ep => ep.networkId === networkId)
+    await Promise.all([...this.ending].filter(([id]) => on(id)).map(([, p]) => p))
+  }
 
   private async detachNow (id: string): Promise<void> {
     const a = this.attachments.get(id)
     if (a === undefined) return
     const events = Object.values(a.endpoints).map(ep => this.byId.get(ep.networkId)).filter(n => n !== undefined)
     // netavark's teardown of a setup that never ran (or ran halfway) fails; what it could remove is gone either way.
-    await teardown(this.configDir, this.setupFile(id), a.netns, this.setupInput(a))
-      .catch(err => this.o.log.info({ err, container: id.slice(0, 12) }, 'netavark teardown reported a failure'))
+    if (Object.keys(a.endpoints).length > 0) {
+      await teardown(this.configDir, this.setupFile(id), a.netns, this.setupInput(a))
+        .catch(err => this.o.log.info({ err, container: id.slice(0, 12) }, 'netavark teardown reported a failure'))
+    }
     await removeNetns(a.netns)
     await rm(this.setupFile(id), { force: true })
     await rm(this.attachPath(id), { force: true })

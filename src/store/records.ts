@@ -59,6 +59,11 @@ export interface ContainerRecord {
   cmd?: string[] | null
   /** Docker's create body as it was asked for (inspect shows its Config and HostConfig). */
   createBody?: Record<string, unknown>
+  /**
+   * The networks it is on, by name, with its aliases and asked-for address, once a network connect or
+   * disconnect changed them (absent: what its create body's NetworkMode and EndpointsConfig say).
+   */
+  networks?: Record<string, { aliases: string[], ip?: string }>
   /** Its volumes (and VolumesFrom binds); absent: none. */
   volumes?: MountPointRecord[]
   /** Docker's AutoRemove (run --rm): removed once it exits, or when its start fails. */

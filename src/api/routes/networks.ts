@@ -34,6 +34,17 @@ const CreateBody = Type.Object({
     Options: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]))
   })]))
 })
+const ConnectBody = Type.Object({
+  Container: Type.String({ description: 'The container\'s id, name or id prefix' }),
+  EndpointConfig: Type.Optional(Type.Union([Type.Null(), Type.Object({
+    Aliases: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String())])),
+    IPAMConfig: Type.Optional(Type.Union([Type.Null(), Type.Object({ IPv4Address: Str }, { description: 'IPv4Address: the address to lease (user networks only); the other fields are IPv6 and link-local' })]))
+  }, { description: 'Docker\'s EndpointSettings: Aliases and IPAMConfig.IPv4Address are used' })]))
+})
+const DisconnectBody = Type.Object({
+  Container: Type.String(),
+  Force: Type.Optional(Type.Boolean({ description: 'Also for a network removed since: its name goes from the container\'s record' }))
+})
 const ListQuery = Type.Object({ filters: Type.Optional(Type.String({ description: 'JSON: name, id, label, driver, type (custom, builtin), dangling, scope' })) })
 const PruneQuery = Type.Object({ filters: Type.Optional(Type.String({ description: 'JSON: label, label!, until' })) })
 
@@ -74,6 +85,29 @@ export const networkRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
   }, async (req, reply) => {
     await nets.remove(req.params.id)
     return reply.code(204).send(null)
+  })
+
+  app.post('/networks/:id/connect', {
+    schema: {
+      tags, operationId: 'NetworkConnect', summary: 'Connect a container to a network',
+      description: 'A running (or created) container gets the network in its namespace at once (netavark setup of that network alone; its name and aliases resolve through aardvark-dns); an exited one at its next start. The container record keeps it. ' +
+        '400 for a host, none or container: mode container, or an address outside the subnet; 403 when it is on the network already, or the address is taken.',
+      params: S.IdParams, body: ConnectBody, response: { 200: S.NoContent, ...S.errors(400, 403, 404, 409) }
+    }
+  }, async (req, reply) => {
+    await manager.networking.connect(req.body.Container, req.params.id, req.body.EndpointConfig)
+    return reply.code(200).send('' as unknown as null) // Docker's 200 has an empty body, not JSON null
+  })
+
+  app.post('/networks/:id/disconnect', {
+    schema: {
+      tags, operationId: 'NetworkDisconnect', summary: 'Disconnect a container from a network',
+      description: 'netavark teardown of that network alone for a running container; the record forgets it. 400 when the container is not on it.',
+      params: S.IdParams, body: DisconnectBody, response: { 200: S.NoContent, ...S.errors(400, 404, 409) }
+    }
+  }, async (req, reply) => {
+    await manager.networking.disconnect(req.body.Container, req.params.id, req.body.Force === true)
+    return reply.code(200).send('' as unknown as null) // Docker's 200 has an empty body, not JSON null
   })
 
   app.post('/networks/prune', {
