@@ -11,6 +11,7 @@
  *   repositories.json       { version, tags: { "docker.io/library/bb:latest": "sha256:..." },
  *                             digests: { "docker.io/library/bb@sha256:<manifest>": "sha256:..." } }
  *   tmp/                    layers being unpacked; emptied at start-up
+ *   registry-blobs.json     which registry blobs hold which layers (registry/blobs.ts)
  *   ingest/<hex>            registry downloads, whole or partial, kept so that a pull
  *                           resumes them (registry/ingest.ts); pruned after INGEST_DAYS
  *
@@ -236,6 +237,9 @@ export class ImageStore {
 
   /** Registry downloads kept across pulls and restarts. */
   get ingestDir (): string { return this.paths.ingest }
+
+  /** The record of which registry blobs hold which layers (registry/blobs.ts). */
+  get blobsFile (): string { return join(this.dir, 'registry-blobs.json') }
 
   /** Removes downloads untouched for INGEST_DAYS: a pull given up that long ago is not coming back. */
   private async pruneIngest (): Promise<void> {

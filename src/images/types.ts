@@ -72,6 +72,8 @@ export interface PullSink extends LayerSink {
   scratch: (prefix: string) => Promise<string>
   /** The dir of downloads kept across pulls and restarts (the registry's ingest dir), not emptied at start-up. */
   readonly ingestDir: string
+  /** Where the record of which registry blobs hold which layers is kept (registry/blobs.ts). */
+  readonly blobsFile: string
   /** The image id a stored tag key (`docker.io/library/bb:latest`) points at. */
   tagged: (key: string) => string | undefined
   /** Docker's `pull` event: its actor is the familiar `ref` (`name:tag` or `name@digest`), its name the familiar `name`. */

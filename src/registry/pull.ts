@@ -21,7 +21,7 @@ import { invalid } from '../errors.js'
 import { familiarName, parsePullRef, refKey, shortId, splitDomain, type PullRef } from '../images/reference.js'
 import { HOST_ARCH, type PullSink } from '../images/types.js'
 import type { AuthConfig } from './auth.js'
-import { knownBlobs } from './blobs.js'
+import { knownBlobsIn } from './blobs.js'
 import { firstEndpoint, MEDIA, Registry, type FetchedManifest } from './client.js'
 import { endpointsFor, type Endpoint, type RegistryHosts } from './hosts.js'
 import { Ingest, type Lease } from './ingest.js'
@@ -178,7 +178,9 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     const before = tags.length > 0 ? store.tagged(refKey(tags[0]!)) : undefined
     const rec = await store.commit(config, tags, [`${ref.name}@${pull.digest}`])
     // A push of these layers to this registry finds them there, or mounts them from here.
-    for (const l of layers) knownBlobs.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
+    const known = knownBlobsIn(store.blobsFile)
+    for (const l of layers) known.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
+    await known.save()
     emit({ status: `Digest: ${pull.digest}` })
     store.pulled(familiarRef(ref), familiarName(ref.name))
     const upToDate = tags.length > 0 ? before === rec.id : layers.every((_, i) => present[i]!)

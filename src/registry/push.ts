@@ -22,7 +22,7 @@ import { noLocalTag, registryFailed, type BerthError } from '../errors.js'
 import { familiarName, parseRepoTag, refKey, shortId, splitDomain, splitKey } from '../images/reference.js'
 import type { ImageRecord, LayerSink, LayerTar } from '../images/types.js'
 import type { AuthConfig } from './auth.js'
-import { knownBlobs } from './blobs.js'
+import { knownBlobsIn, type KnownBlobs } from './blobs.js'
 import { firstEndpoint, MEDIA, Registry, registryError } from './client.js'
 import { upstreamEndpoints, type Endpoint, type RegistryHosts } from './hosts.js'
 
@@ -39,6 +39,8 @@ export interface PushSource extends Pick<LayerSink, 'pin' | 'release' | 'commit'
   list: () => ImageRecord[]
   keysOf: (id: string) => string[]
   layerTar: (diffId: string) => Promise<LayerTar>
+  /** Where the store's record of registry blobs is kept (blobs.ts). */
+  readonly blobsFile: string
   configBytes: (id: string) => Promise<Buffer>
   pushed: (ref: string, name: string) => void
 }
@@ -113,7 +115,7 @@ async function blobExists (reg: Registry, digest: string): Promise<boolean> {
  * progress: the kept gzip blob as it is, else the tar gzipped on the way
  * (progress over the uncompressed bytes, as moby counts them).
  */
-async function pushLayer (reg: Registry, diffId: string, tar: LayerTar, emit: (p: PushProgress) => void): Promise<{ digest: string, size: number }> {
+async function pushLayer (reg: Registry, knownBlobs: KnownBlobs, diffId: string, tar: LayerTar, emit: (p: PushProgress) => void): Promise<{ digest: string, size: number }> {
   const id = shortId(diffId)
   const known = knownBlobs.on(diffId, reg.base)
   for (const k of known.filter(k => k.repo === reg.path)) {
@@ -179,6 +181,7 @@ export async function runPush (store: PushSource, push: ResolvedPush, hosts: Reg
   // The first endpoint that answers is pushed to, as moby falls back only before anything was sent.
   const reg = await firstEndpoint(upstreamEndpoints(domain, hosts), open, async reg => { await reg.ping(); return reg })
   const pins: string[] = []
+  const known = knownBlobsIn(store.blobsFile)
   let done = false
   try {
     for (const { tag, id } of push.tags) {
@@ -192,7 +195,7 @@ export async function runPush (store: PushSource, push: ResolvedPush, hosts: Reg
       const slots = new Slots(UPLOADS)
       const uploads = new Map(layers.map(d => {
         if (!slots.free) emit({ status: 'Waiting', progressDetail: {}, id: shortId(d) })
-        return [d, slots.run(async () => await pushLayer(reg, d, await store.layerTar(d), emit))]
+        return [d, slots.run(async () => await pushLayer(reg, known, d, await store.layerTar(d), emit))]
       }))
       for (const u of uploads.values()) u.catch(() => {})
       const blobs = []
@@ -210,6 +213,7 @@ export async function runPush (store: PushSource, push: ResolvedPush, hosts: Reg
       if (r.statusCode !== 201) throw await failure(r, `putting the manifest of ${familiarName(push.name)}:${tag}`)
       await r.body.dump()
       await store.commit(config, [], [`${push.name}@${digest}`])
+      await known.save()
       emit({ status: `${tag}: digest: ${digest} size: ${manifest.length}` })
       emit({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } })
       store.pushed(`${familiarName(push.name)}:${tag}`, familiarName(push.name))
