@@ -11,8 +11,8 @@ import { createServer } from 'node:http'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, startDaemon, until } from './helpers.js'
-import { LAYOUT_REF, noRegistry, pull, pushArchive, startRegistry, statuses, tempDir, writeLayout, type TestRegistry } from './registry-helpers.js'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, sha, startDaemon, until } from './helpers.js'
+import { LAYOUT_REF, noRegistry, pull, pushArchive, startRegistry, statuses, stream, tempDir, writeLayout, type TestRegistry } from './registry-helpers.js'
 import { HOST_ARCH } from '../src/images/types.js'
 
 t.test('a pull streams Docker\'s progress, tags the image with its RepoDigest, and a second pull is up to date', { skip: noRegistry }, async t => {
@@ -235,4 +235,47 @@ print(json.dumps({'id': img.id, 'tags': img.tags, 'digests': img.attrs['RepoDige
   t.same(out.tags, [`${reg.host}/py/bb:v1`])
   t.match(out.digests[0], new RegExp(`^${reg.host.replace(/\./g, '\\.')}/py/bb@sha256:[0-9a-f]{64}$`))
   t.match(out.err, /manifest unknown/)
+})
+
+/** The image manifest a tag of `repo` points at in the test registry's storage. */
+async function storedManifest (reg: TestRegistry, repo: string, tag: string): Promise<{ layers: Array<{ digest: string, size: number }> }> {
+  const link = join(reg.storage, 'docker', 'registry', 'v2', 'repositories', repo, '_manifests', 'tags', tag, 'current', 'link')
+  return JSON.parse(await readFile(reg.blobFile((await readFile(link, 'utf8')).trim()), 'utf8')) as { layers: Array<{ digest: string, size: number }> }
+}
+
+t.test('five layers: those beyond the three downloads show Waiting; each is kept as its registry blob, which save gunzips to the layer tar and push sends as it is', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const reg2 = await startRegistry(t)
+  const d = await startDaemon(t)
+  const tars = await Promise.all([0, 1, 2, 3, 4].map(async i => await makeTar([{ name: `f${i}`, body: `layer ${i}\n`.repeat(1000 * (i + 1)) }])))
+  await pushArchive(t, reg, tars, 'five:1')
+  const { layers } = await storedManifest(reg, 'five', '1')
+  const r = await pull(d, `fromImage=${reg.host}/five&tag=1`)
+  t.equal(r.msgs.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/five:1`)
+  const short = layers.map(l => l.digest.slice(7, 19))
+  t.same(r.msgs.filter(m => m.status === 'Waiting').map(m => m.id), short.slice(3), 'the fourth and fifth layers wait for a download slot')
+  for (const id of short.slice(3)) {
+    const mine = r.msgs.filter(m => m.id === id).map(m => m.status)
+    t.same(mine.slice(0, 2), ['Pulling fs layer', 'Waiting'], `${id}: Waiting right after Pulling fs layer`)
+  }
+
+  for (const [i, l] of layers.entries()) {
+    const dir = join(d.root, 'images', 'layers', sha(tars[i]!))
+    const files = await readdir(dir)
+    t.notOk(files.includes('layer.tar'), `layer ${i}: no uncompressed copy`)
+    t.equal(sha(await readFile(join(dir, 'blob'))), l.digest.slice(7), `layer ${i}: the registry's blob is kept`)
+  }
+
+  const saved = await d.req('GET', `/images/get?names=${encodeURIComponent(`${reg.host}/five:1`)}`)
+  t.equal(saved.status, 200)
+  const out = await tempDir(t)
+  await writeFile(join(out, 'save.tar'), saved.raw)
+  await execa('tar', ['-xf', join(out, 'save.tar'), '-C', out])
+  for (const tar of tars) t.ok((await readFile(join(out, 'blobs', 'sha256', sha(tar)))).equals(tar), 'save gives the layer tar back')
+
+  t.equal((await d.req('POST', `/images/${reg.host}/five:1/tag?repo=${reg2.host}/five&tag=1`)).status, 201)
+  const pushed = await stream(d, `/images/${reg2.host}/five/push?tag=1`)
+  t.equal(pushed.status, 200)
+  t.notOk(pushed.msgs.some(m => m.error !== undefined), JSON.stringify(pushed.msgs.slice(-2)))
+  t.same((await storedManifest(reg2, 'five', '1')).layers.map(l => l.digest), layers.map(l => l.digest), 'push sends the kept blobs as they are')
 })

@@ -340,3 +340,23 @@ t.test('login and push to a TLS registry: refused with Docker\'s x509 message, t
   t.equal(`sha256:${createHash('sha256').update(stored).digest('hex')}`, m![1])
   t.same((await d.req('GET', `/images/${name}:v1/json`)).body.RepoDigests, [`${name}@${m![1]!}`])
 })
+
+t.test('what a push uploaded is remembered across a berthd restart: the next push finds the layer there and mounts it elsewhere', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const name = `${reg.host}/keep/bb`
+  t.equal((await d.req('POST', `/images/bb/tag?repo=${name}&tag=v1`)).status, 201)
+  t.ok(statuses((await push(d, name, 'v1')).msgs).includes('Pushed'), 'the first push uploads the layer')
+  const record = JSON.parse(await readFile(join(d.root, 'images', 'registry-blobs.json'), 'utf8')) as { layers: Record<string, unknown[]> }
+  t.equal(Object.keys(record.layers).length, 1, 'the layer\'s blob is recorded under the root')
+  await d.stop()
+  const d2 = await d.restart()
+  t.equal((await d2.req('POST', `/images/bb/tag?repo=${name}&tag=v2`)).status, 201)
+  const again = statuses((await push(d2, name, 'v2')).msgs)
+  t.ok(again.includes('Layer already exists'), JSON.stringify(again))
+  t.notOk(again.includes('Pushed'), 'nothing is uploaded again')
+  t.equal((await d2.req('POST', `/images/bb/tag?repo=${reg.host}/other/bb&tag=v1`)).status, 201)
+  const other = statuses((await push(d2, `${reg.host}/other/bb`, 'v1')).msgs)
+  t.ok(other.includes('Mounted from keep/bb'), JSON.stringify(other))
+})

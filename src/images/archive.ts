@@ -174,11 +174,11 @@ export function writeArchive (store: ImageSource, picks: SavePick[]): Readable {
       for (const d of rec.diffIds) {
         if (written.has(d)) continue
         written.add(d)
-        const path = store.layerTar(d)
-        const size = (await stat(path)).size
+        const tar = await store.layerTar(d)
+        const src = await tar.open()
         await new Promise<void>((resolve, reject) => {
-          const entry = pack.entry({ name: blobPath(d), size, mode: 0o644, mtime: new Date(0) }, err => err ? reject(err) : resolve())
-          pipeline(createReadStream(path), entry).catch(reject)
+          const entry = pack.entry({ name: blobPath(d), size: tar.size, mode: 0o644, mtime: new Date(0) }, err => err ? reject(err) : resolve())
+          pipeline(src, entry).catch(reject)
         })
       }
       const config = await store.configBytes(rec.id)
@@ -187,7 +187,7 @@ export function writeArchive (store: ImageSource, picks: SavePick[]): Readable {
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: rec.id, size: config.length },
-        layers: await Promise.all(rec.diffIds.map(async d => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: (await stat(store.layerTar(d))).size })))
+        layers: await Promise.all(rec.diffIds.map(async d => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: (await store.layerTar(d)).size })))
       })
       const mDigest = sha256(ociManifest)
       if (!written.has(mDigest)) { written.add(mDigest); await put(blobPath(mDigest), ociManifest) }

@@ -4,11 +4,14 @@
  *   configs/<hex>.json      an image config, the exact bytes whose sha256 is the image id
  *   layers/<hex>/           a layer, named by its diffID; a dir that exists is complete:
  *     fs/                     the unpacked layer (an overlay lowerdir)
- *     layer.tar               its uncompressed tar, so `docker save` gives the same diffID
- *     size.json               bytes of file content
+ *     layer.tar               its uncompressed tar, so `docker save` gives the same diffID; or
+ *     blob                    the compressed blob a registry served (a hard link to the
+ *                             verified download): save gunzips it, push sends it as it is
+ *     size.json               { size: bytes of file content, tarSize, blob?: { digest, size, mediaType } }
  *   repositories.json       { version, tags: { "docker.io/library/bb:latest": "sha256:..." },
  *                             digests: { "docker.io/library/bb@sha256:<manifest>": "sha256:..." } }
  *   tmp/                    layers being unpacked; emptied at start-up
+ *   registry-blobs.json     which registry blobs hold which layers (registry/blobs.ts)
  *   ingest/<hex>            registry downloads, whole or partial, kept so that a pull
  *                           resumes them (registry/ingest.ts); pruned after INGEST_DAYS
  *
@@ -17,7 +20,8 @@
  * memory. A layer no image refers to is removed after the image that last did.
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { link, mkdtemp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
@@ -25,10 +29,10 @@ import { conflict, invalid, noSuchImage } from '../errors.js'
 import { ensureDir, fsyncDir, readIfExists, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { applyChanges } from './changes.js'
 import { familiarKey, familiarName, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
-import { unpackLayer, type Unpacked } from './tar.js'
+import { decompressed, unpackLayer, type Unpacked } from './tar.js'
 import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
-import { HOST_ARCH, type HistoryEntry, type ImageConfig, type ImageRecord } from './types.js'
+import { HOST_ARCH, type HistoryEntry, type ImageConfig, type ImageRecord, type KeptBlob, type LayerTar } from './types.js'
 
 export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
@@ -116,6 +120,9 @@ interface ConfigDoc {
 
 const INDEX_VERSION = 1
 
+/** A layer dir's size.json. */
+interface LayerMeta { size: number, tarSize?: number, blob?: Omit<KeptBlob, 'file'> }
+
 
 const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
 /** The diffID of a tar with no entries (two zero blocks): a commit that changed nothing adds no layer, as in Docker. */
@@ -133,6 +140,8 @@ export class ImageStore {
   /** Stored digest key ('docker.io/library/bb@sha256:…', the manifest a pull got) → image id. */
   private readonly digests = new Map<string, string>()
   private readonly layerSizes = new Map<string, number>()
+  /** Layers kept as their registry blob, and their uncompressed tars' sizes. */
+  private readonly layerBlobs = new Map<string, { blob: KeptBlob, tarSize: number }>()
   /** Layers an unfinished import or load has unpacked and not yet committed: never collected. */
   private readonly pinned = new Map<string, number>()
   private queue: Promise<unknown> = Promise.resolve()
@@ -159,7 +168,9 @@ export class ImageStore {
     for (const name of await readdir(this.paths.layers)) {
       if (name.startsWith('.')) { await rm(join(this.paths.layers, name), { recursive: true, force: true }); continue }
       const meta = await readIfExists(join(this.paths.layers, name, 'size.json'))
-      this.layerSizes.set(`sha256:${name}`, meta === undefined ? 0 : (JSON.parse(meta) as { size: number }).size)
+      const m = meta === undefined ? undefined : JSON.parse(meta) as LayerMeta
+      this.layerSizes.set(`sha256:${name}`, m?.size ?? 0)
+      if (m?.blob !== undefined) this.layerBlobs.set(`sha256:${name}`, { blob: { ...m.blob, file: join(this.paths.layers, name, 'blob') }, tarSize: m.tarSize ?? 0 })
     }
     const docs = new Map<string, ConfigDoc>()
     for (const name of await readdir(this.paths.configs)) {
@@ -227,6 +238,9 @@ export class ImageStore {
   /** Registry downloads kept across pulls and restarts. */
   get ingestDir (): string { return this.paths.ingest }
 
+  /** The record of which registry blobs hold which layers (registry/blobs.ts). */
+  get blobsFile (): string { return join(this.dir, 'registry-blobs.json') }
+
   /** Removes downloads untouched for INGEST_DAYS: a pull given up that long ago is not coming back. */
   private async pruneIngest (): Promise<void> {
     const cutoff = Date.now() - INGEST_DAYS * 24 * 3600 * 1000
@@ -251,11 +265,16 @@ export class ImageStore {
     return await readFile(join(this.paths.configs, `${hexOf(id)}.json`))
   }
 
-  /** The dir of a layer (holding fs/ and layer.tar). */
+  /** The dir of a layer (holding fs/, and layer.tar or blob). */
   layerPath (diffId: string): string { return join(this.paths.layers, hexOf(diffId)) }
 
-  /** The kept uncompressed tar of a layer. */
-  layerTar (diffId: string): string { return join(this.layerPath(diffId), 'layer.tar') }
+  /** A layer's uncompressed tar: read from the kept copy, or gunzipped from the kept registry blob. */
+  async layerTar (diffId: string): Promise<LayerTar> {
+    const kept = this.layerBlobs.get(diffId)
+    if (kept !== undefined) return { size: kept.tarSize, blob: kept.blob, open: async () => await decompressed(createReadStream(kept.blob.file)) }
+    const file = join(this.layerPath(diffId), 'layer.tar')
+    return { size: (await stat(file)).size, open: async () => createReadStream(file) }
+  }
 
   /** True when the layer is in the store. */
   hasLayer (diffId: string): boolean { return this.layerSizes.has(diffId) }
@@ -275,15 +294,20 @@ export class ImageStore {
 
   /**
    * Unpacks a layer tar (plain or gzip) and moves it into place, pinned so
-   * that no removal collects it before `release`. Throws INVALID_ARGUMENT
-   * for a bad or unsafe tar; nothing of it is left then.
+   * that no removal collects it before `release`. With `blob` (the verified
+   * registry blob `input` was read from), that file is linked in instead of
+   * an uncompressed copy being written. Throws INVALID_ARGUMENT for a bad or
+   * unsafe tar; nothing of it is left then.
    */
-  async addLayer (input: Readable): Promise<Unpacked> {
+  async addLayer (input: Readable, blob?: KeptBlob): Promise<Unpacked> {
     const tmp = await mkdtemp(join(this.paths.tmp, 'layer-'))
     try {
       await mkdir(join(tmp, 'fs'), { mode: 0o755 })
-      const u = await unpackLayer(input, join(tmp, 'fs'), join(tmp, 'layer.tar'))
-      await writeFileAtomic(join(tmp, 'size.json'), JSON.stringify({ size: u.size }))
+      const u = await unpackLayer(input, join(tmp, 'fs'), blob === undefined ? join(tmp, 'layer.tar') : undefined)
+      // Linked only now: `input` ends only after the download was verified.
+      if (blob !== undefined) await link(blob.file, join(tmp, 'blob'))
+      const meta: LayerMeta = { size: u.size, tarSize: u.tarSize, ...blob !== undefined ? { blob: { digest: blob.digest, size: blob.size, mediaType: blob.mediaType } } : {} }
+      await writeFileAtomic(join(tmp, 'size.json'), JSON.stringify(meta))
       this.pin(u.diffId)
       try {
         await rename(tmp, this.layerPath(u.diffId))
@@ -291,9 +315,12 @@ export class ImageStore {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') { this.release([u.diffId]); throw err }
-        await rm(tmp, { recursive: true, force: true }) // the same layer is already there
+        await rm(tmp, { recursive: true, force: true }) // the same layer is already there, kept as it was
+        this.layerSizes.set(u.diffId, u.size)
+        return u
       }
       this.layerSizes.set(u.diffId, u.size)
+      if (blob !== undefined) this.layerBlobs.set(u.diffId, { blob: { ...blob, file: join(this.layerPath(u.diffId), 'blob') }, tarSize: u.tarSize })
       return u
     } catch (err) {
       await rm(tmp, { recursive: true, force: true })
@@ -570,6 +597,7 @@ export class ImageStore {
       if (used.has(d) || this.pinned.has(d)) continue
       await removeTree(this.layerPath(d))
       this.layerSizes.delete(d)
+      this.layerBlobs.delete(d)
       freed += size
     }
     return freed

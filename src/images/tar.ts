@@ -1,9 +1,10 @@
 /**
  * Tar extraction: layers (`unpackLayer`) and docker cp's uploads
  * (`extractTar`) share one entry writer. A layer tar (plain or gzip) is read
- * once as a stream: its uncompressed bytes are hashed (the diffID) and kept
- * as a file, so that `docker save` gives the same bytes back, while each
- * entry is written under the layer dir. In a layer, OCI/AUFS whiteouts become
+ * once as a stream: its uncompressed bytes are hashed (the diffID) and, when
+ * the store has no compressed blob of it, kept as a file, so that `docker
+ * save` gives the same bytes back, while each entry is written under the
+ * layer dir. In a layer, OCI/AUFS whiteouts become
  * what overlayfs reads in a lowerdir: `.wh.<name>` a 0/0 character device
  * `<name>`, `.wh..wh..opq` the xattr trusted.overlay.opaque=y on its dir (OCI
  * image-spec layer.md, "Whiteouts"; kernel
@@ -63,6 +64,9 @@ export function whiteoutOf (rel: string): Whiteout | undefined {
   return { kind: 'remove', path: dir === '' ? name : `${dir}/${name}` }
 }
 
+/** Bytes per gunzip output chunk: zlib's 16 KiB default made the per-chunk work of hashing and unpacking a pull's main cost. */
+const GUNZIP_CHUNK = 256 * 1024
+
 /** A stream's bytes, gunzipped when they start with gzip's magic 1f 8b. `input` is consumed: on failure it is destroyed. */
 export async function decompressed (input: Readable): Promise<Readable> {
   const first = await new Promise<Buffer | null>((resolve, reject) => {
@@ -84,7 +88,7 @@ export async function decompressed (input: Readable): Promise<Readable> {
   if (first.length === 1 && first[0] === 0x1f) gzip = true
   if (!gzip) return input
   // pipeline, not pipe: a failure on either side destroys both, so a layer file's fd is not left open.
-  return pipeline(input, createGunzip(), () => {})
+  return pipeline(input, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {})
 }
 
 /** What unpacking a layer gave. */
@@ -93,6 +97,8 @@ export interface Unpacked {
   diffId: string
   /** Bytes of regular file content in the layer. */
   size: number
+  /** Bytes of the uncompressed tar. */
+  tarSize: number
 }
 
 /** How an extraction treats what it meets. */
@@ -118,25 +124,31 @@ const newState = (root: string, opts: ExtractOptions): State =>
 
 /**
  * Unpacks a layer tar from `input` into `dest` (which must exist and be
- * empty) and writes its uncompressed bytes to `tarCopy`. Throws
+ * empty) and writes its uncompressed bytes to `tarCopy` when given (a layer
+ * whose compressed blob the store keeps needs no copy). Throws
  * INVALID_ARGUMENT for a bad or unsafe archive.
  */
-export async function unpackLayer (input: Readable, dest: string, tarCopy: string): Promise<Unpacked> {
+export async function unpackLayer (input: Readable, dest: string, tarCopy?: string): Promise<Unpacked> {
   const src = await decompressed(input).catch(err => { throw asInvalid(err) })
   const hash = createHash('sha256')
+  let tarSize = 0
   // A file handle, not a WriteStream: a failed write rejects into the tap's
   // callback (the request's error), and close waits for a write in flight
   // instead of racing it the way destroying a WriteStream does.
-  const copy = await open(tarCopy, 'wx', 0o600).catch(err => { src.destroy(); throw err })
+  const copy = tarCopy === undefined ? undefined : await open(tarCopy, 'wx', 0o600).catch(err => { src.destroy(); throw err })
   try {
     const tap = new Transform({
-      transform (chunk: Buffer, _enc, cb) { hash.update(chunk); writeAll(copy, chunk).then(() => cb(null, chunk), cb) }
+      transform (chunk: Buffer, _enc, cb) {
+        hash.update(chunk)
+        tarSize += chunk.length
+        if (copy === undefined) cb(null, chunk); else writeAll(copy, chunk).then(() => cb(null, chunk), cb)
+      }
     })
     const state = newState(dest, { kind: 'layer' })
     await extractEntries(src, tap, state)
-    return { diffId: `sha256:${hash.digest('hex')}`, size: state.size }
+    return { diffId: `sha256:${hash.digest('hex')}`, size: state.size, tarSize }
   } finally {
-    await copy.close()
+    await copy?.close()
   }
 }
 
@@ -217,10 +229,28 @@ export type Content = AsyncIterable<unknown>
 
 export const drain = async (entry: Content): Promise<void> => { for await (const _ of entry) continue }
 
+/** An entry's chunks are gathered up to this many bytes per write: one write per 64 KiB chunk made the writes a pull's main cost. */
+const WRITE_BATCH = 1024 * 1024
+
 /** Writes an entry's content to a new file (never through an existing one). */
 export async function copyTo (entry: Content, path: string): Promise<void> {
   const fh = await open(path, 'wx', 0o600)
-  try { for await (const chunk of entry) await writeAll(fh, chunk as Buffer) } finally { await fh.close() }
+  try {
+    let batch: Buffer[] = []
+    let bytes = 0
+    for await (const chunk of entry) {
+      batch.push(chunk as Buffer)
+      bytes += (chunk as Buffer).length
+      if (bytes >= WRITE_BATCH) { await writevAll(fh, batch, bytes); batch = []; bytes = 0 }
+    }
+    if (bytes > 0) await writevAll(fh, batch, bytes)
+  } finally { await fh.close() }
+}
+
+/** Writes all of `chunks` (`bytes` in all) in one writev, the rest of a short one after it. */
+async function writevAll (fh: FileHandle, chunks: Buffer[], bytes: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(chunks)
+  if (bytesWritten < bytes) await writeAll(fh, Buffer.concat(chunks, bytes).subarray(bytesWritten))
 }
 
 /** Writes all of `chunk`: a write can be short (a disk filling up), and only the next one fails with ENOSPC. */

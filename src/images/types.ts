@@ -47,12 +47,25 @@ export interface ImageRecord {
   history: HistoryEntry[]
 }
 
+/** A layer's compressed blob as a registry served it: the file of its verified bytes, its digest, size and media type. */
+export interface KeptBlob { file: string, digest: string, size: number, mediaType: string }
+
+/** A stored layer's uncompressed tar, as save and push read it, and the blob it was pulled as (if it was). */
+export interface LayerTar {
+  /** Bytes of the uncompressed tar. */
+  size: number
+  /** The uncompressed tar's bytes (gunzipped from the blob when the store keeps one). */
+  open: () => Promise<Readable>
+  blob?: KeptBlob
+}
+
 /** What a load needs of the store: its layers (pinned while the load runs) and a commit of each image. */
 export interface LayerSink {
   hasLayer: (diffId: string) => boolean
   pin: (diffId: string) => void
   release: (diffIds: string[]) => void
-  addLayer: (input: Readable) => Promise<Unpacked>
+  /** Unpacks a layer; with `blob` (the verified compressed blob `input` was read from), the store keeps a link to that file instead of an uncompressed copy. */
+  addLayer: (input: Readable, blob?: KeptBlob) => Promise<Unpacked>
   commit: (bytes: Buffer, tags: NamedRef[], repoDigests?: string[]) => Promise<ImageRecord>
 }
 
@@ -62,6 +75,8 @@ export interface PullSink extends LayerSink {
   scratch: (prefix: string) => Promise<string>
   /** The dir of downloads kept across pulls and restarts (the registry's ingest dir), not emptied at start-up. */
   readonly ingestDir: string
+  /** Where the record of which registry blobs hold which layers is kept (registry/blobs.ts). */
+  readonly blobsFile: string
   /** The image id a stored tag key (`docker.io/library/bb:latest`) points at. */
   tagged: (key: string) => string | undefined
   /** Docker's `pull` event: its actor is the familiar `ref` (`name:tag` or `name@digest`), its name the familiar `name`. */
@@ -70,6 +85,6 @@ export interface PullSink extends LayerSink {
 
 /** What a save needs of the store: each layer's tar and each image's config bytes. */
 export interface ImageSource {
-  layerTar: (diffId: string) => string
+  layerTar: (diffId: string) => Promise<LayerTar>
   configBytes: (id: string) => Promise<Buffer>
 }

@@ -10,18 +10,18 @@
  * HTTPS then HTTP for an insecure one: hosts.ts) are tried in order until one
  * resolves the reference. Layers are downloaded through the store's ingest
  * dir (at most DOWNLOADS at a time; resumed, retried and shared between pulls:
- * ingest.ts), verified against their digest, and each unpacked as soon as it
- * is downloaded through the store's layer unpacker; a layer whose diffID the store has is not
- * downloaded. A failure leaves no image and no layer; verified downloads and
+ * ingest.ts), verified against their digest, and each unpacked while it
+ * downloads through the store's layer unpacker, which keeps the verified
+ * blob; a layer whose diffID the store has is not downloaded. A failure leaves no image and no layer; verified downloads and
  * partial ones stay in the ingest dir for the next pull.
  */
 import { createReadStream } from 'node:fs'
-import { Transform } from 'node:stream'
+import { pipeline, Transform, type Readable } from 'node:stream'
 import { invalid } from '../errors.js'
 import { familiarName, parsePullRef, refKey, shortId, splitDomain, type PullRef } from '../images/reference.js'
 import { HOST_ARCH, type PullSink } from '../images/types.js'
 import type { AuthConfig } from './auth.js'
-import { knownBlobs } from './blobs.js'
+import { knownBlobsIn } from './blobs.js'
 import { firstEndpoint, MEDIA, Registry, type FetchedManifest } from './client.js'
 import { endpointsFor, type Endpoint, type RegistryHosts } from './hosts.js'
 import { Ingest, type Lease } from './ingest.js'
@@ -123,14 +123,14 @@ function bounded<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>):
 }
 
 /** A layer descriptor of an image manifest, checked. */
-interface Layer { digest: string, size: number, diffId: string }
+interface Layer { digest: string, size: number, mediaType: string, diffId: string }
 
 function layersOf (m: FetchedManifest, diffIds: unknown): Layer[] {
   const layers: unknown = m.doc?.layers
   if (!Array.isArray(layers) || !Array.isArray(diffIds) || layers.length !== diffIds.length) throw invalid(`the manifest ${m.digest} and its config list different numbers of layers`)
   return layers.map((l: any, i) => {
     if (!LAYER_TYPES.has(l?.mediaType)) throw invalid(`unsupported layer media type ${JSON.stringify(l?.mediaType)}`)
-    return { digest: String(l.digest), size: Number(l.size) || 0, diffId: String(diffIds[i]) }
+    return { digest: String(l.digest), size: Number(l.size) || 0, mediaType: String(l.mediaType), diffId: String(diffIds[i]) }
   })
 }
 
@@ -141,7 +141,6 @@ function layersOf (m: FetchedManifest, diffIds: unknown): Layer[] {
  */
 export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Progress) => void): Promise<string> {
   const { ref, registry, manifest } = pull
-  const ingest = ingestOf(store)
   const pins: string[] = []
   const leases: Lease[] = []
   let downloads: Array<Promise<void>> = []
@@ -161,26 +160,15 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     try { doc = JSON.parse(config.toString('utf8')) } catch (err) { throw invalid(`the image config ${configDigest} is not JSON`, err) }
     const layers = layersOf(manifest, doc?.rootfs?.diff_ids)
     const present = layers.map(l => have(l.diffId))
-    for (const [i, l] of layers.entries()) emit({ status: present[i]! ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortId(l.digest) })
+    let queued = 0
+    for (const [i, l] of layers.entries()) {
+      emit({ status: present[i]! ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortId(l.digest) })
+      // As moby's transfer manager: a layer beyond the download limit shows Waiting until a slot frees.
+      if (!present[i]! && ++queued > DOWNLOADS) emit({ status: 'Waiting', progressDetail: {}, id: shortId(l.digest) })
+    }
     const missing = layers.filter((_, i) => !present[i]!)
-    const fetched = bounded(missing, DOWNLOADS, async l => {
-      if (have(l.diffId)) return undefined
-      const id = shortId(l.digest)
-      const lease = await ingest.fetch(registry, l.digest, l.size, {
-        progress: throttled((current, total) => emit({ status: 'Downloading', progressDetail: { current, total: total || l.size }, id })),
-        retrying: s => emit({ status: `Retrying in ${s} second${s === 1 ? '' : 's'}`, progressDetail: {}, id })
-      })
-      leases.push(lease)
-      emit({ status: 'Verifying Checksum', progressDetail: {}, id })
-      emit({ status: 'Download complete', progressDetail: {}, id })
-      return lease
-    })
-    // berth's layers are unpacked each into its own dir (overlay stacks them later), so each is unpacked as soon as it is downloaded, not in order.
-    downloads = fetched.map(async (f, k) => {
-      const l = missing[k]!
-      const lease = await f
-      if (lease !== undefined && !have(l.diffId)) await extract(store, lease, l, pins, emit)
-      lease?.release()
+    downloads = bounded(missing, DOWNLOADS, async l => {
+      if (!have(l.diffId)) await pullLayer(store, ingestOf(store), registry, l, { pins, leases, emit })
       emit({ status: 'Pull complete', progressDetail: {}, id: shortId(l.digest) })
     })
     // The first failure fails the pull; the others must not go unhandled meanwhile.
@@ -190,7 +178,9 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     const before = tags.length > 0 ? store.tagged(refKey(tags[0]!)) : undefined
     const rec = await store.commit(config, tags, [`${ref.name}@${pull.digest}`])
     // A push of these layers to this registry finds them there, or mounts them from here.
-    for (const l of layers) knownBlobs.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
+    const known = knownBlobsIn(store.blobsFile)
+    for (const l of layers) known.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
+    await known.save()
     emit({ status: `Digest: ${pull.digest}` })
     store.pulled(familiarRef(ref), familiarName(ref.name))
     const upToDate = tags.length > 0 ? before === rec.id : layers.every((_, i) => present[i]!)
@@ -205,27 +195,63 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
   }
 }
 
+/** What a layer's pull shares with the whole pull: layers pinned, downloads held, the progress stream. */
+interface PullState { pins: string[], leases: Lease[], emit: (p: Progress) => void }
+
 /**
- * Unpacks a downloaded layer through the store, with Docker's `Extracting`
- * progress: bytes of the compressed layer read so far. A layer that does not
- * unpack to the diffID the config names is refused and its download dropped.
+ * Downloads a layer and unpacks it while it downloads: the unpacker reads
+ * the ingest file as it is written (Ingest.follow), and its input ends only
+ * once the blob is verified, so nothing unverified is kept; the store then
+ * keeps a link to the verified blob, not an uncompressed copy. When the
+ * download started over or failed and was retried, the unpacked part is
+ * thrown away and the layer unpacked again from the verified file. A layer
+ * that does not unpack to the diffID the config names is refused and its
+ * download dropped.
  */
-async function extract (store: PullSink, lease: Lease, l: Layer, pins: string[], emit: (p: Progress) => void): Promise<void> {
+async function pullLayer (store: PullSink, ingest: Ingest, registry: Registry, l: Layer, s: PullState): Promise<void> {
   const id = shortId(l.digest)
-  const report = throttled((current, total) => emit({ status: 'Extracting', progressDetail: { current, total }, id }))
+  let complete = false
   let read = 0
-  const meter = new Transform({ transform (chunk: Buffer, _enc, cb) { read += chunk.length; report(read, l.size); cb(null, chunk) } })
-  const src = createReadStream(lease.file)
-  src.on('error', err => meter.destroy(err))
-  try {
-    const got = await store.addLayer(src.pipe(meter))
-    pins.push(got.diffId)
-    if (got.diffId !== l.diffId) throw invalid(`layer ${l.digest} unpacks to diffID ${got.diffId}, the image config says ${l.diffId}`)
-  } catch (err) {
-    src.destroy()
-    lease.release()
-    throw err
+  // Docker's order: Downloading, Download complete, then Extracting (bytes of the compressed layer unpacked so far).
+  const report = throttled((current, total) => { if (complete) s.emit({ status: 'Extracting', progressDetail: { current, total }, id }) })
+  const downloaded = ingest.fetch(registry, l.digest, l.size, {
+    progress: throttled((current, total) => s.emit({ status: 'Downloading', progressDetail: { current, total: total || l.size }, id })),
+    retrying: secs => s.emit({ status: `Retrying in ${secs} second${secs === 1 ? '' : 's'}`, progressDetail: {}, id })
+  }).then(lease => {
+    s.leases.push(lease)
+    s.emit({ status: 'Verifying Checksum', progressDetail: {}, id })
+    s.emit({ status: 'Download complete', progressDetail: {}, id })
+    complete = true
+    report(read, l.size)
+    return lease
+  })
+  downloaded.catch(() => {})
+  const blob = { file: ingest.fileOf(l.digest), digest: l.digest, size: l.size, mediaType: l.mediaType }
+  const unpack = async (src: Readable): Promise<void> => {
+    read = 0
+    const meter = new Transform({ transform (chunk: Buffer, _enc, cb) { read += chunk.length; report(read, l.size); cb(null, chunk) } })
+    const got = await store.addLayer(pipeline(src, meter, () => {}), blob)
+    s.pins.push(got.diffId)
+    if (got.diffId !== l.diffId) {
+      downloaded.then(lease => lease.release(), () => {})
+      throw invalid(`layer ${l.digest} unpacks to diffID ${got.diffId}, the image config says ${l.diffId}`)
+    }
   }
+  const live = ingest.follow(l.digest)
+  if (live !== undefined) {
+    let cut = false
+    live.once('error', () => { cut = true })
+    try {
+      await unpack(live)
+      ;(await downloaded).release()
+      return
+    } catch (err) {
+      if (!cut) throw err
+    }
+  }
+  const lease = await downloaded
+  await unpack(createReadStream(lease.file))
+  lease.release()
 }
 
 /** `fn` called at most every PROGRESS_MS, and always for the last step (current = total), as moby's progress reader does. */

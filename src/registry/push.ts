@@ -3,9 +3,9 @@
  * schema 2 manifest, with Docker's JSON progress messages (moby
  * distribution/push_v2.go, xfer/upload.go).
  *
- * The store keeps layers uncompressed; a push gzips each one while it
- * streams it to the registry (a PATCH of an upload session, then a PUT with
- * the digest the stream had), unless the layer is known as a blob the
+ * A layer the store keeps as the gzip blob it was pulled as is sent as it is;
+ * another is gzipped while it streams to the registry (a PATCH of an upload
+ * session, then a PUT with the digest the stream had), unless the layer is known as a blob the
  * registry has (HEAD: `Layer already exists`) or can mount from another
  * repository (`Mounted from`). The config goes up as it is stored, so the
  * image id a pull computes is the pushed image's. The manifest's digest
@@ -15,15 +15,14 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import { Transform, pipeline, type Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { Slots } from '../async.js'
 import { noLocalTag, registryFailed, type BerthError } from '../errors.js'
 import { familiarName, parseRepoTag, refKey, shortId, splitDomain, splitKey } from '../images/reference.js'
-import type { ImageRecord, LayerSink } from '../images/types.js'
+import type { ImageRecord, LayerSink, LayerTar } from '../images/types.js'
 import type { AuthConfig } from './auth.js'
-import { knownBlobs } from './blobs.js'
+import { knownBlobsIn, type KnownBlobs } from './blobs.js'
 import { firstEndpoint, MEDIA, Registry, registryError } from './client.js'
 import { upstreamEndpoints, type Endpoint, type RegistryHosts } from './hosts.js'
 
@@ -32,13 +31,16 @@ const UPLOADS = 5
 const PROGRESS_MS = 100
 const CONFIG_MEDIA = 'application/vnd.docker.container.image.v1+json'
 const LAYER_MEDIA = 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+const GZIP_LAYERS = new Set([LAYER_MEDIA, 'application/vnd.oci.image.layer.v1.tar+gzip'])
 
 /** What a push needs of the store. */
 export interface PushSource extends Pick<LayerSink, 'pin' | 'release' | 'commit'> {
   resolve: (ref: string) => ImageRecord
   list: () => ImageRecord[]
   keysOf: (id: string) => string[]
-  layerTar: (diffId: string) => string
+  layerTar: (diffId: string) => Promise<LayerTar>
+  /** Where the store's record of registry blobs is kept (blobs.ts). */
+  readonly blobsFile: string
   configBytes: (id: string) => Promise<Buffer>
   pushed: (ref: string, name: string) => void
 }
@@ -109,10 +111,11 @@ async function blobExists (reg: Registry, digest: string): Promise<boolean> {
 
 /**
  * Sends one layer: known there (`Layer already exists`), mounted from a
- * repository it is known in (`Mounted from`), or gzipped and uploaded with
- * `Pushing` progress over the uncompressed bytes, as moby counts them.
+ * repository it is known in (`Mounted from`), or uploaded with `Pushing`
+ * progress: the kept gzip blob as it is, else the tar gzipped on the way
+ * (progress over the uncompressed bytes, as moby counts them).
  */
-async function pushLayer (reg: Registry, diffId: string, tarFile: string, emit: (p: PushProgress) => void): Promise<{ digest: string, size: number }> {
+async function pushLayer (reg: Registry, knownBlobs: KnownBlobs, diffId: string, tar: LayerTar, emit: (p: PushProgress) => void): Promise<{ digest: string, size: number }> {
   const id = shortId(diffId)
   const known = knownBlobs.on(diffId, reg.base)
   for (const k of known.filter(k => k.repo === reg.path)) {
@@ -127,7 +130,8 @@ async function pushLayer (reg: Registry, diffId: string, tarFile: string, emit: 
     return from!
   }
   const location = started.location
-  const total = (await stat(tarFile)).size
+  const blob = tar.blob !== undefined && GZIP_LAYERS.has(tar.blob.mediaType) ? tar.blob : undefined
+  const total = blob?.size ?? tar.size
   const hash = createHash('sha256')
   let size = 0
   let current = 0
@@ -142,7 +146,10 @@ async function pushLayer (reg: Registry, diffId: string, tarFile: string, emit: 
   })
   const counted = new Transform({ transform (chunk: Buffer, _enc, cb) { hash.update(chunk); size += chunk.length; cb(null, chunk) } })
   let streamError: Error | undefined
-  const body: Readable = pipeline(createReadStream(tarFile), meter, createGzip(), counted, err => { if (err !== null && err !== undefined) streamError = err })
+  const onEnd = (err: Error | null | undefined): void => { if (err !== null && err !== undefined) streamError = err }
+  const body: Readable = blob !== undefined
+    ? pipeline(createReadStream(blob.file), meter, counted, onEnd)
+    : pipeline(await tar.open(), meter, createGzip(), counted, onEnd)
   const r = await reg.call('PATCH', location, { headers: { 'content-type': 'application/octet-stream' }, body })
   if (streamError !== undefined) { await r.body.dump(); throw registryFailed(`reading layer ${diffId}: ${streamError.message}`, streamError) }
   if (r.statusCode !== 202) throw await failure(r, `uploading layer ${id}`)
@@ -174,6 +181,7 @@ export async function runPush (store: PushSource, push: ResolvedPush, hosts: Reg
   // The first endpoint that answers is pushed to, as moby falls back only before anything was sent.
   const reg = await firstEndpoint(upstreamEndpoints(domain, hosts), open, async reg => { await reg.ping(); return reg })
   const pins: string[] = []
+  const known = knownBlobsIn(store.blobsFile)
   let done = false
   try {
     for (const { tag, id } of push.tags) {
@@ -187,7 +195,7 @@ export async function runPush (store: PushSource, push: ResolvedPush, hosts: Reg
       const slots = new Slots(UPLOADS)
       const uploads = new Map(layers.map(d => {
         if (!slots.free) emit({ status: 'Waiting', progressDetail: {}, id: shortId(d) })
-        return [d, slots.run(async () => await pushLayer(reg, d, store.layerTar(d), emit))]
+        return [d, slots.run(async () => await pushLayer(reg, known, d, await store.layerTar(d), emit))]
       }))
       for (const u of uploads.values()) u.catch(() => {})
       const blobs = []
@@ -205,6 +213,7 @@ export async function runPush (store: PushSource, push: ResolvedPush, hosts: Reg
       if (r.statusCode !== 201) throw await failure(r, `putting the manifest of ${familiarName(push.name)}:${tag}`)
       await r.body.dump()
       await store.commit(config, [], [`${push.name}@${digest}`])
+      await known.save()
       emit({ status: `${tag}: digest: ${digest} size: ${manifest.length}` })
       emit({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } })
       store.pushed(`${familiarName(push.name)}:${tag}`, familiarName(push.name))
