@@ -277,10 +277,14 @@ export class Builder {
     await writeFile(join(dir, id.slice(7)), config)
     const layers = []
     for (const d of diffIds) {
-      const src = this.images.layerTar(d)
-      const dst = join(dir, d.slice(7))
+      // A pulled layer is kept as the registry's gzip blob, any other as its tar: either is handed over as it is.
+      const tar = await this.images.layerTar(d)
+      const src = tar.blob?.file ?? tar.file!
+      const digest = tar.blob?.digest ?? d
+      const dst = join(dir, digest.slice(7))
       await link(src, dst).catch(async () => { await copyFile(src, dst) })
-      layers.push({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: d, size: (await stat(dst)).size })
+      const mediaType = tar.blob !== undefined ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.docker.image.rootfs.diff.tar'
+      layers.push({ mediaType, digest, size: (await stat(dst)).size })
     }
     const manifest = {
       schemaVersion: 2,

@@ -273,7 +273,7 @@ export class ImageStore {
     const kept = this.layerBlobs.get(diffId)
     if (kept !== undefined) return { size: kept.tarSize, blob: kept.blob, open: async () => await decompressed(createReadStream(kept.blob.file)) }
     const file = join(this.layerPath(diffId), 'layer.tar')
-    return { size: (await stat(file)).size, open: async () => createReadStream(file) }
+    return { size: (await stat(file)).size, file, open: async () => createReadStream(file) }
   }
 
   /** True when the layer is in the store. */

@@ -56,6 +56,8 @@ export interface LayerTar {
   size: number
   /** The uncompressed tar's bytes (gunzipped from the blob when the store keeps one). */
   open: () => Promise<Readable>
+  /** The uncompressed tar on disk, when the store keeps one (layers not pulled). */
+  file?: string
   blob?: KeptBlob
 }
 
