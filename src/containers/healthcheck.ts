@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import { HealthStore } from '../store/health.js'
 import type { ContainerRecord } from '../store/records.js'
 import { afterProbe, CappedOutput, goDuration, healthAction, nextDelay, probeCommand, started, stopped, timings, type HealthState, type ProbeResult } from './health.js'
+import { canExec } from './state.js'
 
 /** What one probe gave: its exit code (-1: none) and its output, capped. */
 export interface ProbeOutcome { exitCode: number, output: string, timedOut: boolean }
@@ -85,9 +86,10 @@ export class HealthMonitor {
   async reload (rec: ContainerRecord): Promise<void> {
     if (probeCommand(rec.healthcheck) === undefined) return
     const saved = await this.d.store.load(rec.id).catch(() => undefined)
-    if (saved === undefined && rec.status !== 'running') return
+    if (saved === undefined && !canExec(rec.status)) return
     this.states.set(rec.id, saved ?? started(undefined))
-    if (rec.status === 'running') this.arm(rec)
+    // Probes are execs: they run while the container runs, not while it is paused.
+    if (canExec(rec.status)) this.arm(rec)
   }
 
   /** reload() of each record, all at once. */

@@ -38,7 +38,7 @@ import { monitorIn, type HealthMonitor } from './healthcheck.js'
 import { parseRestartPolicy, type AskedPolicy } from './restart.js'
 import { mountRootfs, unmountRootfs } from './rootfs.js'
 import { signalNumber } from './signals.js'
-import { canKill, canPause, canRemoveWithoutForce, canUnpause, hasMonitor, isNotRunning, isRunning, isUp, needsNewRun } from './state.js'
+import { canKill, canPause, canUnpause, hasMonitor, isNotRunning, isRestarting, isRunning, isUp, needsNewRun, removeNeedsForce } from './state.js'
 import { Supervisor } from './supervisor.js'
 import { ContainerTable, type Entry, type WaitCondition, type Waiter } from './table.js'
 import { dropVolumes, volumeEvents, volumeNames } from './volume-mounts.js'
@@ -109,7 +109,7 @@ export class ContainerManager {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
-    this.networks = new Networks({ root: config.root, state: config.state, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
+    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
     // A run's networking goes with the run, wherever its end is cleaned up (in the background: networks/service.ts).
     this.runs.releaseWith = async id => { this.networks.release(id) }
     this.networking = new Networking({
@@ -317,7 +317,7 @@ export class ContainerManager {
    */
   private async stopAsked (e: Entry): Promise<boolean> {
     const rec = e.rec
-    const restarting = rec.status === 'restarting'
+    const restarting = isRestarting(rec.status)
     clearTimeout(e.restartTimer)
     e.restartTimer = undefined
     if (rec.manuallyStopped === true && !restarting) return false
@@ -344,7 +344,7 @@ export class ContainerManager {
     try {
       const signalled = await this.table.serial(e, async () => {
         if (e.rec.status === 'paused') throw conflict(`Container ${e.rec.id} is paused. Unpause the container before stopping or killing`)
-        if (e.rec.status === 'restarting') { await this.stopAsked(e); return false }
+        if (isRestarting(e.rec.status)) { await this.stopAsked(e); return false }
         if (!canKill(e.rec.status)) throw conflict(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`)
         await this.stopAsked(e)
         await this.runtimeOf(e.rec).kill(e.rec.id, signal).catch((err: unknown) => {
@@ -405,7 +405,7 @@ export class ContainerManager {
     try {
       // False when only a pending restart was cancelled: nothing runs, nothing to wait for.
       const signalled = await this.table.serial(e, async () => {
-        if (e.rec.status === 'restarting') {
+        if (isRestarting(e.rec.status)) {
           await this.stopAsked(e)
           return false
         }
@@ -461,8 +461,8 @@ export class ContainerManager {
     try {
       let waitForExit = false
       await this.table.serial(e, async () => {
-        if (!canRemoveWithoutForce(e.rec.status) && e.rec.status !== 'creating') {
-          const state = e.rec.status === 'restarting' ? 'restarting' : 'running'
+        if (removeNeedsForce(e.rec.status)) {
+          const state = isRestarting(e.rec.status) ? 'restarting' : 'running'
           if (!force) throw conflict(`cannot remove container "/${e.rec.name}": container is ${state}: stop the container before removing or force remove`)
           // Docker's force-remove kills, which rules out a restart; a pending one is cancelled.
           if (await this.stopAsked(e)) return

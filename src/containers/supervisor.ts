@@ -20,7 +20,7 @@ import type { MonitorRuns } from '../shims/runs.js'
 import { ZERO_TIME, type ContainerRecord, type RecordStore } from '../store/records.js'
 import { decideRecovery, type RecoveryAction } from './recovery.js'
 import { NO_RESTART, nextBackoff, restartAfterExit, restartAtStartup, type RestartPolicy } from './restart.js'
-import { hasMonitor } from './state.js'
+import { hasMonitor, isRestarting, isRuntimeLive, isStopped } from './state.js'
 import { newEntry, type ContainerTable, type Entry } from './table.js'
 import { dieAttributes } from './view.js'
 
@@ -197,7 +197,7 @@ export class Supervisor {
     e.restartTimer = setTimeout(() => {
       e.restartTimer = undefined
       void this.table.serial(e, async () => {
-        if (e.rec.status !== 'restarting' || !this.table.has(e.rec.id)) return
+        if (!isRestarting(e.rec.status) || !this.table.has(e.rec.id)) return
         await this.d.host.startRun(e, false)
       }).catch(err => this.d.log.error({ err, container: e.rec.id.slice(0, 12) }, 'policy restart failed'))
     }, e.backoffMs)
@@ -211,12 +211,12 @@ export class Supervisor {
   private startAfterRecovery (): void {
     for (const e of this.table.all()) {
       const { id, status } = e.rec
-      if (status !== 'exited' && status !== 'restarting' && status !== 'created') continue
+      if (!isStopped(status)) continue
       const go = restartAtStartup(policyOf(e.rec), {
         exitCode: e.rec.exitCode, manuallyStopped: e.rec.manuallyStopped === true, restartCount: e.rec.restartCount,
-        startedBefore: e.rec.startedAt !== ZERO_TIME, pending: status === 'restarting'
+        startedBefore: e.rec.startedAt !== ZERO_TIME, pending: isRestarting(status)
       })
-      if (!go && status !== 'restarting') continue
+      if (!go && !isRestarting(status)) continue
       void this.table.serial(e, async () => {
         await this.afterStartup
         // Started, stopped or removed through the API meanwhile.
@@ -311,7 +311,7 @@ export class Supervisor {
       case 'adopt': {
         const status = await this.d.runs.runtimeStatus(rec)
         // berthd may have died between the runtime's answer and the record write: the runtime knows best.
-        if ((status === 'running' || status === 'paused' || status === 'created') && status !== rec.status) {
+        if (isRuntimeLive(status) && status !== rec.status) {
           rec.status = status
           if (status === 'running' && rec.startedAt === ZERO_TIME) rec.startedAt = new Date().toISOString()
           await this.d.store.save(rec)

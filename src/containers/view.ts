@@ -71,7 +71,7 @@ const summaryHead = (rec: ContainerRecord) => ({
 
 /** The summary's fields after Status: ports and networks while the container runs, as ps shows them. */
 const summaryTail = (rec: ContainerRecord, net: Attachment | undefined) => {
-  const up = net !== undefined && (rec.status === 'running' || rec.status === 'paused')
+  const up = net !== undefined && isRunning(rec.status)
   return {
     Ports: (up ? net.ports : []).map(p => ({ IP: p.host_ip === '' ? '0.0.0.0' : p.host_ip, PrivatePort: p.container_port, PublicPort: p.host_port, Type: p.protocol })) as unknown[],
     Labels: rec.labels,

@@ -57,8 +57,10 @@ export interface CreateNetworkRequest {
 }
 
 export interface NetworkOptions {
+  /** berthd's root dir: the predefined networks' ids are derived from it. */
   root: string
-  state: string
+  /** Where networks, attachments, netavark's config and the netns files live (store/layout.ts). */
+  dirs: { store: string, attach: string, netavark: string, netns: string }
   /** The default bridge's subnet; the first free of Docker's pools when absent. */
   bridgeSubnet?: string
   log: Logger
@@ -81,9 +83,9 @@ export class Networks {
   readonly configDir: string
 
   constructor (private readonly o: NetworkOptions) {
-    this.store = new NetworkStore(join(o.root, 'networks'))
-    this.attachDir = join(o.state, 'networks', 'attach')
-    this.configDir = join(o.state, 'networks', 'netavark')
+    this.store = new NetworkStore(o.dirs.store)
+    this.attachDir = o.dirs.attach
+    this.configDir = o.dirs.netavark
   }
 
   /** Loads the networks and the attachments, and makes the default bridge on the first start. */
@@ -258,7 +260,7 @@ export class Networks {
   }
 
   private attachPath (id: string): string { return join(this.attachDir, `${id}.json`) }
-  private netnsPath (id: string): string { return join(this.o.state, 'networks', 'netns', id) }
+  private netnsPath (id: string): string { return join(this.o.dirs.netns, id) }
 
   /**
    * Leases an address on each network, makes the namespace and runs netavark

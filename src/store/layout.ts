@@ -11,6 +11,7 @@
  *     bundle/config.json             an image container's OCI spec
  *     rootfs/{upper,work,merged}     an image container's overlay
  *   <root>/volumes/<name>/           a volume: volume.json, and _data (what containers bind)
+ *   <root>/networks/<id>.json        a network (src/networks/store.ts)
  *   <state>/containers/<id>/         one run's state dir (its absence: the run is cleaned up)
  *     control, ctr.pid, conmon.pid, conmon.log
  *     bundle/config.json             the private spec the runtime runs (conmon puts ctl, attach, oom here)
@@ -18,6 +19,9 @@
  *   <state>/exits/<id>               conmon's exit file for the current run
  *   <state>/sock/<id>                conmon's attach-socket link
  *   <state>/rt/<runtime>/            the runtime's --root
+ *   <state>/networks/attach/<id>.json  a run's attachment: its lease of addresses and ports
+ *   <state>/networks/netavark/       netavark's config dir (aardvark-dns's files)
+ *   <state>/networks/netns/<id>      a run's network namespace, bind-mounted
  *
  * Pure: it joins paths and touches nothing.
  */
@@ -52,6 +56,8 @@ export class Layout {
   readonly images: string
   /** One dir per volume (src/volumes/store.ts). */
   readonly volumes: string
+  /** The networks and their runs' attachments (src/networks/service.ts). */
+  readonly networks: { store: string, attach: string, netavark: string, netns: string }
   readonly events: string
   /** The builder's buildah storage, temp dirs and config (src/build/). */
   readonly build: string
@@ -67,6 +73,7 @@ export class Layout {
     this.sockets = join(state, 'sock')
     this.images = join(root, 'images')
     this.volumes = join(root, 'volumes')
+    this.networks = { store: join(root, 'networks'), attach: join(state, 'networks', 'attach'), netavark: join(state, 'networks', 'netavark'), netns: join(state, 'networks', 'netns') }
     this.events = join(root, 'events')
     this.build = join(root, 'build')
     this.buildRun = join(state, 'build')
