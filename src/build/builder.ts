@@ -17,7 +17,7 @@
  * build leaves are removed once no build runs.
  */
 import { createReadStream } from 'node:fs'
-import { copyFile, link, lstat, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, link, lstat, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative, isAbsolute } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Transform, type Readable } from 'node:stream'
@@ -236,11 +236,18 @@ export class Builder {
     for await (const line of createInterface({ input, crlfDelay: Infinity })) fn(line)
   }
 
-  /** Removes the working containers killed builds left (only while no build runs: buildah cannot tell whose they are). */
+  /**
+   * Removes what killed builds left: buildah's working containers, and the
+   * temp dirs (`buildah<N>`) it makes under TMPDIR and removes only when it
+   * ends well. Only while no build runs: buildah cannot tell whose they are.
+   */
   private async sweep (): Promise<void> {
     this.dirty = false
     const r = await this.buildah.removeContainers()
     if (!r.ok) this.log.warn({ stderr: r.stderr }, 'removing buildah working containers failed')
+    for (const f of await readdir(this.tmp).catch(() => [])) {
+      if (this.running === 0) await rm(join(this.tmp, f), { recursive: true, force: true })
+    }
   }
 
   /**
