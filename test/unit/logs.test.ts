@@ -208,6 +208,10 @@ t.test('encodeChunk encodes as parseLogLine and encodeEntries do, line by line',
     '2024-01-02T03:04:05Z stdout ',
     '',
     'x stdout F short time',
+    ' stdout F empty time',
+    '2024-01-02T03:04:05Z stdoux F nope',
+    '2024-01-02T03:04:05Z stderr\tF nope',
+    'nospacesatall',
     '2024-01-02T03:04:05.000000007Z stderr P no newline then',
     '2024-01-02T03:04:05.000000008Z stdout F back'
   ]
@@ -228,4 +232,7 @@ t.test('encodeChunk encodes as parseLogLine and encodeEntries do, line by line',
   }
   t.pass('identical for every window, filter and mode')
   t.equal(encodeChunk(Buffer.alloc(0), { stdout: true, stderr: true, tty: false }).length, 0, 'empty chunk, empty output')
+  const o = { stdout: true, stderr: true, tty: false }
+  t.same(deframe(encodeChunk(Buffer.from('2024-01-02T03:04:05Z stdout F last'), o)), [{ stream: 1, data: Buffer.from('last\n') }], 'a last line without its newline')
+  t.same(deframe(encodeChunk(Buffer.from('2024-01-02T03:04:05Z stderr P'), o)), [{ stream: 2, data: Buffer.alloc(0) }], 'a last empty partial line without its newline')
 })
