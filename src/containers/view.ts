@@ -82,18 +82,34 @@ const summaryTail = (rec: ContainerRecord, net: Attachment | undefined) => {
 }
 
 /** What the cached text of one summary was made from: it stays good while these are the same. */
-interface SummaryText { status: string, name: string, labels: unknown, body: unknown, net: Attachment | undefined, head: string, tail: string }
+interface SummaryText { status: string, name: string, labels: unknown, body: unknown, net: Attachment | undefined, head: string, tail: string, st?: StatusJson }
+
+/**
+ * What a Status text was made from: statusText depends on the time only
+ * through the whole seconds since `since` (humanDuration's floor), so the
+ * same string serves until the next second (or a field here changes).
+ */
+interface StatusJson { status: string, exitCode: number, error: string, health: string | undefined, since: string, sinceMs: number, secs: number, json: string }
+
+/** One list answer: the parts it was made of, to tell when the same answer serves again. */
+interface Answer { parts: string[], buf: Buffer }
+
+/** List answers kept: a few clients asking with different filters each get theirs again. */
+const ANSWERS = 4
 
 /**
  * JSON.stringify(summary(rec, now)), kept per container: with 500 running,
  * building and serialising every summary was most of a list request's time.
  * The text around Status is cached, and Status, which changes with the
- * clock, is put between them on each call. A field the cached text shows
- * that can change after create (status, name; labels and the create body
- * are replaced whole when they change) makes it be built again.
+ * clock, is put between them; it too is kept until its text would change. A
+ * field the cached text shows that can change after create (status, name;
+ * labels and the create body are replaced whole when they change) makes it
+ * be built again. Whole answers are kept too (as the bytes sent): an answer
+ * whose parts are all the same strings as a kept one's is that one.
  */
 export class SummaryCache {
   private readonly texts = new WeakMap<ContainerRecord, SummaryText>()
+  private answers: Answer[] = []
 
   /** `netOf` gives a container's network attachment (a new object for each run, so it keys the cache); `healthOf` its State.Health. */
   constructor (private readonly netOf: (id: string) => Attachment | undefined = () => undefined, private readonly healthOf: (id: string) => HealthState | undefined = () => undefined) {}
@@ -105,12 +121,26 @@ export class SummaryCache {
 
   /** The summaries of `recs` as JSON text, separated by commas; one join, no string per container. */
   join (recs: ContainerRecord[], now: number): string {
+    return joinParts(this.allParts(recs, now))
+  }
+
+  /** JSON.stringify(recs.map(r => summary(r, now))) as bytes to send: a kept answer when nothing in it changed. */
+  list (recs: ContainerRecord[], now: number): Buffer {
+    const parts = this.allParts(recs, now)
+    const same = this.answers.find(a => a.parts.length === parts.length && a.parts.every((p, i) => p === parts[i]))
+    if (same !== undefined) return same.buf
+    const buf = Buffer.from(`[${joinParts(parts)}]`)
+    this.answers = [{ parts, buf }, ...this.answers.slice(0, ANSWERS - 1)]
+    return buf
+  }
+
+  private allParts (recs: ContainerRecord[], now: number): string[] {
     const out: string[] = []
     for (const r of recs) {
-      if (out.length > 0) out.push(',')
-      out.push(...this.parts(r, now))
+      const [head, status, tail] = this.parts(r, now)
+      out.push(head, status, tail)
     }
-    return out.join('')
+    return out
   }
 
   private parts (rec: ContainerRecord, now: number): [string, string, string] {
@@ -123,8 +153,30 @@ export class SummaryCache {
       t = { status: rec.status, name: rec.name, labels: rec.labels, body: rec.createBody, net, head, tail }
       this.texts.set(rec, t)
     }
-    return [t.head, JSON.stringify(statusText(rec, now, this.healthOf(rec.id))), t.tail]
+    return [t.head, this.statusJson(rec, now, t), t.tail]
   }
+
+  private statusJson (rec: ContainerRecord, now: number, t: SummaryText): string {
+    const health = this.healthOf(rec.id)
+    const since = rec.status === 'exited' || rec.status === 'restarting' ? rec.finishedAt : rec.startedAt
+    let c = t.st
+    if (c === undefined || c.since !== since) c = { status: '', exitCode: 0, error: '', health: undefined, since, sinceMs: Date.parse(since), secs: NaN, json: '' }
+    const secs = Math.floor((now - c.sinceMs) / 1000)
+    if (c.secs !== secs || c.status !== rec.status || c.exitCode !== rec.exitCode || c.error !== rec.error || c.health !== health?.Status) {
+      t.st = { ...c, status: rec.status, exitCode: rec.exitCode, error: rec.error, health: health?.Status, secs, json: JSON.stringify(statusText(rec, now, health)) }
+    }
+    return t.st!.json
+  }
+}
+
+/** Summaries' parts (head, Status, tail for each) as the list's JSON text without its brackets. */
+function joinParts (parts: string[]): string {
+  const out: string[] = []
+  for (let i = 0; i < parts.length; i += 3) {
+    if (i > 0) out.push(',')
+    out.push(parts[i]!, parts[i + 1]!, parts[i + 2]!)
+  }
+  return out.join('')
 }
 
 type Body = { HostConfig?: Record<string, unknown>, [k: string]: unknown }

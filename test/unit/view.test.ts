@@ -1,6 +1,7 @@
 import t from 'tap'
 import { dieAttributes, humanDuration, statusText, summary, SummaryCache, inspect } from '../../src/containers/view.js'
 import type { ContainerRecord, Status } from '../../src/store/records.js'
+import type { HealthState } from '../../src/store/health.js'
 import { record } from './fixtures.js'
 
 const rec = record
@@ -96,6 +97,43 @@ t.test('SummaryCache: the text JSON.stringify gives, Status as of each call, reb
   t.equal(cache.json(other, now), JSON.stringify(summary(other, now)), 'another container has its own text')
   t.equal(`[${cache.join([r, other], now)}]`, JSON.stringify([summary(r, now), summary(other, now)]), 'a list')
   t.equal(`[${cache.join([], now)}]`, '[]', 'an empty list')
+})
+
+t.test('SummaryCache.list: the bytes of JSON.stringify, the same buffer while nothing shown changed', async t => {
+  const cache = new SummaryCache()
+  const a = rec({ status: 'running', startedAt: '2024-01-02T03:04:00.500Z' })
+  const b = rec({ id: 'f'.repeat(64), name: 'other', status: 'exited', startedAt: '2024-01-02T03:00:00Z', finishedAt: '2024-01-02T03:01:00Z', exitCode: 1 })
+  const now = Date.parse('2024-01-02T03:04:05Z')
+  const want = (recs: ContainerRecord[], at: number): string => JSON.stringify(recs.map(r => summary(r, at)))
+  const first = cache.list([a, b], now)
+  t.equal(first.toString(), want([a, b], now), 'the list as JSON')
+  t.equal(cache.list([a, b], now + 400), first, 'within the same second of Up: the same buffer')
+  const later = cache.list([a, b], now + 600)
+  t.not(later, first, 'a second later: a new answer')
+  t.equal(later.toString(), want([a, b], now + 600), 'with the new Status')
+  t.equal(cache.list([b], now).toString(), want([b], now), 'another selection has its own answer')
+  t.equal(cache.list([a, b], now + 600), later, 'and the earlier one is still kept')
+  b.exitCode = 2
+  t.equal(cache.list([a, b], now + 600).toString(), want([a, b], now + 600), 'an exit code changed in place: the answer follows')
+  b.error = 'boom'; b.startedAt = '0001-01-01T00:00:00Z'
+  t.equal(cache.list([a, b], now + 600).toString(), want([a, b], now + 600), 'an error changed in place: the answer follows')
+  a.status = 'paused'
+  t.equal(cache.list([a, b], now + 600).toString(), want([a, b], now + 600), 'paused')
+  a.status = 'restarting'; a.finishedAt = '2024-01-02T03:04:04Z'; a.exitCode = 3
+  t.equal(cache.list([a, b], now + 600).toString(), want([a, b], now + 600), 'restarting, since its finish')
+  t.equal(cache.list([], now).toString(), '[]', 'an empty list')
+})
+
+t.test('SummaryCache: a health change shows in Status though the record is the same', async t => {
+  let health: HealthState | undefined = { Status: 'starting', FailingStreak: 0, Log: [] }
+  const cache = new SummaryCache(() => undefined, () => health)
+  const r = rec({ status: 'running', startedAt: '2024-01-02T03:04:00Z' })
+  const now = Date.parse('2024-01-02T03:04:05Z')
+  t.match(cache.list([r], now).toString(), /"Status":"Up 5 seconds \(health: starting\)"/)
+  health = { ...health, Status: 'healthy' }
+  t.match(cache.list([r], now).toString(), /"Status":"Up 5 seconds \(healthy\)"/)
+  health = undefined
+  t.match(cache.list([r], now).toString(), /"Status":"Up 5 seconds"/)
 })
 
 t.test('inspect', async t => {

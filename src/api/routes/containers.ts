@@ -70,8 +70,8 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
     const refs = { ...manager.filterRefs(filters), health: (id: string) => manager.health.status(id) }
     let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
-    // The answer as JSON.stringify would write it, from each container's cached text; a string is sent as it is.
-    if (!bool(q.size)) return reply.type('application/json').send(`[${summaries.join(recs, now)}]`)
+    // The answer as JSON.stringify would write it, from each container's cached text (or a whole kept answer); bytes are sent as they are.
+    if (!bool(q.size)) return reply.type('application/json').send(summaries.list(recs, now))
     return await Promise.all(recs.map(async r => ({ ...summary(r, now, manager.networks.attachment(r.id), manager.health.state(r.id)), ...await manager.settings.sizes(r) })))
   }
   app.get('/containers/json', list, async (req, reply) => listContainers(req.query, reply))
