@@ -25,6 +25,19 @@ t.test('Docker ref lookup: id, name with or without /, unique prefix', async t =
   t.same(table.list().map(r => r.name), ['db', 'web'], 'newest first')
 })
 
+t.test('list: kept between calls, follows adds and drops, and a caller changing its copy changes nothing', async t => {
+  const table = new ContainerTable()
+  const web = newEntry(record(A, 'web', '2026-01-01T00:00:00Z'))
+  table.add(web)
+  const first = table.list()
+  first.pop()
+  t.same(table.list().map(r => r.name), ['web'], 'the caller popped its copy only')
+  table.add(newEntry(record(B, 'db', '2026-01-02T00:00:00Z')))
+  t.same(table.list().map(r => r.name), ['db', 'web'], 'an add shows')
+  table.drop(web)
+  t.same(table.list().map(r => r.name), ['db'], 'a drop shows')
+})
+
 t.test('names: reserved while in use, 409 naming the holder, moved on rename, freed on drop', async t => {
   const table = new ContainerTable()
   const e = newEntry(record(A, 'web'))
