@@ -18,6 +18,7 @@ import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
+import { checkRootlessCreate } from '../security/rootless.js'
 import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
@@ -106,7 +107,7 @@ export class ContainerManager {
     this.store = new RecordStore(layout.records)
     this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events })
     for (const rt of Object.values(config.runtimes)) {
-      this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
+      this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs, noCgroups: config.rootless }))
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
     this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
@@ -133,7 +134,7 @@ export class ContainerManager {
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
     this.health = monitorIn(layout.records, { event, log: log.child({ component: 'health' }), probe: (rec, cmd, ms) => this.interactive.probe(rec.id, cmd, ms), restart: id => this.restart(id) })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
-    this.settings = new ContainerSettings({ table: this.table, layout, images, store: this.store, runtimeOf: rec => this.runtimeOf(rec), event, log, remove: async id => { await this.remove(id, false) } })
+    this.settings = new ContainerSettings({ table: this.table, layout, images, store: this.store, noCgroups: config.rootless, runtimeOf: rec => this.runtimeOf(rec), event, log, remove: async id => { await this.remove(id, false) } })
   }
 
   /** Makes the dirs, re-loads every container from disk, and starts watching for exits. */
@@ -241,11 +242,12 @@ export class ContainerManager {
     const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
+    if (this.config.rootless) checkRootlessCreate(host)
     checkPorts(body)
     this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')
     const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
-    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
+    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp, rootless: this.config.rootless }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
