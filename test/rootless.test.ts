@@ -167,6 +167,13 @@ t.test('rootless berthd as a real user', { timeout: 300_000 }, async t => {
   const ex = await docker(r, ['exec', 'rl-d', 'id', '-u'])
   t.equal(ex.stdout.trim(), '0', `exec: ${ex.stderr}`)
 
+  // No cgroup: top lists the container's pid namespace (not berthd's cgroup, which is everyone's), stats are zeros.
+  const top = await docker(r, ['top', 'rl-d', '-o', 'pid'])
+  t.same(top.stdout.trim().split('\n').slice(1).map(Number), [pid], `top: the container's process only ${top.stderr}`)
+  const stats = JSON.parse((await docker(r, ['stats', '--no-stream', '--format', '{{json .}}', 'rl-d'])).stdout) as { MemUsage: string }
+  t.match(stats.MemUsage, /^0B \/ 0B$/, 'stats: no cgroup counters, not berthd\'s')
+  t.match((await docker(r, ['pause', 'rl-d'])).stderr, /rootless berthd cannot pause containers/)
+
   // Refused plainly: limits that would need a cgroup, and ports the host could not reach.
   const mem = await client.request({ method: 'POST', path: '/containers/create', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Image: 'bb', Cmd: ['true'], HostConfig: { Memory: 64 * 1024 * 1024 } }) })
   const memBody = await mem.body.json() as { message: string }

@@ -373,6 +373,7 @@ export class ContainerManager {
   /** Freezes a running container (the runtime's cgroup freezer). */
   async pause (ref: string): Promise<void> {
     const e = this.table.get(ref)
+    if (this.config.rootless) throw invalid('rootless berthd cannot pause containers: the freezer is a cgroup, and its containers get none')
     await this.table.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`container ${e.rec.id} is already paused`)
       if (!canPause(e.rec.status)) throw conflict(`Container ${e.rec.id} is not running`)
@@ -521,14 +522,14 @@ export class ContainerManager {
 
   // ---- stats / top (rename, update, sizes and prune: settings.ts) ---------------
 
-  /** One sample of the container's cgroup counters; no sample when it is not running. */
+  /** One sample of the container's cgroup counters; no sample when it is not running or has no cgroup (rootless: zeros, not berthd's). */
   async statsSample (ref: string): Promise<{ rec: ContainerRecord, sample?: RawSample }> {
     const rec = this.resolve(ref)
-    return { rec, ...await sampleOf(rec) }
+    return this.config.rootless ? { rec } : { rec, ...await sampleOf(rec) }
   }
 
-  /** Docker's top: `ps <psArgs>` on the host, cut to the processes in the container's cgroup. 409 unless running. */
+  /** Docker's top: `ps <psArgs>` on the host, cut to the container's processes. 409 unless running. */
   async top (ref: string, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
-    return await topOf(this.resolve(ref), psArgs)
+    return await topOf(this.resolve(ref), psArgs, this.config.rootless)
   }
 }
