@@ -35,6 +35,9 @@ export const holderPidFile = (runtimeDir: string): string => join(rootlesskitDir
 /** True inside the namespaces: rootlesskit sets this for its child, and berthd for itself when it joins them. */
 export const insideRootless = (env: NodeJS.ProcessEnv): boolean => (env.ROOTLESSKIT_STATE_DIR ?? '') !== ''
 
+/** rootlesskit's API socket (its port driver's), inside the namespaces. */
+export const rootlessPortApi = (env: NodeJS.ProcessEnv): string => join(env.ROOTLESSKIT_STATE_DIR ?? '', 'api.sock')
+
 /** A reason the rootless mode cannot start, fit for the user. */
 export class RootlessError extends Error {}
 

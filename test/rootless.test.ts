@@ -4,8 +4,8 @@
  * `berthd --rootless`, which runs inside rootlesskit's namespaces with
  * slirp4netns, crun and native overlay. Driven with the docker client as
  * root would drive a user's daemon: run, logs, exec, stop, rm, a berthd
- * restart that re-loads a running container, and the refusals (cgroup
- * limits, published ports). Teardown removes the containers, ends every
+ * restart that re-loads a running container, a port published through
+ * rootlesskit's port driver, and the refusals (cgroup limits, pause). Teardown removes the containers, ends every
  * process of that user by pid (its uid and subordinate ids are the test's
  * own), and removes the user, its id ranges, its home and the temp dirs.
  */
@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { BERTHD, DOCKER, importBusybox, sleep, until } from './helpers.js'
+import { BERTHD, DOCKER, freePort, importBusybox, sleep, until } from './helpers.js'
 import { NODE_FLAGS } from '../src/launch.js'
 import { holderPidFile } from '../src/rootless.js'
 
@@ -183,8 +183,18 @@ t.test('rootless berthd as a real user', { timeout: 300_000 }, async t => {
   t.not(cli.exitCode, 0)
   t.match(cli.stderr, /cannot apply NanoCpus, PidsLimit/)
   t.match((await docker(r, ['update', '--memory', '64m', 'rl-d'])).stderr, /rootless berthd cannot apply Memory/, 'update too')
-  t.match((await docker(r, ['run', '--rm', '-p', '18080:80', 'bb', 'true'])).stderr, /cannot publish ports yet \(80\/tcp\)/)
   t.equal((await docker(r, ['ps', '-aq'])).stdout.split('\n').filter(Boolean).length, 1, 'the refusals left no container behind')
+
+  // -p through rootlesskit's port driver: the host port is open outside the namespaces.
+  const port = await freePort()
+  const web = await docker(r, ['run', '-d', '--name', 'rl-web', '-p', `127.0.0.1:${port}:80`, 'bb', 'sh', '-c', 'mkdir /w && echo hello-port > /w/index.html && exec httpd -f -p 80 -h /w'])
+  t.equal(web.exitCode, 0, web.stderr)
+  t.equal((await docker(r, ['port', 'rl-web'])).stdout, `80/tcp -> 127.0.0.1:${port}`)
+  let got = ''
+  await until(async () => { got = await fetch(`http://127.0.0.1:${port}/`).then(async res => await res.text(), () => ''); return got !== '' }, 10_000, 'the published port answering')
+  t.equal(got, 'hello-port\n', 'the host reaches the container through the published port')
+  t.equal((await docker(r, ['rm', '-f', 'rl-web'])).exitCode, 0)
+  await until(async () => await fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true), 10_000, 'the port closed with the container')
 
   // A berthd restart: the namespaces' holder stays, so the container is re-loaded and still reachable.
   await r.stop()

@@ -18,7 +18,8 @@ import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
-import { checkRootlessCreate } from '../security/rootless.js'
+import { checkNoCgroupLimits } from '../security/rootless.js'
+import { PortDriver } from '../networks/portdriver.js'
 import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
@@ -69,6 +70,8 @@ export interface ManagerOptions {
   events?: EventBus
   /** The seccomp profiles berthd read at start-up, for Docker-style containers. */
   seccomp: DaemonSeccomp
+  /** Rootless: rootlesskit's API socket, whose port driver publishes ports on the host. */
+  portDriver?: string
 }
 
 /** Owns all containers of one berthd. */
@@ -110,7 +113,7 @@ export class ContainerManager {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs, noCgroups: config.rootless }))
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
-    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
+    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), ...(opts.portDriver !== undefined ? { portDriver: new PortDriver(opts.portDriver) } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
     // A run's networking goes with the run, wherever its end is cleaned up (in the background: networks/service.ts).
     this.runs.releaseWith = async id => { this.networks.release(id) }
     this.networking = new Networking({
@@ -242,7 +245,7 @@ export class ContainerManager {
     const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
-    if (this.config.rootless) checkRootlessCreate(host)
+    if (this.config.rootless) checkNoCgroupLimits(host)
     checkPorts(body)
     this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')

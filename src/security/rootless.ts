@@ -33,21 +33,6 @@ export function checkNoCgroupLimits (hc: object): void {
   }
 }
 
-/**
- * What a rootless create cannot have: cgroup limits (above) and published
- * ports. The containers' bridge lives in rootlesskit's network namespace, so
- * a port netavark publishes there is not reachable from the host; reaching
- * it needs rootlesskit's port driver, which berth does not drive yet.
- */
-export function checkRootlessCreate (hc: { PortBindings?: Record<string, unknown> | null, PublishAllPorts?: boolean | null, [field: string]: unknown }): void {
-  checkNoCgroupLimits(hc)
-  const bound = Object.entries(hc.PortBindings ?? {}).filter(([, v]) => Array.isArray(v) && v.length > 0).map(([k]) => k)
-  if (bound.length > 0 || hc.PublishAllPorts === true) {
-    throw invalid(`rootless berthd cannot publish ports yet (${hc.PublishAllPorts === true ? '-P' : bound.join(', ')}): the containers' network is inside rootlesskit's namespace, ` +
-      'and forwarding through rootlesskit\'s port driver is not built. Leave out -p and -P: containers reach out through slirp4netns, but the host cannot reach in')
-  }
-}
-
 /** What /info says of a rootless berthd, as dockerd does in rootless mode on cgroup v1. */
 export const ROOTLESS_INFO = {
   securityOption: 'name=rootless',
