@@ -15,8 +15,9 @@
  * 5.11). On cgroup v1 an unprivileged user gets no cgroup of its own, so
  * containers run without one and every cgroup limit is refused.
  */
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, closeSync, constants as fs, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
+import { constants } from 'node:os'
 import { join } from 'node:path'
 import { isAlive } from './proc.js'
 
@@ -74,7 +75,7 @@ function liveChild (dir: string): number {
 /** Starts the rootlesskit that holds the namespaces, detached; resolves with its child's pid. */
 async function startHolder (runtimeDir: string, env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    accessSync('/dev/net/tun', constants.R_OK | constants.W_OK)
+    accessSync('/dev/net/tun', fs.R_OK | fs.W_OK)
   } catch {
     throw new RootlessError('slirp4netns needs /dev/net/tun readable and writable by you: as root, chmod 0666 /dev/net/tun (the mode udev gives it on Debian)')
   }
@@ -121,6 +122,6 @@ export async function runRootless (argv: readonly string[], env: NodeJS.ProcessE
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => inner.kill(sig))
   return await new Promise((resolve, reject) => {
     inner.on('error', err => reject(new RootlessError(`cannot run nsenter: ${err.message}`)))
-    inner.on('exit', (code, signal) => resolve(code ?? (signal !== null ? 128 + 15 : 1)))
+    inner.on('exit', (code, signal) => resolve(code ?? 128 + (signal !== null ? constants.signals[signal] : 0)))
   })
 }
