@@ -2,7 +2,8 @@
 # Everything berthd and its tests need on a fresh Debian machine, as root:
 # conmon, runc, crun, busybox-static, tini, python3-docker, docker-compose, golang-github-docker-docker-dev (Docker's default seccomp profile,
 # which berthd reads at start-up, and for the tests Docker's API document),
-# docker-registry and skopeo (tests: a local registry and the pusher of its fixtures), netavark and aardvark-dns (networks) from apt, a docker client (tests),
+# docker-registry and skopeo (tests: a local registry and the pusher of its fixtures), netavark and aardvark-dns (networks),
+# rootlesskit, slirp4netns and uidmap (berthd --rootless) from apt, a docker client (tests),
 # npm dependencies, the build, crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
 # Idempotent and quick when there is nothing to do.
 set -euo pipefail
@@ -14,7 +15,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns buildah; do
+for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns buildah rootlesskit slirp4netns uidmap; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 docker_client=/usr/local/bin/docker
@@ -58,5 +59,8 @@ if [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] && ! grep -q ' /sys/fs/cgroup/hug
   mkdir -p /sys/fs/cgroup/hugetlb
   mount -t cgroup -o hugetlb none /sys/fs/cgroup/hugetlb || echo "setup: could not mount the hugetlb cgroup; crun may not work" >&2
 fi
+
+# slirp4netns (berthd --rootless) opens /dev/net/tun as the user: udev makes it 0666 on Debian, a machine without udev leaves it 0600.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then chmod 0666 /dev/net/tun; fi
 
 bash scripts/make-rootfs.sh test/.rootfs

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { Type, type Static } from 'typebox'
 import { Ajv } from 'ajv'
 import { checkInsecure, normalizeMirror } from './registry/hosts.js'
+import { rootlessDefaults, RootlessError } from './rootless.js'
 
 export const ConfigSchema = Type.Object({
   socket: Type.String({ default: '/run/berth/berth.sock' }),
@@ -33,6 +34,7 @@ export const ConfigSchema = Type.Object({
   tlsKey: Type.Optional(Type.String()),
   insecureTcp: Type.Boolean({ default: false, description: 'allow tcp:// hosts without TLS' }),
   buildContextMax: Type.Integer({ minimum: 1024, default: 2 * 1024 * 1024 * 1024, description: 'largest build context accepted: bytes of the POST /build body as sent' }),
+  rootless: Type.Boolean({ default: false, description: 'run as an ordinary user inside rootlesskit\'s namespaces (src/rootless.ts)' }),
   bridgeSubnet: Type.String({ default: '', pattern: '^$|^[0-9.]+/[0-9]+$', description: 'the default bridge network\'s IPv4 subnet when it is first made; empty: the first of Docker\'s pools that no host route overlaps' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
@@ -69,7 +71,7 @@ const FLAGS = {
   'seccomp-profile': { type: 'string' }, 'bridge-subnet': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   host: { type: 'string', short: 'H', multiple: true }, group: { type: 'string', short: 'G' },
   tlsverify: { type: 'boolean' }, tlscacert: { type: 'string' }, tlscert: { type: 'string' }, tlskey: { type: 'string' },
-  'insecure-tcp': { type: 'boolean' }, 'build-context-max': { type: 'string' }
+  'insecure-tcp': { type: 'boolean' }, 'build-context-max': { type: 'string' }, rootless: { type: 'boolean' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -101,6 +103,8 @@ export const USAGE = `usage: berthd [options]
   --bridge-subnet CIDR   the default bridge's subnet, at its (BERTH_BRIDGE_SUBNET, default the first free of
                          first start                         172.17-31.0.0/16, 192.168.0-240.0/20)
   --build-context-max B  largest docker build context      (BERTH_BUILD_CONTEXT_MAX, default 2147483648)
+  --rootless             run as an ordinary user under rootlesskit (BERTH_ROOTLESS=1); the defaults become
+                         $XDG_RUNTIME_DIR/berth/berth.sock, ~/.local/share/berth, $XDG_RUNTIME_DIR/berth, crun
   CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
@@ -178,7 +182,7 @@ function listenersOf (input: ConfigInput): { listeners: Listener[], tls?: TlsFil
 
 /**
  * Builds the config from argv and env (flags win). Pure apart from looking up
- * executables on PATH; throws ConfigError with a message fit for the user.
+ * executables on PATH (and the uid, with --rootless); throws ConfigError with a message fit for the user.
  */
 export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Config> {
   let flags
@@ -212,9 +216,18 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     seccompProfile: flags['seccomp-profile'] ?? env.BERTH_SECCOMP_PROFILE,
     insecureTcp: flags['insecure-tcp'] ?? bool(env.BERTH_INSECURE_TCP),
     bridgeSubnet: flags['bridge-subnet'] ?? env.BERTH_BRIDGE_SUBNET,
-    buildContextMax: num(flags['build-context-max'] ?? env.BERTH_BUILD_CONTEXT_MAX)
+    buildContextMax: num(flags['build-context-max'] ?? env.BERTH_BUILD_CONTEXT_MAX),
+    rootless: flags.rootless ?? bool(env.BERTH_ROOTLESS)
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
+  if (raw.rootless === true) {
+    try {
+      for (const [k, v] of Object.entries(rootlessDefaults(env, process.getuid?.() ?? 0))) raw[k] ??= v
+    } catch (err) {
+      if (err instanceof RootlessError) throw new ConfigError(err.message)
+      throw err
+    }
+  }
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.
   const check = new Ajv({ useDefaults: true, allErrors: false, strict: false }).compile<ConfigInput>(ConfigSchema)
   const input = raw as ConfigInput

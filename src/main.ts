@@ -17,6 +17,7 @@ import { EventBus } from './events/bus.js'
 import { buildApp } from './api/app.js'
 import { loadDaemonSeccomp, type DaemonSeccomp } from './security/seccomp.js'
 import { hostUrl, prepareListeners, type Serving } from './listeners.js'
+import { insideRootless, rootlessPortApi, runRootless } from './rootless.js'
 
 const GRACE_MS = 2000
 
@@ -34,6 +35,11 @@ async function main (): Promise<void> {
   } catch (err) {
     process.stderr.write(`berthd: ${(err as Error).message}\n`)
     process.exit(err instanceof ConfigError ? 2 : 1)
+  }
+  // --rootless outside rootlesskit's namespaces: berthd runs again inside them.
+  if (config.rootless && !insideRootless(process.env)) {
+    process.exitCode = await runRootless(process.argv.slice(1), process.env).catch((err: Error) => { process.stderr.write(`berthd: ${err.message}\n`); return 1 })
+    return
   }
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination(2))
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -53,7 +59,7 @@ async function main (): Promise<void> {
   const layout = new Layout(config.root, config.state)
   const events = new EventBus(layout.events, undefined, err => log.error({ err }, 'event journal write failed'))
   const images = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events })
-  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp })
+  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp, ...(config.rootless ? { portDriver: rootlessPortApi(process.env) } : {}) })
   await events.init()
   await images.init()
   const builder = new Builder(images, log.child({ component: 'build' }), { dir: layout.build, runDir: layout.buildRun, contextMax: config.buildContextMax, hosts: () => registryHosts(config) })

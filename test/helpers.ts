@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa'
 import { createHash } from 'node:crypto'
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -271,6 +271,15 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 10_000, 
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`)
     await sleep(50)
   }
+}
+
+/** A port nothing listens on now: the kernel's pick for port 0, released. */
+export async function freePort (): Promise<number> {
+  const s = createServer()
+  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
+  const { port } = s.address() as { port: number }
+  await new Promise(resolve => s.close(resolve))
+  return port
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))

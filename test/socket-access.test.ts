@@ -6,22 +6,12 @@
 import t, { type Test } from 'tap'
 import { execa } from 'execa'
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { readFileSync } from 'node:fs'
 import WebSocket from 'ws'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { berthdCommand, DOCKER, dockerTest, importBusybox, startDaemon, until, type Daemon } from './helpers.js'
-
-/** A port nothing listens on now: the kernel's pick for port 0, released. */
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const { port } = s.address() as { port: number }
-  await new Promise(resolve => s.close(resolve))
-  return port
-}
+import { berthdCommand, DOCKER, dockerTest, freePort, importBusybox, startDaemon, until, type Daemon } from './helpers.js'
 
 /** Starts berthd with `args` and waits until every listener is bound (the Unix socket answers first). */
 async function startServing (t: Test, args: string[]): Promise<Daemon> {

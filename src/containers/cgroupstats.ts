@@ -5,7 +5,7 @@
  * output cut down to the container's processes. Parsing is pure; the
  * readers take a root so tests can point them at a fake tree.
  */
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile, readlink } from 'node:fs/promises'
 import { totalmem } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -246,11 +246,27 @@ export async function sampleOf (rec: Pick<ContainerRecord, 'status' | 'pid' | 'p
   return paths === undefined ? {} : { sample: await readSample(paths) }
 }
 
-/** Docker's top: `ps <psArgs>` on the host, cut to the processes in the container's cgroup. 409 unless it runs. */
-export async function topOf (rec: Pick<ContainerRecord, 'id' | 'status' | 'pid' | 'pidStart'>, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
+/**
+ * The processes in `pid`'s pid namespace: a container's, when it has no
+ * cgroup of its own (rootless berthd), whose cgroup would be berthd's.
+ */
+export async function pidnsPids (pid: number): Promise<Set<number>> {
+  const ns = async (p: string): Promise<string | undefined> => { try { return await readlink(`/proc/${p}/ns/pid`) } catch { return undefined } }
+  const own = await ns(String(pid))
+  const out = new Set<number>()
+  if (own === undefined) return out
+  for (const p of await readdir('/proc')) if (/^\d+$/.test(p) && await ns(p) === own) out.add(Number(p))
+  return out
+}
+
+/**
+ * Docker's top: `ps <psArgs>` on the host, cut to the processes in the
+ * container's cgroup, or its pid namespace with `byPidns`. 409 unless it runs.
+ */
+export async function topOf (rec: Pick<ContainerRecord, 'id' | 'status' | 'pid' | 'pidStart'>, psArgs: string, byPidns = false): Promise<{ Titles: string[], Processes: string[][] }> {
   const paths = await cgroupOfRunning(rec)
   if (paths === undefined) throw conflict(`container ${rec.id} is not running`)
-  const pids = await cgroupPids(paths)
+  const pids = byPidns ? await pidnsPids(rec.pid) : await cgroupPids(paths)
   const r = await execa('ps', psArgs.split(/\s+/).filter(Boolean), { reject: false, timeout: 30_000, stdin: 'ignore' })
   if (r.exitCode !== 0) throw invalid(`Error running ps: ${r.stderr.trim() || `exit status ${String(r.exitCode)}`}`)
   try {

@@ -58,6 +58,8 @@ export interface SpecInput {
   defaultCgroupns?: 'private' | 'host'
   /** The daemon's seccomp profiles (read at start-up); absent: no filter, as with `--seccomp-profile unconfined`. */
   seccomp?: DaemonSeccomp
+  /** net.ipv4.ping_group_range in a private network namespace; Docker's '0 2147483647' unless the user namespace maps fewer gids (rootless). */
+  pingGroupRange?: string
 }
 
 /** RLIM_INFINITY (-1 in Docker's Ulimits) is 2^64-1, which a JS number cannot hold: see specJson. */
@@ -449,7 +451,7 @@ export function dockerSpec (input: SpecInput): OciSpec {
   if (str(body.Domainname) !== '') sysctl['kernel.domainname'] = str(body.Domainname)
   if (p.net === 'private') {
     // Docker's defaults in a private network namespace: ping and low ports without capabilities.
-    sysctl['net.ipv4.ping_group_range'] = '0 2147483647'
+    sysctl['net.ipv4.ping_group_range'] = input.pingGroupRange ?? '0 2147483647'
     sysctl['net.ipv4.ip_unprivileged_port_start'] = '0'
   }
   Object.assign(sysctl, hc.Sysctls)

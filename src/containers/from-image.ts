@@ -21,6 +21,7 @@ import { parseRestartPolicy } from './restart.js'
 import { mkdirInRootfs, mountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
+import { lastMappedGid } from '../security/rootless.js'
 import { attachVolumes, type AttachedVolumes, type VolumeHost } from './volume-mounts.js'
 
 /** The record fields an image container gets at create (besides those every create sets). */
@@ -41,6 +42,8 @@ export interface ImageBundleInput {
   seccomp: DaemonSeccomp
   /** Where the container's volumes come from. */
   volumes: VolumeHost
+  /** berthd is rootless: containers get no cgroup, and only the ids its user namespace maps. */
+  rootless: boolean
 }
 
 /**
@@ -61,7 +64,7 @@ export async function prepareImageBundle (input: ImageBundleInput): Promise<{ sp
   }
 }
 
-async function makeBundle ({ id, body, image, layout, init, runtime, seccomp }: ImageBundleInput, volumes: AttachedVolumes): Promise<{ spec: OciSpec, fields: ImageFields }> {
+async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, rootless }: ImageBundleInput, volumes: AttachedVolumes): Promise<{ spec: OciSpec, fields: ImageFields }> {
   const host = body.HostConfig ?? {}
   const paths = layout.rootfs(id)
   const merged = mergeImageConfig(image.config, body)
@@ -72,7 +75,7 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp }: 
   const spec = dockerSpec({
     id, body, image: image.config, rootfs: paths.merged, user, files, volumes: volumes.binds,
     ...(host.Init === true ? { init } : {}),
-    cgroupsPath: cgroupsPathOf(id, host),
+    ...(rootless ? { pingGroupRange: `0 ${lastMappedGid()}` } : { cgroupsPath: cgroupsPathOf(id, host) }),
     runtime,
     seccomp
   })

@@ -18,6 +18,8 @@ import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
+import { checkNoCgroupLimits } from '../security/rootless.js'
+import { PortDriver } from '../networks/portdriver.js'
 import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
@@ -68,6 +70,8 @@ export interface ManagerOptions {
   events?: EventBus
   /** The seccomp profiles berthd read at start-up, for Docker-style containers. */
   seccomp: DaemonSeccomp
+  /** Rootless: rootlesskit's API socket, whose port driver publishes ports on the host. */
+  portDriver?: string
 }
 
 /** Owns all containers of one berthd. */
@@ -106,10 +110,10 @@ export class ContainerManager {
     this.store = new RecordStore(layout.records)
     this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events })
     for (const rt of Object.values(config.runtimes)) {
-      this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
+      this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs, noCgroups: config.rootless }))
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
-    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
+    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), ...(opts.portDriver !== undefined ? { portDriver: new PortDriver(opts.portDriver) } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
     // A run's networking goes with the run, wherever its end is cleaned up (in the background: networks/service.ts).
     this.runs.releaseWith = async id => { this.networks.release(id) }
     this.networking = new Networking({
@@ -133,7 +137,7 @@ export class ContainerManager {
     this.interactive = new Interactive({ table: this.table, runs: this.runs, layout, conmon: config.conmon, runtimeOf: rec => this.runtimeOf(rec), event, log })
     this.health = monitorIn(layout.records, { event, log: log.child({ component: 'health' }), probe: (rec, cmd, ms) => this.interactive.probe(rec.id, cmd, ms), restart: id => this.restart(id) })
     this.files = new ContainerFiles({ table: this.table, layout, images, runtimeOf: rec => this.runtimeOf(rec), event, log })
-    this.settings = new ContainerSettings({ table: this.table, layout, images, store: this.store, runtimeOf: rec => this.runtimeOf(rec), event, log, remove: async id => { await this.remove(id, false) } })
+    this.settings = new ContainerSettings({ table: this.table, layout, images, store: this.store, noCgroups: config.rootless, runtimeOf: rec => this.runtimeOf(rec), event, log, remove: async id => { await this.remove(id, false) } })
   }
 
   /** Makes the dirs, re-loads every container from disk, and starts watching for exits. */
@@ -241,11 +245,12 @@ export class ContainerManager {
     const runtime = this.runtimeNamed(host.Runtime !== undefined && host.Runtime !== null && host.Runtime !== '' ? host.Runtime : undefined)
     const binary = basename(runtime.opts.path)
     checkCreateBody(body, binary)
+    if (this.config.rootless) checkNoCgroupLimits(host)
     checkPorts(body)
     this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')
     const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
-    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
+    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp, rootless: this.config.rootless }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
@@ -371,6 +376,7 @@ export class ContainerManager {
   /** Freezes a running container (the runtime's cgroup freezer). */
   async pause (ref: string): Promise<void> {
     const e = this.table.get(ref)
+    if (this.config.rootless) throw invalid('rootless berthd cannot pause containers: the freezer is a cgroup, and its containers get none')
     await this.table.serial(e, async () => {
       if (e.rec.status === 'paused') throw conflict(`container ${e.rec.id} is already paused`)
       if (!canPause(e.rec.status)) throw conflict(`Container ${e.rec.id} is not running`)
@@ -519,14 +525,14 @@ export class ContainerManager {
 
   // ---- stats / top (rename, update, sizes and prune: settings.ts) ---------------
 
-  /** One sample of the container's cgroup counters; no sample when it is not running. */
+  /** One sample of the container's cgroup counters; no sample when it is not running or has no cgroup (rootless: zeros, not berthd's). */
   async statsSample (ref: string): Promise<{ rec: ContainerRecord, sample?: RawSample }> {
     const rec = this.resolve(ref)
-    return { rec, ...await sampleOf(rec) }
+    return this.config.rootless ? { rec } : { rec, ...await sampleOf(rec) }
   }
 
-  /** Docker's top: `ps <psArgs>` on the host, cut to the processes in the container's cgroup. 409 unless running. */
+  /** Docker's top: `ps <psArgs>` on the host, cut to the container's processes. 409 unless running. */
   async top (ref: string, psArgs: string): Promise<{ Titles: string[], Processes: string[][] }> {
-    return await topOf(this.resolve(ref), psArgs)
+    return await topOf(this.resolve(ref), psArgs, this.config.rootless)
   }
 }

@@ -13,10 +13,13 @@ import type { PartDeps } from './parts.js'
 import { upperSize } from './rootfs.js'
 import { canRemoveWithoutForce, isRunning } from './state.js'
 import { applyUpdate, type UpdateBody } from './update.js'
+import { checkNoCgroupLimits } from '../security/rootless.js'
 
 export interface SettingsDeps extends PartDeps {
   store: RecordStore
   images: ImageStore
+  /** Containers get no cgroups (rootless berthd): limits are refused. */
+  noCgroups: boolean
   /** The manager's remove, without force: prune goes through every check a removal has. */
   remove: (id: string) => Promise<void>
 }
@@ -54,6 +57,7 @@ export class ContainerSettings {
    */
   async update (ref: string, body: UpdateBody): Promise<void> {
     const e = this.d.table.get(ref)
+    if (this.d.noCgroups) checkNoCgroupLimits(body)
     await this.d.table.serial(e, async () => {
       const rec = e.rec
       const created = rec.createBody as { HostConfig?: Record<string, unknown> } | undefined

@@ -24,6 +24,7 @@ import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
 import { macFor, makeNetns, pinBridgeMac, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
+import type { PortDriver } from './portdriver.js'
 
 export type { PortMapping } from './netavark.js'
 
@@ -63,6 +64,8 @@ export interface NetworkOptions {
   dirs: { store: string, attach: string, netavark: string, netns: string }
   /** The default bridge's subnet; the first free of Docker's pools when absent. */
   bridgeSubnet?: string
+  /** Rootless berthd: published ports also go through rootlesskit's port driver, which opens them on the host. */
+  portDriver?: PortDriver
   log: Logger
   events?: EventBus
 }
@@ -276,6 +279,8 @@ export class Networks {
         await makeNetns(a.netns)
         // A container disconnected from every network keeps a namespace with loopback only (as in Docker).
         if (Object.keys(a.endpoints).length > 0) await this.setupSome(a, Object.keys(a.endpoints))
+        const ip = Object.values(a.endpoints)[0]?.ip
+        if (this.o.portDriver !== undefined && a.ports.length > 0 && ip !== undefined) await this.o.portDriver.add(ip, a.ports)
       } catch (err) {
         await this.detachNow(a.id).catch(() => {})
         throw err
@@ -458,6 +463,10 @@ export class Networks {
     const a = this.attachments.get(id)
     if (a === undefined) return
     const events = Object.values(a.endpoints).map(ep => this.byId.get(ep.networkId)).filter(n => n !== undefined)
+    const ip = Object.values(a.endpoints)[0]?.ip
+    if (this.o.portDriver !== undefined && a.ports.length > 0 && ip !== undefined) {
+      await this.o.portDriver.remove(ip).catch(err => this.o.log.error({ err, container: id.slice(0, 12) }, 'rootlesskit port removal failed'))
+    }
     // netavark's teardown of a setup that never ran (or ran halfway) fails; what it could remove is gone either way.
     if (Object.keys(a.endpoints).length > 0) {
       await teardown(this.configDir, this.setupFile(id), a.netns, this.setupInput(a))

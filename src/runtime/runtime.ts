@@ -24,6 +24,13 @@ export interface RuntimeOptions {
   /** Extra global arguments from --runtime-arg. */
   extraArgs: readonly string[]
   timeoutMs?: number
+  /**
+   * Containers have no cgroup (rootless berthd). `kill --all` finds a
+   * container's processes through its cgroup: without one it kills nothing
+   * and exits 0. The init alone is killed then, which in the container's own
+   * pid namespace ends the rest.
+   */
+  noCgroups?: boolean
 }
 
 /** Global arguments placed before every subcommand (also handed to conmon). */
@@ -143,7 +150,7 @@ export class Runtime {
   }
 
   async start (id: string): Promise<void> { await this.run(argv.start(id)) }
-  async kill (id: string, signal: string, all = false): Promise<void> { await this.run(argv.kill(id, signal, all), id) }
+  async kill (id: string, signal: string, all = false): Promise<void> { await this.run(argv.kill(id, signal, all && this.opts.noCgroups !== true), id) }
   async pause (id: string): Promise<void> { await this.run(argv.pause(id), id) }
   async resume (id: string): Promise<void> { await this.run(argv.resume(id), id) }
 

@@ -11,6 +11,7 @@ import { login } from '../../registry/login.js'
 import { registryHosts, registryInfo } from '../../registry/pull.js'
 import { API_VERSION, MIN_API_VERSION } from '../docker.js'
 import * as S from '../schemas.js'
+import { ROOTLESS_INFO } from '../../security/rootless.js'
 
 /** Versions found at start-up: berth's own, and of the programs it drives. */
 export interface Versions { berth: string, conmon: string, runtimes: Record<string, string> }
@@ -75,7 +76,9 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
     const recs = manager.list()
     const count = (s: string): number => recs.filter(r => r.status === s).length
     const commit = { ID: '', Expected: '' }
-    const limits = manager.cgroupVersion === '2' || manager.cgroupVersion === '1'
+    const rootless = manager.config.rootless
+    // Rootless containers get no cgroup (security/rootless.ts), so no limits.
+    const limits = !rootless && (manager.cgroupVersion === '2' || manager.cgroupVersion === '1')
     return {
       ID: '',
       Containers: recs.length,
@@ -106,7 +109,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
       LoggingDriver: 'json-file',
-      CgroupDriver: 'cgroupfs',
+      CgroupDriver: rootless ? ROOTLESS_INFO.cgroupDriver : 'cgroupfs',
       CgroupVersion: manager.cgroupVersion,
       NEventsListener: events.listeners,
       KernelVersion: release(),
@@ -139,10 +142,10 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       RuncCommit: commit,
       InitCommit: commit,
       // Docker's order (moby fillSecurityOptions); no AppArmor or SELinux: berth applies neither.
-      SecurityOptions: [`name=seccomp,profile=${manager.seccomp.setting}`, ...(manager.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
+      SecurityOptions: [`name=seccomp,profile=${manager.seccomp.setting}`, ...(rootless ? [ROOTLESS_INFO.securityOption] : []), ...(manager.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       ProductLicense: '',
       DefaultAddressPools: [],
-      Warnings: manager.seccomp.setting === 'builtin' ? [] : ['WARNING: daemon is not using the default seccomp profile'],
+      Warnings: [...(manager.seccomp.setting === 'builtin' ? [] : ['WARNING: daemon is not using the default seccomp profile']), ...(rootless ? [ROOTLESS_INFO.warning] : [])],
       CDISpecDirs: []
     }
   })
