@@ -29,7 +29,7 @@ export const MEDIA = {
  * Every manifest type berth reads: registry 2.8 answers 404 for an OCI index
  * unless its type is accepted, so all go in every request.
  */
-const ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ')
+export const ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ')
 /** moby's maxManifestBodySize: a bigger manifest is refused unread. */
 export const MANIFEST_MAX = 4 * 1024 * 1024
 const DIGEST = /^sha256:[0-9a-f]{64}$/
