@@ -11,7 +11,7 @@ import { createServer } from 'node:http'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, sha, startDaemon, until } from './helpers.js'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, sha, startDaemon, until } from './helpers.js'
 import { LAYOUT_REF, noRegistry, pull, pushArchive, startRegistry, statuses, stream, tempDir, writeLayout, type TestRegistry } from './registry-helpers.js'
 import { HOST_ARCH } from '../src/images/types.js'
 
@@ -130,6 +130,22 @@ t.test('Docker\'s errors: unknown tag or repository, registry down, bad referenc
   t.same(await readdir(join(d.root, 'images', 'layers')), layersBefore, 'no layer is left')
   t.equal((await d.req('GET', `/images/${reg.host}/bb/json`)).status, 404, 'no image is left')
   t.same((await readdir(join(d.root, 'images', 'tmp'))), [], 'no download is left')
+})
+
+t.test('zstd layers are refused before anything is downloaded, with a message that names the media type', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const dir = await tempDir(t)
+  const { archive } = await saveArchive([await makeTar([{ name: 'f', body: 'z'.repeat(4096) }])], 'fixture:latest')
+  await writeFile(join(dir, 'image.tar'), archive)
+  // skopeo (an independent client) compresses the layer with zstd, in an OCI manifest.
+  await reg.push(`docker-archive:${join(dir, 'image.tar')}`, 'zs:latest', { args: ['--format', 'oci', '--dest-compress-format', 'zstd'] })
+  const layer = (JSON.parse(await readFile(reg.blobFile(await manifestDigest(reg, 'zs', 'latest')), 'utf8')) as { layers: Array<{ mediaType: string }> }).layers[0]!
+  t.equal(layer.mediaType, 'application/vnd.oci.image.layer.v1.tar+zstd', 'the fixture has a zstd layer')
+  const r = await pull(d, `fromImage=${reg.host}/zs&tag=latest`)
+  t.same([r.status, r.message], [400, `${reg.host}/zs:latest has zstd-compressed layers (media type "application/vnd.oci.image.layer.v1.tar+zstd"), which berth cannot unpack: it reads gzip and uncompressed layers only`])
+  t.same(await readdir(join(d.root, 'images', 'ingest')), [], 'nothing was downloaded')
+  t.equal((await d.req('GET', `/images/${reg.host}/zs/json`)).status, 404)
 })
 
 t.test('a registry that asks for Bearer tokens: an anonymous token per scope, and pull access denied without one', { skip: noRegistry }, async t => {

@@ -66,7 +66,7 @@ export interface TestRegistry {
   /** Its storage dir (docker/registry/v2/... under it). */
   storage: string
   /** Copies `src` (a skopeo source such as docker-archive:/x.tar or oci:/dir) to `repo:tag` on the registry. */
-  push: (src: string, dest: string, opts?: { all?: boolean }) => Promise<void>
+  push: (src: string, dest: string, opts?: { all?: boolean, args?: string[] }) => Promise<void>
   /** The path of a blob's data in the storage dir. */
   blobFile: (digest: string) => string
 }
@@ -233,7 +233,7 @@ export async function startRegistry (t: Tap, opts: RegistryOptions = {}): Promis
     certs,
     storage,
     push: async (src, dest, opts = {}) => {
-      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', ...creds !== undefined ? ['--dest-creds', creds.join(':')] : [], src, `docker://${pushHost}/${dest}`],
+      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], ...opts.args ?? [], '--dest-tls-verify=false', ...creds !== undefined ? ['--dest-creds', creds.join(':')] : [], src, `docker://${pushHost}/${dest}`],
         { env: { HOME: dir, PATH: '/usr/bin:/bin', REGISTRY_AUTH_FILE: join(dir, 'auth.json') }, extendEnv: false })
     },
     blobFile: digest => join(storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data')

@@ -113,7 +113,20 @@ async function resolveAt (registry: Registry, ref: PullRef, want: Platform): Pro
     throw invalid(`[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${familiarRef(ref)} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`)
   }
   if (manifest.mediaType !== MEDIA.dockerManifest && manifest.mediaType !== MEDIA.ociManifest) throw invalid(`unsupported manifest media type ${JSON.stringify(manifest.mediaType)} for ${familiarRef(ref)}`)
+  for (const l of Array.isArray(manifest.doc?.layers) ? manifest.doc.layers as Array<{ mediaType?: unknown }> : []) checkLayerType(l?.mediaType, ref)
   return { ref, registry, digest, manifest, ...index !== undefined ? { index } : {} }
+}
+
+/**
+ * Refuses a layer berth cannot unpack before anything is downloaded, naming
+ * its media type. zstd gets its own words: Node 20's zlib has no zstd (it
+ * comes with Node 22.15), and no npm package was fit to add (see README).
+ */
+function checkLayerType (mediaType: unknown, ref: PullRef): void {
+  if (typeof mediaType === 'string' && LAYER_TYPES.has(mediaType)) return
+  const type = JSON.stringify(mediaType)
+  if (typeof mediaType === 'string' && mediaType.includes('zstd')) throw invalid(`${familiarRef(ref)} has zstd-compressed layers (media type ${type}), which berth cannot unpack: it reads gzip and uncompressed layers only`)
+  throw invalid(`unsupported layer media type ${type} in ${familiarRef(ref)}`)
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; the results keep their order. */
@@ -134,7 +147,6 @@ function layersOf (m: FetchedManifest, diffIds: unknown): Layer[] {
   const layers: unknown = m.doc?.layers
   if (!Array.isArray(layers) || !Array.isArray(diffIds) || layers.length !== diffIds.length) throw invalid(`the manifest ${m.digest} and its config list different numbers of layers`)
   return layers.map((l: any, i) => {
-    if (!LAYER_TYPES.has(l?.mediaType)) throw invalid(`unsupported layer media type ${JSON.stringify(l?.mediaType)}`)
     return { digest: String(l.digest), size: Number(l.size) || 0, mediaType: String(l.mediaType), diffId: String(diffIds[i]) }
   })
 }
