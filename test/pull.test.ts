@@ -228,6 +228,25 @@ dockerTest(t, 'docker pull and docker run of the pulled image; docker images --d
   t.match(missing.stderr, `Error response from daemon: manifest for ${reg.host}/bb:nope not found: manifest unknown`)
 })
 
+dockerTest(t, 'docker run of an image not there pulls it first; docker image prune -a removes the pulled image and its layers', async t => {
+  if (noRegistry !== false) { t.fail(noRegistry); return }
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const id = await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const env = dockerEnv(d)
+  const r = await execa(DOCKER, ['run', '--rm', `${reg.host}/bb`, 'echo', 'pulled on demand'], { env, reject: false })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.equal(r.stdout, 'pulled on demand')
+  t.match(r.stderr, `Unable to find image '${reg.host}/bb:latest' locally`)
+  t.match(r.stderr, `Status: Downloaded newer image for ${reg.host}/bb:latest`)
+  // --rm is the daemon's: the container may still be going when the client returns.
+  await until(async () => (await d.req('GET', '/containers/json?all=1')).body.length === 0, 10_000, 'the --rm container to go')
+  const prune = await execa(DOCKER, ['image', 'prune', '-a', '-f'], { env })
+  t.match(prune.stdout, `deleted: ${id}`)
+  t.equal((await d.req('GET', `/images/${reg.host}/bb/json`)).status, 404)
+  t.same((await readdir(join(d.root, 'images', 'layers'))).filter(n => !n.startsWith('.')), [], 'no layer is left')
+})
+
 const PYTHON = '/usr/bin/python3'
 t.test('docker-py images.pull', { skip: noRegistry !== false ? noRegistry : existsSync(PYTHON) ? false : 'python3 is not installed' }, async t => {
   const reg = await startRegistry(t)
