@@ -11,7 +11,7 @@ import { createServer } from 'node:http'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, sha, startDaemon, until } from './helpers.js'
+import { DOCKER, dockerEnv, dockerTest, makeTar, rootfsTar, saveArchive, sha, startDaemon, until } from './helpers.js'
 import { LAYOUT_REF, noRegistry, pull, pushArchive, startRegistry, statuses, stream, tempDir, writeLayout, type TestRegistry } from './registry-helpers.js'
 import { HOST_ARCH } from '../src/images/types.js'
 
@@ -132,6 +132,22 @@ t.test('Docker\'s errors: unknown tag or repository, registry down, bad referenc
   t.same((await readdir(join(d.root, 'images', 'tmp'))), [], 'no download is left')
 })
 
+t.test('zstd layers are refused before anything is downloaded, with a message that names the media type', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const dir = await tempDir(t)
+  const { archive } = await saveArchive([await makeTar([{ name: 'f', body: 'z'.repeat(4096) }])], 'fixture:latest')
+  await writeFile(join(dir, 'image.tar'), archive)
+  // skopeo (an independent client) compresses the layer with zstd, in an OCI manifest.
+  await reg.push(`docker-archive:${join(dir, 'image.tar')}`, 'zs:latest', { args: ['--format', 'oci', '--dest-compress-format', 'zstd'] })
+  const layer = (JSON.parse(await readFile(reg.blobFile(await manifestDigest(reg, 'zs', 'latest')), 'utf8')) as { layers: Array<{ mediaType: string }> }).layers[0]!
+  t.equal(layer.mediaType, 'application/vnd.oci.image.layer.v1.tar+zstd', 'the fixture has a zstd layer')
+  const r = await pull(d, `fromImage=${reg.host}/zs&tag=latest`)
+  t.same([r.status, r.message], [400, `${reg.host}/zs:latest has zstd-compressed layers (media type "application/vnd.oci.image.layer.v1.tar+zstd"), which berth cannot unpack: it reads gzip and uncompressed layers only`])
+  t.same(await readdir(join(d.root, 'images', 'ingest')), [], 'nothing was downloaded')
+  t.equal((await d.req('GET', `/images/${reg.host}/zs/json`)).status, 404)
+})
+
 t.test('a registry that asks for Bearer tokens: an anonymous token per scope, and pull access denied without one', { skip: noRegistry }, async t => {
   const reg = await startRegistry(t, { token: true })
   const d = await startDaemon(t)
@@ -210,6 +226,25 @@ dockerTest(t, 'docker pull and docker run of the pulled image; docker images --d
   const missing = await execa(DOCKER, ['pull', `${reg.host}/bb:nope`], { env, reject: false })
   t.not(missing.exitCode, 0)
   t.match(missing.stderr, `Error response from daemon: manifest for ${reg.host}/bb:nope not found: manifest unknown`)
+})
+
+dockerTest(t, 'docker run of an image not there pulls it first; docker image prune -a removes the pulled image and its layers', async t => {
+  if (noRegistry !== false) { t.fail(noRegistry); return }
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const id = await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const env = dockerEnv(d)
+  const r = await execa(DOCKER, ['run', '--rm', `${reg.host}/bb`, 'echo', 'pulled on demand'], { env, reject: false })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.equal(r.stdout, 'pulled on demand')
+  t.match(r.stderr, `Unable to find image '${reg.host}/bb:latest' locally`)
+  t.match(r.stderr, `Status: Downloaded newer image for ${reg.host}/bb:latest`)
+  // --rm is the daemon's: the container may still be going when the client returns.
+  await until(async () => (await d.req('GET', '/containers/json?all=1')).body.length === 0, 10_000, 'the --rm container to go')
+  const prune = await execa(DOCKER, ['image', 'prune', '-a', '-f'], { env })
+  t.match(prune.stdout, `deleted: ${id}`)
+  t.equal((await d.req('GET', `/images/${reg.host}/bb/json`)).status, 404)
+  t.same((await readdir(join(d.root, 'images', 'layers'))).filter(n => !n.startsWith('.')), [], 'no layer is left')
 })
 
 const PYTHON = '/usr/bin/python3'

@@ -66,7 +66,7 @@ export interface TestRegistry {
   /** Its storage dir (docker/registry/v2/... under it). */
   storage: string
   /** Copies `src` (a skopeo source such as docker-archive:/x.tar or oci:/dir) to `repo:tag` on the registry. */
-  push: (src: string, dest: string, opts?: { all?: boolean }) => Promise<void>
+  push: (src: string, dest: string, opts?: { all?: boolean, args?: string[] }) => Promise<void>
   /** The path of a blob's data in the storage dir. */
   blobFile: (digest: string) => string
 }
@@ -135,17 +135,22 @@ async function startTokenServer (t: Tap, dir: string, users: Record<string, stri
   return { realm: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`, service, issuer, certFile, requests, refreshTokens }
 }
 
-/** A CA and a server certificate for ::1 and 127.0.0.1 signed by it, made with openssl in `dir`. */
-export interface TestCerts { caFile: string, certFile: string, keyFile: string }
+/** A CA and a server certificate for ::1 and 127.0.0.1 signed by it, made with openssl in `dir`; with a client certificate signed by it too, when asked. */
+export interface TestCerts { caFile: string, certFile: string, keyFile: string, client?: { certFile: string, keyFile: string } }
 
-export async function makeCerts (dir: string): Promise<TestCerts> {
+export async function makeCerts (dir: string, client = false): Promise<TestCerts> {
   const f = (n: string): string => join(dir, n)
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
   await execa('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=berth test CA'])
   await execa('openssl', ['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=berth test registry'])
   await writeFile(f('san.ext'), 'subjectAltName=IP:::1,IP:127.0.0.1\n')
   await execa('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '1', '-extfile', f('san.ext')])
-  return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') }
+  if (client) {
+    await execa('openssl', ['req', ...ec, '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=berth test client'])
+    await writeFile(f('client.ext'), 'extendedKeyUsage=clientAuth\n')
+    await execa('openssl', ['x509', '-req', '-in', f('client.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('client.cert'), '-days', '1', '-extfile', f('client.ext')])
+  }
+  return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key'), ...client ? { client: { certFile: f('client.cert'), keyFile: f('client.key') } } : {} }
 }
 
 const BCRYPT_SALT = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
@@ -165,9 +170,10 @@ export async function bcrypt (password: string): Promise<string> {
 /**
  * Options of a test registry: Bearer tokens from a token server the test
  * runs, or Basic auth for `htpasswd`'s users; `users` are the token
- * server's. `tls` serves HTTPS on ::1.
+ * server's. `tls` serves HTTPS on ::1; `clientCerts` also asks clients for a
+ * certificate signed by the test's CA (distribution's http.tls.clientcas).
  */
-export interface RegistryOptions { token?: boolean, htpasswd?: Record<string, string>, users?: Record<string, string>, tls?: boolean }
+export interface RegistryOptions { token?: boolean, htpasswd?: Record<string, string>, users?: Record<string, string>, tls?: boolean, clientCerts?: boolean }
 
 /**
  * Starts a registry; it is stopped by pid and its dir removed at `t`'s
@@ -191,8 +197,8 @@ export async function startRegistry (t: Tap, opts: RegistryOptions = {}): Promis
   const htpasswd = join(dir, 'htpasswd')
   if (opts.htpasswd !== undefined) await writeFile(htpasswd, (await Promise.all(Object.entries(opts.htpasswd).map(async ([u, p]) => `${u}:${await bcrypt(p)}\n`))).join(''))
   const creds = Object.entries(opts.htpasswd ?? opts.users ?? {})[0]
-  const certs = opts.tls === true ? await makeCerts(dir) : undefined
-  const ca = certs === undefined ? undefined : new Agent({ connect: { ca: await readFile(certs.caFile, 'utf8') } })
+  const certs = opts.tls === true ? await makeCerts(dir, opts.clientCerts === true) : undefined
+  const ca = certs === undefined ? undefined : new Agent({ connect: { ca: await readFile(certs.caFile, 'utf8'), ...certs.client !== undefined ? { cert: await readFile(certs.client.certFile), key: await readFile(certs.client.keyFile) } : {} } })
   /** Serves the storage dir on `host` (over TLS with `tls`), and waits for it to answer. */
   const serve = async (host: string, name: string, tls?: TestCerts): Promise<void> => {
     const config = [
@@ -200,7 +206,7 @@ export async function startRegistry (t: Tap, opts: RegistryOptions = {}): Promis
       'log:', '  level: error',
       'storage:', `  filesystem:`, `    rootdirectory: ${storage}`, '  maintenance:', '    uploadpurging:', '      enabled: false',
       'http:', `  addr: "${host}"`,
-      ...tls === undefined ? [] : ['  tls:', `    certificate: ${tls.certFile}`, `    key: ${tls.keyFile}`],
+      ...tls === undefined ? [] : ['  tls:', `    certificate: ${tls.certFile}`, `    key: ${tls.keyFile}`, ...tls.client !== undefined ? ['    clientcas:', `      - ${tls.caFile}`] : []],
       ...tokens === undefined ? [] : ['auth:', '  token:', `    realm: ${tokens.realm}`, `    service: ${tokens.service}`, `    issuer: ${tokens.issuer}`, `    rootcertbundle: ${tokens.certFile}`],
       ...opts.htpasswd === undefined ? [] : ['auth:', '  htpasswd:', '    realm: berth-test', `    path: ${htpasswd}`]
     ].join('\n')
@@ -227,7 +233,7 @@ export async function startRegistry (t: Tap, opts: RegistryOptions = {}): Promis
     certs,
     storage,
     push: async (src, dest, opts = {}) => {
-      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], '--dest-tls-verify=false', ...creds !== undefined ? ['--dest-creds', creds.join(':')] : [], src, `docker://${pushHost}/${dest}`],
+      await execa(SKOPEO, ['--insecure-policy', 'copy', '--quiet', ...opts.all === true ? ['--all'] : [], ...opts.args ?? [], '--dest-tls-verify=false', ...creds !== undefined ? ['--dest-creds', creds.join(':')] : [], src, `docker://${pushHost}/${dest}`],
         { env: { HOME: dir, PATH: '/usr/bin:/bin', REGISTRY_AUTH_FILE: join(dir, 'auth.json') }, extendEnv: false })
     },
     blobFile: digest => join(storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data')

@@ -22,6 +22,13 @@
  *     (what a pull without resume would fetch again), and the pull's time
  *     (which includes the 1 s wait before the retry).
  *
+ *  3. Push, alternating per round: the pulled image tagged into a fresh
+ *     registry and `POST /images/{name}/push` read to the end of its stream
+ *     (every layer uploaded: its kept blob sent as it is, in 8 MiB chunks),
+ *     then `skopeo copy oci:DIR docker://…` of the same image (the layout a
+ *     skopeo pull wrote) into another fresh registry. Each registry is
+ *     stopped and its storage removed after its push. Same rounds as 1.
+ *
  * Figures are printed and saved, never asserted. Everything is removed at the
  * end, also on failure (restart.ts's inBenchDir), the registry stopped by pid.
  *
@@ -61,6 +68,7 @@ export interface PullResult {
   ratio: number
   goal: number
   resume: { layerBytes: number, cutAt: number, downloadedAgain: number, withoutResume: number, ms: number, requests: number }
+  push: { berth: PullResult['berth'], skopeo: PullResult['berth'], ratio: number }
 }
 
 /** Reads a pull's progress stream to its end; throws on an error line or a status not 200. */
@@ -73,6 +81,17 @@ async function pullOnce (d: Daemon, ref: string): Promise<Array<{ status?: strin
   if (bad !== undefined) throw new PullBenchError(`pull ${ref}: ${bad.error!}`)
   if (msgs.some(m => m.status === 'Already exists')) throw new PullBenchError(`pull ${ref}: a layer was already there; the figures would not be a full pull`)
   return msgs
+}
+
+/** Reads a push's progress stream to its end; throws on an error line, or when a layer was not uploaded. */
+async function pushOnce (d: Daemon, name: string): Promise<void> {
+  const r = await d.pool.request({ method: 'POST', path: `/images/${encodeURIComponent(name)}/push?tag=latest` })
+  const text = await r.body.text()
+  if (r.statusCode !== 200) throw new PullBenchError(`push ${name}: HTTP ${r.statusCode}: ${text}`)
+  const msgs = text.split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { status?: string, error?: string })
+  const bad = msgs.find(m => m.error !== undefined)
+  if (bad !== undefined) throw new PullBenchError(`push ${name}: ${bad.error!}`)
+  if (msgs.filter(m => m.status === 'Pushed').length !== LAYERS) throw new PullBenchError(`push ${name}: not every layer was uploaded: ${JSON.stringify(msgs.filter(m => m.status !== 'Pushing'))}`)
 }
 
 /** Deletes the pulled image; its layer dirs must then be gone. */
@@ -138,13 +157,45 @@ async function measure (dir: string, ctx: { d: Daemon | undefined }, opts: PullO
     const ms = now() - t0
     const sent = manifest.layers.reduce((n, l) => n + proxy.sent(l.digest), 0)
     await removeImage(d, dir, viaProxy)
+
+    // Push: each push into a registry of its own, so that nothing is there or mountable.
+    await pullOnce(d, ref)
+    const layout2 = join(dir, 'oci-push')
+    await run(SKOPEO, ['--insecure-policy', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${layout2}:big`])
+    const pushTo = async (fn: (host: string) => Promise<void>): Promise<number> => {
+      const own: Array<() => unknown> = []
+      try {
+        const target = await startRegistry({ teardown: f => { own.push(f) } })
+        const t0 = now()
+        await fn(target.host)
+        return now() - t0
+      } finally {
+        for (const f of own.reverse()) await f()
+      }
+    }
+    const pushBerth: number[] = []
+    const pushSkopeo: number[] = []
+    for (let i = 0; i < WARMUP + rounds; i++) {
+      checkpoint()
+      progress(`pull bench: push ${i < WARMUP ? 'warm-up' : `round ${i + 1 - WARMUP}/${rounds}`}`, false)
+      const b = await pushTo(async host => {
+        await call(d, 'POST', `/images/${encodeURIComponent(ref)}/tag?repo=${encodeURIComponent(`${host}/big`)}&tag=latest`, 201)
+        await pushOnce(d, `${host}/big`)
+        await call(d, 'DELETE', `/images/${encodeURIComponent(`${host}/big:latest`)}`, 200)
+      })
+      const s = await pushTo(async host => { await run(SKOPEO, ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${layout2}:big`, `docker://${host}/big:latest`]) })
+      if (i >= WARMUP) { pushBerth.push(b); pushSkopeo.push(s) }
+    }
+    await rm(layout2, { recursive: true, force: true })
+    await removeImage(d, dir, ref)
     progress('pull bench: done', true)
 
     const stats = (xs: number[]): PullResult['berth'] => ({ medianMs: round2(median(xs)), p90Ms: round2(percentile(xs, 90)), mbPerS: round2(blobBytes / 1e6 / (median(xs) / 1000)), samplesMs: xs.map(round2) })
     return {
       layers: LAYERS, tarBytes, blobBytes, rounds,
       berth: stats(berth), skopeo: stats(skopeo), ratio: round2(median(berth) / median(skopeo)), goal: 1,
-      resume: { layerBytes: first.size, cutAt, downloadedAgain: sent - blobBytes, withoutResume: cutAt, ms: round2(ms), requests: proxy.gets(first.digest) }
+      resume: { layerBytes: first.size, cutAt, downloadedAgain: sent - blobBytes, withoutResume: cutAt, ms: round2(ms), requests: proxy.gets(first.digest) },
+      push: { berth: stats(pushBerth), skopeo: stats(pushSkopeo), ratio: round2(median(pushBerth) / median(pushSkopeo)) }
     }
   } finally {
     for (const fn of teardowns.reverse()) await fn()
@@ -168,6 +219,8 @@ export function printPull (r: PullResult): void {
     '|---|---:|---:|---:|---:|---|',
     `| berth pull (download, verify, unpack) | ${r.berth.medianMs.toFixed(0)} ms | ${r.berth.p90Ms.toFixed(0)} ms | ${r.berth.mbPerS.toFixed(0)} | ${r.ratio.toFixed(2)} | ≤ ${r.goal} × skopeo (${r.ratio <= r.goal ? 'met' : 'missed'}) |`,
     `| skopeo copy docker:// oci: (download, verify) | ${r.skopeo.medianMs.toFixed(0)} ms | ${r.skopeo.p90Ms.toFixed(0)} ms | ${r.skopeo.mbPerS.toFixed(0)} | | |`,
+    `| berth push (kept blobs, 8 MiB chunks) | ${r.push.berth.medianMs.toFixed(0)} ms | ${r.push.berth.p90Ms.toFixed(0)} ms | ${r.push.berth.mbPerS.toFixed(0)} | ${r.push.ratio.toFixed(2)} | ≤ ${r.goal} × skopeo (${r.push.ratio <= r.goal ? 'met' : 'missed'}) |`,
+    `| skopeo copy oci: docker:// | ${r.push.skopeo.medianMs.toFixed(0)} ms | ${r.push.skopeo.p90Ms.toFixed(0)} ms | ${r.push.skopeo.mbPerS.toFixed(0)} | | |`,
     '',
     `resume: the first layer (${r.resume.layerBytes} bytes) cut at ${r.resume.cutAt}; downloaded again: ${r.resume.downloadedAgain} bytes ` +
       `(response headers included; without resume: ${r.resume.withoutResume}); ${r.resume.requests} requests for that layer; pull took ${r.resume.ms.toFixed(0)} ms incl. the 1 s retry wait`

@@ -29,7 +29,7 @@ export const MEDIA = {
  * Every manifest type berth reads: registry 2.8 answers 404 for an OCI index
  * unless its type is accepted, so all go in every request.
  */
-const ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ')
+export const ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ')
 /** moby's maxManifestBodySize: a bigger manifest is refused unread. */
 export const MANIFEST_MAX = 4 * 1024 * 1024
 const DIGEST = /^sha256:[0-9a-f]{64}$/
@@ -102,10 +102,22 @@ export function parseContentRange (header: string): { start: number, total: numb
   return m === null ? undefined : { start: Number(m[1]), total: m[2] === '*' ? 0 : Number(m[2]) }
 }
 
-/** What a failed request says, in Go's words where Docker's users know them. */
-function whyUnreachable (err: unknown): string {
+/** TLS alerts of a registry that wants a client certificate, as Go words them. */
+const CLIENT_CERT_ALERTS: Record<string, string> = { ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'certificate required', ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'bad certificate', ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'unknown certificate authority' }
+
+/**
+ * What a failed request says, in Go's words where Docker's users know them.
+ * With TLS 1.3 a server's refusal of the client certificate comes after the
+ * handshake, and undici sees only the connection closed, unanswered: over
+ * HTTPS without a client certificate that gets a hint to certs.d.
+ */
+function whyUnreachable (err: unknown, endpoint: Endpoint): string {
   const code = (err as NodeJS.ErrnoException).code ?? ''
   if (code === 'ECONNREFUSED') return 'connect: connection refused'
+  if (CLIENT_CERT_ALERTS[code] !== undefined) return `remote error: tls: ${CLIENT_CERT_ALERTS[code]}`
+  if (code === 'UND_ERR_SOCKET' && endpoint.tls !== undefined && endpoint.tls.cert === undefined && (err as { socket?: { bytesRead?: number } }).socket?.bytesRead === 0) {
+    return `${(err as Error).message} before answering (a registry that asks for a client certificate gets one from client.cert and client.key in certs.d/${new URL(endpoint.base).host})`
+  }
   if (UNKNOWN_AUTHORITY.has(code)) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority'
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${(err as Error).message}`
   if (code === 'CERT_HAS_EXPIRED') return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid'
@@ -125,7 +137,8 @@ export class Registry {
   constructor (readonly endpoint: Endpoint, readonly path: string, readonly familiar: string, opts: RegistryOptions = {}) {
     this.base = endpoint.base
     // As in moby, the endpoint's TLS settings go with its transport, redirects included (its CAs add to the system's).
-    const tls = endpoint.tls === undefined ? {} : { connect: { rejectUnauthorized: endpoint.tls.verify, ...endpoint.tls.ca !== undefined ? { ca: endpoint.tls.ca } : {} } }
+    const t = endpoint.tls
+    const tls = t === undefined ? {} : { connect: { rejectUnauthorized: t.verify, ...t.ca !== undefined ? { ca: t.ca } : {}, ...t.cert !== undefined ? { cert: t.cert, key: t.key } : {} } }
     this.dispatcher = new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000, ...tls }).compose(interceptors.redirect({ maxRedirections: 5 }))
     this.scopes = path === '' ? [] : [`repository:${path}:${opts.push === true ? 'pull,push' : 'pull'}`]
     this.refusal = opts.refusal ?? registryFailed
@@ -248,7 +261,7 @@ export class Registry {
     try {
       return await this.dispatcher.request({ origin: u.origin, path: `${u.pathname}${u.search}`, method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'berth', ...headers }, body })
     } catch (err) {
-      const e = registryFailed(`${goMethod(method)} "${url}": ${whyUnreachable(err)}`, err)
+      const e = registryFailed(`${goMethod(method)} "${url}": ${whyUnreachable(err, this.endpoint)}`, err)
       unreachable.add(e)
       throw e
     }

@@ -6,7 +6,8 @@
  *
  *  - docker.io: each mirror, then registry-1.docker.io.
  *  - a secure registry: HTTPS, verified against the system CAs plus the
- *    `*.crt` files of `certs.d/HOST:PORT/`.
+ *    `*.crt` files of `certs.d/HOST:PORT/`, with the client certificate
+ *    there (`*.cert` + `*.key`) for a registry that asks for one.
  *  - an insecure one (`--insecure-registry`, and 127.0.0.0/8 always):
  *    HTTPS without verification, then plain HTTP.
  */
@@ -14,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { BlockList, isIP } from 'node:net'
 import { join } from 'node:path'
 import { rootCertificates } from 'node:tls'
-import { invalid } from '../errors.js'
+import { invalid, registryFailed } from '../errors.js'
 
 /** The daemon's registry options. */
 export interface RegistryHosts {
@@ -32,8 +33,8 @@ export interface Endpoint {
   base: string
   /** A mirror is left for the next endpoint on any failure (moby's continueOnError). */
   mirror: boolean
-  /** For HTTPS: the CAs to trust (undefined: the system's) and whether to verify at all. */
-  tls?: { ca?: string[], verify: boolean }
+  /** For HTTPS: the CAs to trust (undefined: the system's), whether to verify at all, and the client certificate of certs.d (PEM). */
+  tls?: { ca?: string[], verify: boolean, cert?: string, key?: string }
 }
 
 /** The registry options of berthd's config: its flags, and certs.d under its root. */
@@ -98,21 +99,35 @@ export function isInsecure (domain: string, insecure: readonly string[]): boolea
   return v !== 0 && blocks.check(ip, v === 4 ? 'ipv4' : 'ipv6')
 }
 
-/** The CA certificates of `certs.d/<domain>/*.crt` (none when the dir is missing). */
-function certsFor (certsDir: string, domain: string): string[] {
+/**
+ * What `certs.d/<domain>/` holds, as moby's ReadCertsDirectory reads it:
+ * CA certificates (`*.crt`) and a client certificate (`*.cert`) with its
+ * key (`*.key` of the same name), for registries that ask for mutual TLS.
+ * Nothing when the dir is missing; a certificate without its key (or a key
+ * without its certificate) is an error, with moby's words.
+ */
+function certsFor (certsDir: string, domain: string): { ca: string[], client?: { cert: string, key: string } } {
   const dir = join(certsDir, domain)
   let names: string[]
-  try { names = readdirSync(dir) } catch { return [] }
-  return names.filter(n => n.endsWith('.crt')).sort().map(n => readFileSync(join(dir, n), 'utf8'))
+  try { names = readdirSync(dir).sort() } catch { return { ca: [] } }
+  const read = (n: string): string => readFileSync(join(dir, n), 'utf8')
+  const ca = names.filter(n => n.endsWith('.crt')).map(read)
+  const certs = names.filter(n => n.endsWith('.cert'))
+  const keys = names.filter(n => n.endsWith('.key'))
+  for (const c of certs) if (!keys.includes(`${c.slice(0, -5)}.key`)) throw registryFailed(`missing key ${c.slice(0, -5)}.key for client certificate ${c}. CA certificates must use a .crt extension`)
+  for (const k of keys) if (!certs.includes(`${k.slice(0, -4)}.cert`)) throw registryFailed(`missing client certificate ${k.slice(0, -4)}.cert for key ${k}`)
+  const first = certs[0]
+  return { ca, ...first !== undefined ? { client: { cert: read(first), key: read(`${first.slice(0, -5)}.key`) } } : {} }
 }
 
 /** How to reach `host` (a domain or a mirror's host) over HTTPS, and over HTTP too when it is insecure. */
 function hostEndpoints (host: string, hosts: RegistryHosts, mirror: boolean, scheme = 'https'): Endpoint[] {
   if (scheme === 'http') return [{ base: `http://${host}`, mirror }]
-  if (isInsecure(host, hosts.insecure)) return [{ base: `https://${host}`, mirror, tls: { verify: false } }, { base: `http://${host}`, mirror }]
-  const extra = certsFor(hosts.certsDir, host)
+  // As in moby, certs.d applies to an insecure registry's TLS too: its client certificate is still sent.
+  const { ca, client } = certsFor(hosts.certsDir, host)
+  if (isInsecure(host, hosts.insecure)) return [{ base: `https://${host}`, mirror, tls: { verify: false, ...client } }, { base: `http://${host}`, mirror }]
   // Node's `ca` replaces the system's roots: certs.d adds to them, as in moby's ReadCertsDirectory.
-  return [{ base: `https://${host}`, mirror, tls: { verify: true, ...extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {} } }]
+  return [{ base: `https://${host}`, mirror, tls: { verify: true, ...ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}, ...client } }]
 }
 
 /** The endpoints to try for `domain`, in order. Reads certs.d; otherwise pure. */

@@ -25,6 +25,7 @@ import { knownBlobsIn } from './blobs.js'
 import { firstEndpoint, MEDIA, Registry, type FetchedManifest } from './client.js'
 import { endpointsFor, type Endpoint, type RegistryHosts } from './hosts.js'
 import { Ingest, type Lease } from './ingest.js'
+import { keepManifest, type KeptManifest } from './manifests.js'
 
 export { registryHosts, registryInfo, type RegistryHosts } from './hosts.js'
 
@@ -51,6 +52,8 @@ export interface ResolvedPull {
   /** The digest the reference resolved to (a list's or index's when it was one): RepoDigests and `Digest:`. */
   digest: string
   manifest: FetchedManifest
+  /** The manifest list or index the image manifest was picked from, if it was. */
+  index?: FetchedManifest
 }
 
 /** Parses `platform=` (`linux/arm64/v8`); empty means the host's. Pure. */
@@ -98,7 +101,9 @@ async function resolveAt (registry: Registry, ref: PullRef, want: Platform): Pro
   await registry.ping()
   let manifest = await registry.manifest(ref.digest ?? ref.tag!)
   const digest = manifest.digest
+  let index: FetchedManifest | undefined
   if (isList(manifest)) {
+    index = manifest
     const entries = Array.isArray(manifest.doc?.manifests) ? manifest.doc.manifests as Array<{ digest: string, platform?: Partial<Platform> }> : []
     const pick = pickPlatform(entries, want)
     if (pick === undefined) throw invalid(`no matching manifest for ${want.os}/${want.architecture}${want.variant !== undefined ? `/${want.variant}` : ''} in the manifest list entries`)
@@ -108,7 +113,20 @@ async function resolveAt (registry: Registry, ref: PullRef, want: Platform): Pro
     throw invalid(`[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${familiarRef(ref)} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`)
   }
   if (manifest.mediaType !== MEDIA.dockerManifest && manifest.mediaType !== MEDIA.ociManifest) throw invalid(`unsupported manifest media type ${JSON.stringify(manifest.mediaType)} for ${familiarRef(ref)}`)
-  return { ref, registry, digest, manifest }
+  for (const l of Array.isArray(manifest.doc?.layers) ? manifest.doc.layers as Array<{ mediaType?: unknown }> : []) checkLayerType(l?.mediaType, ref)
+  return { ref, registry, digest, manifest, ...index !== undefined ? { index } : {} }
+}
+
+/**
+ * Refuses a layer berth cannot unpack before anything is downloaded, naming
+ * its media type. zstd gets its own words: Node 20's zlib has no zstd (it
+ * comes with Node 22.15), and no npm package was fit to add (see README).
+ */
+function checkLayerType (mediaType: unknown, ref: PullRef): void {
+  if (typeof mediaType === 'string' && LAYER_TYPES.has(mediaType)) return
+  const type = JSON.stringify(mediaType)
+  if (typeof mediaType === 'string' && mediaType.includes('zstd')) throw invalid(`${familiarRef(ref)} has zstd-compressed layers (media type ${type}), which berth cannot unpack: it reads gzip and uncompressed layers only`)
+  throw invalid(`unsupported layer media type ${type} in ${familiarRef(ref)}`)
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; the results keep their order. */
@@ -129,7 +147,6 @@ function layersOf (m: FetchedManifest, diffIds: unknown): Layer[] {
   const layers: unknown = m.doc?.layers
   if (!Array.isArray(layers) || !Array.isArray(diffIds) || layers.length !== diffIds.length) throw invalid(`the manifest ${m.digest} and its config list different numbers of layers`)
   return layers.map((l: any, i) => {
-    if (!LAYER_TYPES.has(l?.mediaType)) throw invalid(`unsupported layer media type ${JSON.stringify(l?.mediaType)}`)
     return { digest: String(l.digest), size: Number(l.size) || 0, mediaType: String(l.mediaType), diffId: String(diffIds[i]) }
   })
 }
@@ -181,6 +198,8 @@ export async function runPull (store: PullSink, pull: ResolvedPull, emit: (p: Pr
     const known = knownBlobsIn(store.blobsFile)
     for (const l of layers) known.add(l.diffId, { digest: l.digest, size: l.size, base: registry.base, repo: registry.path })
     await known.save()
+    const kept = (m: FetchedManifest): KeptManifest => ({ mediaType: m.mediaType, bytes: m.bytes })
+    await keepManifest(store.blobsFile, rec.id, { manifest: kept(manifest), ...pull.index !== undefined ? { index: kept(pull.index) } : {} })
     emit({ status: `Digest: ${pull.digest}` })
     store.pulled(familiarRef(ref), familiarName(ref.name))
     const upToDate = tags.length > 0 ? before === rec.id : layers.every((_, i) => present[i]!)
