@@ -4188,6 +4188,15 @@ export interface operations {
                         [key: string]: Record<string, never>;
                     };
                     StopSignal?: null | string;
+                    Healthcheck?: null | {
+                        /** @description ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"] */
+                        Test?: string[];
+                        Interval?: number;
+                        Timeout?: number;
+                        StartPeriod?: number;
+                        StartInterval?: number;
+                        Retries?: number;
+                    };
                 };
             };
         };

@@ -511,7 +511,8 @@ export const CommitBody = Type.Union([Type.Null(), Type.Object({
   Labels: Type.Optional(Type.Union([Type.Null(), Labels])),
   ExposedPorts: NullableMap,
   Volumes: NullableMap,
-  StopSignal: NullableString
+  StopSignal: NullableString,
+  Healthcheck: Type.Optional(Type.Union([Type.Null(), Healthcheck]))
 })], { description: 'Optional: Docker\'s container Config for the image. When given it replaces the container\'s, and its empty fields are filled from the container\'s; other Config fields are accepted and ignored.' })
 
 export const CommitResponse = Type.Object({
