@@ -148,6 +148,26 @@ composeTest(t, 'docker-compose up, ps, logs, exec, restart, recreate, stop, down
   const stopped = await d.req('GET', `/containers/json?all=1&filters=${projectFilter(project)}`)
   t.same(stopped.body.map((c: { State: string }) => c.State), ['exited', 'exited', 'exited'])
 
+  // Stopped containers are started again as they are: by `start`, and by `up -d` (Compose's "Starting").
+  const ids = stopped.body.map((c: { Id: string }) => c.Id).sort()
+  const running = async (): Promise<void> => {
+    const now = await d.req('GET', `/containers/json?all=1&filters=${projectFilter(project)}`)
+    t.same(now.body.map((c: { State: string }) => c.State), ['running', 'running', 'running'])
+    t.same(now.body.map((c: { Id: string }) => c.Id).sort(), ids, 'the same containers')
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/`).then(async r => await r.text()).catch(() => '')) === 'hello-from-web\n', 15_000, 'web answers again')
+    const byName = await compose(['exec', '-T', 'worker', 'ping', '-c', '1', '-W', '3', 'db'])
+    t.equal(byName.exitCode, 0, `worker resolves db again: ${byName.stdout} ${byName.stderr}`)
+  }
+  const start = await compose(['start'])
+  t.equal(start.exitCode, 0, start.stderr)
+  await running()
+  t.equal((await compose(['stop', '-t', '1'])).exitCode, 0)
+  const upAgain = await compose(['up', '-d'])
+  t.equal(upAgain.exitCode, 0, upAgain.stderr)
+  t.match(upAgain.stderr, `Starting ${project}_db_1`, 'up -d starts the stopped containers, not new ones')
+  await running()
+  await until(async () => (await compose(['exec', '-T', 'db', 'cat', '/data/rows'])).stdout === 'row\nrow\nrow\nrow\nrow', 10_000, 'db wrote on each start to the same volume')
+
   const down = await compose(['down', '-v'])
   t.equal(down.exitCode, 0, down.stderr)
   t.same((await d.req('GET', `/containers/json?all=1&filters=${projectFilter(project)}`)).body, [], 'no container left')
@@ -175,6 +195,16 @@ composeTest(t, 'docker-compose: worker waits for a healthy db (depends_on condit
   t.equal(db.State.Health.Status, 'healthy', 'up -d returned once db was healthy')
   const worker = (await d.req('GET', `/containers/${project}_worker_1/json`)).body
   t.ok(Date.parse(worker.State.StartedAt) >= Date.parse(db.State.Health.Log[0].End), 'worker started after db\'s first passing probe')
+  // Stopped and brought up again: the stopped db's health starts over and the worker waits for it again.
+  t.equal((await compose(['stop', '-t', '1'])).exitCode, 0)
+  const again = await compose(['up', '-d'])
+  t.equal(again.exitCode, 0, again.stderr)
+  const db2 = (await d.req('GET', `/containers/${project}_db_1/json`)).body
+  t.equal(db2.Id, db.Id, 'the same db container')
+  t.equal(db2.State.Health.Status, 'healthy', 'healthy again')
+  const worker2 = (await d.req('GET', `/containers/${project}_worker_1/json`)).body
+  t.equal(worker2.State.Running, true)
+  t.ok(Date.parse(worker2.State.StartedAt) >= Date.parse(db2.State.StartedAt), 'the worker started after the db again')
   const down = await compose(['down', '-v'])
   t.equal(down.exitCode, 0, down.stderr)
 })
