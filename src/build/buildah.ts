@@ -84,13 +84,17 @@ const DROPPED = [
   /^subprocess exited with status \d+$/
 ]
 
+/** Docker numbers the steps over the whole Dockerfile; buildah numbers them per stage (`[2/3] STEP 1/4: ...`). */
+export interface StepCounter { seen: number, total: number }
+
 /**
  * The text of Docker's build stream for one line of buildah's output, or
  * undefined for a line Docker would not show. Pure.
  */
-export function dockerLine (line: string): string | undefined {
-  const step = /^STEP (\d+)\/(\d+): (.*)$/s.exec(line)
-  if (step !== null) return `Step ${step[1]!}/${step[2]!} : ${step[3]!}\n`
+export function dockerLine (line: string, steps?: StepCounter): string | undefined {
+  const step = /^(?:\[\d+\/\d+\] )?STEP (\d+)\/(\d+): (.*)$/s.exec(line)
+  if (step !== null && steps === undefined) return `Step ${step[1]!}/${step[2]!} : ${step[3]!}\n`
+  if (step !== null) return `Step ${++steps!.seen}/${steps!.total} : ${step[3]!}\n`
   const cached = /^--> Using cache ([0-9a-f]+)$/.exec(line)
   // buildah follows it with `--> <short id>`, Docker's ` ---> <id>`.
   if (cached !== null) return ' ---> Using cache\n'
