@@ -202,6 +202,7 @@ t.test('docker build', async t => {
     t.match(kit.body.message, /DOCKER_BUILDKIT=0/)
     t.match((await d.req('POST', '/session')).body.message, /DOCKER_BUILDKIT=0/)
     t.match((await build(d, { Dockerfile: 'FROM bb\n' }, '?platform=linux/s390x')).body.message, /berth builds for linux\//)
+    t.equal((await build(d, { Dockerfile: 'FROM bb\n' }, '?cpusetcpus=a')).status, 400, 'a bad cpuset')
     const noBase = await build(d, { Dockerfile: 'FROM 127.0.0.1:1/none/such:1\n' })
     t.match(noBase.lines.at(-1), { error: /127\.0\.0\.1:1/ }, 'a base image neither in the store nor reachable')
     await nothingLeft(t, d)

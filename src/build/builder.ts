@@ -29,7 +29,7 @@ import type { ImageStore } from '../images/store.js'
 import type { AuthConfig } from '../registry/auth.js'
 import { resolvePull, runPull, type RegistryHosts } from '../registry/pull.js'
 import { treeSize } from '../store/du.js'
-import { Buildah, dockerError, dockerLine, type BudOptions } from './buildah.js'
+import { Buildah, dockerError, dockerLine, type BudOptions, type BuildLimits } from './buildah.js'
 import { dockerfileBases, stepCount, syntaxError } from './dockerfile.js'
 
 /** What a client asks of a build (the query of POST /build, checked). */
@@ -48,8 +48,7 @@ export interface BuildRequest {
   network: 'none' | 'host'
   extraHosts: string[]
   shmSize?: number
-  memory?: number
-  cpuShares?: number
+  limits: BuildLimits
   /** Registry credentials per domain (X-Registry-Config). */
   auths: Map<string, AuthConfig>
 }
@@ -184,7 +183,7 @@ export class Builder {
       const shown = (line: string): string => { for (const [name, ref] of renamed) line = line.replaceAll(name, ref); return line }
       const o: BudOptions = {
         contextDir: p.context, dockerfile, buildArgs: req.buildArgs, labels: req.labels, target: req.target,
-        noCache: req.noCache, network: req.network, extraHosts: req.extraHosts, shmSize: req.shmSize, memory: req.memory, cpuShares: req.cpuShares
+        noCache: req.noCache, network: req.network, extraHosts: req.extraHosts, shmSize: req.shmSize, limits: req.limits
       }
       const child = this.buildah.bud(o)
       const stop = (): void => {

@@ -30,7 +30,7 @@ t.test('Dockerfile syntax: Docker\'s parse errors before the build starts', asyn
 })
 
 t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing left, isolation from the network mode', async t => {
-  const o: BudOptions = { contextDir: '/c', dockerfile: '/c/D', buildArgs: { A: '1' }, labels: { l: 'v' }, target: 't', noCache: true, network: 'host', extraHosts: ['h:1.2.3.4'], shmSize: 1024 }
+  const o: BudOptions = { contextDir: '/c', dockerfile: '/c/D', buildArgs: { A: '1' }, labels: { l: 'v' }, target: 't', noCache: true, network: 'host', extraHosts: ['h:1.2.3.4'], shmSize: 1024, limits: {} }
   const a = budArgs(o, '/etc')
   t.equal(a[0], 'bud')
   t.equal(a.at(-1), '/c', 'the context last')
@@ -49,6 +49,10 @@ t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing
   t.equal(none[none.indexOf('--isolation') + 1], 'oci', 'an empty network namespace needs runc')
   t.equal(none[none.indexOf('--network') + 1], 'none')
   t.notOk(none.includes('--no-cache'))
+  const limited = budArgs({ ...o, limits: { memory: 64 << 20, memorySwap: -1, cpuShares: 512, cpuPeriod: 100000, cpuQuota: 50000, cpusetCpus: '0', cpusetMems: '' } }, '/etc')
+  t.same(limited.slice(limited.indexOf('--memory'), limited.indexOf('--memory') + 12),
+    ['--memory', `${64 << 20}b`, '--memory-swap', '-1', '--cpu-shares', '512', '--cpu-period', '100000', '--cpu-quota', '50000', '--cpuset-cpus', '0'], 'Docker\'s limits, the unset (zero, empty) left out')
+  t.notOk(a.some(x => /^--(memory|cpu)/.test(x)), 'no limit flag without limits')
 })
 
 t.test('buildah output as Docker\'s build stream', async t => {
