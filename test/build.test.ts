@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DOCKER, dockerEnv, dockerTest, importBusybox, makeTar, processesMentioning, startDaemon, until, type Daemon } from './helpers.js'
+import { DOCKER, dockerEnv, dockerTest, importBusybox, makeTar, processesMentioning, rootfsTar, startDaemon, until, type Daemon } from './helpers.js'
+import { noRegistry, pull, pushArchive, startRegistry } from './registry-helpers.js'
 
 const PYTHON = '/usr/bin/python3'
 const hasDockerPy = existsSync(PYTHON) && execaSync(PYTHON, ['-c', 'import docker'], { reject: false }).exitCode === 0
@@ -137,6 +138,24 @@ t.test('docker build', async t => {
     await nothingLeft(t, d)
   })
 
+  await dockerTest(t, 'docker CLI: -f of a Dockerfile outside the context, and -f - (the CLI adds it to the tar as .dockerfile.<random>)', async t => {
+    const ctx = await contextDir(t, { f: 'in-context\n', '.dockerignore': 'ignored\n', ignored: 'x' })
+    const outside = await contextDir(t, { Dockerfile: 'FROM bb\nCOPY . /ctx/\nCMD ["ls", "-a", "/ctx"]\n' })
+    const b = await docker(d, ['build', '-f', join(outside, 'Dockerfile'), '-t', 'outside', ctx])
+    t.equal(b.exitCode, 0, b.stderr)
+    t.match(b.stdout, /Step 2\/3 : COPY \. \/ctx\//)
+    t.teardown(async () => { await d.req('DELETE', '/images/outside?force=1') })
+    // As in Docker: the CLI appends its random name to the user's .dockerignore, so that file is left out of COPY; the .dockerignore is copied.
+    t.same((await docker(d, ['run', '--rm', 'outside'])).stdout.split('\n'), ['.', '..', '.dockerignore', 'f'], 'COPY . saw the context only')
+    // Without a .dockerignore the CLI writes one that lists itself and the Dockerfile: COPY . gets neither.
+    const bare = await contextDir(t, { f: 'in-context\n' })
+    const stdin = await execa(DOCKER, ['build', '-f', '-', '-t', 'stdin', bare], { env: { ...dockerEnv(d), DOCKER_BUILDKIT: '0' }, reject: false, timeout: 180_000, input: 'FROM bb\nCOPY . /ctx/\nCMD ["ls", "-a", "/ctx"]\n' })
+    t.equal(stdin.exitCode, 0, stdin.stderr)
+    t.teardown(async () => { await d.req('DELETE', '/images/stdin?force=1') })
+    t.same((await docker(d, ['run', '--rm', 'stdin'])).stdout.split('\n'), ['.', '..', 'f'], '-f - builds the Dockerfile from stdin')
+    await nothingLeft(t, d)
+  })
+
   await dockerTest(t, 'docker CLI: a failing RUN fails the build with its exit code, leaving nothing', async t => {
     const ctx = await contextDir(t, { Dockerfile: 'FROM bb\nRUN echo before; exit 3\n' })
     const b = await docker(d, ['build', '-t', 'bad', '.'], ctx)
@@ -183,6 +202,7 @@ t.test('docker build', async t => {
     t.match(kit.body.message, /DOCKER_BUILDKIT=0/)
     t.match((await d.req('POST', '/session')).body.message, /DOCKER_BUILDKIT=0/)
     t.match((await build(d, { Dockerfile: 'FROM bb\n' }, '?platform=linux/s390x')).body.message, /berth builds for linux\//)
+    t.equal((await build(d, { Dockerfile: 'FROM bb\n' }, '?cpusetcpus=a')).status, 400, 'a bad cpuset')
     const noBase = await build(d, { Dockerfile: 'FROM 127.0.0.1:1/none/such:1\n' })
     t.match(noBase.lines.at(-1), { error: /127\.0\.0\.1:1/ }, 'a base image neither in the store nor reachable')
     await nothingLeft(t, d)
@@ -244,4 +264,26 @@ print(json.dumps(out))
     t.notOk(again.lines.some(l => /Using cache/.test(l.stream ?? '')), 'nothing cached any more')
     await nothingLeft(t, d)
   })
+})
+
+t.test('FROM name@sha256:digest of a pulled image is built from berth\'s store, not the registry', { skip: noRegistry }, async t => {
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  await pushArchive(t, reg, [await rootfsTar()], 'bb:latest')
+  const pulled = await pull(d, `fromImage=${reg.host}/bb&tag=latest`)
+  t.equal(pulled.status, 200)
+  const digested = (await d.req('GET', `/images/${reg.host}/bb/json`)).body.RepoDigests[0] as string
+  t.match(digested, /@sha256:[0-9a-f]{64}$/)
+  // The registry forgets everything: a round trip to it would fail the build.
+  await rm(join(reg.storage, 'docker'), { recursive: true, force: true })
+  const r = await build(d, { Dockerfile: `FROM ${digested} AS base\nRUN echo by-digest > /d\nFROM base\nCOPY --from=${digested} /bin/busybox /bb2\n` }, '?t=dg')
+  t.equal(r.status, 200)
+  t.match(r.lines[0], { stream: `Step 1/4 : FROM ${digested} AS base\n` }, 'the stream shows the Dockerfile\'s reference')
+  t.match(r.lines.at(-1), { stream: 'Successfully tagged dg:latest\n' }, JSON.stringify(r.lines.slice(-3)))
+  t.notOk(r.lines.some(l => l.status !== undefined), 'nothing pulled')
+  t.notOk(JSON.stringify(r.lines).includes('berth-by-digest'), 'berth\'s name for it is not shown')
+  t.equal((await docker(d, ['run', '--rm', 'dg', 'cat', '/d'])).stdout, 'by-digest')
+  const missing = await build(d, { Dockerfile: `FROM ${reg.host}/bb@sha256:${'0'.repeat(64)}\n` })
+  t.match(missing.lines.at(-1), { error: /manifest unknown|not found/i }, 'a digest the store lacks goes to the registry')
+  await nothingLeft(t, d)
 })

@@ -65,8 +65,8 @@ export async function composeProject (t: Test, d: Daemon, name: string) {
   await mkdir(dir, { recursive: true })
   const file = join(dir, 'docker-compose.yml')
   const project = `${name}${Math.random().toString(36).slice(2, 8)}`
-  const compose = (args: string[], timeout = 120_000) =>
-    execa(COMPOSE, ['-p', project, '-f', file, ...args], { cwd: dir, env: dockerEnv(d), input: '', reject: false, timeout, killSignal: 'SIGKILL' })
+  const compose = (args: string[], timeout = 120_000, env: Record<string, string> = {}) =>
+    execa(COMPOSE, ['-p', project, '-f', file, ...args], { cwd: dir, env: { ...dockerEnv(d), ...env }, input: '', reject: false, timeout, killSignal: 'SIGKILL' })
   // Registered after startDaemon's teardown, so it runs first, with the daemon still up.
   t.teardown(async () => { await compose(['down', '-v', '-t', '1']) })
   return { dir, file, project, compose }
@@ -148,6 +148,26 @@ composeTest(t, 'docker-compose up, ps, logs, exec, restart, recreate, stop, down
   const stopped = await d.req('GET', `/containers/json?all=1&filters=${projectFilter(project)}`)
   t.same(stopped.body.map((c: { State: string }) => c.State), ['exited', 'exited', 'exited'])
 
+  // Stopped containers are started again as they are: by `start`, and by `up -d` (Compose's "Starting").
+  const ids = stopped.body.map((c: { Id: string }) => c.Id).sort()
+  const running = async (): Promise<void> => {
+    const now = await d.req('GET', `/containers/json?all=1&filters=${projectFilter(project)}`)
+    t.same(now.body.map((c: { State: string }) => c.State), ['running', 'running', 'running'])
+    t.same(now.body.map((c: { Id: string }) => c.Id).sort(), ids, 'the same containers')
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/`).then(async r => await r.text()).catch(() => '')) === 'hello-from-web\n', 15_000, 'web answers again')
+    const byName = await compose(['exec', '-T', 'worker', 'ping', '-c', '1', '-W', '3', 'db'])
+    t.equal(byName.exitCode, 0, `worker resolves db again: ${byName.stdout} ${byName.stderr}`)
+  }
+  const start = await compose(['start'])
+  t.equal(start.exitCode, 0, start.stderr)
+  await running()
+  t.equal((await compose(['stop', '-t', '1'])).exitCode, 0)
+  const upAgain = await compose(['up', '-d'])
+  t.equal(upAgain.exitCode, 0, upAgain.stderr)
+  t.match(upAgain.stderr, `Starting ${project}_db_1`, 'up -d starts the stopped containers, not new ones')
+  await running()
+  await until(async () => (await compose(['exec', '-T', 'db', 'cat', '/data/rows'])).stdout === 'row\nrow\nrow\nrow\nrow', 10_000, 'db wrote on each start to the same volume')
+
   const down = await compose(['down', '-v'])
   t.equal(down.exitCode, 0, down.stderr)
   t.same((await d.req('GET', `/containers/json?all=1&filters=${projectFilter(project)}`)).body, [], 'no container left')
@@ -175,6 +195,39 @@ composeTest(t, 'docker-compose: worker waits for a healthy db (depends_on condit
   t.equal(db.State.Health.Status, 'healthy', 'up -d returned once db was healthy')
   const worker = (await d.req('GET', `/containers/${project}_worker_1/json`)).body
   t.ok(Date.parse(worker.State.StartedAt) >= Date.parse(db.State.Health.Log[0].End), 'worker started after db\'s first passing probe')
+  // Stopped and brought up again: the stopped db's health starts over and the worker waits for it again.
+  t.equal((await compose(['stop', '-t', '1'])).exitCode, 0)
+  const again = await compose(['up', '-d'])
+  t.equal(again.exitCode, 0, again.stderr)
+  const db2 = (await d.req('GET', `/containers/${project}_db_1/json`)).body
+  t.equal(db2.Id, db.Id, 'the same db container')
+  t.equal(db2.State.Health.Status, 'healthy', 'healthy again')
+  const worker2 = (await d.req('GET', `/containers/${project}_worker_1/json`)).body
+  t.equal(worker2.State.Running, true)
+  t.ok(Date.parse(worker2.State.StartedAt) >= Date.parse(db2.State.StartedAt), 'the worker started after the db again')
   const down = await compose(['down', '-v'])
   t.equal(down.exitCode, 0, down.stderr)
+})
+
+composeTest(t, 'docker-compose build: through docker-py and through the docker CLI, up -d --build, down --rmi all', async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d, 'bb')
+  const { dir, file, project, compose } = await composeProject(t, d, 'built')
+  await mkdir(join(dir, 'app'))
+  await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM bb\nARG WORD=unset\nRUN echo "built-by-compose $WORD" > /b\nCMD ["sh", "-c", "cat /b; exec sleep 1000"]\n')
+  const image = `${project}-app:1`
+  await writeFile(file, JSON.stringify({ version: '2.4', services: { app: { build: { context: './app', args: { WORD: 'arg' } }, image } } }))
+  // Compose 1.29 builds with docker-py's images.build when told COMPOSE_DOCKER_CLI_BUILD=0, else through the docker CLI.
+  for (const viaCli of ['0', '1']) {
+    const build = await compose(['build', '--no-cache'], 120_000, { COMPOSE_DOCKER_CLI_BUILD: viaCli, DOCKER_BUILDKIT: '0' })
+    t.equal(build.exitCode, 0, build.stderr)
+    t.match(build.stdout + build.stderr, /Step 3\/4 : RUN echo "built-by-compose \$WORD" > \/b/, `Compose shows the build stream (COMPOSE_DOCKER_CLI_BUILD=${viaCli})`)
+    t.match(build.stdout + build.stderr, `Successfully tagged ${image}`)
+  }
+  const up = await compose(['up', '-d', '--build'])
+  t.equal(up.exitCode, 0, up.stderr)
+  await until(async () => (await compose(['logs', '--no-color', 'app'])).stdout.includes('built-by-compose arg'), 15_000, 'the built image runs with the build arg')
+  const down = await compose(['down', '-v', '--rmi', 'all'])
+  t.equal(down.exitCode, 0, down.stderr)
+  t.equal((await d.req('GET', `/images/${image}/json`)).status, 404, 'the built image removed by down --rmi all')
 })

@@ -6,10 +6,13 @@
  * restart, the opt-in restart of an unhealthy container, and the docker CLI.
  */
 import t from 'tap'
-import { execa } from 'execa'
+import { execa, execaSync } from 'execa'
+import { existsSync } from 'node:fs'
 import { containerEvents, DOCKER, dockerEnv, dockerTest, importBusybox, ROOTFS, sleep, startDaemon, until, type Daemon } from './helpers.js'
 
 const MS = 1e6
+const PYTHON = '/usr/bin/python3'
+const hasDockerPy = existsSync(PYTHON) && execaSync(PYTHON, ['-c', 'import docker'], { reject: false }).exitCode === 0
 const nowS = (): string => (Date.now() / 1000).toFixed(3)
 const inspect = async (d: Daemon, id: string): Promise<any> => (await d.req('GET', `/containers/${id}/json`)).body
 const health = async (d: Daemon, id: string): Promise<any> => (await inspect(d, id)).State.Health
@@ -204,4 +207,49 @@ dockerTest(t, 'the docker client: --health-* flags, ps STATUS, inspect --format,
   const bad = await execa(DOCKER, ['create', '--health-cmd', 'true', '--health-interval', '1us', 'bb'], { env: dockerEnv(d), reject: false })
   t.not(bad.exitCode, 0)
   t.match(bad.stderr, /Interval in Healthcheck cannot be less than 1ms/)
+
+  // moby's commit makes the container's Config, its healthcheck included, the image's.
+  await docker('commit', id, 'hc:1')
+  t.teardown(async () => { await d.req('DELETE', '/images/hc:1?force=1') })
+  t.same((await d.req('GET', '/images/hc:1/json')).body.Config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 1000 * MS, Timeout: 2000 * MS, StartPeriod: 5000 * MS, Retries: 2 }, 'commit keeps the healthcheck')
+  const fromCommit = await docker('run', '-d', 'hc:1', 'sleep', '1000')
+  t.teardown(async () => { await d.req('DELETE', `/containers/${fromCommit}?force=1`) })
+  t.equal(await docker('inspect', '--format', '{{.State.Health.Status}}', fromCommit), 'starting', 'a container of the committed image is checked')
+  await docker('commit', none, 'hc:none')
+  t.teardown(async () => { await d.req('DELETE', '/images/hc:none?force=1') })
+  t.same((await d.req('GET', '/images/hc:none/json')).body.Config.Healthcheck, { Test: ['NONE'] }, '--no-healthcheck is committed as NONE')
+})
+
+// docker-py: containers.run(healthcheck=...) sends durations in ns; attrs['State']['Health'] is what a program reads.
+const PY_HEALTH = `
+import docker, json, sys, time
+c = docker.DockerClient(base_url='unix://' + sys.argv[1], version='auto')
+out = {}
+ct = c.containers.run('bb', ['sleep', '1000'], detach=True, healthcheck={'test': ['CMD-SHELL', 'echo py-probe'], 'interval': 200000000, 'retries': 2})
+try:
+    out['config'] = c.api.inspect_container(ct.id)['Config']['Healthcheck']
+    for _ in range(100):
+        ct.reload()
+        if ct.attrs['State']['Health']['Status'] == 'healthy':
+            break
+        time.sleep(0.1)
+    h = ct.attrs['State']['Health']
+    out['health'] = [h['Status'], h['FailingStreak'], h['Log'][-1]['ExitCode'], h['Log'][-1]['Output']]
+    out['listed'] = [x.id for x in c.containers.list(filters={'health': 'healthy'})]
+finally:
+    ct.remove(force=True)
+out['id'] = ct.id
+print(json.dumps(out))
+`
+
+t.test('docker-py: containers.run(healthcheck=...), attrs[\'State\'][\'Health\'], the health filter', { skip: hasDockerPy ? false : 'python3-docker is not installed' }, async t => {
+  const d = await startDaemon(t)
+  await importBusybox(d)
+  const r = await execa(PYTHON, ['-c', PY_HEALTH, d.socket], { reject: false, timeout: 60_000 })
+  t.equal(r.exitCode, 0, r.stderr)
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}')
+  t.same(out.config, { Test: ['CMD-SHELL', 'echo py-probe'], Interval: 200 * MS, Retries: 2 }, 'the healthcheck as docker-py sent it')
+  t.same(out.health, ['healthy', 0, 0, 'py-probe\n'], 'State.Health as a program reads it')
+  t.same(out.listed, [out.id], 'listed by health=healthy')
+  t.same((await d.req('GET', '/containers/json?all=1')).body, [], 'removed')
 })

@@ -4188,6 +4188,15 @@ export interface operations {
                         [key: string]: Record<string, never>;
                     };
                     StopSignal?: null | string;
+                    Healthcheck?: null | {
+                        /** @description ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"] */
+                        Test?: string[];
+                        Interval?: number;
+                        Timeout?: number;
+                        StartPeriod?: number;
+                        StartInterval?: number;
+                        Retries?: number;
+                    };
                 };
             };
         };
@@ -4972,7 +4981,18 @@ export interface operations {
                 shmsize?: number;
                 /** @description Memory limit of RUN steps, bytes (with networkmode=none, where RUN steps run under runc) */
                 memory?: number;
+                /** @description Memory plus swap of RUN steps, bytes; -1 unlimited (with networkmode=none) */
+                memswap?: number;
+                /** @description CPU shares of RUN steps (with networkmode=none) */
                 cpushares?: number;
+                /** @description CFS period of RUN steps, microseconds (with networkmode=none) */
+                cpuperiod?: number;
+                /** @description CFS quota of RUN steps, microseconds (with networkmode=none) */
+                cpuquota?: number;
+                /** @description CPUs RUN steps may use, e.g. `0-1` (with networkmode=none) */
+                cpusetcpus?: string;
+                /** @description Memory nodes RUN steps may use (with networkmode=none) */
+                cpusetmems?: string;
                 /** @description Only the host's platform (e.g. `linux/amd64`) is built */
                 platform?: string;
                 /** @description `1` (the classic builder); `2` (BuildKit) is refused */

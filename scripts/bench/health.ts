@@ -18,7 +18,7 @@
  * usage: node dist/scripts/bench/health.js [--quick] [--health-n N]
  */
 import { execFileSync } from 'node:child_process'
-import { loadavg } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { call, CLOCK_TICKS, cpuTicks, interrupted, now, percentile, progress, ROOTFS, round2, runStandalone, sleep, spawnDaemon, writeResults } from './common.js'
 import { inBenchDir, RestartBenchError, untilServing, type Ctx } from './restart.js'
@@ -45,6 +45,8 @@ export interface HealthResult {
   /** Containers not healthy at the end of the window. */
   notHealthy: number
   loadavg1: number
+  /** The machine's cores: each probe is an exec (conmon + runtime processes), so N probes a second need cores of their own. */
+  cores: number
 }
 
 type Health = { Status: string, Log: Array<{ Start: string, End: string }> }
@@ -100,7 +102,8 @@ async function measure (ctx: Ctx, n: number, windowS: number, opts: HealthOption
     latenessMaxMs: Math.max(...lateness),
     samples: lateness.length,
     notHealthy,
-    loadavg1: round2(loadavg()[0]!)
+    loadavg1: round2(loadavg()[0]!),
+    cores: cpus().length
   }
 }
 
@@ -120,7 +123,7 @@ export function printHealth (r: HealthResult): void {
     `| probe lateness p99 ms | ${r.latenessP99Ms} | |`,
     `| probe lateness max ms | ${r.latenessMaxMs} | |`
   ].join('\n'))
-  process.stderr.write(`  ${r.samples} lateness samples; ${r.notHealthy} containers not healthy at the end; load average (1 min) ${r.loadavg1}\n`)
+  process.stderr.write(`  ${r.samples} lateness samples; ${r.notHealthy} containers not healthy at the end; load average (1 min) ${r.loadavg1} on ${r.cores} cores\n`)
 }
 
 async function main (): Promise<void> {

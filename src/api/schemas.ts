@@ -395,7 +395,12 @@ export const BuildQuery = Type.Object({
   extrahosts: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: '`host:ip` entries for /etc/hosts in RUN steps (repeatable or comma-separated)' })),
   shmsize: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes of /dev/shm in RUN steps' })),
   memory: Type.Optional(Type.Integer({ minimum: 0, description: 'Memory limit of RUN steps, bytes (with networkmode=none, where RUN steps run under runc)' })),
-  cpushares: Type.Optional(Type.Integer({ minimum: 0 })),
+  memswap: Type.Optional(Type.Integer({ minimum: -1, description: 'Memory plus swap of RUN steps, bytes; -1 unlimited (with networkmode=none)' })),
+  cpushares: Type.Optional(Type.Integer({ minimum: 0, description: 'CPU shares of RUN steps (with networkmode=none)' })),
+  cpuperiod: Type.Optional(Type.Integer({ minimum: 0, description: 'CFS period of RUN steps, microseconds (with networkmode=none)' })),
+  cpuquota: Type.Optional(Type.Integer({ minimum: 0, description: 'CFS quota of RUN steps, microseconds (with networkmode=none)' })),
+  cpusetcpus: Type.Optional(Type.String({ pattern: '^[0-9,-]*$', description: 'CPUs RUN steps may use, e.g. `0-1` (with networkmode=none)' })),
+  cpusetmems: Type.Optional(Type.String({ pattern: '^[0-9,-]*$', description: 'Memory nodes RUN steps may use (with networkmode=none)' })),
   platform: Type.Optional(Type.String({ description: 'Only the host\'s platform (e.g. `linux/amd64`) is built' })),
   version: Type.Optional(Type.String({ description: '`1` (the classic builder); `2` (BuildKit) is refused' })),
   cachefrom: Type.Optional(Type.String({ description: 'Accepted and ignored: the build cache is buildah\'s local one' })),
@@ -511,7 +516,8 @@ export const CommitBody = Type.Union([Type.Null(), Type.Object({
   Labels: Type.Optional(Type.Union([Type.Null(), Labels])),
   ExposedPorts: NullableMap,
   Volumes: NullableMap,
-  StopSignal: NullableString
+  StopSignal: NullableString,
+  Healthcheck: Type.Optional(Type.Union([Type.Null(), Healthcheck]))
 })], { description: 'Optional: Docker\'s container Config for the image. When given it replaces the container\'s, and its empty fields are filled from the container\'s; other Config fields are accepted and ignored.' })
 
 export const CommitResponse = Type.Object({

@@ -35,8 +35,23 @@ export interface BudOptions {
   extraHosts: string[]
   /** Bytes of /dev/shm in RUN steps. */
   shmSize?: number
-  memory?: number
-  cpuShares?: number
+  /** RUN steps' resources (applied under runc, i.e. with network 'none'). */
+  limits: BuildLimits
+}
+
+/** The resources Docker's build query can set and buildah can apply: bytes, shares, microseconds, CPU and node lists. */
+export interface BuildLimits { memory?: number, memorySwap?: number, cpuShares?: number, cpuPeriod?: number, cpuQuota?: number, cpusetCpus?: string, cpusetMems?: string }
+
+/** buildah's flag for each limit; memory sizes in bytes. */
+const LIMIT_FLAGS: Record<keyof BuildLimits, [string, (v: number | string) => string]> = {
+  memory: ['--memory', v => `${v}b`],
+  // Docker's -1 (unlimited swap) is buildah's too.
+  memorySwap: ['--memory-swap', v => Number(v) < 0 ? '-1' : `${v}b`],
+  cpuShares: ['--cpu-shares', String],
+  cpuPeriod: ['--cpu-period', String],
+  cpuQuota: ['--cpu-quota', String],
+  cpusetCpus: ['--cpuset-cpus', String],
+  cpusetMems: ['--cpuset-mems', String]
 }
 
 /** The argv of `buildah bud` for `o`, after the global flags. Pure. */
@@ -65,8 +80,11 @@ export function budArgs (o: BudOptions, etc: string): string[] {
   for (const [k, v] of Object.entries(o.labels)) a.push('--label', `${k}=${v}`)
   for (const h of o.extraHosts) a.push('--add-host', h)
   if (o.shmSize !== undefined && o.shmSize > 0) a.push('--shm-size', `${o.shmSize}b`)
-  if (o.memory !== undefined && o.memory > 0) a.push('--memory', `${o.memory}b`)
-  if (o.cpuShares !== undefined && o.cpuShares > 0) a.push('--cpu-shares', String(o.cpuShares))
+  for (const [k, [flag, value]] of Object.entries(LIMIT_FLAGS)) {
+    const v = o.limits[k as keyof BuildLimits]
+    // Docker's zero (and empty) means "not set".
+    if (v !== undefined && v !== 0 && v !== '') a.push(flag, value(v))
+  }
   a.push(o.contextDir)
   return a
 }
@@ -84,13 +102,17 @@ const DROPPED = [
   /^subprocess exited with status \d+$/
 ]
 
+/** Docker numbers the steps over the whole Dockerfile; buildah numbers them per stage (`[2/3] STEP 1/4: ...`). */
+export interface StepCounter { seen: number, total: number }
+
 /**
  * The text of Docker's build stream for one line of buildah's output, or
  * undefined for a line Docker would not show. Pure.
  */
-export function dockerLine (line: string): string | undefined {
-  const step = /^STEP (\d+)\/(\d+): (.*)$/s.exec(line)
-  if (step !== null) return `Step ${step[1]!}/${step[2]!} : ${step[3]!}\n`
+export function dockerLine (line: string, steps?: StepCounter): string | undefined {
+  const step = /^(?:\[\d+\/\d+\] )?STEP (\d+)\/(\d+): (.*)$/s.exec(line)
+  if (step !== null && steps === undefined) return `Step ${step[1]!}/${step[2]!} : ${step[3]!}\n`
+  if (step !== null) return `Step ${++steps!.seen}/${steps!.total} : ${step[3]!}\n`
   const cached = /^--> Using cache ([0-9a-f]+)$/.exec(line)
   // buildah follows it with `--> <short id>`, Docker's ` ---> <id>`.
   if (cached !== null) return ' ---> Using cache\n'

@@ -29,8 +29,8 @@ import type { ImageStore } from '../images/store.js'
 import type { AuthConfig } from '../registry/auth.js'
 import { resolvePull, runPull, type RegistryHosts } from '../registry/pull.js'
 import { treeSize } from '../store/du.js'
-import { Buildah, dockerError, dockerLine, type BudOptions } from './buildah.js'
-import { dockerfileBases, syntaxError } from './dockerfile.js'
+import { Buildah, dockerError, dockerLine, type BudOptions, type BuildLimits } from './buildah.js'
+import { dockerfileBases, stepCount, syntaxError } from './dockerfile.js'
 
 /** What a client asks of a build (the query of POST /build, checked). */
 export interface BuildRequest {
@@ -48,8 +48,7 @@ export interface BuildRequest {
   network: 'none' | 'host'
   extraHosts: string[]
   shmSize?: number
-  memory?: number
-  cpuShares?: number
+  limits: BuildLimits
   /** Registry credentials per domain (X-Registry-Config). */
   auths: Map<string, AuthConfig>
 }
@@ -64,6 +63,8 @@ export type BuildMessage = { stream: string } | { aux: { ID: string } } | { stat
 export class BuildFailed extends Error {}
 
 const GRACE_MS = 5000
+/** The name a base image referenced by digest is given in buildah's storage (with the image id as its tag). */
+const BY_DIGEST = 'localhost/berth-by-digest'
 
 /** Docker's error for a context over the daemon's limit (413). */
 const tooLarge = (limit: number): BerthError => withCode('TOO_LARGE', `the build context is larger than the daemon's limit of ${limit} bytes (--build-context-max)`)
@@ -125,7 +126,7 @@ export class Builder {
       await mkdir(context)
       const counted = body.pipe(capped(this.opts.contextMax))
       body.on('error', err => counted.destroy(err))
-      await extractTar(counted, context)
+      await extractTar(counted, context, { completeEnd: true })
       const dockerfile = await this.findDockerfile(context, req.dockerfile)
       const text = await readFile(dockerfile, 'utf8')
       const bad = syntaxError(text)
@@ -171,13 +172,18 @@ export class Builder {
       const { req } = p
       const say = (text: string): void => { if (!req.quiet) emit({ stream: text }) }
       const bases = dockerfileBases(p.text, req.buildArgs).images
+      // A base named by digest reaches buildah under a name of berth's: the Dockerfile is rewritten, the stream shows the digest.
+      const renamed = new Map<string, string>()
       for (const ref of bases) {
         if (signal.aborted) throw new BuildFailed('the build was cancelled')
-        await this.handOver(ref, req, emit)
+        const name = await this.handOver(ref, req, emit)
+        if (name !== ref) renamed.set(name, ref)
       }
+      const dockerfile = renamed.size === 0 ? p.dockerfile : await this.rewritten(p, renamed)
+      const shown = (line: string): string => { for (const [name, ref] of renamed) line = line.replaceAll(name, ref); return line }
       const o: BudOptions = {
-        contextDir: p.context, dockerfile: p.dockerfile, buildArgs: req.buildArgs, labels: req.labels, target: req.target,
-        noCache: req.noCache, network: req.network, extraHosts: req.extraHosts, shmSize: req.shmSize, memory: req.memory, cpuShares: req.cpuShares
+        contextDir: p.context, dockerfile, buildArgs: req.buildArgs, labels: req.labels, target: req.target,
+        noCache: req.noCache, network: req.network, extraHosts: req.extraHosts, shmSize: req.shmSize, limits: req.limits
       }
       const child = this.buildah.bud(o)
       const stop = (): void => {
@@ -188,16 +194,17 @@ export class Builder {
       if (signal.aborted) stop(); else signal.addEventListener('abort', stop, { once: true })
       let errorLine: string | undefined
       let built: string | undefined
+      const steps = { seen: 0, total: stepCount(p.text) }
       const reading = [
         this.lines(child.stdout!, line => {
           if (/^[0-9a-f]{64}$/.test(line)) built = `sha256:${line}`
-          const t = dockerLine(line)
+          const t = dockerLine(shown(line), steps)
           if (t !== undefined) say(t)
         }),
         this.lines(child.stderr!, line => {
-          if (/^Error: /.test(line)) { errorLine = line; return }
+          if (/^Error: /.test(line)) { errorLine = shown(line); return }
           if (/^level=|^time="/.test(line)) { this.log.debug({ line }, 'buildah'); return }
-          const t = dockerLine(line)
+          const t = dockerLine(shown(line), steps)
           if (t !== undefined) say(t)
         })
       ]
@@ -251,31 +258,52 @@ export class Builder {
   }
 
   /**
-   * Makes image `ref` available to buildah under its full name: from berth's
-   * store, pulled into it first (with the build's credentials) when missing or
-   * when the build asks to pull.
+   * Makes image `ref` available to buildah: from berth's store, pulled into it
+   * first (with the build's credentials) when missing or when the build asks
+   * to pull. Returns the name buildah knows it by: its full name, or for
+   * `name@sha256:…` (buildah matches a digest against the manifest it
+   * stored, which is not the registry's) one of berth's, made of the image id.
    */
-  private async handOver (ref: string, req: BuildRequest, emit: (m: BuildMessage) => void): Promise<void> {
+  private async handOver (ref: string, req: BuildRequest, emit: (m: BuildMessage) => void): Promise<string> {
     let pref
-    try { pref = parsePullRef(ref) } catch { return } // buildah reports the bad name with its line
-    if (pref.digest !== undefined) return // buildah cannot be given a digest name; it reports what it lacks
-    const key = `${pref.name}:${pref.tag!}`
-    if (req.pull || this.images.tagged(key) === undefined) {
-      const pull = await resolvePull(pref.name, pref.tag, undefined, this.opts.hosts(), req.auths.get(splitDomain(pref.name).domain))
+    try { pref = parsePullRef(ref) } catch { return ref } // buildah reports the bad name with its line
+    const key = pref.digest !== undefined ? `${pref.name}@${pref.digest}` : `${pref.name}:${pref.tag!}`
+    const stored = (): string | undefined => pref.digest !== undefined ? this.images.digested(key) : this.images.tagged(key)
+    if (req.pull || stored() === undefined) {
+      const pull = await resolvePull(key, undefined, undefined, this.opts.hosts(), req.auths.get(splitDomain(pref.name).domain))
       const status = await runPull(this.images, pull, p => emit(p))
       emit({ status })
     }
-    const rec = this.images.resolve(key)
-    if (await this.buildah.tag(rec.id, key)) return
+    const rec = this.images.resolve(stored() ?? key)
+    const name = pref.digest !== undefined ? `${BY_DIGEST}:${rec.id.slice(7)}` : key
+    await this.giveBuildah(rec, name, ref)
+    return name
+  }
+
+  /** Tags image `rec` as `name` in buildah's storage, copying it there first when buildah lacks it. */
+  private async giveBuildah (rec: { id: string, diffIds: string[] }, name: string, ref: string): Promise<void> {
+    if (await this.buildah.tag(rec.id, name)) return
     const dir = await mkdtemp(join(this.tmp, 'base-'))
     try {
       await this.writeLayout(rec.id, rec.diffIds, dir)
       const r = await this.buildah.pullDir(dir)
       if (!r.ok) throw new BuildFailed(`handing ${ref} to buildah failed: ${r.stderr.trim()}`)
-      if (!await this.buildah.tag(rec.id, key)) throw new BuildFailed(`handing ${ref} to buildah failed: it has no image ${rec.id}`)
+      if (!await this.buildah.tag(rec.id, name)) throw new BuildFailed(`handing ${ref} to buildah failed: it has no image ${rec.id}`)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  }
+
+  /** The Dockerfile with each `renamed` base's reference (FROM, COPY --from=) replaced by the name buildah knows it by; written beside the context. */
+  private async rewritten (p: Prepared, renamed: ReadonlyMap<string, string>): Promise<string> {
+    const lines = p.text.split('\n').map(line => {
+      if (!/^\s*(FROM|COPY)\s/i.test(line)) return line
+      for (const [name, ref] of renamed) line = line.replaceAll(ref, name)
+      return line
+    })
+    const file = join(p.work, 'Dockerfile.berth')
+    await writeFile(file, lines.join('\n'))
+    return file
   }
 
   /** A `dir:` transport layout of a stored image: Docker's v2s2 manifest, the config as stored, the layer tars hard-linked. */

@@ -39,6 +39,13 @@ export function logicalLines (text: string): Instruction[] {
   return out
 }
 
+/** The steps a build shows: every instruction from the first FROM on (the ARGs before it are no step of buildah's). */
+export function stepCount (text: string): number {
+  const all = logicalLines(text)
+  const first = all.findIndex(i => /^FROM\s/i.test(i.text))
+  return first < 0 ? 0 : all.length - first
+}
+
 const INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])
 
 /**

@@ -7,6 +7,7 @@
 import { applyChanges } from '../images/changes.js'
 import type { ImageConfig } from '../images/store.js'
 import { mergeImageConfig, type DockerCreateBody } from './dockerspec.js'
+import { mergeHealthConfig, type AskedHealth } from './health.js'
 
 /** The container Config fields commit reads from the request body; nulls are Docker's "unset". */
 export interface CommitConfig {
@@ -19,6 +20,7 @@ export interface CommitConfig {
   ExposedPorts?: Record<string, object> | null
   Volumes?: Record<string, object> | null
   StopSignal?: string | null
+  Healthcheck?: AskedHealth | null
 }
 
 /** Drops the unset fields (undefined, null, '', empty lists and maps). */
@@ -34,7 +36,8 @@ function defined (c: CommitConfig): ImageConfig {
 /** The container's Docker Config: its image's config merged with its create body, as inspect shows it. */
 export function containerConfig (image: ImageConfig, body: DockerCreateBody): ImageConfig {
   const m = mergeImageConfig(image, body)
-  return defined({ ...m, ExposedPorts: image.ExposedPorts, Volumes: image.Volumes })
+  // The container's healthcheck is part of its Config, so a commit keeps it (moby commit.go merges container.Config).
+  return defined({ ...m, ExposedPorts: image.ExposedPorts, Volumes: image.Volumes, Healthcheck: mergeHealthConfig(image.Healthcheck, body.Healthcheck) })
 }
 
 const envKey = (e: string): string => e.split('=', 1)[0]!
@@ -53,6 +56,8 @@ function merge (next: ImageConfig, container: ImageConfig): ImageConfig {
   if (container.ExposedPorts !== undefined) out.ExposedPorts = { ...container.ExposedPorts, ...out.ExposedPorts }
   if (container.Volumes !== undefined) out.Volumes = { ...container.Volumes, ...out.Volumes }
   if (container.Labels !== undefined) out.Labels = { ...container.Labels, ...out.Labels }
+  // moby: no Healthcheck takes the container's; otherwise its zero fields are filled from it.
+  if (container.Healthcheck !== undefined) out.Healthcheck = mergeHealthConfig(container.Healthcheck, out.Healthcheck)
   if (out.Entrypoint === undefined && out.Cmd === undefined) {
     if (container.Cmd !== undefined) out.Cmd = container.Cmd
     if (container.Entrypoint !== undefined) out.Entrypoint = container.Entrypoint

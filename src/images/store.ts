@@ -205,6 +205,9 @@ export class ImageStore {
   /** The image id a stored tag key points at. */
   tagged (key: string): string | undefined { return this.tags.get(key) }
 
+  /** The image id a stored digest key ('docker.io/library/bb@sha256:…') points at. */
+  digested (key: string): string | undefined { return this.digests.get(key) }
+
   /** Registry downloads kept across pulls and restarts. */
   get ingestDir (): string { return this.paths.ingest }
 

@@ -27,6 +27,7 @@ import { createGunzip } from 'node:zlib'
 import tar from 'tar-stream'
 import { BerthError, invalid } from '../errors.js'
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/libc.js'
+import { completeTarEnd } from './tar-end.js'
 
 /** tar-stream's header, with the pax records its types leave out. */
 type Header = Omit<tar.Header, 'pax' | 'type'> & { type?: string | null, pax?: Record<string, string> | null }
@@ -114,6 +115,8 @@ export interface ExtractOptions {
   noOverwriteDirNonDir?: boolean
   /** Owner of every entry written, instead of the archive's (Docker's copyUIDGID). */
   owner?: { uid: number, gid: number }
+  /** Take a tar whose last entry lacks its padding and end blocks, as the docker CLI sends some build contexts (tar-end.ts). */
+  completeEnd?: boolean
 }
 
 /** Per-extraction state: dirs known to be real, dirs whose times are set last. */
@@ -159,7 +162,7 @@ export async function unpackLayer (input: Readable, dest: string, tarCopy?: stri
  */
 export async function extractTar (input: Readable, dest: string, opts: Omit<ExtractOptions, 'kind'> = {}): Promise<void> {
   const src = await decompressed(input).catch(err => { throw asInvalid(err) })
-  await extractEntries(src, new PassThrough(), newState(dest, { ...opts, kind: 'copy' }))
+  await extractEntries(src, opts.completeEnd === true ? completeTarEnd() : new PassThrough(), newState(dest, { ...opts, kind: 'copy' }))
 }
 
 /** Reads the tar bytes of `src` through `tap` and writes every entry. */

@@ -88,5 +88,12 @@ t.test('commit config: moby\'s BuildFromConfig then merge', async t => {
   t.same(body, { Cmd: ['ls'], Env: ['B=2', 'A=create', 'PATH=/bin'], WorkingDir: '/w', Labels: { from: 'create', c: '1' }, ExposedPorts: { '80/tcp': {} } }, 'the body\'s gaps are the container\'s')
   t.same(commitConfig(ctr, { Entrypoint: ['/e'] }, []).Cmd, undefined, 'an Entrypoint in the body: no Cmd taken from the container')
   t.throws(() => commitConfig(ctr, undefined, ['RUN x']), /not a valid change command/)
+  const hc = { Test: ['CMD-SHELL', 'true'], Interval: 5e9 }
+  const healthy = containerConfig({ ...image, Healthcheck: { Test: ['CMD', 'img'], Retries: 2 } }, { Image: 'x', Healthcheck: hc })
+  t.same(healthy.Healthcheck, { ...hc, Retries: 2 }, 'the container\'s healthcheck: the body\'s merged over the image\'s')
+  t.same(commitConfig(healthy, undefined, []).Healthcheck, { ...hc, Retries: 2 }, 'a commit keeps the container\'s healthcheck')
+  t.same(commitConfig(healthy, { Healthcheck: { Interval: 1e9 } }, []).Healthcheck, { ...hc, Retries: 2, Interval: 1e9 }, 'the body\'s zero fields filled from the container\'s')
+  // moby's merge fills even a NONE's zero durations from the container's: harmless, as NONE runs nothing.
+  t.same(commitConfig(healthy, undefined, ['HEALTHCHECK NONE']).Healthcheck, { ...hc, Retries: 2, Test: ['NONE'] }, 'a change replaces its test')
   t.same(changeLines(['CMD ["a"]\nENV A=1', '', 'LABEL x=y']), ['CMD ["a"]', 'ENV A=1', 'LABEL x=y'])
 })

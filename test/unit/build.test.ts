@@ -1,7 +1,7 @@
 /** Pure parts of the builder: the Dockerfile scan, buildah's argv, its output and errors in Docker's words, X-Registry-Config. */
 import t from 'tap'
 import { budArgs, dockerError, dockerLine, type BudOptions } from '../../src/build/buildah.js'
-import { dockerfileBases, expand, logicalLines, syntaxError } from '../../src/build/dockerfile.js'
+import { dockerfileBases, expand, logicalLines, stepCount, syntaxError } from '../../src/build/dockerfile.js'
 import { decodeRegistryConfig } from '../../src/registry/auth.js'
 
 t.test('Dockerfile lines: continuations joined, comments and blanks dropped, the escape directive read, line numbers kept', async t => {
@@ -16,6 +16,7 @@ t.test('Dockerfile bases: FROM and COPY --from images, ARGs expanded, stages, nu
     'from scratch', 'copy --chown=1 --from=Build /a /a', 'FROM $BASE'
   ].join('\n')
   t.same(dockerfileBases(text), { images: ['bb:1', 'other:2', 'bb'], stages: 4 })
+  t.equal(stepCount('# c\nARG A=1\nFROM bb\nRUN a \\\n  b\nFROM bb\n'), 3, 'steps from the first FROM, continuations joined')
   t.same(dockerfileBases(text, { BASE: 'reg:5000/x', TAG: '9' }).images, ['reg:5000/x:9', 'other:2', 'reg:5000/x'], 'build args win over ARG defaults')
   t.same(dockerfileBases('FROM a\nARG B=c\nFROM $B').images, ['a'], 'an ARG after the first FROM does not reach FROM')
   t.equal(expand('${A:+set}${B:-dflt}$C', new Map([['A', '1'], ['C', 'c']])), 'setdfltc')
@@ -29,7 +30,7 @@ t.test('Dockerfile syntax: Docker\'s parse errors before the build starts', asyn
 })
 
 t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing left, isolation from the network mode', async t => {
-  const o: BudOptions = { contextDir: '/c', dockerfile: '/c/D', buildArgs: { A: '1' }, labels: { l: 'v' }, target: 't', noCache: true, network: 'host', extraHosts: ['h:1.2.3.4'], shmSize: 1024 }
+  const o: BudOptions = { contextDir: '/c', dockerfile: '/c/D', buildArgs: { A: '1' }, labels: { l: 'v' }, target: 't', noCache: true, network: 'host', extraHosts: ['h:1.2.3.4'], shmSize: 1024, limits: {} }
   const a = budArgs(o, '/etc')
   t.equal(a[0], 'bud')
   t.equal(a.at(-1), '/c', 'the context last')
@@ -48,10 +49,17 @@ t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing
   t.equal(none[none.indexOf('--isolation') + 1], 'oci', 'an empty network namespace needs runc')
   t.equal(none[none.indexOf('--network') + 1], 'none')
   t.notOk(none.includes('--no-cache'))
+  const limited = budArgs({ ...o, limits: { memory: 64 << 20, memorySwap: -1, cpuShares: 512, cpuPeriod: 100000, cpuQuota: 50000, cpusetCpus: '0', cpusetMems: '' } }, '/etc')
+  t.same(limited.slice(limited.indexOf('--memory'), limited.indexOf('--memory') + 12),
+    ['--memory', `${64 << 20}b`, '--memory-swap', '-1', '--cpu-shares', '512', '--cpu-period', '100000', '--cpu-quota', '50000', '--cpuset-cpus', '0'], 'Docker\'s limits, the unset (zero, empty) left out')
+  t.notOk(a.some(x => /^--(memory|cpu)/.test(x)), 'no limit flag without limits')
 })
 
 t.test('buildah output as Docker\'s build stream', async t => {
   t.equal(dockerLine('STEP 2/5: RUN echo hi'), 'Step 2/5 : RUN echo hi\n')
+  const steps = { seen: 0, total: 5 }
+  t.same(['[1/2] STEP 1/2: FROM bb AS one', '[1/2] STEP 2/2: RUN x', '[2/2] STEP 1/3: FROM bb', 'out', '[2/2] STEP 2/3: COPY --from=one /s /s'].map(l => dockerLine(l, steps)),
+    ['Step 1/5 : FROM bb AS one\n', 'Step 2/5 : RUN x\n', 'Step 3/5 : FROM bb\n', 'out\n', 'Step 4/5 : COPY --from=one /s /s\n'], 'multi-stage: one count over the Dockerfile, as Docker')
   t.equal(dockerLine('--> Using cache 6132314cb8806a15352f88dd772af087a54b5faaf2aa385f3d105a889db76477'), ' ---> Using cache\n')
   t.equal(dockerLine('--> 6132314cb88'), ' ---> 6132314cb88\n')
   t.equal(dockerLine('hello from RUN'), 'hello from RUN\n')

@@ -60,8 +60,7 @@ function buildRequest (q: Query, registryConfig: string | undefined): BuildReque
     network: mode === 'none' ? 'none' : 'host',
     extraHosts: many(q.extrahosts).flatMap(h => h.split(',')).map(h => h.trim()).filter(h => h !== ''),
     shmSize: q.shmsize,
-    memory: q.memory,
-    cpuShares: q.cpushares,
+    limits: { memory: q.memory, memorySwap: q.memswap, cpuShares: q.cpushares, cpuPeriod: q.cpuperiod, cpuQuota: q.cpuquota, cpusetCpus: q.cpusetcpus, cpusetMems: q.cpusetmems },
     auths: decodeRegistryConfig(registryConfig)
   }
 }
