@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object({
   tlsKey: Type.Optional(Type.String()),
   insecureTcp: Type.Boolean({ default: false, description: 'allow tcp:// hosts without TLS' }),
   buildContextMax: Type.Integer({ minimum: 1024, default: 2 * 1024 * 1024 * 1024, description: 'largest build context accepted: bytes of the POST /build body as sent' }),
+  usernsRemap: Type.String({ default: '', description: 'default, USER[:GROUP] or UID[:GID]: image containers run in a user namespace mapped from its /etc/subuid and /etc/subgid ranges; empty: off' }),
   bridgeSubnet: Type.String({ default: '', pattern: '^$|^[0-9.]+/[0-9]+$', description: 'the default bridge network\'s IPv4 subnet when it is first made; empty: the first of Docker\'s pools that no host route overlaps' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
@@ -69,7 +70,7 @@ const FLAGS = {
   'seccomp-profile': { type: 'string' }, 'bridge-subnet': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   host: { type: 'string', short: 'H', multiple: true }, group: { type: 'string', short: 'G' },
   tlsverify: { type: 'boolean' }, tlscacert: { type: 'string' }, tlscert: { type: 'string' }, tlskey: { type: 'string' },
-  'insecure-tcp': { type: 'boolean' }, 'build-context-max': { type: 'string' }
+  'insecure-tcp': { type: 'boolean' }, 'build-context-max': { type: 'string' }, 'userns-remap': { type: 'string' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -101,6 +102,8 @@ export const USAGE = `usage: berthd [options]
   --bridge-subnet CIDR   the default bridge's subnet, at its (BERTH_BRIDGE_SUBNET, default the first free of
                          first start                         172.17-31.0.0/16, 192.168.0-240.0/20)
   --build-context-max B  largest docker build context      (BERTH_BUILD_CONTEXT_MAX, default 2147483648)
+  --userns-remap SPEC    default|USER[:GROUP]|UID[:GID]: run image containers in a user namespace
+                         mapped from /etc/subuid, /etc/subgid (BERTH_USERNS_REMAP; default off)
   CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
@@ -212,7 +215,8 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     seccompProfile: flags['seccomp-profile'] ?? env.BERTH_SECCOMP_PROFILE,
     insecureTcp: flags['insecure-tcp'] ?? bool(env.BERTH_INSECURE_TCP),
     bridgeSubnet: flags['bridge-subnet'] ?? env.BERTH_BRIDGE_SUBNET,
-    buildContextMax: num(flags['build-context-max'] ?? env.BERTH_BUILD_CONTEXT_MAX)
+    buildContextMax: num(flags['build-context-max'] ?? env.BERTH_BUILD_CONTEXT_MAX),
+    usernsRemap: flags['userns-remap'] ?? env.BERTH_USERNS_REMAP
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   // ajv (which fastify loads anyway) applies the schema's defaults and checks it; typebox/value would add ~150 ms to start-up.

@@ -18,6 +18,8 @@ import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
+import type { RemapLayers } from '../store/remap-layers.js'
+import { remapOwner } from './remap.js'
 import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
@@ -68,6 +70,8 @@ export interface ManagerOptions {
   events?: EventBus
   /** The seccomp profiles berthd read at start-up, for Docker-style containers. */
   seccomp: DaemonSeccomp
+  /** With --userns-remap: the user namespace and its shifted image layers. */
+  remap?: RemapLayers
 }
 
 /** Owns all containers of one berthd. */
@@ -98,13 +102,16 @@ export class ContainerManager {
   private readonly events: EventBus | undefined
   /** What Docker-style containers are confined with (bundle containers keep their own config.json's). */
   readonly seccomp: DaemonSeccomp
+  /** With --userns-remap: the user namespace image containers get, and its layer copies. */
+  readonly remap: RemapLayers | undefined
 
   constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore, opts: ManagerOptions) {
     this.events = opts.events
     this.seccomp = opts.seccomp
+    this.remap = opts.remap
     const layout = this.layout = new Layout(config.root, config.state)
     this.store = new RecordStore(layout.records)
-    this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events })
+    this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events, ...remapOwner(opts.remap) })
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs }))
     }
@@ -245,7 +252,7 @@ export class ContainerManager {
     this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')
     const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
-    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp }), { runLater: true })
+    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp, remap: this.remap }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {
