@@ -2,7 +2,7 @@
 # Everything berthd and its tests need on a fresh Debian machine, as root:
 # conmon, runc, crun, busybox-static, tini, python3-docker, docker-compose, golang-github-docker-docker-dev (Docker's default seccomp profile,
 # which berthd reads at start-up, and for the tests Docker's API document),
-# docker-registry and skopeo (tests: a local registry and the pusher of its fixtures), netavark and aardvark-dns (networks) from apt, a docker client (tests),
+# docker-registry and skopeo (tests: a local registry and the pusher of its fixtures), netavark and aardvark-dns (networks), uidmap (/etc/subuid and /etc/subgid for --userns-remap) from apt, a docker client (tests),
 # npm dependencies, the build, crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
 # Idempotent and quick when there is nothing to do.
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns buildah; do
+for pkg in conmon runc crun busybox-static curl tini python3-docker docker-compose golang-github-docker-docker-dev docker-registry skopeo openssl netavark aardvark-dns buildah uidmap; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 docker_client=/usr/local/bin/docker

@@ -18,7 +18,7 @@ import { buildApp } from './api/app.js'
 import { loadDaemonSeccomp, type DaemonSeccomp } from './security/seccomp.js'
 import { hostUrl, prepareListeners, type Serving } from './listeners.js'
 import { setupUserns, type Userns } from './security/userns.js'
-import { RemapLayers } from './store/remap-layers.js'
+import { RemapLayers } from './images/remap-layers.js'
 
 const GRACE_MS = 2000
 

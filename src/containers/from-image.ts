@@ -22,12 +22,13 @@ import { mkdirInRootfs, mountRootfs } from './rootfs.js'
 import { resolveUserIn } from './users.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
 import { attachVolumes, type AttachedVolumes, type VolumeHost } from './volume-mounts.js'
-import type { RemapLayers } from '../store/remap-layers.js'
+import type { RemapLayers } from '../images/remap-layers.js'
 import { lowerDirs, ownForRemap, remapFor, specFor } from './remap.js'
+import { mapText } from '../security/userns.js'
 
 /** The record fields an image container gets at create (besides those every create sets). */
 export type ImageFields = Pick<ContainerRecord, 'bundle' | 'labels' | 'tty' | 'openStdin' | 'stdinOnce' | 'consoleSize' | 'path' | 'args' | 'env' | 'cwd' | 'hostname' | 'user' |
-  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes' | 'healthcheck'>
+  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'userns' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes' | 'healthcheck'>
 
 /** What the bundle is made from. */
 export interface ImageBundleInput {
@@ -122,6 +123,7 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp }: 
     entrypoint: merged.Entrypoint,
     cmd: merged.Cmd,
     layerDirs: [...layerDirs],
+    ...(remap !== undefined ? { userns: { uidMap: mapText(remap.userns.uidMappings), gidMap: mapText(remap.userns.gidMappings) } } : {}),
     createBody: body as Record<string, unknown>,
     autoRemove: host.AutoRemove === true,
     restartPolicy: parseRestartPolicy(host.RestartPolicy),

@@ -18,7 +18,7 @@ import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
-import type { RemapLayers } from '../store/remap-layers.js'
+import type { RemapLayers } from '../images/remap-layers.js'
 import { remapOwner } from './remap.js'
 import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'

@@ -1,12 +1,12 @@
 /**
  * An image container under --userns-remap (security/userns.ts): Docker's
  * refusals of what a user namespace cannot share, the image's shifted layer
- * copies (store/remap-layers.ts) as its lower dirs, and its own writable
+ * copies (images/remap-layers.ts) as its lower dirs, and its own writable
  * parts (the overlay's upper dir, the /etc files berth binds) owned by the
  * remapped root, so root inside can write them and nothing else on the host.
  */
 import { chown } from 'node:fs/promises'
-import type { RemapLayers } from '../store/remap-layers.js'
+import type { RemapLayers } from '../images/remap-layers.js'
 import { checkRemapConflicts, remapped, withUserns, type IdRange, type Userns } from '../security/userns.js'
 import type { DockerCreateBody } from './dockerspec.js'
 

@@ -105,7 +105,7 @@ export async function setupUserns (spec: string, etc = '/etc'): Promise<Userns> 
   const { user, group } = parseSpec(spec === 'default' ? DEFAULT_REMAP_USER : spec, etc)
   const uidMappings = subRanges(read(`${etc}/subuid`), user.name, user.id)
   const gidMappings = subRanges(read(`${etc}/subgid`), group.name, group.id)
-  const hint = (file: string, who: string): string => `--userns-remap ${spec}: no ${file.slice(4)} ranges found for ${who} in ${etc}/${file} ` +
+  const hint = (file: string, who: string): string => `--userns-remap ${spec}: no ${file} ranges found for ${who} in ${etc}/${file} ` +
     `(add one, e.g. with: usermod ${file === 'subuid' ? '-v' : '-w'} ${FIRST_ID}-${FIRST_ID + RANGE_SIZE - 1} ${user.name}; the uidmap package provides the files' tools)`
   if (uidMappings.length === 0) throw new ConfigError(hint('subuid', `user "${user.name}"`))
   if (gidMappings.length === 0) throw new ConfigError(hint('subgid', `group "${group.name}"`))
