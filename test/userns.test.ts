@@ -69,6 +69,9 @@ dockerTest(t, 'remapped containers', async t => {
       t.equal(r.exitCode, 0, r.stderr)
       t.match(r.stdout, /^uid=0\(root\) gid=0\(root\)/)
       t.equal(r.stdout.split('\n').slice(1).map(l => l.trim().split(/\s+/).join(' ')).join('\n'), `${map}\n${map}`, 'uid_map and gid_map')
+      // crun 1.8.1 chowns its stdin, the host's /dev/null, to the container's root (crun#1845): berthd gives it back.
+      const devNull = await stat('/dev/null')
+      t.same([devNull.uid, devNull.gid], [0, 0], 'the host\'s /dev/null is still root\'s')
       // A file root makes in the rootfs is the remapped root's on the host (the overlay's upper dir).
       const c = await docker(d, ['run', '-d', '--runtime', rt, 'bb', 'sh', '-c', 'echo hi > /made; mkdir /var/d; sleep 60'])
       const id = c.stdout.trim()

@@ -5,7 +5,7 @@
  * parts (the overlay's upper dir, the /etc files berth binds) owned by the
  * remapped root, so root inside can write them and nothing else on the host.
  */
-import { chown } from 'node:fs/promises'
+import { chown, stat } from 'node:fs/promises'
 import type { RemapLayers } from '../images/remap-layers.js'
 import { checkRemapConflicts, remapped, withUserns, type IdRange, type Userns } from '../security/userns.js'
 import type { DockerCreateBody } from './dockerspec.js'
@@ -40,4 +40,16 @@ export function idmapOf (spec: { linux?: { namespaces?: Array<{ type: string, pa
   const l = spec.linux
   if (l?.uidMappings === undefined || l.gidMappings === undefined || l.namespaces?.some(n => n.type === 'user' && n.path === undefined) !== true) return undefined
   return { uidMappings: l.uidMappings, gidMappings: l.gidMappings }
+}
+
+/**
+ * crun 1.8.1 chowns a container's stdio to its root before it joins the
+ * user namespace, the host's /dev/null included when that is the stdin
+ * conmon gives it (crun#1845, fixed in crun 1.24 by never chowning
+ * devices): the host's /dev/null is given back to root after the runtime's
+ * create, before the container's process runs.
+ */
+export async function restoreDevNull (): Promise<void> {
+  const st = await stat('/dev/null')
+  if (st.uid !== 0 || st.gid !== 0) await chown('/dev/null', 0, 0)
 }
