@@ -3,7 +3,7 @@
 # conmon, runc, crun, busybox-static, tini, python3-docker, docker-compose, golang-github-docker-docker-dev (Docker's default seccomp profile,
 # which berthd reads at start-up, and for the tests Docker's API document),
 # docker-registry and skopeo (tests: a local registry and the pusher of its fixtures), netavark and aardvark-dns (networks),
-# rootlesskit, slirp4netns and uidmap (berthd --rootless) from apt, a docker client (tests),
+# rootlesskit, slirp4netns and uidmap (berthd --rootless; /etc/subuid and /etc/subgid for --userns-remap) from apt, a docker client (tests),
 # npm dependencies, the build, crun's cgroup v1 hugetlb hierarchy, and the busybox rootfs for tests.
 # Idempotent and quick when there is nothing to do.
 set -euo pipefail

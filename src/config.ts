@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object({
   insecureTcp: Type.Boolean({ default: false, description: 'allow tcp:// hosts without TLS' }),
   buildContextMax: Type.Integer({ minimum: 1024, default: 2 * 1024 * 1024 * 1024, description: 'largest build context accepted: bytes of the POST /build body as sent' }),
   rootless: Type.Boolean({ default: false, description: 'run as an ordinary user inside rootlesskit\'s namespaces (src/rootless.ts)' }),
+  usernsRemap: Type.String({ default: '', description: 'default, USER[:GROUP] or UID[:GID]: image containers run in a user namespace mapped from its /etc/subuid and /etc/subgid ranges; empty: off' }),
   bridgeSubnet: Type.String({ default: '', pattern: '^$|^[0-9.]+/[0-9]+$', description: 'the default bridge network\'s IPv4 subnet when it is first made; empty: the first of Docker\'s pools that no host route overlaps' })
 })
 export type ConfigInput = Static<typeof ConfigSchema>
@@ -71,7 +72,7 @@ const FLAGS = {
   'seccomp-profile': { type: 'string' }, 'bridge-subnet': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   host: { type: 'string', short: 'H', multiple: true }, group: { type: 'string', short: 'G' },
   tlsverify: { type: 'boolean' }, tlscacert: { type: 'string' }, tlscert: { type: 'string' }, tlskey: { type: 'string' },
-  'insecure-tcp': { type: 'boolean' }, 'build-context-max': { type: 'string' }, rootless: { type: 'boolean' }
+  'insecure-tcp': { type: 'boolean' }, 'build-context-max': { type: 'string' }, rootless: { type: 'boolean' }, 'userns-remap': { type: 'string' }
 } as const
 
 export const USAGE = `usage: berthd [options]
@@ -105,6 +106,8 @@ export const USAGE = `usage: berthd [options]
   --build-context-max B  largest docker build context      (BERTH_BUILD_CONTEXT_MAX, default 2147483648)
   --rootless             run as an ordinary user under rootlesskit (BERTH_ROOTLESS=1); the defaults become
                          $XDG_RUNTIME_DIR/berth/berth.sock, ~/.local/share/berth, $XDG_RUNTIME_DIR/berth, crun
+  --userns-remap SPEC    default|USER[:GROUP]|UID[:GID]: run image containers in a user namespace
+                         mapped from /etc/subuid, /etc/subgid (BERTH_USERNS_REMAP; default off)
   CA certificates for a registry go in <root>/certs.d/HOST[:PORT]/*.crt, as in /etc/docker/certs.d.`
 
 /** Thrown for a configuration that berthd cannot start with; the message says what to do. */
@@ -217,10 +220,13 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
     insecureTcp: flags['insecure-tcp'] ?? bool(env.BERTH_INSECURE_TCP),
     bridgeSubnet: flags['bridge-subnet'] ?? env.BERTH_BRIDGE_SUBNET,
     buildContextMax: num(flags['build-context-max'] ?? env.BERTH_BUILD_CONTEXT_MAX),
-    rootless: flags.rootless ?? bool(env.BERTH_ROOTLESS)
+    rootless: flags.rootless ?? bool(env.BERTH_ROOTLESS),
+    usernsRemap: flags['userns-remap'] ?? env.BERTH_USERNS_REMAP
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k]
   if (raw.rootless === true) {
+    // berthd's own user namespace is the remap: its ids are the user's subordinate range already.
+    if (raw.usernsRemap !== undefined && raw.usernsRemap !== '') throw new ConfigError('--userns-remap cannot be used with --rootless: a rootless berthd\'s containers already run in the user\'s own user namespace')
     try {
       for (const [k, v] of Object.entries(rootlessDefaults(env, process.getuid?.() ?? 0))) raw[k] ??= v
     } catch (err) {

@@ -18,6 +18,9 @@ import { buildApp } from './api/app.js'
 import { loadDaemonSeccomp, type DaemonSeccomp } from './security/seccomp.js'
 import { hostUrl, prepareListeners, type Serving } from './listeners.js'
 import { insideRootless, rootlessPortApi, runRootless } from './rootless.js'
+import { setupUserns, type Userns } from './security/userns.js'
+import { RemapLayers } from './images/remap-layers.js'
+import { restoreDevNull } from './containers/remap.js'
 
 const GRACE_MS = 2000
 
@@ -29,9 +32,11 @@ async function versionOf (bin: string): Promise<string> {
 async function main (): Promise<void> {
   let config: Readonly<Config>
   let seccomp: DaemonSeccomp
+  let userns: Userns | undefined
   try {
     config = loadConfig(process.argv.slice(2), process.env)
     seccomp = loadDaemonSeccomp(config.seccompProfile)
+    userns = config.usernsRemap === '' ? undefined : await setupUserns(config.usernsRemap)
   } catch (err) {
     process.stderr.write(`berthd: ${(err as Error).message}\n`)
     process.exit(err instanceof ConfigError ? 2 : 1)
@@ -58,10 +63,14 @@ async function main (): Promise<void> {
   // An image is in use while a container made from it exists: the store asks the manager.
   const layout = new Layout(config.root, config.state)
   const events = new EventBus(layout.events, undefined, err => log.error({ err }, 'event journal write failed'))
-  const images = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events })
-  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp, ...(config.rootless ? { portDriver: rootlessPortApi(process.env) } : {}) })
+  const images: ImageStore = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events, collected: async (): Promise<void> => await remap?.sweep() })
+  const remap: RemapLayers | undefined = userns === undefined ? undefined : new RemapLayers(config.root, images.paths.layers, userns, log.child({ component: 'userns' }))
+  const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp, ...(remap !== undefined ? { remap } : {}), ...(config.rootless ? { portDriver: rootlessPortApi(process.env) } : {}) })
   await events.init()
   await images.init()
+  await remap?.init([layout.records, layout.volumes]).catch(fatal)
+  // A berthd killed between a remapped crun create and the give-back left the host's /dev/null with the container's root.
+  if (remap !== undefined) await restoreDevNull().catch(fatal)
   const builder = new Builder(images, log.child({ component: 'build' }), { dir: layout.build, runDir: layout.buildRun, contextMax: config.buildContextMax, hosts: () => registryHosts(config) })
   await builder.init()
   await manager.init()
@@ -70,7 +79,7 @@ async function main (): Promise<void> {
   await app.ready()
   const serving: Serving = await listen(app.server).catch(fatal)
   manager.serving()
-  log.info({ hosts: config.listeners.map(hostUrl), runtime: config.defaultRuntime, root: config.root, state: config.state, seccomp: seccomp.setting }, 'berthd serving')
+  log.info({ hosts: config.listeners.map(hostUrl), runtime: config.defaultRuntime, root: config.root, state: config.state, seccomp: seccomp.setting, userns: userns?.name }, 'berthd serving')
 
   let stopping = false
   const shutdown = (signal: string): void => {

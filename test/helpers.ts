@@ -6,7 +6,7 @@
  */
 import { execa, type ResultPromise } from 'execa'
 import { createHash } from 'node:crypto'
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -76,6 +76,8 @@ export async function startDaemon (t: Tap, extraArgs: string[] = []): Promise<Da
 }
 
 async function launch (dir: string, extraArgs: string[]): Promise<Daemon> {
+  // A remapped berthd needs the path to its root searchable by the remapped root, as dockerd does (mkdtemp makes 0700).
+  if (extraArgs.includes('--userns-remap')) await chmod(dir, 0o711)
   const socket = join(dir, 's.sock')
   const state = join(dir, 'st')
   const root = join(dir, 'root')

@@ -2339,6 +2339,12 @@ export interface operations {
                         RestartCount: number;
                         Driver: string;
                         Platform: string;
+                        /** @description Always empty: berth applies no SELinux label */
+                        MountLabel: string;
+                        /** @description Always empty: berth applies no SELinux label */
+                        ProcessLabel: string;
+                        /** @description Always empty: berth applies no AppArmor profile (Docker shows empty on a host without AppArmor) */
+                        AppArmorProfile: string;
                         LogPath: string;
                         ExecIDs: null | string[];
                         /** @description berth: the OCI bundle the container was created from */

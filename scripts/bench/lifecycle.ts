@@ -22,11 +22,13 @@
  * then the compose bench (compose.ts: docker-compose up -d of the
  * test stack against the same made by hand with the docker CLI), then the
  * health bench (health.ts), then the build bench (build.ts: POST /build vs
- * buildah bud, cold and cached), and saves them all in one JSON file. --rounds sets the rounds of this
+ * buildah bud, cold and cached), then the userns bench (userns.ts: an image
+ * container's lifecycle remapped and with --userns=host, and the one-time
+ * layer copy per image), and saves them all in one JSON file. --rounds sets the rounds of this
  * table, of the exec round trips, of the docker-run rounds and of the events
  * bench; --scale-n the running containers of the scale, list and health benches;
  * --only names the parts to run (lifecycle, batch, restart, scale,
- * interactive, images, list, events, pull, network, compose, health, build).
+ * interactive, images, list, events, pull, network, compose, health, build, userns).
  *
  * --peers adds podman and containerd (where installed) to the docker-run rounds.
  *
@@ -52,6 +54,7 @@ import { printPull, pullBench } from './pull.js'
 import { healthBench, printHealth } from './health.js'
 import { buildBench, printBuild } from './build.js'
 import { parseScaleN, printScale, scaleBench } from './scale.js'
+import { printUserns, usernsBench } from './userns.js'
 
 const WARMUP = 3
 const GOAL = 1.25
@@ -190,7 +193,7 @@ function table (rows: Row[]): string {
 
 // ---- main ----------------------------------------------------------------------
 
-const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'network', 'compose', 'health', 'build'] as const
+const PARTS = ['lifecycle', 'batch', 'restart', 'scale', 'interactive', 'images', 'list', 'events', 'pull', 'network', 'compose', 'health', 'build', 'userns'] as const
 type Part = typeof PARTS[number]
 /** The benches to run: all, or those `--only a,b` names. */
 let wanted: Set<Part> = new Set(PARTS)
@@ -339,6 +342,7 @@ async function main (): Promise<void> {
   await other('compose', () => composeBench({ quick, interrupted }), printCompose)
   await other('health', () => healthBench({ quick, n: scaleN, interrupted }), printHealth)
   await other('build', () => buildBench({ quick, interrupted }), printBuild)
+  await other('userns', () => usernsBench({ quick, rounds, interrupted }), printUserns)
 
   const versions: Record<string, string> = { node: process.version }
   for (const rt of runtimes) versions[rt] = (await run(bins[rt]!, ['--version'], { capture: true })).split('\n')[0] ?? ''

@@ -16,6 +16,7 @@ import { pidContainer, type DockerHostConfig } from './dockerspec.js'
 import { generateName, newId, normalizeName } from './names.js'
 import type { Networking } from './networking.js'
 import { unmountRootfs } from './rootfs.js'
+import { restoreDevNull } from './remap.js'
 import { isRunning } from './state.js'
 import { newEntry, type Entry } from './table.js'
 import type { PartDeps } from './parts.js'
@@ -103,6 +104,7 @@ export class Creator {
     if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
     spec = await this.d.networking.prepare(rec, spec)
     Object.assign(rec, await this.d.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, log: logPolicyOf(rec) }, runtime, await runSpec(rec, spec)))
+    if (rec.userns !== undefined) await restoreDevNull()
     delete rec.unlaunched
   }
 

@@ -137,7 +137,7 @@ const UNSUPPORTED: Array<[string, Allowed, string]> = [
   ['HostConfig.KernelMemory', isZero, 'kernel memory limits'],
   ['HostConfig.KernelMemoryTCP', isZero, 'kernel memory limits'],
   ['HostConfig.Cgroup', isZero, 'joining another container\'s cgroup is not supported: use CgroupParent'],
-  ['HostConfig.UsernsMode', isZero, 'user namespaces'],
+  ['HostConfig.UsernsMode', zeroOr('host'), 'use host or leave it empty (berthd --userns-remap gives every container a user namespace)'],
   ['HostConfig.StorageOpt', noKeys, 'storage options'],
   ['HostConfig.Isolation', zeroOr('default'), 'Windows only'],
   ['HostConfig.IpcMode', zeroOr('private', 'shareable', 'none', 'host'),

@@ -23,10 +23,13 @@ import { resolveUserIn } from './users.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
 import { lastMappedGid } from '../security/rootless.js'
 import { attachVolumes, type AttachedVolumes, type VolumeHost } from './volume-mounts.js'
+import type { RemapLayers } from '../images/remap-layers.js'
+import { lowerDirs, ownForRemap, remapFor, specFor } from './remap.js'
+import { mapText } from '../security/userns.js'
 
 /** The record fields an image container gets at create (besides those every create sets). */
 export type ImageFields = Pick<ContainerRecord, 'bundle' | 'labels' | 'tty' | 'openStdin' | 'stdinOnce' | 'consoleSize' | 'path' | 'args' | 'env' | 'cwd' | 'hostname' | 'user' |
-  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes' | 'healthcheck'>
+  'image' | 'imageName' | 'entrypoint' | 'cmd' | 'layerDirs' | 'userns' | 'createBody' | 'autoRemove' | 'restartPolicy' | 'stopSignal' | 'stopTimeout' | 'volumes' | 'healthcheck'>
 
 /** What the bundle is made from. */
 export interface ImageBundleInput {
@@ -44,6 +47,8 @@ export interface ImageBundleInput {
   volumes: VolumeHost
   /** berthd is rootless: containers get no cgroup, and only the ids its user namespace maps. */
   rootless: boolean
+  /** With --userns-remap: the user namespace and the image's shifted layers. */
+  remap?: RemapLayers | undefined
 }
 
 /**
@@ -53,10 +58,17 @@ export interface ImageBundleInput {
  */
 export async function prepareImageBundle (input: ImageBundleInput): Promise<{ spec: OciSpec, fields: ImageFields, volumes: AttachedVolumes }> {
   const paths = input.layout.rootfs(input.id)
-  await mountRootfs(input.image.layerDirs, paths)
+  const remap = remapFor(input.remap, input.body)
+  const layerDirs = await lowerDirs(remap, input.image.layerDirs)
+  if (remap !== undefined) {
+    // The container's dir is the remapped root's, as in Docker. The rootfs's root dir is the upper dir, owned before the mount: overlay keeps its root's owner from then.
+    await mkdir(paths.upper, { recursive: true, mode: 0o755 })
+    await ownForRemap(remap.userns, [input.layout.containerDir(input.id), paths.upper])
+  }
+  await mountRootfs(layerDirs, paths)
   const volumes = await attachVolumes(input.volumes, input.body, input.image.config.Volumes, paths.merged)
   try {
-    return { ...await makeBundle(input, volumes), volumes }
+    return { ...await makeBundle(input, volumes, layerDirs, remap), volumes }
   } catch (err) {
     volumes.release()
     await volumes.undo()
@@ -64,7 +76,8 @@ export async function prepareImageBundle (input: ImageBundleInput): Promise<{ sp
   }
 }
 
-async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, rootless }: ImageBundleInput, volumes: AttachedVolumes): Promise<{ spec: OciSpec, fields: ImageFields }> {
+async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, rootless }: ImageBundleInput, volumes: AttachedVolumes,
+  layerDirs: readonly string[], remap: RemapLayers | undefined): Promise<{ spec: OciSpec, fields: ImageFields }> {
   const host = body.HostConfig ?? {}
   const paths = layout.rootfs(id)
   const merged = mergeImageConfig(image.config, body)
@@ -72,13 +85,13 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, ro
   // Docker's default user is root, with root's groups from the image's group file.
   const user = await resolveUserIn(paths.merged, merged.User !== '' ? merged.User : '0', host.GroupAdd ?? [])
   const files = layout.etcFiles(id)
-  const spec = dockerSpec({
+  const spec = specFor(remap, dockerSpec({
     id, body, image: image.config, rootfs: paths.merged, user, files, volumes: volumes.binds,
     ...(host.Init === true ? { init } : {}),
     ...(rootless ? { pingGroupRange: `0 ${lastMappedGid()}` } : { cgroupsPath: cgroupsPathOf(id, host) }),
     runtime,
     seccomp
-  })
+  }))
   await checkPropagation(spec.mounts)
   // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
   mkdirInRootfs(paths.merged, spec.process.cwd)
@@ -88,6 +101,7 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, ro
   const hostFile = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '')
   await writeFile(files.hosts, hostsFile(hostname, host.ExtraHosts, hostNetwork ? await hostFile('/etc/hosts') : undefined))
   await writeFile(files.resolvConf, resolvConf(await hostFile('/etc/resolv.conf'), { dns: host.Dns, dnsSearch: host.DnsSearch, dnsOptions: host.DnsOptions, hostNetwork }))
+  if (remap !== undefined) await ownForRemap(remap.userns, [files.hostname, files.hosts, files.resolvConf])
   const bundle = layout.imageBundle(id)
   // The same 400 a user's bundle without a command gets.
   checkProcess(bundle, spec)
@@ -111,7 +125,8 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, ro
     imageName: body.Image ?? '',
     entrypoint: merged.Entrypoint,
     cmd: merged.Cmd,
-    layerDirs: image.layerDirs,
+    layerDirs: [...layerDirs],
+    ...(remap !== undefined ? { userns: { uidMap: mapText(remap.userns.uidMappings), gidMap: mapText(remap.userns.gidMappings) } } : {}),
     createBody: body as Record<string, unknown>,
     autoRemove: host.AutoRemove === true,
     restartPolicy: parseRestartPolicy(host.RestartPolicy),

@@ -20,6 +20,8 @@ import type { ImageStore } from '../images/store.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
 import { checkNoCgroupLimits } from '../security/rootless.js'
 import { PortDriver } from '../networks/portdriver.js'
+import type { RemapLayers } from '../images/remap-layers.js'
+import { remapOwner } from './remap.js'
 import { Runtime } from '../runtime/runtime.js'
 import { Networks } from '../networks/service.js'
 import { MonitorRuns } from '../shims/runs.js'
@@ -72,6 +74,8 @@ export interface ManagerOptions {
   seccomp: DaemonSeccomp
   /** Rootless: rootlesskit's API socket, whose port driver publishes ports on the host. */
   portDriver?: string
+  /** With --userns-remap: the user namespace and its shifted image layers. */
+  remap?: RemapLayers
 }
 
 /** Owns all containers of one berthd. */
@@ -102,13 +106,16 @@ export class ContainerManager {
   private readonly events: EventBus | undefined
   /** What Docker-style containers are confined with (bundle containers keep their own config.json's). */
   readonly seccomp: DaemonSeccomp
+  /** With --userns-remap: the user namespace image containers get, and its layer copies. */
+  readonly remap: RemapLayers | undefined
 
   constructor (readonly config: Readonly<Config>, private readonly log: Logger, readonly images: ImageStore, opts: ManagerOptions) {
     this.events = opts.events
     this.seccomp = opts.seccomp
+    this.remap = opts.remap
     const layout = this.layout = new Layout(config.root, config.state)
     this.store = new RecordStore(layout.records)
-    this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events })
+    this.volumes = new VolumeStore(layout.volumes, log.child({ component: 'volumes' }), { usersOf: name => this.volumeUsers(name), events: opts.events, ...remapOwner(opts.remap) })
     for (const rt of Object.values(config.runtimes)) {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs, noCgroups: config.rootless }))
     }
@@ -250,7 +257,7 @@ export class ContainerManager {
     this.networking.checkCreate(body)
     const image = this.images.resolve(body.Image ?? '')
     const volumes = { store: this.volumes, container: (ref: string) => this.resolve(ref) }
-    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp, rootless: this.config.rootless }), { runLater: true })
+    return await this.creator.make(name, runtime, id => prepareImageBundle({ id, body, image, layout: this.layout, init: this.config.init, runtime: binary, volumes, seccomp: this.seccomp, rootless: this.config.rootless, remap: this.remap }), { runLater: true })
   }
 
   private runtimeNamed (name: string | undefined): Runtime {

@@ -15,6 +15,8 @@ import type { OciSpec } from './bundle.js'
 import type { DockerCreateBody } from './dockerspec.js'
 import { hostsFile, resolvConf } from './etc-files.js'
 import { isRunning } from './state.js'
+import { idmapOf } from './remap.js'
+import { usernsFile } from '../networks/netavark.js'
 
 /** What the networking asks of the manager. */
 export interface NetworkingHost {
@@ -92,16 +94,20 @@ export class Networking {
     const mode = modeOf(body)
     if (mode === 'host' || mode === 'none') return spec
     let path: string
+    let userns: string | undefined
     if (mode.startsWith('container:')) {
       path = this.donorNetns(mode.slice('container:'.length))
     } else {
       const networks = Object.entries(this.networksOf(rec)).map(([network, on]) => ({ network, ...on }))
-      const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks, ports: await this.ports(rec, body) })
+      const idmap = idmapOf(spec)
+      const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks, ports: await this.ports(rec, body), ...(idmap !== undefined ? { idmap } : {}) })
       await this.writeEtcFiles(rec, body, a).catch(async (err: unknown) => { await this.h.networks.detach(rec.id); throw err })
       path = a.netns
+      // A remapped container joins the user namespace that owns its network namespace.
+      if (idmap !== undefined) userns = usernsFile(path)
     }
-    const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'network')
-    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }] } }
+    const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'network' && (userns === undefined || n.type !== 'user'))
+    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }, ...(userns !== undefined ? [{ type: 'user', path: userns }] : [])] } }
   }
 
   /** NetworkMode `container:<ref>`: that container's namespace; it must be running (moby getNetworkedContainer, with its messages). */

@@ -49,7 +49,11 @@ function graphDriver (rec: ContainerRecord): { Name: string, Data: Record<string
   const dir = rec.bundle.replace(/\/bundle$/, '')
   return {
     Name: 'overlay2',
-    Data: { LowerDir: [...rec.layerDirs].reverse().join(':'), UpperDir: `${dir}/rootfs/upper`, WorkDir: `${dir}/rootfs/work`, MergedDir: `${dir}/rootfs/merged` }
+    Data: {
+      LowerDir: [...rec.layerDirs].reverse().join(':'), UpperDir: `${dir}/rootfs/upper`, WorkDir: `${dir}/rootfs/work`, MergedDir: `${dir}/rootfs/merged`,
+      // berth: under --userns-remap, the maps (container:host:size) the shifted lower dirs and the container run with.
+      ...(rec.userns !== undefined ? { UidMap: rec.userns.uidMap, GidMap: rec.userns.gidMap } : {})
+    }
   }
 }
 
@@ -257,6 +261,10 @@ export function inspect (rec: ContainerRecord, logPath: string, execIds: string[
     RestartCount: rec.restartCount,
     Driver: '',
     Platform: 'linux',
+    // As Docker shows them on a host without SELinux and AppArmor: berth applies neither.
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
     // Docker shows the file only for json-file (moby container.StartLogger).
     LogPath: ['json-file', 'k8s-file'].includes(logConfig(rec).Type) ? logPath : '',
     ExecIDs: execIds.length > 0 ? execIds : null,

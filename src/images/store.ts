@@ -45,6 +45,8 @@ export interface ImageStoreOptions {
   isUsed?: IsUsed
   /** Where Docker's image events go (none when absent). */
   events?: EventBus
+  /** Called after layers were collected (the remapped copies of gone layers go too). */
+  collected?: () => Promise<void>
 }
 
 /** What import takes besides the tar. */
@@ -117,6 +119,7 @@ export class ImageStore {
   private queue: Promise<unknown> = Promise.resolve()
   private readonly isUsed: IsUsed
   private readonly events: EventBus | undefined
+  private readonly collected: () => Promise<void>
 
   constructor (readonly dir: string, private readonly log: Logger, opts: ImageStoreOptions = {}) {
     this.paths = {
@@ -128,6 +131,7 @@ export class ImageStore {
     }
     this.isUsed = opts.isUsed ?? (() => undefined)
     this.events = opts.events
+    this.collected = opts.collected ?? (async () => {})
   }
 
   /** Makes the dirs, removes half-done unpacks and deletions, and loads configs, layers and tags. */
@@ -573,6 +577,7 @@ export class ImageStore {
       this.layerBlobs.delete(d)
       freed += size
     }
+    await this.collected()
     return freed
   }
 

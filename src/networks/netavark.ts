@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { existsSync } from 'node:fs'
 import { runtimeFailed } from '../errors.js'
 import { runChild } from '../sys/spawn.js'
 import type { NetworkRecord } from './store.js'
@@ -85,20 +86,49 @@ export const teardown = async (configDir: string, file: string, netns: string, i
 }
 
 /** Makes a network namespace and bind-mounts it at `path` (util-linux's unshare, as `ip netns add` does). */
-export async function makeNetns (path: string): Promise<void> {
+export async function makeNetns (path: string, idmap?: NetnsIdmap): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   await writeFile(path, '')
-  const r = await runChild('/usr/bin/unshare', [`--net=${path}`, 'true'], ENV, 10_000)
+  if (idmap !== undefined) await writeFile(usernsFile(path), '')
+  const r = idmap === undefined
+    ? await runChild('/usr/bin/unshare', [`--net=${path}`, 'true'], ENV, 10_000)
+    : await runChild('/bin/sh', ['-c', USERNS_NETNS, 'sh', path, usernsFile(path), mapLines(idmap.uidMappings), mapLines(idmap.gidMappings)], ENV, 10_000)
   if (r.code !== 0) {
-    await rm(path, { force: true })
+    await removeNetns(path)
     throw runtimeFailed(`could not make a network namespace: ${r.stderr}`)
   }
 }
+
+/** A remapped container's id maps (security/userns.ts): its netns is made in a user namespace of its own with them. */
+export interface NetnsIdmap { uidMappings: readonly IdRange[], gidMappings: readonly IdRange[] }
+interface IdRange { containerID: number, hostID: number, size: number }
+const mapLines = (m: readonly IdRange[]): string => m.map(r => `${r.containerID} ${r.hostID} ${r.size}`).join('\n')
+
+/** The file the user namespace that owns netns `path` is bound on. */
+export const usernsFile = (path: string): string => `${path}.user`
+
+/**
+ * A network namespace owned by a new user namespace with the container's
+ * maps, both bound on files: the container joins both, so root inside holds
+ * its capabilities over its network (sysctls, low ports, routes), as when
+ * the runtime makes the two together under Docker. newuidmap would check
+ * root's own subuid ranges, so the maps are written by hand; `unshare`
+ * without --fork execs sleep, whose name says the namespaces are made.
+ */
+const USERNS_NETNS = `unshare --user --net sleep 30 & p=$!
+while [ "$(cat /proc/$p/comm 2>/dev/null)" != sleep ]; do kill -0 $p || exit 1; done
+printf "$3\\n" > /proc/$p/uid_map && printf "$4\\n" > /proc/$p/gid_map &&
+  mount --bind /proc/$p/ns/user "$2" && mount --bind /proc/$p/ns/net "$1"; rc=$?
+kill $p; exit $rc`
 
 /** Unmounts and removes a namespace file; nothing when it is gone already. */
 export async function removeNetns (path: string): Promise<void> {
   await runChild('/usr/bin/umount', ['--lazy', path], ENV, 10_000)
   await rm(path, { force: true })
+  if (existsSync(usernsFile(path))) {
+    await runChild('/usr/bin/umount', ['--lazy', usernsFile(path)], ENV, 10_000)
+    await rm(usernsFile(path), { force: true })
+  }
 }
 
 /**

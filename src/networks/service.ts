@@ -22,7 +22,7 @@ import { conflict, forbidden, invalid, noSuchNetwork, runtimeFailed } from '../e
 import type { EventBus } from '../events/bus.js'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
-import { macFor, makeNetns, pinBridgeMac, removeNetns, setup, teardown, type Endpoint, type PortMapping } from './netavark.js'
+import { macFor, makeNetns, pinBridgeMac, removeNetns, setup, teardown, type Endpoint, type NetnsIdmap, type PortMapping } from './netavark.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
 import type { PortDriver } from './portdriver.js'
 
@@ -41,7 +41,11 @@ export interface Attachment { id: string, name: string, netns: string, endpoints
 export interface Wanted { network: string, aliases: string[], ip?: string }
 
 /** What a container asks for at launch. */
-export interface AttachRequest { id: string, name: string, networks: Wanted[], ports: PortMapping[] }
+export interface AttachRequest {
+  id: string, name: string, networks: Wanted[], ports: PortMapping[]
+  /** A remapped container's maps: its namespace is made owned by a user namespace with them (netavark.ts usernsFile). */
+  idmap?: NetnsIdmap
+}
 
 /** One IPAM pool as clients send it: docker-py sends every key, null when unset (Go reads null as ""). */
 export interface IpamRequest { Subnet?: string | null, Gateway?: string | null, IPRange?: string | null }
@@ -276,7 +280,7 @@ export class Networks {
       const networks = req.networks.map(w => ({ ...w, n: this.get(w.network) }))
       const a = await this.lease(req, networks)
       try {
-        await makeNetns(a.netns)
+        await makeNetns(a.netns, req.idmap)
         // A container disconnected from every network keeps a namespace with loopback only (as in Docker).
         if (Object.keys(a.endpoints).length > 0) await this.setupSome(a, Object.keys(a.endpoints))
         const ip = Object.values(a.endpoints)[0]?.ip

@@ -54,6 +54,8 @@ export interface ContainerRecord {
   imageName?: string
   /** The image's unpacked layer dirs, bottom first: the overlay's lowerdirs. */
   layerDirs?: string[]
+  /** Under --userns-remap: the maps it runs with, as `container:host:size` ranges (comma-separated). */
+  userns?: { uidMap: string, gidMap: string }
   /** Docker's Entrypoint and Cmd after merging the image's (inspect's Config shows them). */
   entrypoint?: string[] | null
   cmd?: string[] | null

@@ -10,7 +10,7 @@
  * volume/local/local_unix.go).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { chown, mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { type BerthError, conflict, invalid, noSuchVolume, runtimeFailed } from '../errors.js'
@@ -50,6 +50,8 @@ export interface VolumeStoreOptions {
   /** Ids of the containers whose records mount volume `name`. */
   usersOf: (name: string) => string[]
   events?: EventBus
+  /** Who owns a new volume's _data: the remapped root under --userns-remap (as in Docker), else root. */
+  owner?: { uid: number, gid: number }
 }
 
 const DRIVER_OPTS = ['type', 'device', 'o']
@@ -133,6 +135,7 @@ export class VolumeStore {
       const dir = join(this.dir, name)
       try {
         await mkdir(join(dir, '_data'), { recursive: true, mode: 0o755 })
+        if (this.opts.owner !== undefined) await chown(join(dir, '_data'), this.opts.owner.uid, this.opts.owner.gid)
         await writeFileAtomic(join(dir, 'volume.json'), JSON.stringify(rec))
       } catch (err) {
         await rm(dir, { recursive: true, force: true })

@@ -461,7 +461,7 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     ['KernelMemory', { KernelMemory: 1 << 24 }],
     ['KernelMemoryTCP', { KernelMemoryTCP: 1 << 24 }],
     ['Cgroup', { Cgroup: 'container:x' }],
-    ['UsernsMode', { UsernsMode: 'host' }],
+    ['UsernsMode', { UsernsMode: 'private' }],
     ['StorageOpt', { StorageOpt: { size: '1G' } }],
     ['Isolation', { Isolation: 'hyperv' }],
     ['LogConfig.Type', { LogConfig: { Type: 'syslog', Config: {} } }],
@@ -483,7 +483,7 @@ t.test('unsupported fields are refused naming them; their zero values pass', asy
     { LogConfig: { Type: 'k8s-file' } }, { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } } },
     { LogConfig: { Type: 'local', Config: {} } }, { LogConfig: { Type: 'none', Config: { anything: 'x' } } }, { IpcMode: 'private' }, { IpcMode: 'shareable' }, { Isolation: 'default' }, { MemorySwappiness: -1 },
     { OomKillDisable: null }, { PortBindings: null }, { Devices: null }, { BlkioWeightDevice: null }, { Runtime: 'crun' }, { AutoRemove: true },
-    { ContainerIDFile: '/tmp/cid' }, { KernelMemory: 0 }, { StorageOpt: {} }, { Annotations: {} }
+    { ContainerIDFile: '/tmp/cid' }, { KernelMemory: 0 }, { StorageOpt: {} }, { Annotations: {} }, { UsernsMode: 'host' }
   ]
   for (const hc of accepted) t.doesNotThrow(() => checkCreateBody(cli(hc)), JSON.stringify(hc))
   for (const hc of [{ Test: [] }, { Test: ['NONE'] }, { Test: null, Interval: 0 }, null, {}, { Test: ['CMD', 'true'], Interval: 1e9 }]) t.doesNotThrow(() => checkCreateBody(cli({}, { Healthcheck: hc })), `Healthcheck ${JSON.stringify(hc)}`)

@@ -25,6 +25,7 @@ t.test('--rootless refusals', async t => {
   const { XDG_RUNTIME_DIR: _x, ...noRuntimeDir } = INSIDE
   t.throws(() => loadConfig(['--rootless'], noRuntimeDir), new ConfigError('--rootless needs XDG_RUNTIME_DIR: a directory of your own, as a login session\'s /run/user/$(id -u)'))
   t.throws(() => loadConfig(['--rootless'], { PATH, XDG_RUNTIME_DIR: '/run/user/0', HOME: '/root' }), /--rootless is for an ordinary user/, 'root outside rootlesskit')
+  t.throws(() => loadConfig(['--rootless', '--userns-remap', 'default'], INSIDE), /--userns-remap cannot be used with --rootless/, 'the two user-namespace modes do not mix')
 })
 
 t.test('lastMappedGid: the contiguous run from 0', async t => {

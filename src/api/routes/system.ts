@@ -89,7 +89,8 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       // Image containers' root filesystems are overlays (bundle containers bring their own).
       Driver: 'overlay2',
       DriverStatus: [],
-      DockerRootDir: manager.config.root,
+      // Docker's under --userns-remap: the <uid>.<gid> dir under the root (berth keeps the shifted layers there).
+      DockerRootDir: manager.remap?.dir ?? manager.config.root,
       Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'k8s-file'] },
       // The resource limits berth sets through the container's cgroup.
       MemoryLimit: limits,
@@ -142,7 +143,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManager
       RuncCommit: commit,
       InitCommit: commit,
       // Docker's order (moby fillSecurityOptions); no AppArmor or SELinux: berth applies neither.
-      SecurityOptions: [`name=seccomp,profile=${manager.seccomp.setting}`, ...(rootless ? [ROOTLESS_INFO.securityOption] : []), ...(manager.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
+      SecurityOptions: [`name=seccomp,profile=${manager.seccomp.setting}`, ...(rootless ? [ROOTLESS_INFO.securityOption] : []), ...(manager.remap !== undefined ? ['name=userns'] : []), ...(manager.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       ProductLicense: '',
       DefaultAddressPools: [],
       Warnings: [...(manager.seccomp.setting === 'builtin' ? [] : ['WARNING: daemon is not using the default seccomp profile']), ...(rootless ? [ROOTLESS_INFO.warning] : [])],
