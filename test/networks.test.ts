@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { createServer } from 'node:net'
-import { importBusybox, startDaemon, subnetFor, until, type Daemon } from './helpers.js'
+import { hijack, importBusybox, startDaemon, subnetFor, until, type Daemon } from './helpers.js'
 
 const fetchText = async (url: string): Promise<string> => { const r = await fetch(url); return await r.text() }
 
@@ -27,6 +27,12 @@ async function runOnce (d: Daemon, cmd: string[], hostConfig: Record<string, unk
   const logs = await d.req('GET', `/containers/${id}/logs?stdout=1&stderr=1`)
   await d.req('DELETE', `/containers/${id}?force=1`)
   return { code: w.body.StatusCode, out: logs.raw.toString() }
+}
+
+/** Runs `cmd` in running container `id`; gives its output (a tty). */
+async function execOut (d: Daemon, id: string, cmd: string[]): Promise<string> {
+  const ex = await d.req('POST', `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, Tty: true })
+  return (await (await hijack(d, `/exec/${ex.body.Id as string}/start`, { Detach: false, Tty: true })).output).toString()
 }
 
 /** A port on 127.0.0.1 nothing listens on now. */
@@ -196,6 +202,11 @@ t.test('none, host and container:<name>', async t => {
   const ownerIp = (await d.req('GET', `/containers/${owner}/json`)).body.NetworkSettings.IPAddress as string
   const joined = await runOnce(d, ['ip', '-o', '-4', 'addr'], { NetworkMode: 'container:sandbox' })
   t.match(joined.out, ownerIp, 'container: shares the other container\'s namespace')
+  // And its /etc/hosts, /etc/resolv.conf and hostname, as Docker's (moby initializeNetworkingPaths).
+  const etc = ['sh', '-c', 'hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf']
+  const ownerEtc = await execOut(d, owner, etc)
+  t.match(ownerEtc, `${ownerIp}\t${owner.slice(0, 12)}`)
+  t.equal((await runOnce(d, etc, { NetworkMode: 'container:sandbox' })).out, ownerEtc, 'the same names and resolvers')
   await d.req('POST', '/containers/create?name=stopped', { Image: 'bb', Cmd: ['true'] })
   const r = await d.req('POST', '/containers/create?name=joiner', { Image: 'bb', Cmd: ['true'], HostConfig: { NetworkMode: 'container:stopped' } })
   t.equal(r.status, 409)

@@ -6,7 +6,7 @@
  * NetworkSettings from the attachment. The leases and netavark are
  * networks/'s.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { access, readFile, writeFile } from 'node:fs/promises'
 import { conflict, forbidden, invalid } from '../errors.js'
 import { randomPort, type Attachment, type Networks, type PortMapping } from '../networks/service.js'
 import type { Layout } from '../store/layout.js'
@@ -93,7 +93,9 @@ export class Networking {
     if (mode === 'host' || mode === 'none') return spec
     let path: string
     if (mode.startsWith('container:')) {
-      path = this.donorNetns(mode.slice('container:'.length))
+      const donor = this.donor(mode.slice('container:'.length))
+      path = this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
+      spec = await this.donorFiles(donor, spec)
     } else {
       const networks = Object.entries(this.networksOf(rec)).map(([network, on]) => ({ network, ...on }))
       const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks, ports: await this.ports(rec, body) })
@@ -104,12 +106,28 @@ export class Networking {
     return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }] } }
   }
 
-  /** NetworkMode `container:<ref>`: that container's namespace; it must be running (moby getNetworkedContainer, with its messages). */
-  private donorNetns (ref: string): string {
+  /** NetworkMode `container:<ref>`: that container, which must be running (moby getNetworkedContainer, with its messages). */
+  private donor (ref: string): ContainerRecord {
     let donor: ContainerRecord
     try { donor = this.h.container(ref) } catch (err) { throw invalid(`cannot join network namespace of container: ${(err as Error).message}`, err) }
     if (!isRunning(donor.status)) throw conflict(`cannot join network namespace of a non running container: container ${donor.id} is ${donor.status}`)
-    return this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
+    return donor
+  }
+
+  /**
+   * A container joining another's namespace has its /etc/hostname,
+   * /etc/hosts and /etc/resolv.conf, and its hostname (moby
+   * initializeNetworkingPaths): names and resolvers are the namespace's.
+   */
+  private async donorFiles (donor: ContainerRecord, spec: OciSpec): Promise<OciSpec> {
+    const files = this.h.layout.etcFiles(donor.id)
+    const theirs: Record<string, string> = { '/etc/hostname': files.hostname, '/etc/hosts': files.hosts, '/etc/resolv.conf': files.resolvConf }
+    // A bundle container (berth's own API) has no such files: its namespace is joined alone.
+    if (!await access(files.hosts).then(() => true, () => false)) return spec
+    const mounts = spec.mounts?.map(m => { const src = theirs[String(m.destination)]; return src !== undefined ? { ...m, source: src } : m })
+    // No hostname in the spec: the host's UTS namespace (UTSMode host), whose name is not to be set.
+    const hostname = spec.hostname !== undefined ? { hostname: donor.hostname !== '' ? donor.hostname : donor.id.slice(0, 12) } : {}
+    return { ...spec, ...hostname, mounts }
   }
 
   /**
