@@ -5,32 +5,9 @@
  * only 127.0.0.1 and the test's own containers.
  */
 import t from 'tap'
-import { createServer } from 'node:net'
 import { execa } from 'execa'
-import { hijack, importBusybox, startDaemon, subnetFor, until, type Daemon } from './helpers.js'
-
-/** Creates and starts a busybox container; returns its id. */
-async function start (d: Daemon, name: string, cmd: string[], hostConfig: Record<string, unknown>): Promise<string> {
-  const c = await d.req('POST', `/containers/create?name=${name}`, { Image: 'bb', Cmd: cmd, Tty: true, HostConfig: hostConfig })
-  if (c.status !== 201) throw new Error(`create ${name}: ${c.status} ${JSON.stringify(c.body)}`)
-  const s = await d.req('POST', `/containers/${c.body.Id as string}/start`)
-  if (s.status !== 204) throw new Error(`start ${name}: ${s.status} ${JSON.stringify(s.body)}`)
-  return c.body.Id
-}
-
-/** A port on 127.0.0.1 nothing listens on now. */
-const freePort = async (): Promise<number> => await new Promise(resolve => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-})
-
-const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/etc']
-const httpGet = (host: string): string[] => ['sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${host} 80`]
-
-/** Runs `cmd` in running container `id`; gives its output (a tty). */
-async function execOut (d: Daemon, id: string, cmd: string[]): Promise<string> {
-  const ex = await d.req('POST', `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, Tty: true })
-  return (await (await hijack(d, `/exec/${ex.body.Id as string}/start`, { Detach: false, Tty: true })).output).toString()
-}
+import { importBusybox, startDaemon, subnetFor, until } from './helpers.js'
+import { execOut, freePort, httpGet, HTTPD, start } from './network-helpers.js'
 
 /** Deletes the host's firewall rules that mention one of `needles` (a test's own subnet and port only). */
 async function dropRules (needles: string[]): Promise<number> {
