@@ -7,36 +7,10 @@
  */
 import t from 'tap'
 import { createServer } from 'node:net'
-import { importBusybox, startDaemon, subnetFor, until, type Daemon } from './helpers.js'
+import { importBusybox, startDaemon, subnetFor, until } from './helpers.js'
+import { execOut, freePort, httpGet, HTTPD, runOnce, start } from './network-helpers.js'
 
 const fetchText = async (url: string): Promise<string> => { const r = await fetch(url); return await r.text() }
-
-/** Creates and starts a busybox container; returns its id. */
-async function start (d: Daemon, name: string, cmd: string[], hostConfig: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<string> {
-  const c = await d.req('POST', `/containers/create?name=${name}`, { Image: 'bb', Cmd: cmd, Tty: true, HostConfig: hostConfig, ...extra })
-  if (c.status !== 201) throw new Error(`create ${name}: ${c.status} ${JSON.stringify(c.body)}`)
-  const s = await d.req('POST', `/containers/${c.body.Id as string}/start`)
-  if (s.status !== 204) throw new Error(`start ${name}: ${s.status} ${JSON.stringify(s.body)}`)
-  return c.body.Id
-}
-
-/** Runs a busybox command to its end; gives its exit code and output (a tty: the log is the output as is). */
-async function runOnce (d: Daemon, cmd: string[], hostConfig: Record<string, unknown> = {}): Promise<{ code: number, out: string }> {
-  const id = await start(d, `once${Math.random().toString(36).slice(2, 8)}`, cmd, hostConfig)
-  const w = await d.req('POST', `/containers/${id}/wait`)
-  const logs = await d.req('GET', `/containers/${id}/logs?stdout=1&stderr=1`)
-  await d.req('DELETE', `/containers/${id}?force=1`)
-  return { code: w.body.StatusCode, out: logs.raw.toString() }
-}
-
-/** A port on 127.0.0.1 nothing listens on now. */
-const freePort = async (): Promise<number> => await new Promise(resolve => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-})
-
-const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/etc']
-/** GET /hostname from `host` port 80 with busybox nc (busybox-static's wget crashes in its resolver here); fails when the name does not resolve. */
-const httpGet = (host: string): string[] => ['sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${host} 80`]
 
 t.test('the default bridge: an address, inspect, and a port published on 127.0.0.1', async t => {
   const d = await startDaemon(t)
@@ -102,9 +76,11 @@ t.test('a user network: names and aliases resolve through aardvark-dns; rm is re
     t.equal(got.code, 0, `a GET by ${name} from another container`)
     t.equal(got.out.trim().split('\n').at(-1)?.trim(), web.slice(0, 12))
   }
-  // On the default bridge names do not resolve (as in Docker).
-  const fromBridge = await runOnce(d, httpGet('web'))
-  t.not(fromBridge.code, 0)
+  // On the default bridge names do not resolve (as in Docker): its resolvers are the host's, not aardvark-dns
+  // (asking them for `web` would send a query off the machine).
+  const gateway = (await d.req('GET', '/networks/appnet')).body.IPAM.Config[0].Gateway as string
+  t.notMatch((await runOnce(d, ['cat', '/etc/resolv.conf'])).out, gateway)
+  t.match((await runOnce(d, ['cat', '/etc/resolv.conf'], { NetworkMode: 'appnet' })).out, `nameserver ${gateway}`)
 
   const listed = await d.req('GET', `/networks?filters=${encodeURIComponent(JSON.stringify({ label: ['tier=test'] }))}`)
   t.same((listed.body as Array<{ Name: string }>).map(n => n.Name), ['appnet'])
@@ -196,6 +172,11 @@ t.test('none, host and container:<name>', async t => {
   const ownerIp = (await d.req('GET', `/containers/${owner}/json`)).body.NetworkSettings.IPAddress as string
   const joined = await runOnce(d, ['ip', '-o', '-4', 'addr'], { NetworkMode: 'container:sandbox' })
   t.match(joined.out, ownerIp, 'container: shares the other container\'s namespace')
+  // And its /etc/hosts, /etc/resolv.conf and hostname, as Docker's (moby initializeNetworkingPaths).
+  const etc = ['sh', '-c', 'hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf']
+  const ownerEtc = await execOut(d, owner, etc)
+  t.match(ownerEtc, `${ownerIp}\t${owner.slice(0, 12)}`)
+  t.equal((await runOnce(d, etc, { NetworkMode: 'container:sandbox' })).out, ownerEtc, 'the same names and resolvers')
   await d.req('POST', '/containers/create?name=stopped', { Image: 'bb', Cmd: ['true'] })
   const r = await d.req('POST', '/containers/create?name=joiner', { Image: 'bb', Cmd: ['true'], HostConfig: { NetworkMode: 'container:stopped' } })
   t.equal(r.status, 409)

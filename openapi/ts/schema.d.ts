@@ -1120,6 +1120,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/networks/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set up again what the host lost of the running containers' networking (berth)
+         * @description Not in Docker (whose answer is a daemon restart: moby#12294). After a firewall reload or flush, or a deleted bridge, every running container whose network bridge, forward and masquerade rules or published-port DNAT are missing gets its netavark setup again, in its namespace, with the same addresses and ports; containers whose networking is whole are not touched. berthd does the same at start-up. Repaired: the ids of the containers set up again.
+         */
+        post: operations["NetworkReconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/networks/prune": {
         parameters: {
             query?: never;
@@ -5821,6 +5841,46 @@ export interface operations {
             };
             /** @description Conflict with the container's state, another container, or an image in use */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error: the runtime's or the monitor's own message */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NetworkReconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        Repaired: string[];
+                    };
+                };
+            };
+            /** @description Bad parameter */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -165,8 +165,13 @@ export class ContainerManager {
     }
     await this.health.reloadAll(this.table.list()) // health states back, running containers' probes re-armed
     // Networking of runs that ended while berthd was down (or that it died setting up) is torn down.
-    await this.networks.reconcile(id => { const e = this.table.byId(id); return e !== undefined && hasMonitor(e.rec) })
+    await this.networks.reconcile(this.hasRun)
   }
+
+  private readonly hasRun = (id: string): boolean => { const e = this.table.byId(id); return e !== undefined && hasMonitor(e.rec) }
+
+  /** POST /networks/reconcile: the running containers' networking the host lost, set up again; their ids. */
+  async repairNetworks (): Promise<string[]> { return await this.networks.repair(this.hasRun) }
 
   /** Called once berthd serves: the clean-ups re-loading found (runtime state of runs that ended while it was down) begin. */
   serving (): void { this.supervisor.serving() }

@@ -6,7 +6,7 @@
  * NetworkSettings from the attachment. The leases and netavark are
  * networks/'s.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { access, readFile, writeFile } from 'node:fs/promises'
 import { conflict, forbidden, invalid } from '../errors.js'
 import { randomPort, type Attachment, type Networks, type PortMapping } from '../networks/service.js'
 import type { Layout } from '../store/layout.js'
@@ -96,7 +96,9 @@ export class Networking {
     let path: string
     let userns: string | undefined
     if (mode.startsWith('container:')) {
-      path = this.donorNetns(mode.slice('container:'.length))
+      const donor = this.donor(mode.slice('container:'.length))
+      path = this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
+      spec = await this.donorFiles(donor, spec)
     } else {
       const networks = Object.entries(this.networksOf(rec)).map(([network, on]) => ({ network, ...on }))
       const idmap = idmapOf(spec)
@@ -110,12 +112,28 @@ export class Networking {
     return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }, ...(userns !== undefined ? [{ type: 'user', path: userns }] : [])] } }
   }
 
-  /** NetworkMode `container:<ref>`: that container's namespace; it must be running (moby getNetworkedContainer, with its messages). */
-  private donorNetns (ref: string): string {
+  /** NetworkMode `container:<ref>`: that container, which must be running (moby getNetworkedContainer, with its messages). */
+  private donor (ref: string): ContainerRecord {
     let donor: ContainerRecord
     try { donor = this.h.container(ref) } catch (err) { throw invalid(`cannot join network namespace of container: ${(err as Error).message}`, err) }
     if (!isRunning(donor.status)) throw conflict(`cannot join network namespace of a non running container: container ${donor.id} is ${donor.status}`)
-    return this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
+    return donor
+  }
+
+  /**
+   * A container joining another's namespace has its /etc/hostname,
+   * /etc/hosts and /etc/resolv.conf, and its hostname (moby
+   * initializeNetworkingPaths): names and resolvers are the namespace's.
+   */
+  private async donorFiles (donor: ContainerRecord, spec: OciSpec): Promise<OciSpec> {
+    const files = this.h.layout.etcFiles(donor.id)
+    const theirs: Record<string, string> = { '/etc/hostname': files.hostname, '/etc/hosts': files.hosts, '/etc/resolv.conf': files.resolvConf }
+    // A bundle container (berth's own API) has no such files: its namespace is joined alone.
+    if (!await access(files.hosts).then(() => true, () => false)) return spec
+    const mounts = spec.mounts?.map(m => { const src = theirs[String(m.destination)]; return src !== undefined ? { ...m, source: src } : m })
+    // No hostname in the spec: the host's UTS namespace (UTSMode host), whose name is not to be set.
+    const hostname = spec.hostname !== undefined ? { hostname: donor.hostname !== '' ? donor.hostname : donor.id.slice(0, 12) } : {}
+    return { ...spec, ...hostname, mounts }
   }
 
   /**
@@ -163,7 +181,7 @@ export class Networking {
         this.h.networks.checkAddress(this.h.networks.get(n.Id), ip)
         wanted.ip = ip
       }
-      await this.h.networks.connect(rec.id, { network: n.Name, ...wanted })
+      await this.resolvAfter(rec, await this.h.networks.connect(rec.id, { network: n.Name, ...wanted }))
       return { networks: { ...on, [n.Name]: wanted } }
     })
   }
@@ -177,9 +195,16 @@ export class Networking {
       if (rec.status === 'removing') throw conflict(`Container ${rec.id} is marked for removal and cannot be connected or disconnected to the network`)
       const { [name]: was, ...rest } = this.networksOf(rec)
       const r = await this.h.networks.disconnect(rec.id, name)
+      await this.resolvAfter(rec, r === 'done')
       if (was === undefined && r !== 'done') throw invalid(`container ${rec.id} is not connected to ${r === 'no-run' ? 'the network' : 'network'} ${name}`)
       return { networks: rest }
     })
+  }
+
+  /** After a connect or disconnect that changed the run (`changed`): its /etc/resolv.conf for its networks now. */
+  private async resolvAfter (rec: ContainerRecord, changed: boolean): Promise<void> {
+    const a = this.h.networks.attachment(rec.id)
+    if (changed && a !== undefined) await this.writeResolvConf(rec, a)
   }
 
   /** PortBindings, and with PublishAllPorts every exposed port not bound, on random host ports. */
@@ -209,18 +234,28 @@ export class Networking {
 
   /** /etc/hosts with the container's address, /etc/resolv.conf naming aardvark-dns on a user network. */
   private async writeEtcFiles (rec: ContainerRecord, body: DockerCreateBody, a: Attachment): Promise<void> {
-    const files = this.h.layout.etcFiles(rec.id)
-    const eps = Object.entries(a.endpoints)
-    const first = eps[0]?.[1]
+    const first = Object.values(a.endpoints)[0]
     const hostname = rec.hostname !== '' ? rec.hostname : rec.id.slice(0, 12)
-    await writeFile(files.hosts, hostsFile(hostname, body.HostConfig?.ExtraHosts, undefined, first?.ip))
-    const dnsNet = eps.find(([, ep]) => this.h.networks.list().find(n => n.Id === ep.networkId)?.dns === true)
-    if (dnsNet === undefined) return
+    await writeFile(this.h.layout.etcFiles(rec.id).hosts, hostsFile(hostname, body.HostConfig?.ExtraHosts, undefined, first?.ip))
+    await this.writeResolvConf(rec, a)
+  }
+
+  /**
+   * /etc/resolv.conf for the networks of `a`: aardvark-dns, which answers
+   * on a user network's gateway and forwards the rest to the host's
+   * resolvers, when one is a user network; the host's resolvers otherwise.
+   * Written in place (the bind mount keeps the file), also on connect and
+   * disconnect of a running container: Docker's embedded DNS starts on the
+   * connect of a default-bridge container to a user network, so names then
+   * resolve; at a disconnect it stays and keeps forwarding, while here the
+   * gateway left would answer no more, so the file follows the networks.
+   */
+  private async writeResolvConf (rec: ContainerRecord, a: Attachment): Promise<void> {
+    const hc = (rec.createBody as DockerCreateBody | undefined)?.HostConfig ?? {}
+    const dnsNet = Object.values(a.endpoints).find(ep => this.h.networks.list().find(n => n.Id === ep.networkId)?.dns === true)
+    const dns = hc.Dns !== undefined && hc.Dns !== null && hc.Dns.length > 0 ? hc.Dns : dnsNet !== undefined ? [dnsNet.gateway] : undefined
     const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-    const hc = body.HostConfig ?? {}
-    // aardvark-dns answers on the network's gateway and forwards the rest to the host's resolvers.
-    const dns = hc.Dns !== undefined && hc.Dns !== null && hc.Dns.length > 0 ? hc.Dns : [dnsNet[1].gateway]
-    await writeFile(files.resolvConf, resolvConf(host, { dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }))
+    await writeFile(this.h.layout.etcFiles(rec.id).resolvConf, resolvConf(host, { dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }))
   }
 
   /** Docker's NetworkSettings for inspect. */

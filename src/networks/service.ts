@@ -23,6 +23,7 @@ import type { EventBus } from '../events/bus.js'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
 import { macFor, makeNetns, pinBridgeMac, removeNetns, setup, teardown, type Endpoint, type NetnsIdmap, type PortMapping } from './netavark.js'
+import { brokenNetworks, hostNetState, portsBroken } from './repair.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
 import type { PortDriver } from './portdriver.js'
 
@@ -112,13 +113,53 @@ export class Networks {
     }
   }
 
-  /** Tears down every attachment whose run is gone (`live` says which containers have a run). */
+  /**
+   * At start-up: every attachment whose run is gone (`live` says which
+   * containers have one) is torn down, and the live ones' lost setup
+   * repaired.
+   */
   async reconcile (live: (id: string) => boolean): Promise<void> {
     for (const id of [...this.attachments.keys()]) {
       if (live(id)) continue
       this.o.log.info({ container: id.slice(0, 12) }, 'network attachment of an ended run torn down')
       await this.detach(id).catch(err => this.o.log.error({ err, container: id.slice(0, 12) }, 'network teardown failed'))
     }
+    await this.repair(live)
+  }
+
+  /**
+   * Every running container (`live`) whose bridge, rules or DNAT the host
+   * has lost (repair.ts: a firewall reload, a deleted bridge) is set up
+   * again in its namespace with the same addresses; the others are not
+   * touched. Gives the ids repaired. POST /networks/reconcile.
+   */
+  async repair (live: (id: string) => boolean): Promise<string[]> {
+    const running = [...this.attachments.values()].filter(a => live(a.id) && Object.keys(a.endpoints).length > 0)
+    if (running.length === 0) return []
+    const users = new Map<string, number>()
+    for (const ep of running.flatMap(a => Object.values(a.endpoints))) users.set(ep.networkId, (users.get(ep.networkId) ?? 0) + 1)
+    const state = await hostNetState(this.list().filter(n => users.has(n.Id)).map(n => n.iface))
+    const broken = brokenNetworks(this.list(), users, state)
+    const repaired: string[] = []
+    for (const a of running) {
+      const eps = Object.values(a.endpoints)
+      if (!eps.some(ep => broken.has(ep.networkId)) && !portsBroken(a.ports, eps, state)) continue
+      await this.serial(a.id, () => this.reapply(a.id))
+        .then(done => { if (done) repaired.push(a.id) })
+        .catch(err => this.o.log.error({ err, container: a.id.slice(0, 12) }, 'network repair failed'))
+    }
+    return repaired
+  }
+
+  /** netavark teardown and setup again of a run's networks, in its namespace; false when it ended meanwhile. */
+  private async reapply (id: string): Promise<boolean> {
+    const a = this.attachments.get(id)
+    if (a === undefined || Object.keys(a.endpoints).length === 0) return false
+    this.o.log.warn({ container: id.slice(0, 12) }, 'network setup lost by the host: set up again')
+    // The teardown removes what is left (the container's veth); it fails on what is gone already.
+    await teardown(this.configDir, this.setupFile(id), a.netns, this.setupInput(a)).catch(() => {})
+    await this.setupSome(a, Object.keys(a.endpoints))
+    return true
   }
 
   // ---- lookups -----------------------------------------------------------------

@@ -110,6 +110,16 @@ export const networkRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerManage
     return reply.code(200).send('' as unknown as null) // Docker's 200 has an empty body, not JSON null
   })
 
+  app.post('/networks/reconcile', {
+    schema: {
+      tags, operationId: 'NetworkReconcile', summary: 'Set up again what the host lost of the running containers\' networking (berth)',
+      description: 'Not in Docker (whose answer is a daemon restart: moby#12294). After a firewall reload or flush, or a deleted bridge, every running container whose ' +
+        'network bridge, forward and masquerade rules or published-port DNAT are missing gets its netavark setup again, in its namespace, with the same addresses and ports; ' +
+        'containers whose networking is whole are not touched. berthd does the same at start-up. Repaired: the ids of the containers set up again.',
+      response: { 200: Type.Object({ Repaired: Type.Array(Type.String()) }), ...S.errors() }
+    }
+  }, async () => ({ Repaired: await manager.repairNetworks() }))
+
   app.post('/networks/prune', {
     schema: {
       tags, operationId: 'NetworkPrune', summary: 'Remove unused networks', querystring: PruneQuery,
