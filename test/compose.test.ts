@@ -8,81 +8,10 @@
  * is left. Every run uses its own project name and tears it down even when
  * an assertion fails.
  */
-import t, { type Test } from 'tap'
-import { execa } from 'execa'
-import { existsSync } from 'node:fs'
-import { writeFile, mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { join } from 'node:path'
-import { dockerEnv, importBusybox, startDaemon, subnetFor, until, type Daemon } from './helpers.js'
-
-/** The Compose the tests drive; scripts/setup.sh installs it. */
-export const COMPOSE = process.env.BERTH_TEST_COMPOSE ?? '/usr/bin/docker-compose'
-
-/** A free TCP port on 127.0.0.1 (free when asked: the kernel hands out another next time). */
-export async function freePort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise(resolve => srv.close(resolve))
-  return port
-}
-
-/** The stack as a Compose file (JSON is YAML); `version` picks the file format, 2.4 for depends_on conditions. */
-export function stackFile (o: { port: number, subnet: string, dbVersion?: string, health?: boolean }): string {
-  const db: Record<string, unknown> = {
-    image: 'bb',
-    command: ['sh', '-c', `echo row >> /data/rows; echo db up ${o.dbVersion ?? 'v1'}; exec sleep 1000`],
-    volumes: ['dbdata:/data'],
-    networks: ['app']
-  }
-  if (o.health === true) db.healthcheck = { test: ['CMD', 'test', '-s', '/data/rows'], interval: '1s', timeout: '2s', retries: 3 }
-  return JSON.stringify({
-    version: '2.4',
-    services: {
-      web: {
-        image: 'bb',
-        command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 8080 -h /www'],
-        ports: [`127.0.0.1:${o.port}:8080`],
-        networks: ['app']
-      },
-      db,
-      worker: {
-        image: 'bb',
-        command: ['sh', '-c', 'while true; do wget -q -O - http://web:8080/ && echo worker-got-it; sleep 1; done'],
-        depends_on: o.health === true ? { db: { condition: 'service_healthy' } } : ['db'],
-        networks: ['app']
-      }
-    },
-    networks: { app: { ipam: { config: [{ subnet: o.subnet }] } } },
-    volumes: { dbdata: {} }
-  }, null, 2)
-}
-
-/** A project of its own on `d`, with a runner for docker-compose and a teardown that downs it whatever happened. */
-export async function composeProject (t: Test, d: Daemon, name: string) {
-  const dir = join(d.dir, name)
-  await mkdir(dir, { recursive: true })
-  const file = join(dir, 'docker-compose.yml')
-  const project = `${name}${Math.random().toString(36).slice(2, 8)}`
-  const compose = (args: string[], timeout = 120_000, env: Record<string, string> = {}) =>
-    execa(COMPOSE, ['-p', project, '-f', file, ...args], { cwd: dir, env: { ...dockerEnv(d), ...env }, input: '', reject: false, timeout, killSignal: 'SIGKILL' })
-  // Registered after startDaemon's teardown, so it runs first, with the daemon still up.
-  t.teardown(async () => { await compose(['down', '-v', '-t', '1']) })
-  return { dir, file, project, compose }
-}
-
-const projectFilter = (project: string): string => encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }))
-
-function composeTest (t: Test, name: string, fn: (t: Test) => Promise<void>): Promise<unknown> {
-  return t.test(name, async t => {
-    if (!existsSync(COMPOSE)) {
-      t.fail(`no docker-compose at ${COMPOSE}: run scripts/setup.sh as root, which installs Debian's docker-compose, or set BERTH_TEST_COMPOSE`)
-      return
-    }
-    await fn(t)
-  })
-}
+import t from 'tap'
+import { writeFile } from 'node:fs/promises'
+import { freePort, importBusybox, startDaemon, subnetFor, until } from './helpers.js'
+import { composeProject, composeTest, projectFilter, stackFile } from './compose-helpers.js'
 
 composeTest(t, 'docker-compose up, ps, logs, exec, restart, recreate, stop, down -v', async t => {
   const d = await startDaemon(t)
@@ -207,27 +136,4 @@ composeTest(t, 'docker-compose: worker waits for a healthy db (depends_on condit
   t.ok(Date.parse(worker2.State.StartedAt) >= Date.parse(db2.State.StartedAt), 'the worker started after the db again')
   const down = await compose(['down', '-v'])
   t.equal(down.exitCode, 0, down.stderr)
-})
-
-composeTest(t, 'docker-compose build: through docker-py and through the docker CLI, up -d --build, down --rmi all', async t => {
-  const d = await startDaemon(t)
-  await importBusybox(d, 'bb')
-  const { dir, file, project, compose } = await composeProject(t, d, 'built')
-  await mkdir(join(dir, 'app'))
-  await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM bb\nARG WORD=unset\nRUN echo "built-by-compose $WORD" > /b\nCMD ["sh", "-c", "cat /b; exec sleep 1000"]\n')
-  const image = `${project}-app:1`
-  await writeFile(file, JSON.stringify({ version: '2.4', services: { app: { build: { context: './app', args: { WORD: 'arg' } }, image } } }))
-  // Compose 1.29 builds with docker-py's images.build when told COMPOSE_DOCKER_CLI_BUILD=0, else through the docker CLI.
-  for (const viaCli of ['0', '1']) {
-    const build = await compose(['build', '--no-cache'], 120_000, { COMPOSE_DOCKER_CLI_BUILD: viaCli, DOCKER_BUILDKIT: '0' })
-    t.equal(build.exitCode, 0, build.stderr)
-    t.match(build.stdout + build.stderr, /Step 3\/4 : RUN echo "built-by-compose \$WORD" > \/b/, `Compose shows the build stream (COMPOSE_DOCKER_CLI_BUILD=${viaCli})`)
-    t.match(build.stdout + build.stderr, `Successfully tagged ${image}`)
-  }
-  const up = await compose(['up', '-d', '--build'])
-  t.equal(up.exitCode, 0, up.stderr)
-  await until(async () => (await compose(['logs', '--no-color', 'app'])).stdout.includes('built-by-compose arg'), 15_000, 'the built image runs with the build arg')
-  const down = await compose(['down', '-v', '--rmi', 'all'])
-  t.equal(down.exitCode, 0, down.stderr)
-  t.equal((await d.req('GET', `/images/${image}/json`)).status, 404, 'the built image removed by down --rmi all')
 })

@@ -15,14 +15,28 @@ function docker (d: Daemon, args: string[], input?: string) {
 }
 
 /** Runs `command` under a 30x100 pseudo-terminal, typing `keys` into it, each after a pause. */
-function inTerminal (d: Daemon, command: string, keys: string[] = []) {
+/**
+ * `command` in a 30x100 terminal (script(1)); `keys` typed 700 ms apart. A
+ * function for `keys` is asked for the next key with what the terminal has
+ * shown so far (undefined: stop typing).
+ */
+function inTerminal (d: Daemon, command: string, keys: string[] | ((shown: string) => string | undefined) = []) {
+  let shown = ''
+  const next = typeof keys === 'function' ? keys : (() => { let i = 0; return () => keys[i++] })()
   async function * typing (): AsyncGenerator<string> {
-    for (const k of keys) { await sleep(700); yield k }
+    for (;;) {
+      await sleep(700)
+      const k = next(shown)
+      if (k === undefined) return
+      yield k
+    }
   }
-  return execa('script', ['-qec', `stty rows 30 cols 100; ${command}`, '/dev/null'], {
+  const child = execa('script', ['-qec', `stty rows 30 cols 100; ${command}`, '/dev/null'], {
     env: { ...dockerEnv(d), TERM: 'xterm' },
     stdin: typing(), reject: false, timeout: 30_000, killSignal: 'SIGKILL'
   })
+  child.stdout?.on('data', (b: Buffer) => { shown += b.toString() })
+  return child
 }
 
 dockerTest(t, 'docker CLI: attach, start -ai, exec', async t => {
@@ -94,9 +108,21 @@ dockerTest(t, 'docker CLI: attach, start -ai, exec', async t => {
   t.test('attach -it from a terminal: resize follows the terminal; ctrl-p ctrl-q detaches', async t => {
     const id = await createContainer(d, ['sh', '-c', 'while read x; do stty size; done'], { Name: 'tty1', Tty: true, OpenStdin: true })
     await d.req('POST', `/containers/${id}/start`)
-    // The client sets the size one row and column larger, then the real one (to make the process redraw): a
-    // line typed between the two sees 31 101, so the last of a few lines is the one that must see 30 100.
-    const r = await inTerminal(d, `${DOCKER} attach tty1`, ['\n', '\n', '\n', '\x10\x11'])
+    // The client sets the size one row and column larger, then the real one (to make the process redraw), in
+    // the background: a line typed between the two sees 31 101. Lines are typed until the real size shows (at
+    // most 15), then ctrl-p ctrl-q; the last size reported must be the terminal's.
+    let lines = 0
+    let detached = false
+    const keys = (shown: string): string | undefined => {
+      if (detached) return undefined
+      if (/\b30 100\b/.test(shown) || lines >= 15) {
+        detached = true
+        return '\x10\x11'
+      }
+      lines++
+      return '\n'
+    }
+    const r = await inTerminal(d, `${DOCKER} attach tty1`, keys)
     t.equal(r.stdout.match(/\d+ \d+/g)?.at(-1), '30 100', 'the container\'s tty took the terminal\'s size')
     t.equal((await d.req('GET', `/containers/${id}/json`)).body.State.Status, 'running', 'detached, still running')
   })

@@ -1,5 +1,4 @@
 /** What the network tests share: busybox containers started, run and exec'ed through the API, a free port, httpd and a GET by name. */
-import { createServer } from 'node:net'
 import { hijack, type Daemon } from './helpers.js'
 
 /** Creates and starts a busybox container; returns its id. */
@@ -27,9 +26,7 @@ export async function execOut (d: Daemon, id: string, cmd: string[]): Promise<st
 }
 
 /** A port on 127.0.0.1 nothing listens on now. */
-export const freePort = async (): Promise<number> => await new Promise(resolve => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-})
+export { freePort } from './helpers.js'
 
 export const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/etc']
 /** GET /hostname from `host` port 80 with busybox nc (busybox-static's wget crashes in its resolver here); fails when the name does not resolve. */
