@@ -1,10 +1,9 @@
 /**
  * Exit supervision: what happens when a run ends, decided apart from the
  * API verbs (containerd's CRI event monitor, podman's handleExitFile). An
- * exit goes record → memory → events → waiters → clean-up → restart policy
- * (or AutoRemove), in that order, in the container's queue. On a full disk
- * the exit is shown from memory at once, and the clean-up and the policy
- * wait until the record is written. Also: the
+ * exit goes memory → events → waiters, while its record is written, then
+ * clean-up → restart policy (or AutoRemove), in the container's queue. On a
+ * full disk the clean-up and the policy wait until the record is written. Also: the
  * liveness sweep (exit files whose event was missed, monitors that died
  * without one), the re-load after a berthd restart (decided by
  * recovery.ts), and the starts and clean-ups it leaves for once berthd
@@ -126,17 +125,20 @@ export class Supervisor {
     e.backoffMs = nextBackoff(e.backoffMs, Date.parse(finishedAt) - Date.parse(rec.startedAt))
     const restart = !this.recovering &&
       restartAfterExit(policyOf(rec), { exitCode: code, manuallyStopped: rec.manuallyStopped === true, restartCount: rec.restartCount })
-    // Persist, then show: a client that sees "exited" must not be able to wait for this exit again.
     const next: ContainerRecord = {
       ...rec, status: restart ? 'restarting' : 'exited', exitCode: code, finishedAt, error, oomKilled, pid: 0, restartCount: rec.restartCount + (restart ? 1 : 0)
     }
-    let saveErr: unknown
-    await this.d.store.save(next).catch((err: unknown) => { saveErr = err })
+    // Shown before it is written: the record write (two fsyncs) was most of an exit's latency. Nothing is
+    // lost: conmon's exit file stays until the record is written (runs.end comes after), and a berthd
+    // restarted meanwhile commits this exit from it (recoverOne) before it serves, so a client that saw
+    // "exited" cannot wait for this exit again. The queue holds every other operation until the write.
+    const saved = this.d.store.save(next).then(() => undefined, (err: unknown) => err ?? new Error('record write failed'))
     Object.assign(rec, next)
     this.d.log.info({ container: rec.id.slice(0, 12), exitCode: code, error, ...(restart ? { restartInMs: e.backoffMs } : {}) }, 'container exited')
     if (oomKilled) this.d.event(rec, 'oom')
     this.d.event(rec, 'die', dieAttributes(rec))
     this.table.notifyExit(e, code)
+    const saveErr = await saved
     if (saveErr !== undefined) {
       // A full disk must not hide an exit: it is shown from memory at once, and committed when a write
       // succeeds (commitLater). conmon's exit file and the run's state stay until then, so a restart

@@ -121,7 +121,7 @@ export class ContainerTable {
     return run
   }
 
-  /** Tells the waiters for the end of this run, once it is committed. */
+  /** Tells the waiters for the end of this run, once it is shown (its record may still be being written: supervisor.ts). */
   notifyExit (e: Entry, code: number): void {
     for (const fn of e.onExit) fn(code)
     e.onExit.clear()

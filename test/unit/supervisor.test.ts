@@ -31,6 +31,8 @@ interface World {
   alive: Set<number>
   /** Record writes fail while true. */
   diskFull: boolean
+  /** Record writes wait for this while set (a slow disk). */
+  gate?: Promise<void>
   add: (rec: ContainerRecord) => Entry
   /** Waits until every queued operation on `e` has run. */
   settle: (e: Entry) => Promise<void>
@@ -55,7 +57,7 @@ function world (): World {
   }
   const sup = new Supervisor({
     table,
-    store: { save: async rec => { if (w.diskFull) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); w.saved.push({ ...rec }) } },
+    store: { save: async rec => { await w.gate; if (w.diskFull) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); w.saved.push({ ...rec }) } },
     runs,
     host: {
       startRun: async (e, manual) => { w.started.push({ id: e.rec.id, manual }); e.rec.status = 'running'; e.rec.startedAt = new Date().toISOString() },
@@ -96,15 +98,23 @@ t.test('an exit under policy no: committed, then waiters, then clean-up; no rest
   w.sup.close()
 })
 
-t.test('the exit is saved before any waiter hears of it', async t => {
+t.test('waiters hear of an exit while its record is written; the exit file stays until it is', async t => {
   const w = world()
   const e = w.add(record())
+  let open = (): void => {}
+  w.gate = new Promise(resolve => { open = resolve })
   let savedWhenHeard = -1
   w.table.nextExit(e).promise.then(() => { savedWhenHeard = w.saved.length })
   w.exits.set(e.rec.id, { code: 0, at: new Date() })
   w.sup.exitSeen(e.rec.id)
+  for (let i = 0; i < 5 && savedWhenHeard < 0; i++) await new Promise(resolve => setImmediate(resolve))
+  t.equal(savedWhenHeard, 0, 'told before the record is written')
+  t.same(w.ended, [], 'the run (and conmon\'s exit file, what a restarted berthd commits the exit from) is kept meanwhile')
+  t.ok(w.exits.has(e.rec.id))
+  open()
   await w.settle(e)
-  t.equal(savedWhenHeard, 1)
+  t.same(w.saved.map(r => r.status), ['exited'])
+  t.same(w.ended, [e.rec.id], 'cleaned up once written')
   w.sup.close()
 })
 
