@@ -184,12 +184,12 @@ dockerTest(t, 'remapped containers', async t => {
   t.test('file capabilities of an image survive the shifted copy', async t => {
     // v2 security.capability, effective, cap_net_raw (bit 13) permitted: its bytes are all ASCII, as a pax record carries them.
     const caps = Buffer.alloc(20); caps.writeUInt32LE(0x02000001, 0); caps.writeUInt32LE(1 << 13, 4)
-    const body = await makeTar([{ name: 'capbb', mode: 0o755, body: await readFile(join(ROOTFS, 'bin', 'busybox')), pax: { 'SCHILY.xattr.security.capability': caps.toString('latin1') } }])
+    const body = await makeTar([{ name: 'busybox', mode: 0o755, body: await readFile(join(ROOTFS, 'bin', 'busybox')), pax: { 'SCHILY.xattr.security.capability': caps.toString('latin1') } }])
     const imp = await d.client.request({ method: 'POST', path: '/images/create?fromSrc=-&repo=bt-userns-caps', headers: { 'content-type': 'text/plain' }, body })
     t.equal(imp.statusCode, 200, await imp.body.text())
     t.teardown(() => docker(d, ['rmi', '-f', 'bt-userns-caps']))
     for (const rt of RUNTIMES) {
-      const r = await docker(d, ['run', '--rm', '--runtime', rt, '--user', '1000', 'bt-userns-caps', '/capbb', 'grep', 'CapEff', '/proc/self/status'])
+      const r = await docker(d, ['run', '--rm', '--runtime', rt, '--user', '1000', 'bt-userns-caps', '/busybox', 'grep', 'CapEff', '/proc/self/status'])
       t.equal(r.stdout.trim().split(/\s+/).join(' '), 'CapEff: 0000000000002000', `${rt}: uid 1000 gets the file's cap_net_raw ${r.stderr}`)
     }
   })
