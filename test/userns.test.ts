@@ -170,7 +170,7 @@ dockerTest(t, 'remapped containers', async t => {
       t.equal(out.exitCode, 0, out.stderr)
       return out.stdout
     }
-    t.match(await owners(['cp', 'cpc:/tmp/in', '-']), /^-\S+ 0\/0 .* in$/m, 'cp out: the owner as seen inside')
+    t.match(await owners(['cp', 'cpc:/committed', '-']), /^-\S+ 0\/0 .* committed$/m, 'cp out: the owner as seen inside (a file root made inside)')
     t.match(await owners(['export', 'cpc']), /^-\S+ 0\/0 .* etc\/passwd$/m, 'export: the owners as seen inside')
     const c = await docker(d, ['commit', 'cpc', 'bt-userns-committed'])
     t.equal(c.exitCode, 0, c.stderr)
