@@ -6,16 +6,18 @@
  * a bind of a dir the remapped root owns; a root-owned bind is read-only to
  * it, as under Docker: moby#22725), one shifted copy of the image's layer
  * shared by two containers, `--userns=host`, Docker's refusals, inspect and
- * /info, a berthd restart, image removal taking the copy, a failed start
+ * /info, docker cp in and out, export and commit with the ids as seen inside,
+ * a new working dir owned by the remapped root, an image file's capabilities
+ * kept in the shifted copy, a berthd restart, image removal taking the copy, a failed start
  * leaving nothing, and the start-up errors.
  */
 import t, { type Test } from 'tap'
-import { mkdtemp, readdir, readFile, rm, stat, chown } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, chown, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { freeRangeStart } from '../src/security/userns.js'
-import { berthdCommand, DOCKER, dockerEnv, dockerTest, importBusybox, RUNTIMES, startDaemon, until, type Daemon } from './helpers.js'
+import { berthdCommand, DOCKER, dockerEnv, dockerTest, importBusybox, makeTar, ROOTFS, RUNTIMES, startDaemon, until, type Daemon } from './helpers.js'
 
 function docker (d: Daemon, args: string[]) {
   return execa(DOCKER, args, { env: dockerEnv(d), input: '', reject: false, timeout: 60_000, killSignal: 'SIGKILL' })
@@ -147,6 +149,49 @@ dockerTest(t, 'remapped containers', async t => {
     const other = await d.req('POST', '/containers/create', { Image: 'bb', Cmd: ['true'], HostConfig: { UsernsMode: 'private' } })
     t.equal(other.status, 400)
     t.match(other.body.message, /UsernsMode is not supported: use host or leave it empty/)
+  })
+
+  t.test('docker cp, export and commit hold the ids as seen inside; a new working dir is the remapped root\'s', async t => {
+    const r = await docker(d, ['run', '-d', '--name', 'cpc', 'bb', 'sh', '-c', 'touch /committed; sleep 60'])
+    t.equal(r.exitCode, 0, r.stderr)
+    t.teardown(() => docker(d, ['rm', '-f', 'cpc']))
+    const id = r.stdout.trim()
+    const dir = await mkdtemp(join(tmpdir(), 'bt-userns-cp-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    await writeFile(join(dir, 'in'), 'x')
+    const cp = await docker(d, ['cp', join(dir, 'in'), 'cpc:/tmp/'])
+    t.equal(cp.exitCode, 0, cp.stderr)
+    const onHost = await stat(join(d.root, 'containers', id, 'rootfs', 'upper', 'tmp', 'in'))
+    t.same([onHost.uid, onHost.gid], [start, start], 'cp in: root\'s file is the remapped root\'s on the host')
+    const inside = await docker(d, ['exec', 'cpc', 'stat', '-c', '%u:%g', '/tmp/in'])
+    t.equal(inside.stdout.trim(), '0:0', 'and root\'s inside')
+    const owners = async (args: string[]): Promise<string> => {
+      const out = await execa('sh', ['-c', `${DOCKER} "$@" | tar -tv --numeric-owner -f -`, 'sh', ...args], { env: dockerEnv(d), reject: false })
+      t.equal(out.exitCode, 0, out.stderr)
+      return out.stdout
+    }
+    t.match(await owners(['cp', 'cpc:/committed', '-']), /^-\S+ 0\/0 .* committed$/m, 'cp out: the owner as seen inside (a file root made inside)')
+    t.match(await owners(['export', 'cpc']), /^-\S+ 0\/0 .* etc\/passwd$/m, 'export: the owners as seen inside')
+    const c = await docker(d, ['commit', 'cpc', 'bt-userns-committed'])
+    t.equal(c.exitCode, 0, c.stderr)
+    t.teardown(() => docker(d, ['rmi', '-f', 'bt-userns-committed']))
+    const host = await docker(d, ['run', '--rm', '--userns=host', 'bt-userns-committed', 'stat', '-c', '%u:%g', '/committed'])
+    t.equal(host.stdout.trim(), '0:0', `commit: the layer holds root's ids, not the host's ${host.stderr}`)
+    const wd = await docker(d, ['run', '--rm', '-w', '/new/wd', 'bb', 'sh', '-c', 'stat -c %u:%g /new /new/wd && touch f && echo made'])
+    t.equal(wd.stdout.trim(), '0:0\n0:0\nmade', `a working dir the image lacks: root's inside ${wd.stderr}`)
+  })
+
+  t.test('file capabilities of an image survive the shifted copy', async t => {
+    // v2 security.capability, effective, cap_net_raw (bit 13) permitted: its bytes are all ASCII, as a pax record carries them.
+    const caps = Buffer.alloc(20); caps.writeUInt32LE(0x02000001, 0); caps.writeUInt32LE(1 << 13, 4)
+    const body = await makeTar([{ name: 'busybox', mode: 0o755, body: await readFile(join(ROOTFS, 'bin', 'busybox')), pax: { 'SCHILY.xattr.security.capability': caps.toString('latin1') } }])
+    const imp = await d.client.request({ method: 'POST', path: '/images/create?fromSrc=-&repo=bt-userns-caps', headers: { 'content-type': 'text/plain' }, body })
+    t.equal(imp.statusCode, 200, await imp.body.text())
+    t.teardown(() => docker(d, ['rmi', '-f', 'bt-userns-caps']))
+    for (const rt of RUNTIMES) {
+      const r = await docker(d, ['run', '--rm', '--runtime', rt, '--user', '1000', 'bt-userns-caps', '/busybox', 'grep', 'CapEff', '/proc/self/status'])
+      t.equal(r.stdout.trim().split(/\s+/).join(' '), 'CapEff: 0000000000002000', `${rt}: uid 1000 gets the file's cap_net_raw ${r.stderr}`)
+    }
   })
 
   t.test('/info', async t => {

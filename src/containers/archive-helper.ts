@@ -31,7 +31,7 @@ import { packTree } from '../images/pack.js'
 import { extractTar } from '../images/tar.js'
 import { openInRoot } from '../sys/inroot.js'
 import { chroot, fail, libc } from '../sys/libc.js'
-import { goBase, type Bind, type HelperRequest, type RawStat } from './archive-paths.js'
+import { goBase, withIdmap, type Bind, type HelperRequest, type RawStat } from './archive-paths.js'
 import { mountPoints } from './mount-points.js'
 
 const answer = (msg: unknown): void => { writeSync(3, `${JSON.stringify(msg)}\n`) }
@@ -101,7 +101,7 @@ async function run (req: HelperRequest): Promise<void> {
     case 'get': {
       const raw = await rawStat(req.path)
       answer({ stat: raw })
-      await pipeline(packTree(req.path, { base: raw.name }), process.stdout)
+      await pipeline(packTree(req.path, { base: raw.name, ...withIdmap(req.idmap) }), process.stdout)
       break
     }
     case 'put': {
@@ -110,14 +110,14 @@ async function run (req: HelperRequest): Promise<void> {
       if (!st.isDirectory()) throw invalid('extraction point is not a directory')
       const dest = await realpath(req.path)
       answer({ ready: true })
-      await extractTar(process.stdin, dest, { noOverwriteDirNonDir: req.noOverwriteDirNonDir, ...(req.owner !== undefined ? { owner: req.owner } : {}) })
+      await extractTar(process.stdin, dest, { noOverwriteDirNonDir: req.noOverwriteDirNonDir, ...(req.owner !== undefined ? { owner: req.owner } : {}), ...withIdmap(req.idmap) })
       break
     }
     case 'export':
     case 'diff': {
       answer({ ready: true })
       const skip = req.op === 'diff' ? mountPoints(req.exclude) : undefined
-      await pipeline(packTree('/', { base: '', whiteouts: req.op === 'diff', ...(skip !== undefined ? { skip } : {}) }), process.stdout)
+      await pipeline(packTree('/', { base: '', whiteouts: req.op === 'diff', ...(skip !== undefined ? { skip } : {}), ...withIdmap(req.idmap) }), process.stdout)
       break
     }
   }

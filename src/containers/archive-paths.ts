@@ -4,17 +4,25 @@
  * X-Docker-Container-Path-Stat header. Pure.
  */
 import { posix } from 'node:path'
+import type { IdMap } from '../security/userns.js'
 
 /** One of the container's bind mounts (its spec's), which docker cp sees as the container does. */
 export interface Bind { source: string, destination: string, readOnly: boolean }
 
-/** What the daemon asks archive-helper.js to do, inside the root it chroots into. */
+/**
+ * What the daemon asks archive-helper.js to do, inside the root it chroots
+ * into. `idmap`: the root is a remapped container's, whose tars hold the ids
+ * as seen inside it.
+ */
 export type HelperRequest =
   | { op: 'stat', path: string, binds: Bind[] }
-  | { op: 'get', path: string, binds: Bind[] }
-  | { op: 'put', path: string, binds: Bind[], noOverwriteDirNonDir: boolean, owner?: { uid: number, gid: number } }
-  | { op: 'export' }
-  | { op: 'diff', exclude: string[] }
+  | { op: 'get', path: string, binds: Bind[], idmap?: IdMap }
+  | { op: 'put', path: string, binds: Bind[], noOverwriteDirNonDir: boolean, owner?: { uid: number, gid: number }, idmap?: IdMap }
+  | { op: 'export', idmap?: IdMap }
+  | { op: 'diff', exclude: string[], idmap?: IdMap }
+
+/** The `idmap` part of a request (pure). */
+export const withIdmap = (idmap: IdMap | undefined): { idmap?: IdMap } => idmap !== undefined ? { idmap } : {}
 
 /** The bind mounts of an OCI spec's `mounts`, in mount order (pure). */
 export function bindsOf (mounts: unknown): Bind[] {

@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url'
 import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { withCode, type ErrorCode } from '../errors.js'
+import type { IdMap } from '../security/userns.js'
 import { resolveUserIn } from './users.js'
-import { containerPath, pathStat, type Bind, type HelperRequest, type PathStat, type RawStat } from './archive-paths.js'
+import { containerPath, pathStat, withIdmap, type Bind, type HelperRequest, type PathStat, type RawStat } from './archive-paths.js'
 
 const HELPER = fileURLToPath(new URL('./archive-helper.js', import.meta.url))
 /** How long the helper may take to check a request and give its first answer. */
@@ -103,8 +104,8 @@ function tarOf (h: Helper): Readable {
 /** Docker's 404 for a path missing in a container. */
 const missing = (path: string, container: string) => () => `Could not find the file ${path} in container ${container}`
 
-/** Where docker cp works: the container's rootfs, its bind mounts, and its name for error messages. */
-export interface CopyTarget { root: string, binds: Bind[], container: string }
+/** Where docker cp works: the container's rootfs, its bind mounts, its name for error messages, and its maps when remapped. */
+export interface CopyTarget { root: string, binds: Bind[], container: string, idmap?: IdMap | undefined }
 
 /** Docker's stat of `path` in the container (HEAD archive). */
 export async function statPath (t: CopyTarget, path: string): Promise<PathStat> {
@@ -117,7 +118,7 @@ export async function statPath (t: CopyTarget, path: string): Promise<PathStat> 
 /** docker cp out: the stat of `path` and a tar of it, its entries named after the path's last element. */
 export async function archivePath (t: CopyTarget, path: string): Promise<{ stat: PathStat, tar: Readable }> {
   const container = t.container
-  const h = await startHelper(t.root, { op: 'get', path: containerPath(path), binds: t.binds })
+  const h = await startHelper(t.root, { op: 'get', path: containerPath(path), binds: t.binds, ...withIdmap(t.idmap) })
   if (h.first.stat === undefined) raise(h.first, missing(path, container))
   return { stat: pathStat(h.first.stat), tar: tarOf(h) }
 }
@@ -127,25 +128,25 @@ export async function extractToDir (t: CopyTarget, path: string, input: Readable
   const container = t.container
   // The owner is looked up here, in the root as the kernel resolves it, not by the helper.
   const owner = opts.user !== undefined && opts.user !== '' ? await resolveUserIn(t.root, opts.user) : undefined
-  const h = await startHelper(t.root, { op: 'put', path: containerPath(path), binds: t.binds, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner !== undefined ? { owner: { uid: owner.uid, gid: owner.gid } } : {}) }, input)
+  const h = await startHelper(t.root, { op: 'put', path: containerPath(path), binds: t.binds, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner !== undefined ? { owner: { uid: owner.uid, gid: owner.gid } } : {}), ...withIdmap(t.idmap) }, input)
   if (h.first.ready !== true) raise(h.first, missing(path, container))
   const end = await h.done
   if (end.ok !== true) raise(end, missing(path, container))
 }
 
-/** docker export: a tar of the whole rootfs, names relative to it. */
-export async function exportRootfs (root: string): Promise<Readable> {
-  const h = await startHelper(root, { op: 'export' })
+/** docker export: a tar of the whole rootfs, names relative to it, owners as seen inside. */
+export async function exportRootfs (root: string, idmap?: IdMap): Promise<Readable> {
+  const h = await startHelper(root, { op: 'export', ...withIdmap(idmap) })
   if (h.first.ready !== true) raise(h.first, m => m)
   return tarOf(h)
 }
 
 /**
  * docker commit's layer: a tar of the overlay upper dir, whiteouts in the
- * OCI form; `exclude` names mount points the runtime made (left out when empty).
+ * OCI form, owners as seen inside; `exclude` names mount points the runtime made (left out when empty).
  */
-export async function layerDiff (upper: string, exclude: string[]): Promise<Readable> {
-  const h = await startHelper(upper, { op: 'diff', exclude })
+export async function layerDiff (upper: string, exclude: string[], idmap?: IdMap): Promise<Readable> {
+  const h = await startHelper(upper, { op: 'diff', exclude, ...withIdmap(idmap) })
   if (h.first.ready !== true) raise(h.first, m => m)
   return tarOf(h)
 }

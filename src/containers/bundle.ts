@@ -7,6 +7,7 @@
 import { readFile, realpath } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { invalid } from '../errors.js'
+import type { IdRange } from '../security/userns.js'
 import { writeFileAtomic } from '../store/atomic.js'
 import { bundleSpec } from '../store/layout.js'
 import type { ContainerRecord } from '../store/records.js'
@@ -18,7 +19,7 @@ export interface OciSpec {
   root?: { path?: string, readonly?: boolean }
   hostname?: string
   mounts?: Array<{ destination?: unknown }>
-  linux?: { namespaces?: Array<{ type: string, path?: string }> }
+  linux?: { namespaces?: Array<{ type: string, path?: string }>, uidMappings?: IdRange[], gidMappings?: IdRange[] }
 }
 
 /** Reads and checks `<bundle>/config.json`; every problem is a 400 that names it. */

@@ -17,6 +17,7 @@ import { overlayChanges, type Change } from './changes.js'
 import { changeLines, commitConfig, containerConfig, type CommitConfig } from './commit.js'
 import type { DockerCreateBody } from './dockerspec.js'
 import { mountPoints } from './mount-points.js'
+import { specIdmap } from './remap.js'
 import { isMounted, mountRootfs } from './rootfs.js'
 import { canPause } from './state.js'
 import type { PartDeps } from './parts.js'
@@ -61,7 +62,8 @@ export class ContainerFiles {
   /** What docker cp works on: the rootfs, and the bind mounts of the container's spec (volumes, /etc/hostname, ...). */
   private async copyTarget (e: Entry, ref: string): Promise<CopyTarget> {
     const root = await this.rootOf(e)
-    return { root, binds: bindsOf((await readBundle(e.rec.bundle)).mounts), container: ref }
+    const spec = await readBundle(e.rec.bundle)
+    return { root, binds: bindsOf(spec.mounts), container: ref, idmap: specIdmap(spec) }
   }
 
   /** docker cp's stat (HEAD archive): `path` resolved in the container's rootfs, its last symlink not followed. */
@@ -95,7 +97,7 @@ export class ContainerFiles {
   /** docker export: a tar of the container's whole root filesystem. */
   async exportContainer (ref: string): Promise<Readable> {
     const e = this.d.table.get(ref)
-    const tar = await exportRootfs(await this.rootOf(e))
+    const tar = await exportRootfs(await this.rootOf(e), specIdmap(await readBundle(e.rec.bundle)))
     this.d.event(e.rec, 'export')
     return tar
   }
@@ -127,13 +129,15 @@ export class ContainerFiles {
       if (rec.layerDirs === undefined || rec.image === undefined) throw fromBundle(rec, 'there is no layer to commit')
       const parent = this.d.images.resolve(rec.image)
       const config = commitConfig(containerConfig(parent.config, (rec.createBody ?? {}) as DockerCreateBody), opts.config, changeLines(opts.changes))
-      const exclude = mountDestinations(await readBundle(rec.bundle))
+      const spec = await readBundle(rec.bundle)
+      const exclude = mountDestinations(spec)
       // A paused container is frozen already; only a running one is paused for the commit.
       const freeze = opts.pause && canPause(rec.status)
       if (freeze) await this.d.runtimeOf(rec).pause(rec.id)
       let image: ImageRecord
       try {
-        const diff = await layerDiff(this.d.layout.rootfs(rec.id).upper, exclude)
+        // A remapped container's layer holds the ids as seen inside, as Docker commits it.
+        const diff = await layerDiff(this.d.layout.rootfs(rec.id).upper, exclude, specIdmap(spec))
         image = await this.d.images.commitContainer(diff, {
           parent, config, tags, container: rec.id, createdBy: (rec.cmd ?? [rec.path, ...rec.args]).join(' '),
           ...(opts.comment !== undefined ? { comment: opts.comment } : {}),

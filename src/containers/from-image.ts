@@ -94,7 +94,8 @@ async function makeBundle ({ id, body, image, layout, init, runtime, seccomp, ro
   }))
   await checkPropagation(spec.mounts)
   // Docker makes the working dir when the image lacks it; inside the rootfs, whatever symlinks lie on the way.
-  mkdirInRootfs(paths.merged, spec.process.cwd)
+  // Under --userns-remap it is the remapped root's, as Docker makes it (moby MkdirAllAndChownNew with the root pair).
+  mkdirInRootfs(paths.merged, spec.process.cwd, remap !== undefined ? { uid: remap.userns.rootUid, gid: remap.userns.rootGid } : undefined)
   const hostname = spec.hostname ?? id.slice(0, 12)
   await writeFile(files.hostname, `${hostname}\n`)
   const hostNetwork = host.NetworkMode === 'host'

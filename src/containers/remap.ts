@@ -7,7 +7,7 @@
  */
 import { chown, stat } from 'node:fs/promises'
 import type { RemapLayers } from '../images/remap-layers.js'
-import { checkRemapConflicts, remapped, withUserns, type IdRange, type Userns } from '../security/userns.js'
+import { checkRemapConflicts, remapped, withUserns, type IdMap, type IdRange, type Userns } from '../security/userns.js'
 import type { DockerCreateBody } from './dockerspec.js'
 
 /** The remapping container `body` gets, or undefined (remapping off, or `UsernsMode: host`); refuses what conflicts with it. */
@@ -40,6 +40,12 @@ export function idmapOf (spec: { linux?: { namespaces?: Array<{ type: string, pa
   const l = spec.linux
   if (l?.uidMappings === undefined || l.gidMappings === undefined || l.namespaces?.some(n => n.type === 'user' && n.path === undefined) !== true) return undefined
   return { uidMappings: l.uidMappings, gidMappings: l.gidMappings }
+}
+
+/** The maps of a container's spec when it runs in its own user namespace (remapped), else undefined: its files' owners inside. */
+export function specIdmap (spec: { linux?: { uidMappings?: IdRange[], gidMappings?: IdRange[] } }): IdMap | undefined {
+  const l = spec.linux
+  return l?.uidMappings !== undefined && l.gidMappings !== undefined ? { uidMappings: l.uidMappings, gidMappings: l.gidMappings } : undefined
 }
 
 /**

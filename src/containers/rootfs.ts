@@ -41,9 +41,9 @@ export async function unmountRootfs (p: RootfsPaths): Promise<void> { await unmo
 export const upperSize = treeSize
 
 /** Makes the working dir `dir` (and its parents) inside the rootfs, resolved in it as the container would: a symlink on the way never reaches the host. */
-export function mkdirInRootfs (rootfs: string, dir: string): void {
+export function mkdirInRootfs (rootfs: string, dir: string, owner?: { uid: number, gid: number }): void {
   try {
-    mkdirAllInRoot(rootfs, dir)
+    mkdirAllInRoot(rootfs, dir, 0o755, owner)
   } catch (err) {
     throw invalid(`cannot create working directory ${dir} in the container: ${(err as Error).message}`, err)
   }

@@ -20,6 +20,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { lgetxattr, major, minor } from '../sys/libc.js'
+import { ownerInside, type IdMap } from '../security/userns.js'
 import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './tar.js'
 
 export interface PackOptions {
@@ -30,6 +31,8 @@ export interface PackOptions {
   base: string
   /** The tree is an overlay upper dir: write its whiteouts in the OCI form. */
   whiteouts?: boolean
+  /** The tree is a user namespace's: owners are written as seen inside it (moby's IDMap ToContainer). */
+  idmap?: IdMap
   /** Leaves an entry out, and what is under it; `rel` is relative to the root. */
   skip?: (rel: string, abs: string, st: Stats) => Promise<boolean> | boolean
 }
@@ -95,7 +98,7 @@ export function packTree (path: string, opts: PackOptions): Readable {
       if (feature !== undefined) throw new Error(`${rel} carries ${feature}: an overlay with redirect_dir or metacopy on cannot be read as a layer`)
     }
     // The type bits stay: tar-stream takes a mode of 0 for "unset" (0644), and masks with 07777 when encoding.
-    const common = { uid: st.uid, gid: st.gid, mode: st.mode, mtime: st.mtime }
+    const common = { ...(opts.idmap !== undefined ? ownerInside(opts.idmap, st.uid, st.gid) : { uid: st.uid, gid: st.gid }), mode: st.mode, mtime: st.mtime }
     if (st.isDirectory()) {
       const children = await orVanished(readdir(abs))
       if (name !== '') await put({ ...common, name: name.endsWith('/') ? name : `${name}/`, type: 'directory' })

@@ -17,8 +17,33 @@ import { randomBytes } from 'node:crypto'
 import { execa } from 'execa'
 import type { Logger } from 'pino'
 import { toHost, type Userns } from '../security/userns.js'
+import { lgetxattr, lsetxattr } from '../sys/libc.js'
 
 const TMP = '.tmp-'
+const CAPS = 'security.capability'
+const CAP_V2 = 0x02000000
+const CAP_V3 = 0x03000000
+const CAP_REVISION_MASK = 0xff000000
+
+/**
+ * A file capability xattr for the shifted copy (pure): its root id (v3's
+ * rootid, 0 for v2) shifted into the map, written as v3, so the caps hold
+ * for the container's root as the kernel reads them (vfs_caps, as
+ * containers-storage rewrites them); undefined when unshiftable.
+ */
+export function shiftCaps (value: Buffer, uidMap: Userns['uidMappings']): Buffer | undefined {
+  if (value.length < 20) return undefined
+  const magic = value.readUInt32LE(0)
+  const revision = (magic & CAP_REVISION_MASK) >>> 0
+  if (revision !== CAP_V2 && !(revision === CAP_V3 && value.length >= 24)) return undefined
+  const rootid = toHost(uidMap, revision === CAP_V3 ? value.readUInt32LE(20) : 0)
+  if (rootid === undefined) return undefined
+  const out = Buffer.alloc(24)
+  value.copy(out, 0, 0, 20)
+  out.writeUInt32LE(((magic & ~CAP_REVISION_MASK) | CAP_V3) >>> 0, 0)
+  out.writeUInt32LE(rootid, 20)
+  return out
+}
 
 export class RemapLayers {
   /** Docker's DockerRootDir under remapping: the root's `<uid>.<gid>` dir. */
@@ -109,7 +134,11 @@ export class RemapLayers {
     const uid = toHost(this.userns.uidMappings, st.uid)
     const gid = toHost(this.userns.gidMappings, st.gid)
     if (uid === undefined || gid === undefined) throw new Error(`an image file is owned by ${st.uid}:${st.gid}, outside the --userns-remap map (${this.userns.name}): ${path}`)
+    // chown drops file capabilities: read them first, then put them back with the shifted root id.
+    const caps = st.isFile() ? lgetxattr(path, CAPS) : undefined
     await lchown(path, uid, gid)
+    const shifted = caps !== undefined ? shiftCaps(caps, this.userns.uidMappings) : undefined
+    if (shifted !== undefined) lsetxattr(path, CAPS, shifted)
     // chown clears set-user-ID and set-group-ID bits: put them back.
     if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) await chmod(path, st.mode & 0o7777)
     if (!st.isDirectory()) return

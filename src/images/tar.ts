@@ -27,6 +27,7 @@ import { createGunzip } from 'node:zlib'
 import tar from 'tar-stream'
 import { BerthError, invalid } from '../errors.js'
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/libc.js'
+import { hostOwner, type IdMap } from '../security/userns.js'
 import { completeTarEnd } from './tar-end.js'
 
 /** tar-stream's header, with the pax records its types leave out. */
@@ -115,6 +116,8 @@ export interface ExtractOptions {
   noOverwriteDirNonDir?: boolean
   /** Owner of every entry written, instead of the archive's (Docker's copyUIDGID). */
   owner?: { uid: number, gid: number }
+  /** The container's maps when it runs in a user namespace: owners are its ids, written shifted to the host's (moby's IDMap). */
+  idmap?: IdMap
   /** Take a tar whose last entry lacks its padding and end blocks, as the docker CLI sends some build contexts (tar-end.ts). */
   completeEnd?: boolean
 }
@@ -206,6 +209,8 @@ async function checkParents (s: State, rel: string, create: boolean): Promise<vo
     const st = await lstat(join(s.root, p)).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
     if (st === undefined && create) {
       await mkdir(join(s.root, p), { mode: 0o755 })
+      // moby makes them the remapped root's (MkdirAllAndChownNew with the map's root pair).
+      if (s.idmap !== undefined) { const o = hostOwner(s.idmap, 0, 0); await lchown(join(s.root, p), o.uid, o.gid) }
     } else if (st === undefined || !st.isDirectory()) {
       throw invalid(`refusing ${s.what}: ${rel} would be written through ${p}, which is ${st === undefined ? 'missing' : 'not a directory'}`)
     }
@@ -340,7 +345,8 @@ async function applyAttributes (s: State, abs: string, h: Header, mode: number):
   const pax = h.pax ?? {}
   const uid = s.owner?.uid ?? (pax.uid !== undefined ? Number(pax.uid) : h.uid ?? 0)
   const gid = s.owner?.gid ?? (pax.gid !== undefined ? Number(pax.gid) : h.gid ?? 0)
-  await lchown(abs, uid, gid)
+  const o = s.idmap !== undefined ? hostOwner(s.idmap, uid, gid) : { uid, gid }
+  await lchown(abs, o.uid, o.gid)
   if (h.type !== 'symlink') await chmod(abs, mode)
   for (const [key, value] of Object.entries(pax)) {
     // tar-stream decodes pax values as UTF-8, so binary xattr values (security.capability) may not survive.

@@ -69,6 +69,30 @@ export function toHost (map: readonly IdRange[], id: number): number | undefined
   return r === undefined ? undefined : r.hostID + id - r.containerID
 }
 
+/** The container id of host id `id` under `map`; undefined when the map does not cover it (pure). */
+export function toContainer (map: readonly IdRange[], id: number): number | undefined {
+  const r = map.find(r => id >= r.hostID && id < r.hostID + r.size)
+  return r === undefined ? undefined : r.containerID + id - r.hostID
+}
+
+/** A container's uid and gid maps (its spec's). */
+export interface IdMap { uidMappings: readonly IdRange[], gidMappings: readonly IdRange[] }
+
+/** The kernel's overflow id: what a process inside sees as owner of a file whose host id its map lacks. */
+const OVERFLOW_ID = 65534
+
+/** An owner as seen inside: host ids the map lacks show as nobody, as the kernel shows them (pure). */
+export const ownerInside = (m: IdMap, uid: number, gid: number): { uid: number, gid: number } =>
+  ({ uid: toContainer(m.uidMappings, uid) ?? OVERFLOW_ID, gid: toContainer(m.gidMappings, gid) ?? OVERFLOW_ID })
+
+/** An owner inside as the host's ids; Docker's 400 for one the map lacks (moby idtools ToHost) (pure). */
+export function hostOwner (m: IdMap, uid: number, gid: number): { uid: number, gid: number } {
+  const u = toHost(m.uidMappings, uid); const g = toHost(m.gidMappings, gid)
+  if (u === undefined) throw invalid(`Container ID ${uid} cannot be mapped to a host ID`)
+  if (g === undefined) throw invalid(`Container ID ${gid} cannot be mapped to a host ID`)
+  return { uid: u, gid: g }
+}
+
 const read = (path: string): string => { try { return readFileSync(path, 'utf8') } catch { return '' } }
 
 /** Splits `USER[:GROUP]` or `UID[:GID]` as moby does, resolving names and ids in /etc/passwd and /etc/group. */

@@ -9,7 +9,7 @@
  * The reads are capped, so `/etc/passwd -> /dev/zero` or a 1 GiB file costs
  * the daemon nothing.
  */
-import { closeSync, fstatSync, openSync, read as readCb, readlinkSync } from 'node:fs'
+import { closeSync, fstatSync, lchownSync, openSync, read as readCb, readlinkSync } from 'node:fs'
 import { posix } from 'node:path'
 import { promisify } from 'node:util'
 import { fail, libc } from './libc.js'
@@ -99,7 +99,7 @@ export async function readFileInRoot (root: string, path: string, max: number): 
  * in its parent as resolved in the root, so a symlink on the way (`/w -> /etc`
  * on the host) leads to the container's own dirs, never the host's.
  */
-export function mkdirAllInRoot (root: string, path: string, mode = 0o755): void {
+export function mkdirAllInRoot (root: string, path: string, mode = 0o755, owner?: { uid: number, gid: number }): void {
   const split = (p: string): string[] => posix.normalize(`/${p}`).split('/').filter(x => x !== '')
   let parts = split(path)
   withRoot(root, rootFd => {
@@ -109,7 +109,11 @@ export function mkdirAllInRoot (root: string, path: string, mode = 0o755): void 
       const parent = parts.slice(0, i).join('/')
       const parentFd = openat2(rootFd, below(parent), O_PATH | O_DIRECTORY)
       try {
-        if (libc().mkdirat(parentFd, parts[i]!, mode) === 0) continue
+        if (libc().mkdirat(parentFd, parts[i]!, mode) === 0) {
+          // lchown through the parent's fd: never through a symlink put in the new dir's place.
+          if (owner !== undefined) lchownSync(`/proc/self/fd/${parentFd}/${parts[i]!}`, owner.uid, owner.gid)
+          continue
+        }
         const err = fail('mkdirat', `/${parts.slice(0, i + 1).join('/')}`)
         if (err.code !== 'EEXIST') throw err
         // A dangling symlink is in the way: follow it inside the root, as Docker's FollowSymlinkInScope does.

@@ -8,7 +8,8 @@ import t from 'tap'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkRemapConflicts, freeRangeStart, mapText, setupUserns, subRanges, toHost, withUserns } from '../../src/security/userns.js'
+import { checkRemapConflicts, freeRangeStart, hostOwner, mapText, ownerInside, setupUserns, subRanges, toContainer, toHost, withUserns } from '../../src/security/userns.js'
+import { shiftCaps } from '../../src/images/remap-layers.js'
 
 t.test('ranges, the free range, the shift', async t => {
   const text = 'alice:100000:65536\nbob:165536:65536\n1001:231072:1000\nalice:300000:10\n'
@@ -23,6 +24,33 @@ t.test('ranges, the free range, the shift', async t => {
   t.equal(toHost(map, 65536), 300000, 'the second range')
   t.equal(toHost(map, 65546), undefined, 'outside the map')
   t.equal(mapText(map), '0:100000:65536,65536:300000:10')
+  t.equal(toContainer(map, 100000), 0)
+  t.equal(toContainer(map, 300009), 65545, 'back from the second range')
+  t.equal(toContainer(map, 0), undefined, 'host root is outside')
+  const m = { uidMappings: map, gidMappings: [{ containerID: 0, hostID: 200000, size: 10 }] }
+  t.same(ownerInside(m, 100001, 200002), { uid: 1, gid: 2 })
+  t.same(ownerInside(m, 0, 0), { uid: 65534, gid: 65534 }, 'unmapped ids show as nobody, as the kernel shows them')
+  t.same(hostOwner(m, 1, 2), { uid: 100001, gid: 200002 })
+  t.throws(() => hostOwner(m, 0, 10), /Container ID 10 cannot be mapped to a host ID/, 'Docker\'s error for an id the map lacks')
+})
+
+t.test('file capabilities in the shifted copy', async t => {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }]
+  // v2, effective, cap_net_raw (bit 13) permitted.
+  const v2 = Buffer.alloc(20); v2.writeUInt32LE(0x02000001, 0); v2.writeUInt32LE(1 << 13, 4)
+  const out = shiftCaps(v2, map)!
+  t.equal(out.length, 24, 'written as v3')
+  t.equal(out.readUInt32LE(0), 0x03000001, 'v3, the effective flag kept')
+  t.equal(out.readUInt32LE(4), 1 << 13, 'the caps kept')
+  t.equal(out.readUInt32LE(20), 100000, 'the root id is the container root\'s')
+  const v3 = Buffer.alloc(24); v3.writeUInt32LE(0x03000000, 0); v3.writeUInt32LE(7, 12); v3.writeUInt32LE(1000, 20)
+  const out3 = shiftCaps(v3, map)!
+  t.same([out3.readUInt32LE(0), out3.readUInt32LE(12), out3.readUInt32LE(20)], [0x03000000, 7, 101000], 'a v3 root id shifted')
+  v3.writeUInt32LE(70000, 20)
+  t.equal(shiftCaps(v3, map), undefined, 'a root id outside the map: dropped')
+  t.equal(shiftCaps(Buffer.alloc(12), map), undefined, 'too short')
+  const v1 = Buffer.alloc(20); v1.writeUInt32LE(0x01000000, 0)
+  t.equal(shiftCaps(v1, map), undefined, 'an unknown revision')
 })
 
 t.test('resolving the flag against /etc', async t => {
