@@ -183,7 +183,8 @@ t.test('docker build', async t => {
     const r = await build(d, { Dockerfile: 'ARG BASE=bb\nARG WORD=meta\nFROM $BASE\nARG WORD\nRUN echo "word=$WORD"\n' }, '?nocache=1')
     t.equal(r.status, 200)
     const steps = r.lines.map(l => l.stream ?? '').filter(s => s.startsWith('Step '))
-    t.same(steps, ['Step 1/5 : ARG BASE=bb\n', 'Step 2/5 : ARG WORD=meta\n', 'Step 3/5 : FROM $BASE\n', 'Step 4/5 : ARG WORD\n', 'Step 5/5 : RUN echo "word=$WORD"\n'], JSON.stringify(steps))
+    // buildah shows FROM with the ARG expanded, where Docker shows the line as written (`FROM $BASE`).
+    t.same(steps, ['Step 1/5 : ARG BASE=bb\n', 'Step 2/5 : ARG WORD=meta\n', 'Step 3/5 : FROM bb\n', 'Step 4/5 : ARG WORD\n', 'Step 5/5 : RUN echo "word=$WORD"\n'], JSON.stringify(steps))
     t.ok(r.lines.some(l => l.stream === 'word=meta\n'), 'the meta ARG\'s default reached the stage')
   })
 
