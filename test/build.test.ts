@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import Docker from 'dockerode'
 import { execa, execaSync } from 'execa'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DOCKER, dockerEnv, dockerTest, importBusybox, makeTar, processesMentioning, rootfsTar, startDaemon, until, type Daemon } from './helpers.js'
@@ -177,6 +177,43 @@ t.test('docker build', async t => {
     const run = await docker(d, ['run', '--rm', 'net:2', 'cat', '/links'])
     t.equal(run.stdout, '1', 'RUN saw only the loopback (networkmode=none)')
     t.same((await d.req('GET', '/images/net:1/json')).body.Config.Labels, { k: 'v' }, 'labels')
+  })
+
+  t.test('API: the ARGs before the first FROM are steps, numbered as Docker\'s classic builder does', async t => {
+    const r = await build(d, { Dockerfile: 'ARG BASE=bb\nARG WORD=meta\nFROM $BASE\nARG WORD\nRUN echo "word=$WORD"\n' }, '?nocache=1')
+    t.equal(r.status, 200)
+    const steps = r.lines.map(l => l.stream ?? '').filter(s => s.startsWith('Step '))
+    // buildah shows FROM with the ARG expanded, where Docker shows the line as written (`FROM $BASE`).
+    t.same(steps, ['Step 1/5 : ARG BASE=bb\n', 'Step 2/5 : ARG WORD=meta\n', 'Step 3/5 : FROM bb\n', 'Step 4/5 : ARG WORD\n', 'Step 5/5 : RUN echo "word=$WORD"\n'], JSON.stringify(steps))
+    t.ok(r.lines.some(l => l.stream === 'word=meta\n'), 'the meta ARG\'s default reached the stage')
+  })
+
+  t.test('API: the resource limits reach a RUN step on the host\'s network (cgroup v1 files, /dev/shm\'s size)', async t => {
+    const show = [
+      'echo mem=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)',
+      'echo memsw=$(cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes 2>/dev/null || echo none)',
+      'echo shares=$(cat /sys/fs/cgroup/cpu/cpu.shares) quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) period=$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)',
+      'echo cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)',
+      'echo shm=$(df -k /dev/shm | tail -1 | awk \'{print $2}\')',
+      'echo netns=$(readlink /proc/self/ns/net)'
+    ].join('; ')
+    const r = await build(d, { Dockerfile: `FROM bb\nRUN ${show}\n` }, '?nocache=1&memory=104857600&memswap=209715200&cpushares=512&cpuperiod=50000&cpuquota=25000&cpusetcpus=0&shmsize=33554432')
+    t.equal(r.status, 200)
+    const out = r.lines.map(l => l.stream ?? '').join('')
+    t.match(r.lines.at(-1), { stream: /^Successfully built / }, out)
+    t.match(out, /^mem=104857600$/m, 'memory')
+    // The memsw file exists only with swap accounting on (swapaccount=1).
+    const memsw = /^memsw=(\S+)$/m.exec(out)?.[1]
+    t.ok(memsw === 'none' || memsw === '209715200', `memswap: ${memsw ?? ''}`)
+    t.match(out, /^shares=512 quota=25000 period=50000$/m, 'cpushares, cpuquota, cpuperiod')
+    t.match(out, /^cpus=0$/m, 'cpusetcpus')
+    t.match(out, /^shm=32768$/m, 'shmsize: /dev/shm of 32 MiB')
+    // The network namespace, not a count of links: other work on the machine adds and removes interfaces.
+    t.match(out, new RegExp(`^netns=${(await readlink('/proc/self/ns/net')).replace(/[[\]]/g, '\\$&')}$`, 'm'), 'still the host\'s network (networkmode default)')
+    const unlimited = await build(d, { Dockerfile: `FROM bb\nRUN ${show}\n` }, '?nocache=1')
+    const plain = unlimited.lines.map(l => l.stream ?? '').join('')
+    t.notMatch(plain, /^mem=104857600$/m, 'no limit when none is asked for')
+    await nothingLeft(t, d)
   })
 
   t.test('API: bad input is refused with nothing left behind', async t => {

@@ -241,10 +241,21 @@ dockerTest(t, 'docker run of an image not there pulls it first; docker image pru
   t.match(r.stderr, `Status: Downloaded newer image for ${reg.host}/bb:latest`)
   // --rm is the daemon's: the container may still be going when the client returns.
   await until(async () => (await d.req('GET', '/containers/json?all=1')).body.length === 0, 10_000, 'the --rm container to go')
+  const digest = (await d.req('GET', `/images/${reg.host}/bb/json`)).body.RepoDigests[0] as string
+  t.match(digest, new RegExp(`^${reg.host.replace(/\./g, '\\.')}/bb@sha256:[0-9a-f]{64}$`))
   const prune = await execa(DOCKER, ['image', 'prune', '-a', '-f'], { env })
-  t.match(prune.stdout, `deleted: ${id}`)
+  t.match(prune.stdout, `Deleted Images:\nuntagged: ${reg.host}/bb:latest\nuntagged: ${digest}\ndeleted: ${id}\n`, 'as Docker: the tag and the digest untagged, then the image deleted')
   t.equal((await d.req('GET', `/images/${reg.host}/bb/json`)).status, 404)
   t.same((await readdir(join(d.root, 'images', 'layers'))).filter(n => !n.startsWith('.')), [], 'no layer is left')
+
+  // The API: every reference of each image, a repository's digest after its last tag, in lexical order.
+  t.equal((await pull(d, `fromImage=${reg.host}/bb&tag=latest`)).status, 200)
+  t.equal((await d.req('POST', `/images/${reg.host}/bb:latest/tag?repo=extra&tag=1`)).status, 201)
+  const api = await d.req('POST', `/images/prune?filters=${encodeURIComponent('{"dangling":["false"]}')}`)
+  t.equal(api.status, 200)
+  t.same(api.body.ImagesDeleted, [{ Untagged: `${reg.host}/bb:latest` }, { Untagged: digest }, { Untagged: 'extra:1' }, { Deleted: id }])
+  t.ok(api.body.SpaceReclaimed > 0)
+  t.same((await d.req('GET', '/images/json')).body, [], 'nothing left')
 })
 
 const PYTHON = '/usr/bin/python3'

@@ -801,7 +801,7 @@ export interface paths {
         put?: never;
         /**
          * Remove unused images
-         * @description Removes untagged images no container uses; with filters {"dangling":["false"]}, every image no container uses.
+         * @description Removes untagged images no container uses; with filters {"dangling":["false"]}, every image no container uses. ImagesDeleted lists, per image, each of its references untagged, then the image deleted.
          */
         post: operations["ImagePrune"];
         delete?: never;
@@ -4637,9 +4637,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        ImagesDeleted: null | {
+                        ImagesDeleted: null | ({
+                            Untagged: string;
+                        } | {
                             Deleted: string;
-                        }[];
+                        })[];
                         SpaceReclaimed: number;
                     };
                 };
@@ -5005,19 +5007,19 @@ export interface operations {
                 extrahosts?: string | string[];
                 /** @description Bytes of /dev/shm in RUN steps */
                 shmsize?: number;
-                /** @description Memory limit of RUN steps, bytes (with networkmode=none, where RUN steps run under runc) */
+                /** @description Memory limit of RUN steps, bytes (any limit runs RUN steps under the OCI runtime, which applies it) */
                 memory?: number;
-                /** @description Memory plus swap of RUN steps, bytes; -1 unlimited (with networkmode=none) */
+                /** @description Memory plus swap of RUN steps, bytes; -1 unlimited */
                 memswap?: number;
-                /** @description CPU shares of RUN steps (with networkmode=none) */
+                /** @description CPU shares of RUN steps */
                 cpushares?: number;
-                /** @description CFS period of RUN steps, microseconds (with networkmode=none) */
+                /** @description CFS period of RUN steps, microseconds */
                 cpuperiod?: number;
-                /** @description CFS quota of RUN steps, microseconds (with networkmode=none) */
+                /** @description CFS quota of RUN steps, microseconds */
                 cpuquota?: number;
-                /** @description CPUs RUN steps may use, e.g. `0-1` (with networkmode=none) */
+                /** @description CPUs RUN steps may use, e.g. `0-1` */
                 cpusetcpus?: string;
-                /** @description Memory nodes RUN steps may use (with networkmode=none) */
+                /** @description Memory nodes RUN steps may use */
                 cpusetmems?: string;
                 /** @description Only the host's platform (e.g. `linux/amd64`) is built */
                 platform?: string;

@@ -116,13 +116,15 @@ export const ImageDeleteQuery = Type.Object({
   noprune: Type.Optional(DockerBool)
 })
 
-export const ImageDeleteResponse = Type.Array(Type.Union([
+const DeleteItem = Type.Union([
   Type.Object({ Untagged: Type.String() }),
   Type.Object({ Deleted: Type.String() })
-]), { description: 'What was untagged and deleted' })
+])
+
+export const ImageDeleteResponse = Type.Array(DeleteItem, { description: 'What was untagged and deleted' })
 
 export const ImagePruneResponse = Type.Object({
-  ImagesDeleted: Type.Union([Type.Null(), Type.Array(Type.Object({ Deleted: Type.String() }))]),
+  ImagesDeleted: Type.Union([Type.Null(), Type.Array(DeleteItem)]),
   SpaceReclaimed: Type.Integer()
 })
 

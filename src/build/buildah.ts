@@ -35,7 +35,7 @@ export interface BudOptions {
   extraHosts: string[]
   /** Bytes of /dev/shm in RUN steps. */
   shmSize?: number
-  /** RUN steps' resources (applied under runc, i.e. with network 'none'). */
+  /** RUN steps' resources: a build with any of them (or shmSize) runs its RUN steps under the OCI runtime, which applies them. */
   limits: BuildLimits
 }
 
@@ -54,6 +54,19 @@ const LIMIT_FLAGS: Record<keyof BuildLimits, [string, (v: number | string) => st
   cpusetMems: ['--cpuset-mems', String]
 }
 
+/** True when `v` sets a limit: Docker's zero (and empty) means "not set". */
+const isSet = (v: number | string | undefined): v is number | string => v !== undefined && v !== 0 && v !== ''
+
+/**
+ * buildah's isolation for RUN steps: chroot (the fastest) unless the build
+ * needs what only the OCI runtime gives: a network namespace of its own, or
+ * resource limits (chroot isolation silently ignores them). Pure.
+ */
+export function isolation (o: Pick<BudOptions, 'network' | 'shmSize' | 'limits'>): 'oci' | 'chroot' {
+  const limited = isSet(o.shmSize) || Object.values(o.limits).some(isSet)
+  return o.network === 'none' || limited ? 'oci' : 'chroot'
+}
+
 /** The argv of `buildah bud` for `o`, after the global flags. Pure. */
 export function budArgs (o: BudOptions, etc: string): string[] {
   const a = [
@@ -68,22 +81,22 @@ export function budArgs (o: BudOptions, etc: string): string[] {
     '--rm', '--force-rm',
     // Docker adds no label of its own.
     '--identity-label=false',
-    // chroot isolation is about twice as fast as runc but cannot make a network namespace.
-    '--isolation', o.network === 'none' ? 'oci' : 'chroot',
+    // chroot isolation is about twice as fast as the OCI runtime but makes no network namespace, no cgroup and no /dev/shm of its own.
+    '--isolation', isolation(o),
     '--signature-policy', join(etc, 'policy.json'),
     '-f', o.dockerfile
   ]
-  if (o.network === 'none') a.push('--network', 'none')
+  if (isolation(o) === 'oci') a.push('--network', o.network)
   if (o.noCache) a.push('--no-cache')
   if (o.target !== undefined && o.target !== '') a.push('--target', o.target)
   for (const [k, v] of Object.entries(o.buildArgs)) a.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of Object.entries(o.labels)) a.push('--label', `${k}=${v}`)
   for (const h of o.extraHosts) a.push('--add-host', h)
-  if (o.shmSize !== undefined && o.shmSize > 0) a.push('--shm-size', `${o.shmSize}b`)
+  // Plain bytes: buildah hands the value to tmpfs's size= as it is, and tmpfs refuses a `b` suffix.
+  if (o.shmSize !== undefined && o.shmSize > 0) a.push('--shm-size', String(o.shmSize))
   for (const [k, [flag, value]] of Object.entries(LIMIT_FLAGS)) {
     const v = o.limits[k as keyof BuildLimits]
-    // Docker's zero (and empty) means "not set".
-    if (v !== undefined && v !== 0 && v !== '') a.push(flag, value(v))
+    if (isSet(v)) a.push(flag, value(v))
   }
   a.push(o.contextDir)
   return a

@@ -30,7 +30,7 @@ import type { AuthConfig } from '../registry/auth.js'
 import { resolvePull, runPull, type RegistryHosts } from '../registry/pull.js'
 import { treeSize } from '../store/du.js'
 import { Buildah, dockerError, dockerLine, type BudOptions, type BuildLimits } from './buildah.js'
-import { dockerfileBases, stepCount, syntaxError } from './dockerfile.js'
+import { dockerfileBases, metaArgs, stepCount, syntaxError } from './dockerfile.js'
 
 /** What a client asks of a build (the query of POST /build, checked). */
 export interface BuildRequest {
@@ -195,6 +195,8 @@ export class Builder {
       let errorLine: string | undefined
       let built: string | undefined
       const steps = { seen: 0, total: stepCount(p.text) }
+      // Docker's classic builder numbers the ARGs before the first FROM as its first steps; buildah prints none.
+      for (const arg of metaArgs(p.text)) say(`Step ${++steps.seen}/${steps.total} : ${arg}\n`)
       const reading = [
         this.lines(child.stdout!, line => {
           if (/^[0-9a-f]{64}$/.test(line)) built = `sha256:${line}`

@@ -39,11 +39,21 @@ export function logicalLines (text: string): Instruction[] {
   return out
 }
 
-/** The steps a build shows: every instruction from the first FROM on (the ARGs before it are no step of buildah's). */
-export function stepCount (text: string): number {
+/**
+ * The ARGs before the first FROM, as written: Docker's classic builder shows
+ * each as a step of its own (`Step 1/4 : ARG V=1`) before the first stage,
+ * while buildah shows none of them.
+ */
+export function metaArgs (text: string): string[] {
   const all = logicalLines(text)
   const first = all.findIndex(i => /^FROM\s/i.test(i.text))
-  return first < 0 ? 0 : all.length - first
+  return first < 0 ? [] : all.slice(0, first).map(i => i.text)
+}
+
+/** The steps a build shows, as Docker counts them: every instruction, the ARGs before the first FROM included. */
+export function stepCount (text: string): number {
+  const all = logicalLines(text)
+  return all.some(i => /^FROM\s/i.test(i.text)) ? all.length : 0
 }
 
 const INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])

@@ -34,6 +34,7 @@ import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
 import { HOST_ARCH, type HistoryEntry, type ImageConfig, type ImageRecord, type KeptBlob, type LayerTar } from './types.js'
 import { configProblem } from './config-check.js'
+import { removalItems, type DeleteItem } from './removal.js'
 
 export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
@@ -71,9 +72,6 @@ export interface CommitOptions {
   comment?: string
   author?: string
 }
-
-/** One line of DELETE /images/{name}'s answer. */
-export type DeleteItem = { Untagged: string } | { Deleted: string }
 
 /** The parsed image config document (OCI image-spec config.md). */
 interface ConfigDoc {
@@ -484,25 +482,25 @@ export class ImageStore {
         await this.collectLayers()
       }
       this.refreshTags()
-      for (const item of out) this.event('Untagged' in item ? 'untag' : 'delete', rec.id, 'Untagged' in item ? item.Untagged : rec.id)
+      this.itemEvents(rec.id, out)
       return out
     })
   }
 
   /** Removes dangling images (or, with dangling false, every unused one). */
-  async prune (opts: { dangling?: boolean, isUsed?: IsUsed } = {}): Promise<{ deleted: string[], reclaimed: number }> {
+  async prune (opts: { dangling?: boolean, isUsed?: IsUsed } = {}): Promise<{ deleted: DeleteItem[], reclaimed: number }> {
     const danglingOnly = opts.dangling ?? true
     const isUsed = opts.isUsed ?? this.isUsed
     return await this.serial(async () => {
-      const deleted: string[] = []
       const victims = [...this.images.values()].filter(r => (!danglingOnly || this.keysOf(r.id).length === 0) && isUsed(r.id) === undefined)
-      if (victims.length === 0) return { deleted, reclaimed: 0 }
+      if (victims.length === 0) return { deleted: [], reclaimed: 0 }
+      const reports = victims.map(v => removalItems(v.id, this.keysOf(v.id), [...this.digests].filter(([, id]) => id === v.id).map(([k]) => k)))
       const next = new Map([...this.tags].filter(([, id]) => !victims.some(v => v.id === id)))
       if (next.size !== this.tags.size) { await this.writeIndex(next); this.replaceTags(next) }
-      for (const v of victims) { await this.deleteImage(v.id); deleted.push(v.id); this.event('delete', v.id, v.id) }
+      for (const [i, v] of victims.entries()) { await this.deleteImage(v.id); this.itemEvents(v.id, reports[i]!) }
       const reclaimed = await this.collectLayers()
       this.refreshTags()
-      return { deleted, reclaimed }
+      return { deleted: reports.flat(), reclaimed }
     })
   }
 
@@ -584,6 +582,11 @@ export class ImageStore {
   /** Emits Docker's image event: the image id, and the name it was known by. */
   private event (action: string, id: string, name: string): void {
     this.events?.emit({ Type: 'image', Action: action, Actor: { ID: id, Attributes: { name } } })
+  }
+
+  /** Docker's untag and delete events of a removal's items. */
+  private itemEvents (id: string, items: DeleteItem[]): void {
+    for (const item of items) this.event('Untagged' in item ? 'untag' : 'delete', id, 'Untagged' in item ? item.Untagged : id)
   }
 
   /** Runs store changes one at a time. */

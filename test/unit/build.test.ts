@@ -1,7 +1,7 @@
 /** Pure parts of the builder: the Dockerfile scan, buildah's argv, its output and errors in Docker's words, X-Registry-Config. */
 import t from 'tap'
-import { budArgs, dockerError, dockerLine, type BudOptions } from '../../src/build/buildah.js'
-import { dockerfileBases, expand, logicalLines, stepCount, syntaxError } from '../../src/build/dockerfile.js'
+import { budArgs, dockerError, dockerLine, isolation, type BudOptions } from '../../src/build/buildah.js'
+import { dockerfileBases, expand, logicalLines, metaArgs, stepCount, syntaxError } from '../../src/build/dockerfile.js'
 import { decodeRegistryConfig } from '../../src/registry/auth.js'
 
 t.test('Dockerfile lines: continuations joined, comments and blanks dropped, the escape directive read, line numbers kept', async t => {
@@ -16,7 +16,10 @@ t.test('Dockerfile bases: FROM and COPY --from images, ARGs expanded, stages, nu
     'from scratch', 'copy --chown=1 --from=Build /a /a', 'FROM $BASE'
   ].join('\n')
   t.same(dockerfileBases(text), { images: ['bb:1', 'other:2', 'bb'], stages: 4 })
-  t.equal(stepCount('# c\nARG A=1\nFROM bb\nRUN a \\\n  b\nFROM bb\n'), 3, 'steps from the first FROM, continuations joined')
+  t.equal(stepCount('# c\nARG A=1\nFROM bb\nRUN a \\\n  b\nFROM bb\n'), 4, 'every instruction a step, the ARG before FROM too (as Docker), continuations joined')
+  t.same(metaArgs('# c\nARG A=1\narg B\nFROM bb\nARG C\n'), ['ARG A=1', 'arg B'], 'the ARGs before the first FROM, as written')
+  t.same(metaArgs('FROM bb\nARG C\n'), [])
+  t.equal(stepCount('ARG A=1\n'), 0, 'no FROM, no steps')
   t.same(dockerfileBases(text, { BASE: 'reg:5000/x', TAG: '9' }).images, ['reg:5000/x:9', 'other:2', 'reg:5000/x'], 'build args win over ARG defaults')
   t.same(dockerfileBases('FROM a\nARG B=c\nFROM $B').images, ['a'], 'an ARG after the first FROM does not reach FROM')
   t.equal(expand('${A:+set}${B:-dflt}$C', new Map([['A', '1'], ['C', 'c']])), 'setdfltc')
@@ -29,8 +32,8 @@ t.test('Dockerfile syntax: Docker\'s parse errors before the build starts', asyn
   t.match(syntaxError('RUN x\nFROM a'), /line 1: RUN before the first FROM/)
 })
 
-t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing left, isolation from the network mode', async t => {
-  const o: BudOptions = { contextDir: '/c', dockerfile: '/c/D', buildArgs: { A: '1' }, labels: { l: 'v' }, target: 't', noCache: true, network: 'host', extraHosts: ['h:1.2.3.4'], shmSize: 1024, limits: {} }
+t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing left, isolation from the network mode and the limits', async t => {
+  const o: BudOptions = { contextDir: '/c', dockerfile: '/c/D', buildArgs: { A: '1' }, labels: { l: 'v' }, target: 't', noCache: true, network: 'host', extraHosts: ['h:1.2.3.4'], limits: {} }
   const a = budArgs(o, '/etc')
   t.equal(a[0], 'bud')
   t.equal(a.at(-1), '/c', 'the context last')
@@ -43,8 +46,14 @@ t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing
   t.equal(pair('--label'), 'l=v')
   t.equal(pair('--target'), 't')
   t.equal(pair('--add-host'), 'h:1.2.3.4')
-  t.equal(pair('--shm-size'), '1024b')
+  t.notOk(a.includes('--shm-size'))
   t.notOk(a.includes('--network'), 'the default network is the host\'s (chroot isolation)')
+  const shm = budArgs({ ...o, shmSize: 1024 }, '/etc')
+  t.equal(shm[shm.indexOf('--shm-size') + 1], '1024', 'bytes without a suffix (tmpfs refuses `1024b`)')
+  t.equal(shm[shm.indexOf('--isolation') + 1], 'oci', 'a /dev/shm of its own needs the OCI runtime')
+  t.equal(shm[shm.indexOf('--network') + 1], 'host', 'still on the host\'s network')
+  t.equal(isolation({ network: 'host', shmSize: 0, limits: { memory: 0, cpusetCpus: '' } }), 'chroot', 'Docker\'s zeros set nothing')
+  t.equal(isolation({ network: 'host', limits: { cpuShares: 512 } }), 'oci', 'chroot isolation ignores limits')
   const none = budArgs({ ...o, network: 'none', noCache: false }, '/etc')
   t.equal(none[none.indexOf('--isolation') + 1], 'oci', 'an empty network namespace needs runc')
   t.equal(none[none.indexOf('--network') + 1], 'none')
@@ -52,6 +61,7 @@ t.test('buildah bud argv: cache layers, never a registry, Docker format, nothing
   const limited = budArgs({ ...o, limits: { memory: 64 << 20, memorySwap: -1, cpuShares: 512, cpuPeriod: 100000, cpuQuota: 50000, cpusetCpus: '0', cpusetMems: '' } }, '/etc')
   t.same(limited.slice(limited.indexOf('--memory'), limited.indexOf('--memory') + 12),
     ['--memory', `${64 << 20}b`, '--memory-swap', '-1', '--cpu-shares', '512', '--cpu-period', '100000', '--cpu-quota', '50000', '--cpuset-cpus', '0'], 'Docker\'s limits, the unset (zero, empty) left out')
+  t.equal(limited[limited.indexOf('--isolation') + 1], 'oci')
   t.notOk(a.some(x => /^--(memory|cpu)/.test(x)), 'no limit flag without limits')
 })
 

@@ -159,14 +159,14 @@ export const imageRoutes: FastifyPluginAsyncTypebox<{ images: ImageStore, hosts:
   app.post('/images/prune', {
     schema: {
       tags, operationId: 'ImagePrune', summary: 'Remove unused images',
-      description: 'Removes untagged images no container uses; with filters {"dangling":["false"]}, every image no container uses.',
+      description: 'Removes untagged images no container uses; with filters {"dangling":["false"]}, every image no container uses. ImagesDeleted lists, per image, each of its references untagged, then the image deleted.',
       querystring: Type.Object({ filters: Type.Optional(Type.String()) }),
       response: { 200: S.ImagePruneResponse, ...S.errors(400) }
     }
   }, async (req) => {
     const dangling = parseFilters(req.query.filters, new Set(['dangling'])).get('dangling')?.[0]
     const r = await images.prune({ dangling: dangling === undefined ? true : bool(dangling) })
-    return { ImagesDeleted: r.deleted.length > 0 ? r.deleted.map(Deleted => ({ Deleted })) : null, SpaceReclaimed: r.reclaimed }
+    return { ImagesDeleted: r.deleted.length > 0 ? r.deleted : null, SpaceReclaimed: r.reclaimed }
   })
 
   app.get('/images/:name/json', {
