@@ -90,8 +90,8 @@ async function main (): Promise<void> {
     const force = setTimeout(() => serving.closeAllConnections(), GRACE_MS)
     force.unref()
     manager.close()
-    // Teardowns still running in the background are let finish (else start-up's reconcile would).
-    Promise.all([serving.close(), app.close(), manager.networks.settled()])
+    // Teardowns still running in the background are let finish (else start-up's reconcile would), idle bridges removed.
+    Promise.all([serving.close(), app.close(), manager.networks.close()])
       .then(() => events.flush())
       .then(() => { log.flush(); process.exit(0) }, (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1) })
   }

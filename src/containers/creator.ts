@@ -102,8 +102,16 @@ export class Creator {
     spec ??= await readBundle(rec.bundle)
     const donor = pidContainer(rec.createBody?.HostConfig as DockerHostConfig | undefined)
     if (donor !== undefined) spec = this.joinPidNamespace(donor, spec)
-    spec = await this.d.networking.prepare(rec, spec)
-    Object.assign(rec, await this.d.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, log: logPolicyOf(rec) }, runtime, await runSpec(rec, spec)))
+    const net = await this.d.networking.prepare(rec, spec)
+    // The network's setup goes on while the monitor and the runtime create the container; both end before
+    // the answer, and a run launched is on the record (its pids) before either's failure is thrown.
+    const [launched, networked] = await Promise.allSettled([
+      runSpec(rec, net.spec).then(s => this.d.runs.launch({ id: rec.id, name: rec.name, tty: rec.tty, openStdin: rec.openStdin, stdinOnce: rec.stdinOnce ?? false, log: logPolicyOf(rec) }, runtime, s)),
+      net.ready
+    ])
+    if (launched.status === 'fulfilled') Object.assign(rec, launched.value)
+    if (launched.status === 'rejected') throw launched.reason
+    if (networked.status === 'rejected') throw networked.reason
     if (rec.userns !== undefined) await restoreDevNull()
     delete rec.unlaunched
   }

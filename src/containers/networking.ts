@@ -85,16 +85,19 @@ export class Networking {
   }
 
   /**
-   * Before the runtime's create: the container's networking made and the
-   * spec pointed at it. Bundle containers (no create body) keep their spec.
+   * Before the runtime's create: the container's network namespace made
+   * and the spec pointed at it; `ready` is its setup, which the caller
+   * awaits once the runtime's create is under way. Bundle containers (no
+   * create body) keep their spec.
    */
-  async prepare (rec: ContainerRecord, spec: OciSpec): Promise<OciSpec> {
+  async prepare (rec: ContainerRecord, spec: OciSpec): Promise<{ spec: OciSpec, ready?: Promise<void> }> {
     const body = rec.createBody as DockerCreateBody | undefined
-    if (body === undefined) return spec
+    if (body === undefined) return { spec }
     const mode = modeOf(body)
-    if (mode === 'host' || mode === 'none') return spec
+    if (mode === 'host' || mode === 'none') return { spec }
     let path: string
     let userns: string | undefined
+    let ready: Promise<void> | undefined
     if (mode.startsWith('container:')) {
       const donor = this.donor(mode.slice('container:'.length))
       path = this.h.networks.attachment(donor.id)?.netns ?? `/proc/${donor.pid}/ns/net`
@@ -102,14 +105,17 @@ export class Networking {
     } else {
       const networks = Object.entries(this.networksOf(rec)).map(([network, on]) => ({ network, ...on }))
       const idmap = idmapOf(spec)
-      const a = await this.h.networks.attach({ id: rec.id, name: rec.name, networks, ports: await this.ports(rec, body), ...(idmap !== undefined ? { idmap } : {}) })
+      const attached = await this.h.networks.attach({ id: rec.id, name: rec.name, networks, ports: await this.ports(rec, body), ...(idmap !== undefined ? { idmap } : {}) })
+      const a = attached.a
+      ready = attached.ready
       await this.writeEtcFiles(rec, body, a).catch(async (err: unknown) => { await this.h.networks.detach(rec.id); throw err })
       path = a.netns
       // A remapped container joins the user namespace that owns its network namespace.
       if (idmap !== undefined) userns = usernsFile(path)
     }
     const namespaces = (spec.linux?.namespaces ?? []).filter(n => n.type !== 'network' && (userns === undefined || n.type !== 'user'))
-    return { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }, ...(userns !== undefined ? [{ type: 'user', path: userns }] : [])] } }
+    spec = { ...spec, linux: { ...spec.linux, namespaces: [...namespaces, { type: 'network', path }, ...(userns !== undefined ? [{ type: 'user', path: userns }] : [])] } }
+    return { spec, ...(ready !== undefined ? { ready } : {}) }
   }
 
   /** NetworkMode `container:<ref>`: that container, which must be running (moby getNetworkedContainer, with its messages). */

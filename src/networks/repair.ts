@@ -10,6 +10,7 @@
  */
 import { readdir } from 'node:fs/promises'
 import { runChild } from '../sys/spawn.js'
+import { isKeeper } from './keeper.js'
 import type { Endpoint, PortMapping } from './netavark.js'
 import type { NetworkRecord } from './store.js'
 
@@ -21,7 +22,7 @@ export async function hostNetState (ifaces: string[]): Promise<HostNetState> {
   const ports = new Map<string, number>()
   for (const iface of new Set(ifaces)) {
     const brif = await readdir(`/sys/class/net/${iface}/brif`).catch(() => undefined)
-    if (brif !== undefined) ports.set(iface, brif.length)
+    if (brif !== undefined) ports.set(iface, brif.filter(p => !isKeeper(p)).length)
   }
   const r = await runChild('/usr/sbin/iptables-save', [], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, 10_000)
   return { ports, rules: r.stdout.split('\n').filter(l => l.startsWith('-A ')) }

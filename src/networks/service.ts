@@ -22,6 +22,7 @@ import { conflict, forbidden, invalid, noSuchNetwork, runtimeFailed } from '../e
 import type { EventBus } from '../events/bus.js'
 import { ensureDir, writeFileAtomic } from '../store/atomic.js'
 import { candidateSubnets, cidrString, contains, firstHost, freeAddress, hostRoutes, ipToInt, overlaps, parseCidr, type Cidr } from './cidr.js'
+import { keepBridge, sweepBridge } from './keeper.js'
 import { macFor, makeNetns, pinBridgeMac, removeNetns, setup, teardown, type Endpoint, type NetnsIdmap, type PortMapping } from './netavark.js'
 import { brokenNetworks, hostNetState, portsBroken } from './repair.js'
 import { NetworkStore, type IpamConfig, type NetworkRecord } from './store.js'
@@ -288,9 +289,30 @@ export class Networks {
     await this.settled(n.Id)
     const users = this.usersOf(n.Id)
     if (users.length > 0) throw conflict(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`)
+    await this.sweep(n)
     await this.store.remove(n.Id)
     this.byId.delete(n.Id)
     this.event(n, 'destroy')
+  }
+
+  /**
+   * Removes `n`'s bridge and rules (keeper.ts) while no lease can be taken:
+   * a failure is logged, it does not keep the network.
+   */
+  private async sweep (n: NetworkRecord): Promise<void> {
+    const scratch = (id: string): { netns: string, file: string } => ({ netns: this.netnsPath(id), file: this.setupFile(id) })
+    await this.leased(async () => { if (this.usersOf(n.Id).length === 0) await sweepBridge(n, this.configDir, scratch) })
+      .catch(err => this.o.log.error({ err, network: n.Name }, 'the bridge and its rules could not be removed'))
+  }
+
+  /**
+   * At shutdown: waits for the background teardowns, then removes the
+   * bridges no container is on. Those with containers stay, for the next
+   * berthd (and the last container's teardown removes them then).
+   */
+  async close (): Promise<void> {
+    await this.settled()
+    for (const n of this.list()) if (this.usersOf(n.Id).length === 0) await this.sweep(n)
   }
 
   /** Emits Docker's network event. */
@@ -311,17 +333,22 @@ export class Networks {
   private netnsPath (id: string): string { return join(this.o.dirs.netns, id) }
 
   /**
-   * Leases an address on each network, makes the namespace and runs netavark
-   * setup. Gives the attachment (the namespace's path goes into the spec);
-   * on any failure nothing is left.
+   * Leases an address on each network and makes the namespace: gives the
+   * attachment (the namespace's path goes into the spec) and `ready`, the
+   * netavark setup, which goes on meanwhile: the runtime's create needs
+   * the namespace only, so the two overlap. On any failure nothing is
+   * left; a detach waits for the setup (serial).
    */
-  async attach (req: AttachRequest): Promise<Attachment> {
-    return await this.serial(req.id, async () => {
+  async attach (req: AttachRequest): Promise<{ a: Attachment, ready: Promise<void> }> {
+    const a = await this.serial(req.id, async () => {
       if (this.attachments.has(req.id)) await this.detachNow(req.id)
       const networks = req.networks.map(w => ({ ...w, n: this.get(w.network) }))
       const a = await this.lease(req, networks)
+      await makeNetns(a.netns, req.idmap).catch(async (err: unknown) => { await this.detachNow(a.id).catch(() => {}); throw err })
+      return a
+    })
+    const ready = this.serial(req.id, async () => {
       try {
-        await makeNetns(a.netns, req.idmap)
         // A container disconnected from every network keeps a namespace with loopback only (as in Docker).
         if (Object.keys(a.endpoints).length > 0) await this.setupSome(a, Object.keys(a.endpoints))
         const ip = Object.values(a.endpoints)[0]?.ip
@@ -331,8 +358,9 @@ export class Networks {
         throw err
       }
       for (const ep of Object.values(a.endpoints)) this.event(this.byId.get(ep.networkId)!, 'connect', { container: a.id })
-      return a
     })
+    ready.catch(() => {}) // the caller's to handle; a failed prepare leaves it unawaited
+    return { a, ready }
   }
 
   /** Takes one address per network and writes the attachment, one container at a time, before anything uses them. */
@@ -390,7 +418,11 @@ export class Networks {
   private async setupSome (a: Attachment, names: string[]): Promise<void> {
     const input = this.setupInput(a, names)
     const status = await setup(this.configDir, this.setupFile(a.id), a.netns, input)
-    for (const name of names) await pinBridgeMac(input.networks[name]!.iface)
+    for (const name of names) {
+      const iface = input.networks[name]!.iface
+      await pinBridgeMac(iface)
+      await keepBridge(iface).catch(err => this.o.log.warn({ err, network: name }, 'the bridge is not kept between containers'))
+    }
     for (const name of names) a.endpoints[name]!.mac = status[name]?.interfaces?.[a.endpoints[name]!.iface]?.mac_address ?? a.endpoints[name]!.mac
     await writeFileAtomic(this.attachPath(a.id), JSON.stringify(a))
   }
