@@ -33,7 +33,7 @@ t.test('remove and prune keep images a container uses', async t => {
   t.same(await store.remove('bb', { force: true }), [{ Untagged: 'bb:latest' }], 'force only untags an image in use')
   t.same((await store.prune()).deleted, [], 'prune skips it')
   user = undefined
-  t.same((await store.prune()).deleted, [{ Deleted: rec.id }])
+  t.same((await store.prune()).deleted, [{ Deleted: rec.id }, { Deleted: rec.diffIds[0] }], 'the image, then its one layer (its chain id is its diffID)')
 
   // A restart finds what is on disk.
   const again = await store.importTar(Readable.from([await oneFileTar()]), { repo: 'me/x', tag: 'v1', changes: ['CMD ["sh"]'] })
