@@ -296,6 +296,25 @@ dockerTest(t, 'docker rmi of a pulled image: by tag, by digest, by id with two t
   const gone = await docker('rmi', `${name}@${digest}`)
   t.equal(gone.exitCode, 1)
   t.equal(gone.stderr.trim(), `Error response from daemon: No such image: ${name}@${digest}`)
+
+  // A running container's image: not deleted even with force; untagged by name with force, then pruned as dangling.
+  t.equal((await docker('pull', `${name}:latest`)).exitCode, 0)
+  t.teardown(async () => { await docker('rm', '-f', 'busy') })
+  const run = await docker('run', '-d', '--name', 'busy', name, 'sleep', '60')
+  t.equal(run.exitCode, 0, run.stderr)
+  const running = await docker('rmi', '-f', id.slice(7, 19))
+  t.equal(running.exitCode, 1)
+  t.equal(running.stderr.trim(), `Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (cannot be forced) - image is being used by running container ${run.stdout.trim().slice(0, 12)}`)
+  const used = await docker('rmi', name)
+  t.equal(used.stderr.trim(), `Error response from daemon: conflict: unable to remove repository reference "${name}" (must force) - container ${run.stdout.trim().slice(0, 12)} is using its referenced image ${id.slice(7, 19)}`)
+  const untagged = await docker('rmi', '-f', name)
+  t.equal(untagged.exitCode, 0, untagged.stderr)
+  t.same(lines(untagged.stdout), [`Untagged: ${name}:latest`, `Untagged: ${name}@${digest}`], 'with force: untagged, the image kept for its container')
+  t.same(await imageLines(env), ['<none> <none> <none>'])
+  t.equal((await docker('rm', '-f', 'busy')).exitCode, 0)
+  const dangling = await docker('image', 'prune', '-f')
+  t.same(lines(dangling.stdout).slice(0, 4), ['Deleted Images:', `deleted: ${id}`, `deleted: ${top}`, `deleted: ${base}`], 'then pruned as dangling, with its layers')
+  t.same(await layerDirs(), [])
 })
 
 dockerTest(t, 'docker run of an image not there pulls it first; docker image prune -a removes the pulled image and its layers', async t => {

@@ -41,6 +41,9 @@ export function pruneOrder (tags: readonly string[], digests: readonly string[])
 /** What a removal does: the stored keys untagged, in Docker's order, and whether the image itself goes. */
 export interface RemovalPlan { untag: string[], remove: boolean }
 
+/** A container that uses an image; whether it is running decides whether force helps. */
+export interface ImageUser { id: string, running: boolean }
+
 /** What DELETE /images/{ref} is asked to do. */
 export interface RemovalRequest {
   /** The reference as given, for conflict messages. */
@@ -52,7 +55,7 @@ export interface RemovalRequest {
   refs: readonly string[]
   force: boolean
   /** A container that uses the image: it then stays, untagged at most. */
-  user?: string
+  user?: ImageUser
 }
 
 /** moby's isSingleReference: at most one tag, and every reference in one repository. */
@@ -69,14 +72,18 @@ function singleReference (refs: readonly string[]): boolean {
  * repository's last also untags that repository's digests; the image goes
  * when no reference is left. An id untags every reference in lexical order
  * and deletes the image, but only with force when the references span
- * repositories or tags. An image a container uses stays (CONFLICT without
- * force when its last reference would go). Throws CONFLICT with moby's wording.
+ * repositories or tags. An image a container uses stays: CONFLICT without
+ * force when its last reference would go, and by id even with force while
+ * the container runs (moby's hard conflict). With force and a stopped
+ * container moby deletes the image record and keeps its layers for the
+ * container; berth's layers belong to images, so the image stays, untagged.
+ * Throws CONFLICT with moby's wording, its checks in moby's order.
  */
 export function planRemoval (r: RemovalRequest): RemovalPlan {
   const refs = [...r.refs].sort()
   if (r.key !== undefined) {
     if (!r.force && r.user !== undefined && singleReference(refs)) {
-      throw conflict(`conflict: unable to remove repository reference "${r.ref}" (must force) - container ${shortId(r.user)} is using its referenced image ${shortId(r.id)}`)
+      throw conflict(`conflict: unable to remove repository reference "${r.ref}" (must force) - container ${shortId(r.user.id)} is using its referenced image ${shortId(r.id)}`)
     }
     const key = r.key
     const untag = [key]
@@ -84,8 +91,10 @@ export function planRemoval (r: RemovalRequest): RemovalPlan {
     if (lastTag) untag.push(...refs.filter(k => isDigestKey(k) && repoOf(k) === repoOf(key)))
     return { untag, remove: refs.every(k => untag.includes(k)) && r.user === undefined }
   }
-  if (!r.force && !singleReference(refs) && refs.length > 0) throw conflict(`conflict: unable to delete ${shortId(r.id)} (must be forced) - image is referenced in multiple repositories`)
-  if (!r.force && r.user !== undefined) throw conflict(`conflict: unable to delete ${shortId(r.id)} (must be forced) - image is being used by container ${shortId(r.user)}`)
+  const refuse = (hard: boolean, why: string): Error => conflict(`conflict: unable to delete ${shortId(r.id)} (${hard ? 'cannot' : 'must'} be forced) - ${why}`)
+  if (r.user?.running === true) throw refuse(true, `image is being used by running container ${shortId(r.user.id)}`)
+  if (!r.force && !singleReference(refs) && refs.length > 0) throw refuse(false, 'image is referenced in multiple repositories')
+  if (!r.force && r.user !== undefined) throw refuse(false, `image is being used by stopped container ${shortId(r.user.id)}`)
   return { untag: refs, remove: r.user === undefined }
 }
 

@@ -34,12 +34,12 @@ import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
 import { HOST_ARCH, type HistoryEntry, type ImageConfig, type ImageRecord, type KeptBlob, type LayerTar } from './types.js'
 import { configProblem } from './config-check.js'
-import { familiarRef, isDigestKey, planRemoval, pruneOrder, removalItems, removedLayers, type DeleteItem } from './removal.js'
+import { familiarRef, isDigestKey, planRemoval, pruneOrder, removalItems, removedLayers, type DeleteItem, type ImageUser } from './removal.js'
 
 export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
-/** Returns the id of a container that uses the image, or undefined. */
-export type IsUsed = (imageId: string) => string | undefined
+/** Returns a container that uses the image, or undefined. */
+export type IsUsed = (imageId: string) => ImageUser | undefined
 
 export interface ImageStoreOptions {
   /** Which container (if any) uses an image; the container manager supplies it. */

@@ -6,6 +6,8 @@ const D1 = `sha256:${'1'.repeat(64)}`
 const D2 = `sha256:${'2'.repeat(64)}`
 const ID = `sha256:${'a'.repeat(64)}`
 const BB = 'docker.io/library/bb'
+const STOPPED = { id: 'c'.repeat(64), running: false }
+const RUNNING = { id: 'c'.repeat(64), running: true }
 const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`
 
 t.test('prune: each reference untagged as moby\'s prune deletes them', async t => {
@@ -40,14 +42,20 @@ t.test('delete: what moby\'s ImageDelete untags and whether the image goes', asy
       { force: true, refs: [`${BB}:latest`, `${BB}:1`, `${BB}@${D1}`] }, { untag: [`${BB}:1`, `${BB}:latest`, `${BB}@${D1}`], remove: true }],
     ['by id, dangling: only the image', {}, { untag: [], remove: true }],
     ['the last reference of an image a container uses: refused without force',
-      { ref: 'bb', key: `${BB}:latest`, refs: [`${BB}:latest`, `${BB}@${D1}`], user: 'c'.repeat(64) },
+      { ref: 'bb', key: `${BB}:latest`, refs: [`${BB}:latest`, `${BB}@${D1}`], user: STOPPED },
       /^conflict: unable to remove repository reference "bb" \(must force\) - container cccccccccccc is using its referenced image aaaaaaaaaaaa$/],
-    ['... and with force untagged, the image kept',
-      { ref: 'bb', key: `${BB}:latest`, refs: [`${BB}:latest`, `${BB}@${D1}`], user: 'c'.repeat(64), force: true }, { untag: [`${BB}:latest`, `${BB}@${D1}`], remove: false }],
+    ['... and with force untagged, the image kept, even while the container runs',
+      { ref: 'bb', key: `${BB}:latest`, refs: [`${BB}:latest`, `${BB}@${D1}`], user: RUNNING, force: true }, { untag: [`${BB}:latest`, `${BB}@${D1}`], remove: false }],
     ['one of two tags of an image a container uses: untagged',
-      { key: `${BB}:1`, refs: [`${BB}:1`, `${BB}:latest`], user: 'c'.repeat(64) }, { untag: [`${BB}:1`], remove: false }],
-    ['by id, an image a container uses: refused without force',
-      { refs: [`${BB}:latest`], user: 'c'.repeat(64) }, /image is being used by container cccccccccccc/]
+      { key: `${BB}:1`, refs: [`${BB}:1`, `${BB}:latest`], user: STOPPED }, { untag: [`${BB}:1`], remove: false }],
+    ['by id, an image a stopped container uses: refused without force',
+      { refs: [`${BB}:latest`], user: STOPPED }, /^conflict: unable to delete aaaaaaaaaaaa \(must be forced\) - image is being used by stopped container cccccccccccc$/],
+    ['... with force untagged, the image kept for the container',
+      { refs: [`${BB}:latest`, `${BB}@${D1}`], user: STOPPED, force: true }, { untag: [`${BB}:latest`, `${BB}@${D1}`], remove: false }],
+    ['by id, an image a running container uses: refused even with force, before the multiple-repositories check',
+      { refs: [`${BB}:1`, `${BB}:latest`], user: RUNNING, force: true }, /^conflict: unable to delete aaaaaaaaaaaa \(cannot be forced\) - image is being used by running container cccccccccccc$/],
+    ['by id, two tags and a stopped container: the multiple repositories first, as moby checks',
+      { refs: [`${BB}:1`, `${BB}:latest`], user: STOPPED }, /image is referenced in multiple repositories$/]
   ]
   for (const [name, r, want] of cases) {
     if (want instanceof RegExp) t.throws(() => planRemoval(req(r)), { code: 'CONFLICT', message: want }, name)
