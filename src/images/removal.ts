@@ -98,14 +98,20 @@ export function planRemoval (r: RemovalRequest): RemovalPlan {
   return { untag: refs, remove: r.user === undefined }
 }
 
+/** Chain ids by diffIds list: a record's list is one array for its life, and a prune asks for every other image's chains per victim. */
+const chainMemo = new WeakMap<readonly string[], string[]>()
+
 /** Docker's chain ids of a layer stack (image-spec config.md, ChainID): the first diffID, then sha256 of `<parent chain> <diffID>`. */
 export function chainIds (diffIds: readonly string[]): string[] {
+  const known = chainMemo.get(diffIds)
+  if (known !== undefined) return [...known]
   const out: string[] = []
   for (const d of diffIds) {
     const parent = out.at(-1)
     out.push(parent === undefined ? d : `sha256:${createHash('sha256').update(`${parent} ${d}`).digest('hex')}`)
   }
-  return out
+  chainMemo.set(diffIds, out)
+  return [...out]
 }
 
 /**
