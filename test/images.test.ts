@@ -173,7 +173,7 @@ t.test('API: layers, whiteouts, save/load round trip, delete and prune', async t
   t.same(dangling.map((i: any) => i.Id), [id])
   t.same(dangling[0].RepoTags, [])
   const prune = await d.req('POST', '/images/prune')
-  t.same(prune.body.ImagesDeleted, [{ Deleted: id }])
+  t.same(prune.body.ImagesDeleted, [{ Deleted: id }, { Deleted: `sha256:${sha(`sha256:${sha(base)} sha256:${sha(top)}`)}` }], 'the image, then its top layer: keep:latest has the base')
   t.ok(prune.body.SpaceReclaimed > 0)
   t.equal(existsSync(up), false, 'the top layer went with the last image using it')
   t.equal(existsSync(low), true, 'the base layer stays: keep:latest uses it')

@@ -228,6 +228,95 @@ dockerTest(t, 'docker pull and docker run of the pulled image; docker images --d
   t.match(missing.stderr, `Error response from daemon: manifest for ${reg.host}/bb:nope not found: manifest unknown`)
 })
 
+/** Docker's ChainID of each layer of a stack of layer tars (image-spec config.md), bottom first. */
+function chainsOf (layers: Buffer[]): string[] {
+  const out: string[] = []
+  for (const l of layers) out.push(out.length === 0 ? `sha256:${sha(l)}` : `sha256:${sha(`${out.at(-1)!} sha256:${sha(l)}`)}`)
+  return out
+}
+
+/** go-units HumanSize, as the docker CLI prints sizes: decimal units, 4 significant digits. */
+function humanSize (n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let i = 0
+  for (; n >= 1000 && i < units.length - 1; i++) n /= 1000
+  return `${Number(n.toPrecision(4))}${units[i]!}`
+}
+
+/** `docker images --digests` as `repository tag digest` lines, sorted. */
+async function imageLines (env: NodeJS.ProcessEnv): Promise<string[]> {
+  const r = await execa(DOCKER, ['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}'], { env })
+  return r.stdout.split('\n').filter(l => l !== '').sort()
+}
+
+dockerTest(t, 'docker rmi of a pulled image: by tag, by digest, by id with two tags, each answered line for line as Docker', async t => {
+  if (noRegistry !== false) { t.fail(noRegistry); return }
+  const reg = await startRegistry(t)
+  const d = await startDaemon(t)
+  const layers = [await rootfsTar(), await makeTar([{ name: 'etc/extra', body: 'more\n' }])]
+  const id = await pushArchive(t, reg, layers, 'bb:latest')
+  const [base, top] = chainsOf(layers) as [string, string]
+  const digest = await manifestDigest(reg, 'bb', 'latest')
+  const env = dockerEnv(d)
+  const docker = async (...args: string[]): Promise<{ exitCode?: number, stdout: string, stderr: string }> => await execa(DOCKER, args, { env, reject: false })
+  const lines = (out: string): string[] => out.split('\n').filter(l => l !== '')
+  const name = `${reg.host}/bb`
+  const layerDirs = async (): Promise<string[]> => (await readdir(join(d.root, 'images', 'layers'))).filter(n => !n.startsWith('.'))
+
+  t.equal((await docker('pull', `${name}:latest`)).exitCode, 0)
+  const byTag = await docker('rmi', name)
+  t.equal(byTag.exitCode, 0, byTag.stderr)
+  t.same(lines(byTag.stdout), [`Untagged: ${name}:latest`, `Untagged: ${name}@${digest}`, `Deleted: ${id}`, `Deleted: ${top}`, `Deleted: ${base}`],
+    'the tag, the repository\'s digest with its last tag, the image, then each layer top first')
+  t.same(await layerDirs(), [], 'the layers are gone')
+  t.same(await imageLines(env), [], 'docker images --digests lists nothing')
+
+  t.equal((await docker('pull', `${name}:latest`)).exitCode, 0)
+  t.equal((await docker('tag', `${name}:latest`, 'extra:1')).exitCode, 0)
+  t.same(await imageLines(env), [`${name} latest ${digest}`, 'extra 1 <none>'], 'the digest shows beside its repository\'s tag only')
+  const byId = await docker('rmi', id.slice(7, 19))
+  t.equal(byId.exitCode, 1)
+  t.equal(byId.stderr.trim(), `Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`)
+  const byDigest = await docker('rmi', `${name}@${digest}`)
+  t.equal(byDigest.exitCode, 0, byDigest.stderr)
+  t.same(lines(byDigest.stdout), [`Untagged: ${name}@${digest}`], 'by digest: only the digest, while tags are left')
+  t.same(await imageLines(env), [`${name} latest <none>`, 'extra 1 <none>'])
+  const forced = await docker('rmi', '-f', id.slice(7, 19))
+  t.equal(forced.exitCode, 0, forced.stderr)
+  t.same(lines(forced.stdout), [`Untagged: ${name}:latest`, 'Untagged: extra:1', `Deleted: ${id}`, `Deleted: ${top}`, `Deleted: ${base}`],
+    'by id with force: every reference in lexical order (127.0.0.1/… before docker.io/library/extra), then the image and its layers')
+  t.same(await imageLines(env), [])
+
+  t.equal((await docker('pull', `${name}@${digest}`)).exitCode, 0)
+  t.same(await imageLines(env), [`${name} <none> ${digest}`], 'pulled by digest: no tag')
+  const lastDigest = await docker('rmi', `${name}@${digest}`)
+  t.equal(lastDigest.exitCode, 0, lastDigest.stderr)
+  t.same(lines(lastDigest.stdout), [`Untagged: ${name}@${digest}`, `Deleted: ${id}`, `Deleted: ${top}`, `Deleted: ${base}`], 'its last reference: the image and its layers go too')
+  t.same(await layerDirs(), [])
+  const gone = await docker('rmi', `${name}@${digest}`)
+  t.equal(gone.exitCode, 1)
+  t.equal(gone.stderr.trim(), `Error response from daemon: No such image: ${name}@${digest}`)
+
+  // A running container's image: not deleted even with force; untagged by name with force, then pruned as dangling.
+  t.equal((await docker('pull', `${name}:latest`)).exitCode, 0)
+  t.teardown(async () => { await docker('rm', '-f', 'busy') })
+  const run = await docker('run', '-d', '--name', 'busy', name, 'sleep', '60')
+  t.equal(run.exitCode, 0, run.stderr)
+  const running = await docker('rmi', '-f', id.slice(7, 19))
+  t.equal(running.exitCode, 1)
+  t.equal(running.stderr.trim(), `Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (cannot be forced) - image is being used by running container ${run.stdout.trim().slice(0, 12)}`)
+  const used = await docker('rmi', name)
+  t.equal(used.stderr.trim(), `Error response from daemon: conflict: unable to remove repository reference "${name}" (must force) - container ${run.stdout.trim().slice(0, 12)} is using its referenced image ${id.slice(7, 19)}`)
+  const untagged = await docker('rmi', '-f', name)
+  t.equal(untagged.exitCode, 0, untagged.stderr)
+  t.same(lines(untagged.stdout), [`Untagged: ${name}:latest`, `Untagged: ${name}@${digest}`], 'with force: untagged, the image kept for its container')
+  t.same(await imageLines(env), ['<none> <none> <none>'])
+  t.equal((await docker('rm', '-f', 'busy')).exitCode, 0)
+  const dangling = await docker('image', 'prune', '-f')
+  t.same(lines(dangling.stdout).slice(0, 4), ['Deleted Images:', `deleted: ${id}`, `deleted: ${top}`, `deleted: ${base}`], 'then pruned as dangling, with its layers')
+  t.same(await layerDirs(), [])
+})
+
 dockerTest(t, 'docker run of an image not there pulls it first; docker image prune -a removes the pulled image and its layers', async t => {
   if (noRegistry !== false) { t.fail(noRegistry); return }
   const reg = await startRegistry(t)
@@ -243,8 +332,12 @@ dockerTest(t, 'docker run of an image not there pulls it first; docker image pru
   await until(async () => (await d.req('GET', '/containers/json?all=1')).body.length === 0, 10_000, 'the --rm container to go')
   const digest = (await d.req('GET', `/images/${reg.host}/bb/json`)).body.RepoDigests[0] as string
   t.match(digest, new RegExp(`^${reg.host.replace(/\./g, '\\.')}/bb@sha256:[0-9a-f]{64}$`))
+  const layer = `sha256:${sha(await rootfsTar())}`
+  const size = (await d.req('GET', `/images/${reg.host}/bb/json`)).body.Size as number
   const prune = await execa(DOCKER, ['image', 'prune', '-a', '-f'], { env })
-  t.match(prune.stdout, `Deleted Images:\nuntagged: ${reg.host}/bb:latest\nuntagged: ${digest}\ndeleted: ${id}\n`, 'as Docker: the tag and the digest untagged, then the image deleted')
+  t.same(prune.stdout.split('\n'), ['Deleted Images:', `untagged: ${reg.host}/bb:latest`, `untagged: ${digest}`, `deleted: ${id}`, `deleted: ${layer}`, '', `Total reclaimed space: ${humanSize(size)}`],
+    'as Docker: the tag and the digest untagged, then the image and its layer deleted, and the layer\'s size')
+  t.same(await imageLines(env), [], 'docker images --digests lists nothing')
   t.equal((await d.req('GET', `/images/${reg.host}/bb/json`)).status, 404)
   t.same((await readdir(join(d.root, 'images', 'layers'))).filter(n => !n.startsWith('.')), [], 'no layer is left')
 
@@ -253,8 +346,8 @@ dockerTest(t, 'docker run of an image not there pulls it first; docker image pru
   t.equal((await d.req('POST', `/images/${reg.host}/bb:latest/tag?repo=extra&tag=1`)).status, 201)
   const api = await d.req('POST', `/images/prune?filters=${encodeURIComponent('{"dangling":["false"]}')}`)
   t.equal(api.status, 200)
-  t.same(api.body.ImagesDeleted, [{ Untagged: `${reg.host}/bb:latest` }, { Untagged: digest }, { Untagged: 'extra:1' }, { Deleted: id }])
-  t.ok(api.body.SpaceReclaimed > 0)
+  t.same(api.body.ImagesDeleted, [{ Untagged: `${reg.host}/bb:latest` }, { Untagged: digest }, { Untagged: 'extra:1' }, { Deleted: id }, { Deleted: layer }])
+  t.equal(api.body.SpaceReclaimed, size, 'the dropped layer\'s size')
   t.same((await d.req('GET', '/images/json')).body, [], 'nothing left')
 })
 

@@ -17,6 +17,7 @@ import type { Config } from '../config.js'
 import { conflict, hasCode, invalid, noSuchContainer, notModified, runtimeFailed, BerthError } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { ImageStore } from '../images/store.js'
+import type { ImageUser } from '../images/removal.js'
 import type { DaemonSeccomp } from '../security/seccomp.js'
 import { checkNoCgroupLimits } from '../security/rootless.js'
 import { PortDriver } from '../networks/portdriver.js'
@@ -179,8 +180,8 @@ export class ContainerManager {
   /** Stops watching. Containers and their monitors keep running; pending restarts happen when berthd starts again. */
   close (): void { this.supervisor.close(); this.runs.close(); this.health.close() }
 
-  /** The id of a container made from image `imageId`, if any (the image store refuses to delete it). */
-  imageUser (imageId: string): string | undefined { return this.table.imageUser(imageId) }
+  /** A container made from image `imageId`, if any (the image store refuses to delete it). */
+  imageUser (imageId: string): ImageUser | undefined { return this.table.imageUser(imageId) }
 
   /** Ids of the containers whose records mount volume `name`. */
   volumeUsers (name: string): string[] {

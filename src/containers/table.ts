@@ -8,6 +8,7 @@ import { invalid, nameInUse, noSuchContainer } from '../errors.js'
 import type { AttachConnection } from '../shims/attach.js'
 import type { ContainerRecord } from '../store/records.js'
 import { isSafeRef } from './names.js'
+import { isUp } from './state.js'
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
 
@@ -75,10 +76,10 @@ export class ContainerTable {
     return this.sorted.slice()
   }
 
-  /** The id of a container made from image `imageId`, if any. */
-  imageUser (imageId: string): string | undefined {
-    for (const e of this.entries.values()) if (e.rec.image === imageId) return e.rec.id
-    return undefined
+  /** A container made from image `imageId`, if any: a running one first, as moby's image delete looks for one. */
+  imageUser (imageId: string): { id: string, running: boolean } | undefined {
+    const users = [...this.entries.values()].filter(e => e.rec.image === imageId).map(e => ({ id: e.rec.id, running: isUp(e.rec.status) }))
+    return users.find(u => u.running) ?? users[0]
   }
 
   nameTaken (name: string): boolean { return this.names.has(name) || this.reserved.has(name) }

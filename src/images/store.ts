@@ -25,21 +25,21 @@ import { link, mkdtemp, mkdir, readdir, readFile, rename, rm, stat } from 'node:
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import { conflict, invalid, noSuchImage } from '../errors.js'
+import { invalid, noSuchImage } from '../errors.js'
 import { ensureDir, fsyncDir, readIfExists, removeTree, writeFileAtomic } from '../store/atomic.js'
 import { applyChanges } from './changes.js'
-import { familiarKey, familiarName, fullIdHex, parseNamed, parseRepoTag, refKey, shortId, splitKey, type NamedRef } from './reference.js'
+import { familiarKey, fullIdHex, parseNamed, parsePullRef, parseRepoTag, refKey, splitKey, type NamedRef } from './reference.js'
 import { decompressed, unpackLayer, type Unpacked } from './tar.js'
 import { readArchive, writeArchive, type LoadedImage } from './archive.js'
 import type { EventBus } from '../events/bus.js'
 import { HOST_ARCH, type HistoryEntry, type ImageConfig, type ImageRecord, type KeptBlob, type LayerTar } from './types.js'
 import { configProblem } from './config-check.js'
-import { removalItems, type DeleteItem } from './removal.js'
+import { familiarRef, isDigestKey, planRemoval, pruneOrder, removalItems, removedLayers, type DeleteItem, type ImageUser } from './removal.js'
 
 export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 
-/** Returns the id of a container that uses the image, or undefined. */
-export type IsUsed = (imageId: string) => string | undefined
+/** Returns a container that uses the image, or undefined. */
+export type IsUsed = (imageId: string) => ImageUser | undefined
 
 export interface ImageStoreOptions {
   /** Which container (if any) uses an image; the container manager supplies it. */
@@ -171,20 +171,20 @@ export class ImageStore {
     return this.lookup(ref).rec
   }
 
-  /** Like resolve, and says whether `ref` named a tag (the key) rather than an id. */
+  /** Like resolve, and says which stored tag or digest key `ref` named, if not an id. */
   private lookup (ref: string): { rec: ImageRecord, key?: string } {
     const full = fullIdHex(ref)
     if (full !== undefined) {
       const rec = this.images.get(`sha256:${full}`)
       if (rec !== undefined) return { rec }
     }
-    let named: NamedRef | undefined
-    try { named = parseNamed(ref) } catch {}
-    if (named !== undefined) {
-      const key = refKey(named)
-      const id = this.tags.get(key)
-      if (id !== undefined) return { rec: this.images.get(id)!, key }
-    }
+    let key: string | undefined
+    try {
+      const pulled = ref.includes('@') ? parsePullRef(ref) : undefined
+      key = pulled?.digest !== undefined ? `${pulled.name}@${pulled.digest}` : refKey(parseNamed(ref))
+    } catch {}
+    const id = key === undefined ? undefined : isDigestKey(key) ? this.digests.get(key) : this.tags.get(key)
+    if (id !== undefined) return { rec: this.images.get(id)!, key }
     const prefix = /^(?:sha256:)?([0-9a-f]{1,64})$/.exec(ref)?.[1]
     if (prefix !== undefined) {
       const hits = [...this.images.keys()].filter(id => id.startsWith(`sha256:${prefix}`))
@@ -422,7 +422,7 @@ export class ImageStore {
     const picks = refs.map(ref => {
       const { rec, key } = this.lookup(ref)
       let keys: string[] = []
-      if (key !== undefined) {
+      if (key !== undefined && !isDigestKey(key)) {
         // A name without a tag saves every tag of that repository, as Docker does.
         const explicit = /:[^/]*$/.test(ref)
         keys = explicit ? [key] : this.keysOf(rec.id).filter(k => splitKey(k).name === splitKey(key).name)
@@ -447,60 +447,41 @@ export class ImageStore {
     })
   }
 
-  /**
-   * Docker's image delete: a tag name untags (and deletes the image when that
-   * was its last tag); an id deletes the image and all its tags. An image a
-   * container uses is kept (409, or with force only untagged).
-   */
+  /** Docker's image delete (removal.ts decides): the references untagged, the image and its dropped layers deleted. */
   async remove (ref: string, opts: { force?: boolean, isUsed?: IsUsed } = {}): Promise<DeleteItem[]> {
-    const force = opts.force ?? false
-    const isUsed = opts.isUsed ?? this.isUsed
     return await this.serial(async () => {
       const { rec, key } = this.lookup(ref)
-      const keys = this.keysOf(rec.id)
-      const user = isUsed(rec.id)
-      let untag: string[]
-      if (key !== undefined && keys.length > 1) {
-        untag = [key]
-      } else {
-        if (!force && key === undefined && keys.length > 1) throw conflict(`conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is referenced in multiple repositories`)
-        if (!force && user !== undefined) {
-          throw conflict(key !== undefined
-            ? `conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(user)} is using its referenced image ${shortId(rec.id)}`
-            : `conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is being used by container ${shortId(user)}`)
-        }
-        untag = keys
-      }
-      const out: DeleteItem[] = untag.map(k => ({ Untagged: familiarKey(k) }))
-      const next = new Map(this.tags)
-      for (const k of untag) next.delete(k)
-      if (untag.length > 0) { await this.writeIndex(next); this.replaceTags(next) }
-      const stillTagged = [...next.values()].includes(rec.id)
-      if (!stillTagged && user === undefined) {
-        await this.deleteImage(rec.id)
-        out.push({ Deleted: rec.id })
-        await this.collectLayers()
-      }
+      const refs = [...this.keysOf(rec.id), ...this.digestKeysOf(rec.id)]
+      const plan = planRemoval({ ref, id: rec.id, key, refs, force: opts.force ?? false, user: (opts.isUsed ?? this.isUsed)(rec.id) })
+      await this.untag(plan.untag)
+      const layers = plan.remove ? await this.deleteImage(rec) : []
+      if (plan.remove) await this.collectLayers()
       this.refreshTags()
-      this.itemEvents(rec.id, out)
+      const out = removalItems(plan.untag, plan.remove ? { id: rec.id, layers } : undefined)
+      this.itemEvents(rec.id, plan.untag, plan.remove)
       return out
     })
   }
 
-  /** Removes dangling images (or, with dangling false, every unused one). */
+  /** Removes dangling images (or, with dangling false, every unused one); the space is that of the layers dropped, as moby counts it. */
   async prune (opts: { dangling?: boolean, isUsed?: IsUsed } = {}): Promise<{ deleted: DeleteItem[], reclaimed: number }> {
     const danglingOnly = opts.dangling ?? true
     const isUsed = opts.isUsed ?? this.isUsed
     return await this.serial(async () => {
       const victims = [...this.images.values()].filter(r => (!danglingOnly || this.keysOf(r.id).length === 0) && isUsed(r.id) === undefined)
-      if (victims.length === 0) return { deleted: [], reclaimed: 0 }
-      const reports = victims.map(v => removalItems(v.id, this.keysOf(v.id), [...this.digests].filter(([, id]) => id === v.id).map(([k]) => k)))
-      const next = new Map([...this.tags].filter(([, id]) => !victims.some(v => v.id === id)))
-      if (next.size !== this.tags.size) { await this.writeIndex(next); this.replaceTags(next) }
-      for (const [i, v] of victims.entries()) { await this.deleteImage(v.id); this.itemEvents(v.id, reports[i]!) }
-      const reclaimed = await this.collectLayers()
+      const untags = victims.map(v => pruneOrder(this.keysOf(v.id), this.digestKeysOf(v.id)))
+      await this.untag(untags.flat())
+      const deleted: DeleteItem[] = []
+      let reclaimed = 0
+      for (const [i, v] of victims.entries()) {
+        const layers = await this.deleteImage(v)
+        for (const l of layers) reclaimed += this.layerSizes.get(l.diffId) ?? 0
+        deleted.push(...removalItems(untags[i]!, { id: v.id, layers }))
+        this.itemEvents(v.id, untags[i]!, true)
+      }
+      if (victims.length > 0) await this.collectLayers()
       this.refreshTags()
-      return { deleted: reports.flat(), reclaimed }
+      return { deleted, reclaimed }
     })
   }
 
@@ -547,9 +528,22 @@ export class ImageStore {
     for (const rec of this.images.values()) { rec.repoTags = this.keysOf(rec.id).map(familiarKey); rec.repoDigests = this.digestsOf(rec.id) }
   }
 
+  /** Stored digest keys ('docker.io/library/bb@sha256:…') of an image. */
+  private digestKeysOf (id: string): string[] {
+    return [...this.digests].filter(([, v]) => v === id).map(([k]) => k).sort()
+  }
+
   /** Familiar `name@sha256:…` of an image's digests. */
-  private digestsOf (id: string): string[] {
-    return [...this.digests].filter(([, v]) => v === id).map(([k]) => { const at = k.indexOf('@'); return `${familiarName(k.slice(0, at))}${k.slice(at)}` }).sort()
+  private digestsOf (id: string): string[] { return this.digestKeysOf(id).map(familiarRef) }
+
+  /** Drops tag and digest keys: on disk first, then in memory. */
+  private async untag (keys: string[]): Promise<void> {
+    if (keys.length === 0) return
+    const tags = new Map([...this.tags].filter(([k]) => !keys.includes(k)))
+    const digests = new Map([...this.digests].filter(([k]) => !keys.includes(k)))
+    await this.writeIndex(tags, digests)
+    this.replaceTags(tags)
+    for (const k of keys) this.digests.delete(k)
   }
 
   /** Writes the tags and digests; a deleted image's digests may linger on disk until the next write (init skips them). */
@@ -557,11 +551,13 @@ export class ImageStore {
     await writeFileAtomic(this.paths.index, JSON.stringify({ version: INDEX_VERSION, tags: Object.fromEntries([...tags].sort()), digests: Object.fromEntries([...digests].sort()) }, null, 2))
   }
 
-  private async deleteImage (id: string): Promise<void> {
-    await rm(join(this.paths.configs, `${hexOf(id)}.json`), { force: true })
+  /** Deletes an image's config; returns the layers Docker's store would drop with it (collectLayers removes them). */
+  private async deleteImage (rec: ImageRecord): Promise<ReturnType<typeof removedLayers>> {
+    await rm(join(this.paths.configs, `${hexOf(rec.id)}.json`), { force: true })
     await fsyncDir(this.paths.configs)
-    this.images.delete(id)
-    for (const [k, v] of [...this.digests]) if (v === id) this.digests.delete(k)
+    this.images.delete(rec.id)
+    for (const [k, v] of [...this.digests]) if (v === rec.id) this.digests.delete(k)
+    return removedLayers(rec.diffIds, [...this.images.values()].map(r => r.diffIds))
   }
 
   /** Removes layers no image and no unfinished import uses; returns the bytes freed. */
@@ -584,9 +580,10 @@ export class ImageStore {
     this.events?.emit({ Type: 'image', Action: action, Actor: { ID: id, Attributes: { name } } })
   }
 
-  /** Docker's untag and delete events of a removal's items. */
-  private itemEvents (id: string, items: DeleteItem[]): void {
-    for (const item of items) this.event('Untagged' in item ? 'untag' : 'delete', id, 'Untagged' in item ? item.Untagged : id)
+  /** Docker's untag events of a removal, and its delete event when the image went (none per layer). */
+  private itemEvents (id: string, untagged: string[], deleted: boolean): void {
+    for (const k of untagged) this.event('untag', id, familiarRef(k))
+    if (deleted) this.event('delete', id, id)
   }
 
   /** Runs store changes one at a time. */

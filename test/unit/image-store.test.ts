@@ -20,7 +20,7 @@ async function oneFileTar (): Promise<Buffer> {
 t.test('remove and prune keep images a container uses', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'bt-img-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  let user: string | undefined = 'c'.repeat(64)
+  let user: { id: string, running: boolean } | undefined = { id: 'c'.repeat(64), running: false }
   const store = new ImageStore(dir, pino({ level: 'silent' }), { isUsed: () => user })
   await store.init()
   const rec = await store.importTar(Readable.from([await oneFileTar()]), { repo: 'bb' })
@@ -29,11 +29,11 @@ t.test('remove and prune keep images a container uses', async t => {
   t.equal(rec.layerDirs.length, 1)
 
   await t.rejects(store.remove('bb'), { code: 'CONFLICT', message: `conflict: unable to remove repository reference "bb" (must force) - container cccccccccccc is using its referenced image ${rec.id.slice(7, 19)}` })
-  await t.rejects(store.remove(rec.id), { code: 'CONFLICT', message: /unable to delete [0-9a-f]{12} \(must be forced\) - image is being used by container cccccccccccc/ })
+  await t.rejects(store.remove(rec.id), { code: 'CONFLICT', message: /unable to delete [0-9a-f]{12} \(must be forced\) - image is being used by stopped container cccccccccccc/ })
   t.same(await store.remove('bb', { force: true }), [{ Untagged: 'bb:latest' }], 'force only untags an image in use')
   t.same((await store.prune()).deleted, [], 'prune skips it')
   user = undefined
-  t.same((await store.prune()).deleted, [{ Deleted: rec.id }])
+  t.same((await store.prune()).deleted, [{ Deleted: rec.id }, { Deleted: rec.diffIds[0] }], 'the image, then its one layer (its chain id is its diffID)')
 
   // A restart finds what is on disk.
   const again = await store.importTar(Readable.from([await oneFileTar()]), { repo: 'me/x', tag: 'v1', changes: ['CMD ["sh"]'] })
