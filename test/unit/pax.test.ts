@@ -3,7 +3,7 @@
  * tar-stream's decoded strings cannot be used, the hooks on tar-stream's
  * extract and pack checked against independent tools (GNU tar writes, Python's
  * tarfile reads), packTree carrying a file's capabilities as moby does, and
- * the v3 → v2 rewrite.
+ * the v3 → v2 rewrite; and lgetxattr, which the packing calls per file.
  */
 import t from 'tap'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -15,7 +15,7 @@ import { execa } from 'execa'
 import tar from 'tar-stream'
 import { extractWithXattrs, packWithPax, paxBlock, paxRecords, withPax, xattrsOf, type PaxRecord } from '../../src/images/pax.js'
 import { archiveCaps, packTree } from '../../src/images/pack.js'
-import { lsetxattr } from '../../src/sys/libc.js'
+import { lgetxattr, lsetxattr } from '../../src/sys/libc.js'
 import { BINARY, CAPS_V2, capsV3, gnuTarWithXattrs, tarXattrs as python } from '../tar-xattrs.js'
 
 
@@ -135,4 +135,18 @@ t.test('packTree: a file\'s capabilities as v2 bytes, and no other xattr (as mob
   await writeFile(join(dir, 'plain'), 'y'); lsetxattr(join(dir, 'plain'), 'user.b', BINARY)
   const archive = await buffer(packTree(dir, { base: '' }))
   t.same(await python(archive), [{ name: 'capped', xattrs: { 'security.capability': CAPS_V2.toString('hex') } }, { name: 'plain', xattrs: {} }])
+})
+
+t.test('lgetxattr: small values from its scratch buffer (copied out), large ones past it, a missing one undefined', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-pax-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const f = join(dir, 'f')
+  await writeFile(f, '')
+  const big = Buffer.alloc(3000, 0xab)
+  lsetxattr(f, 'user.big', big); lsetxattr(f, 'user.small', BINARY)
+  const small = lgetxattr(f, 'user.small')
+  t.same(lgetxattr(f, 'user.big'), big, 'past the scratch buffer: ERANGE, then the full size')
+  t.same(small, BINARY, 'a later call leaves an earlier value alone')
+  t.equal(lgetxattr(f, 'user.none'), undefined)
+  t.throws(() => lgetxattr(join(dir, 'gone'), 'user.small'), { code: 'ENOENT' })
 })
