@@ -106,6 +106,9 @@ export function withPax<H extends object> (header: H, records: readonly PaxRecor
   return header
 }
 
+/** The name tar-stream gives a pax header, and the ustar name of an entry whose path is in its pax header. */
+const PLACEHOLDER = 'PaxHeader'
+
 /** Whether tar-stream writes `s` in a ustar field of 100 bytes without a pax record of its own. */
 const fitsUstar = (s: string): boolean => s.length <= 100 && Buffer.byteLength(s) === s.length
 
@@ -127,14 +130,14 @@ export function packWithPax (): tar.Pack {
     const name = header.type === 'directory' && !header.name.endsWith('/') ? `${header.name}/` : header.name
     const linkname = header.linkname ?? ''
     const records: PaxRecord[] = []
-    // tar-stream's own placeholder name for an entry whose path is in its pax header.
     if (!fitsUstar(name)) records.push(['path', Buffer.from(name)])
     if (!fitsUstar(linkname)) records.push(['linkpath', Buffer.from(linkname)])
     const block = paxBlock([...records, ...extra])
-    encode.call(this, { name: 'PaxHeader', type: 'pax-header', size: block.length, mode: header.mode, uid: header.uid, gid: header.gid, mtime: header.mtime } as unknown as tar.Header)
+    encode.call(this, { name: PLACEHOLDER, type: 'pax-header', size: block.length, mode: header.mode, uid: header.uid, gid: header.gid, mtime: header.mtime } as unknown as tar.Header)
     this.push(block)
-    this.push(Buffer.alloc(-block.length & 511))
-    encode.call(this, { ...header, pax: null, name: fitsUstar(name) ? name : 'PaxHeader', ...(header.linkname ? { linkname: fitsUstar(linkname) ? linkname : 'PaxHeader' } : {}) })
+    this.push(Buffer.alloc((512 - block.length % 512) % 512))
+    const ustar = (s: string): string => fitsUstar(s) ? s : PLACEHOLDER
+    encode.call(this, { ...header, pax: null, name: ustar(name), ...(linkname !== '' ? { linkname: ustar(linkname) } : {}) })
   }
   return pack
 }
