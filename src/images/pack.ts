@@ -140,7 +140,12 @@ export function packTree (path: string, opts: PackOptions): Readable {
     }
     const key = `${st.dev}:${st.ino}`
     const first = st.nlink > 1 ? links.get(key) : undefined
-    if (first !== undefined) { await put({ ...common, name, type: 'link', linkname: first }); return }
+    if (first !== undefined) {
+      // The link carries the capability too, as moby writes it: Docker's Untar chowns the inode again for each
+      // link entry, which drops the capability, and sets only that entry's xattrs after.
+      await put(withPax({ ...common, name, type: 'link', linkname: first }, st.isFile() ? xattrRecords(abs) : []))
+      return
+    }
     if (st.isFile()) {
       const fh = await orVanished(open(abs, constants.O_RDONLY | constants.O_NOFOLLOW))
       if (fh === undefined) return

@@ -6,7 +6,7 @@
  * the v3 → v2 rewrite; and lgetxattr, which the packing calls per file.
  */
 import t from 'tap'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -132,9 +132,11 @@ t.test('packTree: a file\'s capabilities as v2 bytes, and no other xattr (as mob
   const dir = await mkdtemp(join(tmpdir(), 'bt-pax-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   await writeFile(join(dir, 'capped'), 'x'); lsetxattr(join(dir, 'capped'), 'security.capability', capsV3(1000))
+  await link(join(dir, 'capped'), join(dir, 'linked'))
   await writeFile(join(dir, 'plain'), 'y'); lsetxattr(join(dir, 'plain'), 'user.b', BINARY)
   const archive = await buffer(packTree(dir, { base: '' }))
-  t.same(await python(archive), [{ name: 'capped', xattrs: { 'security.capability': CAPS_V2.toString('hex') } }, { name: 'plain', xattrs: {} }])
+  const caps = { 'security.capability': CAPS_V2.toString('hex') }
+  t.same(await python(archive), [{ name: 'capped', xattrs: caps }, { name: 'linked', xattrs: caps }, { name: 'plain', xattrs: {} }], 'a hard link carries it too, as moby writes it')
 })
 
 t.test('lgetxattr: small values from its scratch buffer (copied out), large ones past it, a missing one undefined', async t => {
