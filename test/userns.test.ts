@@ -8,7 +8,8 @@
  * shared by two containers, `--userns=host`, Docker's refusals, inspect and
  * /info, docker cp in and out, export and commit with the ids as seen inside,
  * a new working dir owned by the remapped root, an image file's capabilities
- * kept in the shifted copy, a berthd restart, image removal taking the copy, a failed start
+ * kept in the shifted copy (exact bytes) and exported as v2, the mount points
+ * the runtime makes owned by the remapped root, a berthd restart, image removal taking the copy, a failed start
  * leaving nothing, and the start-up errors.
  */
 import t, { type Test } from 'tap'
@@ -17,7 +18,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { freeRangeStart } from '../src/security/userns.js'
-import { berthdCommand, DOCKER, dockerEnv, dockerTest, importBusybox, makeTar, ROOTFS, RUNTIMES, startDaemon, until, type Daemon } from './helpers.js'
+import { berthdCommand, DOCKER, dockerEnv, dockerTest, importBusybox, ROOTFS, RUNTIMES, startDaemon, until, type Daemon } from './helpers.js'
+import { CAPS_V2, CAPS_V2_EFFECTIVE, gnuTarWithXattrs, tarXattrs } from './tar-xattrs.js'
 
 function docker (d: Daemon, args: string[]) {
   return execa(DOCKER, args, { env: dockerEnv(d), input: '', reject: false, timeout: 60_000, killSignal: 'SIGKILL' })
@@ -181,16 +183,44 @@ dockerTest(t, 'remapped containers', async t => {
     t.equal(wd.stdout.trim(), '0:0\n0:0\nmade', `a working dir the image lacks: root's inside ${wd.stderr}`)
   })
 
-  t.test('file capabilities of an image survive the shifted copy', async t => {
-    // v2 security.capability, effective, cap_net_raw (bit 13) permitted: its bytes are all ASCII, as a pax record carries them.
-    const caps = Buffer.alloc(20); caps.writeUInt32LE(0x02000001, 0); caps.writeUInt32LE(1 << 13, 4)
-    const body = await makeTar([{ name: 'busybox', mode: 0o755, body: await readFile(join(ROOTFS, 'bin', 'busybox')), pax: { 'SCHILY.xattr.security.capability': caps.toString('latin1') } }])
+  t.test('file capabilities of an image survive the shifted copy, and leave as moby writes them', async t => {
+    // v2 security.capability as setcap writes it, with bytes UTF-8 cannot carry (0x80): the layer's exact bytes must reach the copy.
+    const body = await gnuTarWithXattrs([{ name: 'busybox', mode: 0o755, body: await readFile(join(ROOTFS, 'bin', 'busybox')), xattrs: { 'security.capability': CAPS_V2 } }])
     const imp = await d.client.request({ method: 'POST', path: '/images/create?fromSrc=-&repo=bt-userns-caps', headers: { 'content-type': 'text/plain' }, body })
     t.equal(imp.statusCode, 200, await imp.body.text())
     t.teardown(() => docker(d, ['rmi', '-f', 'bt-userns-caps']))
     for (const rt of RUNTIMES) {
       const r = await docker(d, ['run', '--rm', '--runtime', rt, '--user', '1000', 'bt-userns-caps', '/busybox', 'grep', 'CapEff', '/proc/self/status'])
-      t.equal(r.stdout.trim().split(/\s+/).join(' '), 'CapEff: 0000000000002000', `${rt}: uid 1000 gets the file's cap_net_raw ${r.stderr}`)
+      t.equal(r.stdout.trim().split(/\s+/).join(' '), `CapEff: ${CAPS_V2_EFFECTIVE}`, `${rt}: uid 1000 gets the file's capabilities ${r.stderr}`)
+    }
+    // In the shifted copy the capability is v3 with the remapped root's id; an export gives it back as v2, as dockerd's does.
+    const c = await docker(d, ['create', 'bt-userns-caps', '/busybox', 'true'])
+    t.equal(c.exitCode, 0, c.stderr)
+    const id = c.stdout.trim()
+    t.teardown(() => docker(d, ['rm', '-f', id]))
+    const exp = await d.req('GET', `/containers/${id}/export`)
+    t.equal(exp.status, 200)
+    t.same((await tarXattrs(exp.raw)).find(m => m.name === 'busybox')?.xattrs, { 'security.capability': CAPS_V2.toString('hex') })
+  })
+
+  t.test('mount points the runtime makes for volumes, binds and tmpfs are the remapped root\'s', async t => {
+    const dir = await mkdtemp(join(tmpdir(), 'bt-userns-mp-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    await execa('chmod', ['0755', dir])
+    await writeFile(join(dir, 'file'), 'hi')
+    for (const rt of RUNTIMES) {
+      const name = `bt-userns-mp-${rt}`
+      t.teardown(async () => { await docker(d, ['rm', '-f', name]); await docker(d, ['volume', 'rm', '-f', name]) })
+      // None of these paths is in the image; the bound host dir and file are host root's, so nobody's inside, as under Docker.
+      const r = await docker(d, ['run', '--name', name, '--runtime', rt, '-v', `${name}:/data/deep`, '-v', `${dir}:/mnt/x/y`, '-v', `${dir}/file:/etc/new/f`,
+        '--mount', 'type=tmpfs,target=/t/u', 'bb', 'stat', '-c', '%n %u:%g', '/data', '/data/deep', '/mnt', '/mnt/x', '/t', '/t/u', '/etc/new', '/mnt/x/y', '/etc/new/f'])
+      t.equal(r.exitCode, 0, r.stderr)
+      t.equal(r.stdout.trim(), ['/data', '/data/deep', '/mnt', '/mnt/x', '/t', '/t/u', '/etc/new'].map(p => `${p} 0:0`).concat(['/mnt/x/y 65534:65534', '/etc/new/f 65534:65534']).join('\n'), `${rt}: root's inside`)
+      const upper = join(d.root, 'containers', (await d.req('GET', `/containers/${name}/json`)).body.Id, 'rootfs', 'upper')
+      for (const p of ['data/deep', 'mnt/x/y', 'etc/new/f', 't/u']) {
+        const st = await stat(join(upper, p))
+        t.same([st.uid, st.gid], [start, start], `${rt}: ${p} in the upper dir`)
+      }
     }
   })
 

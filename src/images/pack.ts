@@ -3,7 +3,10 @@
  * export and a committed container's layer. The tree is walked with lstat in
  * name order, never through a symlink; a file with several links is written
  * once, then as hard links to that first name; sockets are left out, as
- * Docker leaves them out. Extended attributes are not carried.
+ * Docker leaves them out. Of the extended attributes, a file's
+ * security.capability is carried, as exact bytes and as v2 (moby pkg/archive's
+ * ReadSecurityXattrToTarHeader: a v3's root id means nothing outside the
+ * user namespace the archive is made in); Docker carries no others.
  *
  * With `whiteouts`, the tree is an overlay upper dir and its whiteouts become
  * OCI ones: a 0/0 character device `<name>` the empty file `.wh.<name>`, a
@@ -18,9 +21,10 @@ import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promise
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import tar from 'tar-stream'
+import type tar from 'tar-stream'
 import { lgetxattr, major, minor } from '../sys/libc.js'
 import { ownerInside, type IdMap } from '../security/userns.js'
+import { packWithPax, withPax, XATTR_PREFIX, type PaxRecord } from './pax.js'
 import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './tar.js'
 
 export interface PackOptions {
@@ -46,6 +50,27 @@ export function archiveName (base: string, rel: string): string {
   if (rel === '') return base
   if (base === '') return rel
   return base.endsWith('/') ? `${base}${rel}` : `${base}/${rel}`
+}
+
+const CAPS = 'security.capability'
+/** linux/capability.h: the revision is the magic's top byte (byte 3, little-endian); v2's struct is 20 bytes. */
+const CAPS_V2_SIZE = 20
+const CAPS_REVISION_BYTE = 3
+
+/** A file capability xattr as an archive carries it (pure): a v3 becomes v2, its root id dropped, as moby writes it. */
+export function archiveCaps (value: Buffer): Buffer {
+  if (value.length < CAPS_V2_SIZE || value[CAPS_REVISION_BYTE] !== 3) return value
+  const v2 = Buffer.from(value.subarray(0, CAPS_V2_SIZE))
+  v2[CAPS_REVISION_BYTE] = 2
+  return v2
+}
+
+/** The pax records of a regular file's xattrs in the archive. */
+function xattrRecords (abs: string): PaxRecord[] {
+  // As moby, a file whose xattr cannot be read (gone since lstat, a file system without xattrs) goes without.
+  let caps: Buffer | undefined
+  try { caps = lgetxattr(abs, CAPS) } catch { caps = undefined }
+  return caps === undefined ? [] : [[`${XATTR_PREFIX}${CAPS}`, archiveCaps(caps)]]
 }
 
 /** The whiteout entry's name for `name` (pure): `.wh.` before its last component. */
@@ -79,7 +104,7 @@ function orVanished<T> (p: Promise<T>): Promise<T | undefined> {
 
 /** Streams `path` (a dir, file, symlink or device) as a tar. Errors destroy the stream. */
 export function packTree (path: string, opts: PackOptions): Readable {
-  const pack = tar.pack()
+  const pack = packWithPax()
   const links = new Map<string, string>()
   const put = (header: Partial<tar.Header> & { name: string }, body?: AsyncIterable<Buffer> | Buffer): Promise<void> => new Promise((resolve, reject) => {
     const done = (err?: Error | null): void => { if (err) reject(err); else resolve() }
@@ -115,12 +140,17 @@ export function packTree (path: string, opts: PackOptions): Readable {
     }
     const key = `${st.dev}:${st.ino}`
     const first = st.nlink > 1 ? links.get(key) : undefined
-    if (first !== undefined) { await put({ ...common, name, type: 'link', linkname: first }); return }
+    if (first !== undefined) {
+      // The link carries the capability too, as moby writes it: Docker's Untar chowns the inode again for each
+      // link entry, which drops the capability, and sets only that entry's xattrs after.
+      await put(withPax({ ...common, name, type: 'link', linkname: first }, st.isFile() ? xattrRecords(abs) : []))
+      return
+    }
     if (st.isFile()) {
       const fh = await orVanished(open(abs, constants.O_RDONLY | constants.O_NOFOLLOW))
       if (fh === undefined) return
       if (st.nlink > 1) links.set(key, name)
-      await put({ ...common, name, type: 'file', size: st.size }, contents(fh, st.size))
+      await put(withPax({ ...common, name, type: 'file', size: st.size }, xattrRecords(abs)), contents(fh, st.size))
     } else if (st.isSymbolicLink()) {
       const target = await orVanished(readlink(abs))
       if (target !== undefined) await put({ ...common, name, type: 'symlink', linkname: target })

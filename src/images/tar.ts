@@ -28,6 +28,7 @@ import tar from 'tar-stream'
 import { BerthError, invalid } from '../errors.js'
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/libc.js'
 import { hostOwner, type IdMap } from '../security/userns.js'
+import { extractWithXattrs, xattrsOf } from './pax.js'
 import { completeTarEnd } from './tar-end.js'
 
 /** tar-stream's header, with the pax records its types leave out. */
@@ -170,7 +171,7 @@ export async function extractTar (input: Readable, dest: string, opts: Omit<Extr
 
 /** Reads the tar bytes of `src` through `tap` and writes every entry. */
 async function extractEntries (src: Readable, tap: Transform, state: State): Promise<void> {
-  const extract = tar.extract()
+  const extract = extractWithXattrs()
   const piping = pipelineAsync(src, tap, extract)
   piping.catch(() => {})
   try {
@@ -348,10 +349,8 @@ async function applyAttributes (s: State, abs: string, h: Header, mode: number):
   const o = s.idmap !== undefined ? hostOwner(s.idmap, uid, gid) : { uid, gid }
   await lchown(abs, o.uid, o.gid)
   if (h.type !== 'symlink') await chmod(abs, mode)
-  for (const [key, value] of Object.entries(pax)) {
-    // tar-stream decodes pax values as UTF-8, so binary xattr values (security.capability) may not survive.
-    if (key.startsWith('SCHILY.xattr.')) lsetxattr(abs, key.slice('SCHILY.xattr.'.length), Buffer.from(value, 'utf8'))
-  }
+  // The exact bytes (pax.ts): tar-stream's decoded strings would garble a binary value such as security.capability.
+  for (const [name, value] of xattrsOf(h.pax)) lsetxattr(abs, name, value)
   const mtime = pax.mtime !== undefined ? new Date(Number(pax.mtime) * 1000) : h.mtime ?? new Date(0)
   if (h.type === 'directory') s.dirTimes.push([abs, mtime])
   else await lutimes(abs, mtime, mtime)

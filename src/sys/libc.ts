@@ -141,16 +141,23 @@ export function lsetxattr (path: string, name: string, value: Buffer): void {
   if (libc().lsetxattr(path, name, value, value.length, 0) < 0) throw fail('lsetxattr', path)
 }
 
+/**
+ * lgetxattr's buffer, reused (calls are synchronous): the values looked up per
+ * file (capabilities, overlay's marks) are a few bytes, and handing koffi a
+ * fresh 64 KiB buffer cost some 35 µs a call, a missing xattr's Error 25 more.
+ */
+const XATTR_SCRATCH = Buffer.alloc(256)
+const XATTR_SIZE_MAX = 65536
+
 /** lgetxattr(2), or undefined when the entry has no such xattr. */
 export function lgetxattr (path: string, name: string): Buffer | undefined {
-  const buf = Buffer.alloc(65536)
-  const n = libc().lgetxattr(path, name, buf, buf.length)
-  if (n < 0) {
-    const err = fail('lgetxattr', path)
-    if (err.code === 'ENODATA') return undefined
-    throw err
+  for (let buf = XATTR_SCRATCH; ; buf = Buffer.alloc(XATTR_SIZE_MAX)) {
+    const n = libc().lgetxattr(path, name, buf, buf.length)
+    if (n >= 0) return Buffer.from(buf.subarray(0, n))
+    const errno = libc().errno()
+    if (errno === constants.errno.ENODATA) return undefined
+    if (errno !== constants.errno.ERANGE || buf !== XATTR_SCRATCH) throw fail('lgetxattr', path)
   }
-  return buf.subarray(0, n)
 }
 
 const RENAME_NOREPLACE = 1
