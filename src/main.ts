@@ -60,10 +60,10 @@ async function main (): Promise<void> {
     ...Object.values(config.runtimes).map(async r => { runtimes[r.name] = await versionOf(r.path) }),
     versionOf(config.conmon)
   ])
-  // An image is in use while a container made from it exists: the store asks the manager.
+  // An image is in use while a container made from it exists, and until a removed one's clean-up is done: the store asks the manager.
   const layout = new Layout(config.root, config.state)
   const events = new EventBus(layout.events, undefined, err => log.error({ err }, 'event journal write failed'))
-  const images: ImageStore = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), events, collected: async (): Promise<void> => await remap?.sweep() })
+  const images: ImageStore = new ImageStore(layout.images, log.child({ component: 'images' }), { isUsed: id => manager.imageUser(id), settled: async () => { await manager.settled() }, events, collected: async (): Promise<void> => await remap?.sweep() })
   const remap: RemapLayers | undefined = userns === undefined ? undefined : new RemapLayers(config.root, images.paths.layers, userns, log.child({ component: 'userns' }))
   const manager: ContainerManager = new ContainerManager(config, log.child({ component: 'containers' }), images, { events, seccomp, ...(remap !== undefined ? { remap } : {}), ...(config.rootless ? { portDriver: rootlessPortApi(process.env) } : {}) })
   await events.init()
@@ -90,7 +90,7 @@ async function main (): Promise<void> {
     const force = setTimeout(() => serving.closeAllConnections(), GRACE_MS)
     force.unref()
     manager.close()
-    // Teardowns still running in the background are let finish (else start-up's reconcile would), idle bridges removed.
+    // Clean-ups and teardowns still running in the background are let finish (else the next start-up would), idle bridges removed.
     Promise.all([serving.close(), app.close(), manager.networks.close()])
       .then(() => events.flush())
       .then(() => { log.flush(); process.exit(0) }, (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1) })

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RUNTIMES, makeBundle, processesMentioning, startDaemon } from './helpers.js'
+import { RUNTIMES, makeBundle, processesMentioning, startDaemon, until } from './helpers.js'
 
 const N = 20
 
@@ -31,7 +31,8 @@ for (const runtime of RUNTIMES) {
     const del = await Promise.all(ids.map(id => d.req('DELETE', `/containers/${id}?force=1`)))
     for (const r of del) t.equal(r.status, 204)
     t.same((await d.req('GET', '/containers/json?all=1')).body, [])
-    t.same(await readdir(join(d.state, 'rt', runtime)), [], 'no runtime state left')
-    t.same(await readdir(join(d.state, 'containers')), [], 'no state dirs left')
+    // Removals answer once durable; the runs' clean-ups finish in the background.
+    await until(async () => (await readdir(join(d.state, 'rt', runtime))).length === 0, 10_000, 'no runtime state left')
+    await until(async () => (await readdir(join(d.state, 'containers'))).length === 0, 10_000, 'no state dirs left')
   })
 }

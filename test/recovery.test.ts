@@ -138,6 +138,7 @@ t.test('a full disk keeps neither an exit nor a removal waiting', async t => {
   }
   // An answer, or 'no answer' (a failure) after a bound far above any machine's worst.
   const within = async <T>(p: Promise<T>): Promise<T | 'no answer'> => await Promise.race([p, sleep(15_000).then(() => 'no answer' as const)])
+  const hiddenGone = async (): Promise<void> => { await until(async () => (await readdir(records)).every(n => !n.startsWith('.')), 10_000, 'removed containers\' dot-dirs deleted') }
   const { id: done } = await run(d, ['sh', '-c', 'exit 3'])
   const late = await onCue('late', 7)
   const gone = await onCue('gone', 9)
@@ -154,10 +155,13 @@ t.test('a full disk keeps neither an exit nor a removal waiting', async t => {
   // Removal writes nothing: an exited container goes, and so does one whose exit is not on record yet.
   t.equal((await d.req('DELETE', `/containers/${done}`)).status, 204, 'delete of an exited container')
   t.notOk(existsSync(join(records, done)), 'its dir is gone')
+  // Its dot-dir goes in the background: waited for, so that the disk is filled again only after it freed its space.
+  await hiddenGone()
   await fill()
   await writeFile(join(sig, 'gone'), '')
   t.same(await within(d.req('POST', `/containers/${gone}/wait`).then(r => r.body)), { StatusCode: 9, Error: null })
   t.equal((await d.req('DELETE', `/containers/${gone}`)).status, 204, 'delete of a container whose exit is not on record')
+  await hiddenGone()
   t.same((await readdir(records)).sort(), [late], 'only the uncommitted one is left, no dot-dirs')
   await fill()
 

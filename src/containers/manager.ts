@@ -121,7 +121,7 @@ export class ContainerManager {
       this.runtimes.set(rt.name, new Runtime({ name: rt.name, path: rt.path, root: layout.runtimeRoot(rt.name), extraArgs: config.runtimeArgs, noCgroups: config.rootless }))
     }
     this.runs = new MonitorRuns(layout, this.runtimes, { conmon: config.conmon, logSizeMax: config.logSizeMax, createTimeoutMs: config.createTimeout * 1000 }, log)
-    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), ...(opts.portDriver !== undefined ? { portDriver: new PortDriver(opts.portDriver) } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}) })
+    this.networks = new Networks({ root: config.root, dirs: layout.networks, ...(config.bridgeSubnet !== '' ? { bridgeSubnet: config.bridgeSubnet } : {}), ...(opts.portDriver !== undefined ? { portDriver: new PortDriver(opts.portDriver) } : {}), log, ...(opts.events !== undefined ? { events: opts.events } : {}), cleanups: async () => { await this.table.settled() } })
     // A run's networking goes with the run, wherever its end is cleaned up (in the background: networks/service.ts).
     this.runs.releaseWith = async id => { this.networks.release(id) }
     this.networking = new Networking({
@@ -473,7 +473,11 @@ export class ContainerManager {
     return this.table.nextExit(e)
   }
 
-  /** Docker's remove: 409 if running without `force`; with it, SIGKILL first. `removeVolumes` (rm -v) removes its anonymous volumes too. */
+  /**
+   * Docker's remove: 409 if running without `force`; with it, SIGKILL first. `removeVolumes` (rm -v) removes its anonymous volumes too.
+   * Answers once the removal is durable; the runtime's delete, the unmount and the dir's deletion go on in the background
+   * (removeRest). Network and image removal and berthd's shutdown wait for them (settled()).
+   */
   async remove (ref: string, force: boolean, removeVolumes = false): Promise<void> {
     const e = this.table.get(ref)
     const exited = this.table.nextExit(e)
@@ -489,7 +493,7 @@ export class ContainerManager {
           await this.runtimeOf(e.rec).kill(e.rec.id, 'SIGKILL', true).catch(() => {})
           waitForExit = true
         }
-      })
+      }, true)
       if (waitForExit) await withTimeout(exited.promise, 10_000)
     } finally {
       exited.cancel()
@@ -497,12 +501,10 @@ export class ContainerManager {
     await this.table.serial(e, async () => {
       if (!this.table.has(e.rec.id)) throw noSuchContainer(ref)
       const rec = e.rec
-      // An exited container's run was cleaned up when its exit was committed (the state dir goes last).
-      const runLeft = rec.status !== 'exited' || this.runs.hasState(rec.id)
       // The dir's rename to a dot-name is the one step that removes the container, and it writes
       // nothing, so a full disk cannot keep a container (or its space) from going. A crash after it
       // leaves a dot-dir the next start deletes and a run it cleans as leaked; a crash before it, the
-      // container as if the DELETE had not come.
+      // container as if the DELETE had not come. It comes after the exit's record is written (the queue).
       const was = rec.status
       rec.status = 'removing'
       let hidden: string | undefined
@@ -512,20 +514,31 @@ export class ContainerManager {
         rec.status = was
         throw err
       }
-      try {
-        if (runLeft) await this.runs.end(rec)
-        if (hidden !== undefined) await unmountRootfs(rootfsPaths(hidden))
-        if (hidden !== undefined) await rm(hidden, { recursive: true, force: true })
-      } catch (err) {
-        this.log.error({ err, container: rec.id.slice(0, 12) }, 'clean-up after removal failed; the next start finishes it')
-      }
       this.interactive.dropContainer(rec.id)
       this.table.drop(e)
       this.log.info({ container: rec.id.slice(0, 12) }, 'container removed')
       this.event(rec, 'destroy')
-    })
+      void this.table.background(this.removeRest(e, was, hidden))
+    }, true)
     await dropVolumes(this.volumes, e.rec, removeVolumes, this.log)
   }
+
+  /** What a removal leaves to the background: the run (after its own clean-up, if that is still going), the rootfs, the hidden dir. */
+  private async removeRest (e: Entry, was: string, hidden: string | undefined): Promise<void> {
+    const rec = e.rec
+    try {
+      await e.cleanup
+      // An exited container's run was cleaned up when its exit was committed (the state dir goes last).
+      if (was !== 'exited' || this.runs.hasState(rec.id)) await this.runs.end(rec)
+      if (hidden !== undefined) await unmountRootfs(rootfsPaths(hidden))
+      if (hidden !== undefined) await rm(hidden, { recursive: true, force: true })
+    } catch (err) {
+      this.log.error({ err, container: rec.id.slice(0, 12) }, 'clean-up after removal failed; the next start finishes it')
+    }
+  }
+
+  /** Waits for the clean-ups going on in the background (runs' ends, removals' rest) and the network teardowns they start. */
+  async settled (): Promise<void> { await this.networks.settled() }
 
   // ---- events ------------------------------------------------------------------
 

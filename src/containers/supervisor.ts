@@ -150,9 +150,19 @@ export class Supervisor {
     await this.afterCommit(e, restart)
   }
 
-  /** What follows a committed exit: the run's clean-up, then its restart or auto-removal. */
+  /**
+   * What follows a committed exit: the run's clean-up, then its restart or
+   * auto-removal. The clean-up (the runtime's delete, 10-20 ms, and the
+   * network teardown) goes on outside the queue: the next operation waits
+   * for it (table.serial), but a removal need not, which then answers as
+   * soon as it is durable.
+   */
   private async afterCommit (e: Entry, restart: boolean): Promise<void> {
-    if (this.recovering) this.cleanupLater(e); else await this.d.runs.end(e.rec)
+    if (this.recovering) this.cleanupLater(e)
+    else {
+      const id = e.rec.id
+      e.cleanup = this.table.background(this.d.runs.end(e.rec).catch(err => this.d.log.error({ err, container: id.slice(0, 12) }, 'clean-up after the run failed')))
+    }
     if (restart) this.restartLater(e); else this.removeIfAuto(e)
   }
 
@@ -164,6 +174,7 @@ export class Supervisor {
     e.uncommitted = undefined
     this.d.log.info({ container: e.rec.id.slice(0, 12), exitCode: e.rec.exitCode }, 'exit committed')
     await this.afterCommit(e, pending.restart)
+    await e.cleanup // the caller may launch the next run
   }
 
   /**

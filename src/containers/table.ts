@@ -31,6 +31,8 @@ export interface Entry {
   restartTimer?: NodeJS.Timeout
   /** A run's end shown but not yet in the record (the disk was full): what to do once it is. */
   uncommitted?: { restart: boolean }
+  /** The last run's clean-up, going on outside the queue (Supervisor.afterCommit): every operation but removal waits for it. */
+  cleanup?: Promise<void>
 }
 
 export const newEntry = (rec: ContainerRecord): Entry => ({ rec, queue: Promise.resolve(), onExit: new Set(), onRemove: new Set(), pendingAttach: new Set(), backoffMs: 0 })
@@ -43,6 +45,8 @@ export class ContainerTable {
   private readonly names = new Map<string, string>()
   /** Names held by a create or rename in progress. */
   private readonly reserved = new Set<string>()
+  /** Clean-ups going on in the background: runs' ends, and what removals leave (runtime state, rootfs, dir). */
+  private readonly cleanups = new Set<Promise<void>>()
 
   /** Docker's order: exact id, exact name (with or without "/"), unique id prefix. */
   get (ref: string): Entry {
@@ -115,12 +119,32 @@ export class ContainerTable {
     e.onRemove.clear()
   }
 
-  /** Runs `fn` after every earlier operation on the same container. */
-  serial<T> (e: Entry, fn: () => Promise<T>): Promise<T> {
-    const run = e.queue.then(fn, fn)
+  /**
+   * Runs `fn` after every earlier operation on the same container, and after
+   * the last run's clean-up unless `overlap` (a removal, which leaves it to
+   * its own clean-up in the background).
+   */
+  serial<T> (e: Entry, fn: () => Promise<T>, overlap = false): Promise<T> {
+    const go = async (): Promise<T> => { if (!overlap) await e.cleanup; return await fn() }
+    const run = e.queue.then(go, go)
     e.queue = run.catch(() => {})
     return run
   }
+
+  /** Keeps `work` (which must not reject) among the background clean-ups until it ends; returns it. */
+  background (work: Promise<void>): Promise<void> {
+    this.cleanups.add(work)
+    void work.finally(() => this.cleanups.delete(work))
+    return work
+  }
+
+  /**
+   * Waits for the background clean-ups under way: what a removed container
+   * held (its image's layers, its networking) is free after it. Network and
+   * image removal and berthd's shutdown wait for it; they are rare next to
+   * the removals that no longer wait for their own clean-up.
+   */
+  async settled (): Promise<void> { await Promise.all([...this.cleanups]) }
 
   /** Tells the waiters for the end of this run, once it is shown (its record may still be being written: supervisor.ts). */
   notifyExit (e: Entry, code: number): void {

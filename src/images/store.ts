@@ -41,9 +41,13 @@ export type { HistoryEntry, ImageConfig, ImageRecord } from './types.js'
 /** Returns a container that uses the image, or undefined. */
 export type IsUsed = (imageId: string) => ImageUser | undefined
 
+const notUsed: IsUsed = () => undefined
+
 export interface ImageStoreOptions {
   /** Which container (if any) uses an image; the container manager supplies it. */
   isUsed?: IsUsed
+  /** Waits for removed containers' background clean-ups: until then their rootfs may still stand on an image's layers. */
+  settled?: () => Promise<void>
   /** Where Docker's image events go (none when absent). */
   events?: EventBus
   /** Called after layers were collected (the remapped copies of gone layers go too). */
@@ -115,11 +119,8 @@ export class ImageStore {
   /** Layers an unfinished import or load has unpacked and not yet committed: never collected. */
   private readonly pinned = new Map<string, number>()
   private queue: Promise<unknown> = Promise.resolve()
-  private readonly isUsed: IsUsed
-  private readonly events: EventBus | undefined
-  private readonly collected: () => Promise<void>
 
-  constructor (readonly dir: string, private readonly log: Logger, opts: ImageStoreOptions = {}) {
+  constructor (readonly dir: string, private readonly log: Logger, private readonly opts: ImageStoreOptions = {}) {
     this.paths = {
       configs: join(dir, 'configs'),
       layers: join(dir, 'layers'),
@@ -127,9 +128,6 @@ export class ImageStore {
       ingest: join(dir, 'ingest'),
       index: join(dir, 'repositories.json')
     }
-    this.isUsed = opts.isUsed ?? (() => undefined)
-    this.events = opts.events
-    this.collected = opts.collected ?? (async () => {})
   }
 
   /** Makes the dirs, removes half-done unpacks and deletions, and loads configs, layers and tags. */
@@ -449,10 +447,11 @@ export class ImageStore {
 
   /** Docker's image delete (removal.ts decides): the references untagged, the image and its dropped layers deleted. */
   async remove (ref: string, opts: { force?: boolean, isUsed?: IsUsed } = {}): Promise<DeleteItem[]> {
+    await this.opts.settled?.()
     return await this.serial(async () => {
       const { rec, key } = this.lookup(ref)
       const refs = [...this.keysOf(rec.id), ...this.digestKeysOf(rec.id)]
-      const plan = planRemoval({ ref, id: rec.id, key, refs, force: opts.force ?? false, user: (opts.isUsed ?? this.isUsed)(rec.id) })
+      const plan = planRemoval({ ref, id: rec.id, key, refs, force: opts.force ?? false, user: (opts.isUsed ?? this.opts.isUsed ?? notUsed)(rec.id) })
       await this.untag(plan.untag)
       const layers = plan.remove ? await this.deleteImage(rec) : []
       if (plan.remove) await this.collectLayers()
@@ -466,7 +465,8 @@ export class ImageStore {
   /** Removes dangling images (or, with dangling false, every unused one); the space is that of the layers dropped, as moby counts it. */
   async prune (opts: { dangling?: boolean, isUsed?: IsUsed } = {}): Promise<{ deleted: DeleteItem[], reclaimed: number }> {
     const danglingOnly = opts.dangling ?? true
-    const isUsed = opts.isUsed ?? this.isUsed
+    const isUsed = opts.isUsed ?? this.opts.isUsed ?? notUsed
+    await this.opts.settled?.()
     return await this.serial(async () => {
       const victims = [...this.images.values()].filter(r => (!danglingOnly || this.keysOf(r.id).length === 0) && isUsed(r.id) === undefined)
       const untags = victims.map(v => pruneOrder(this.keysOf(v.id), this.digestKeysOf(v.id)))
@@ -571,13 +571,13 @@ export class ImageStore {
       this.layerBlobs.delete(d)
       freed += size
     }
-    await this.collected()
+    await this.opts.collected?.()
     return freed
   }
 
   /** Emits Docker's image event: the image id, and the name it was known by. */
   private event (action: string, id: string, name: string): void {
-    this.events?.emit({ Type: 'image', Action: action, Actor: { ID: id, Attributes: { name } } })
+    this.opts.events?.emit({ Type: 'image', Action: action, Actor: { ID: id, Attributes: { name } } })
   }
 
   /** Docker's untag events of a removal, and its delete event when the image went (none per layer). */

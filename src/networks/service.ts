@@ -74,6 +74,8 @@ export interface NetworkOptions {
   portDriver?: PortDriver
   log: Logger
   events?: EventBus
+  /** The containers' clean-ups going on in the background, which release their networking on the way (settled waits for them). */
+  cleanups?: () => Promise<void>
 }
 
 
@@ -530,8 +532,9 @@ export class Networks {
     this.ending.set(id, p)
   }
 
-  /** Waits for the background teardowns: all, or those of the containers on network `networkId`. */
+  /** Waits for the containers' background clean-ups, then for the teardowns: all, or those of the containers on network `networkId`. */
   async settled (networkId?: string): Promise<void> {
+    await this.o.cleanups?.()
     const on = (id: string): boolean => networkId === undefined || Object.values(this.attachments.get(id)?.endpoints ?? {}).some(ep => ep.networkId === networkId)
     await Promise.all([...this.ending].filter(([id]) => on(id)).map(([, p]) => p))
   }

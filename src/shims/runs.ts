@@ -124,9 +124,12 @@ export class MonitorRuns {
       await rm(this.layout.exitFile(id), { force: true })
       await rm(stateDir, { recursive: true, force: true })
     }
-    // Attach-socket links conmon left for containers and execs no record knows (an exec's record dies with berthd).
+    // Attach-socket links conmon left for containers and execs no record knows (an exec's record dies with berthd),
+    // and exit files of runs whose state dir went first (a removal berthd died in, the dir gone behind it).
     const links = await readdir(this.layout.sockets).catch(() => [] as string[])
     for (const id of links.filter(l => !known.has(l))) await rm(this.layout.socketLink(id), { force: true })
+    const exits = await readdir(this.layout.exits).catch(() => [] as string[])
+    for (const id of exits.filter(x => !known.has(x))) await rm(this.layout.exitFile(id), { force: true })
     for (const [name, rt] of this.runtimes) {
       const ids = await readdir(this.layout.runtimeRoot(name)).catch(() => [] as string[])
       for (const id of ids.filter(d => !known.has(d))) {
