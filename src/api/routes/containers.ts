@@ -66,7 +66,10 @@ export const containerRoutes: FastifyPluginAsyncTypebox<{ manager: ContainerMana
   const listContainers = async (q: Static<typeof S.ListQuery>, reply: FastifyReply): Promise<FastifyReply | Array<ReturnType<typeof summary>>> => {
     const filters = parseFilters(q.filters)
     const all = listsAll(bool(q.all), q.limit, filters)
-    const now = Date.now()
+    // The clock in whole seconds: each Status text ("Up 5 seconds") then changes at most once a second, all at
+    // the same tick, so a kept answer serves every request until then; with each container's own second
+    // boundary, 500 running changed the answer about 500 times a second and it was built again for nearly every request.
+    const now = Math.floor(Date.now() / 1000) * 1000
     const refs = { ...manager.filterRefs(filters), health: (id: string) => manager.health.status(id) }
     let recs = manager.list().filter(r => (all || isUp(r.status)) && matches(r, filters, refs))
     if (q.limit !== undefined && q.limit > 0) recs = recs.slice(0, q.limit)
